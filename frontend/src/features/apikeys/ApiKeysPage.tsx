@@ -1,0 +1,294 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, type CombinedError } from 'urql';
+import { graphql } from '../../gql';
+import { useViewer } from '../auth/viewer';
+import { canCreateKeys, canManage, manageReason } from '../../lib/roles';
+import { PagerControls, useCursorPager } from '../../lib/paging';
+import { ConfirmDialog, ReadOnlyNotice, SecretDialog, useDialog } from '../../components/common';
+import { EmptyState, ErrorState, Loading } from '../layout/states';
+import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
+import { errorMessage, splitFieldErrors } from '../../lib/errors';
+
+export const ApiKeysDocument = graphql(`
+  query ApiKeys($first: Int, $after: Cursor, $where: APIKeyWhereInput) {
+    apiKeys(first: $first, after: $after, where: $where, orderBy: { field: CREATED_AT, direction: DESC }) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          name
+          prefix
+          createdAt
+          lastUsedAt
+          expiresAt
+          revokedAt
+          allowUncategorizedRead
+          allowUncategorizedModify
+          owner {
+            id
+            email
+          }
+          scopes {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+`);
+
+const CreateApiKeyDocument = graphql(`
+  mutation CreateApiKey($input: CreateAPIKeyInput!) {
+    createAPIKey(input: $input) {
+      key
+      apiKey {
+        id
+        name
+        prefix
+      }
+    }
+  }
+`);
+
+const RevokeApiKeyDocument = graphql(`
+  mutation RevokeApiKey($id: ID!) {
+    revokeAPIKey(id: $id) {
+      id
+      revokedAt
+    }
+  }
+`);
+
+const ctx = { additionalTypenames: ['APIKey'] };
+const fmt = (t?: string | null) => (t ? new Date(t).toLocaleString() : '—');
+
+export function ApiKeysPage() {
+  const { user } = useViewer();
+  const allKeys = canManage(user.role) || user.role === 'VIEWER';
+  const mayCreate = canCreateKeys(user.role);
+  const [showRevoked, setShowRevoked] = useState(false);
+  const pager = useCursorPager(25);
+  const variables = useMemo(
+    () => ({ first: pager.first, after: pager.after, where: showRevoked ? undefined : { revokedAtIsNil: true } }),
+    [pager.first, pager.after, showRevoked],
+  );
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ApiKeysDocument, variables, context: ctx });
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const revoke = useDialog<{ id: string; name: string }>();
+  const [revokeState, doRevoke] = useMutation(RevokeApiKeyDocument);
+  const [revokeError, setRevokeError] = useState<string | null>(null);
+  const keys = data?.apiKeys.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const mayRevoke = (ownerId: string) => canManage(user.role) || (user.role !== 'VIEWER' && ownerId === user.id);
+
+  return (
+    <>
+      <Group justify="space-between" mb="md">
+        <div>
+          <Title order={1} size="h2">
+            API keys
+          </Title>
+          <Text size="sm" c="dimmed">
+            {allKeys ? 'Every API key of the organisation.' : 'Your API keys.'} Send a key as <code>Authorization: Bearer &lt;key&gt;</code>.
+          </Text>
+        </div>
+        {mayCreate && <Button onClick={() => setCreating(true)}>Create API key</Button>}
+      </Group>
+      {!mayCreate && <ReadOnlyNotice reason={manageReason(user.role)} />}
+      <Paper withBorder p="md">
+        <Checkbox
+          label="Show revoked keys"
+          checked={showRevoked}
+          onChange={(e) => {
+            setShowRevoked(e.currentTarget.checked);
+            pager.reset();
+          }}
+          mb="sm"
+        />
+        {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
+        {!data && fetching && <Loading label="Loading API keys" />}
+        {data && keys.length === 0 && <EmptyState title="No API keys">{mayCreate ? 'Create a key to call the GraphQL API or your services from scripts.' : undefined}</EmptyState>}
+        {keys.length > 0 && (
+          <Table.ScrollContainer minWidth={900}>
+            <Table striped aria-label="API keys">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Prefix</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>Expires</Table.Th>
+                  <Table.Th>Actions</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {keys.map((k) => (
+                  <Table.Tr key={k.id}>
+                    <Table.Td>
+                      <Group gap={6}>
+                        {k.name}
+                        {k.revokedAt && (
+                          <Badge size="xs" color="red" variant="light">
+                            Revoked
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text ff="monospace" size="sm">
+                        {k.prefix}…
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>{k.owner.email}</Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {(k.scopes ?? []).map((s) => (
+                          <Badge key={s.id} tt="none" variant="outline" size="sm">
+                            {s.name}
+                          </Badge>
+                        ))}
+                        {(k.scopes ?? []).length === 0 && (
+                          <Text size="xs" c="dimmed">
+                            none
+                          </Text>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>{fmt(k.createdAt)}</Table.Td>
+                    <Table.Td>{fmt(k.lastUsedAt)}</Table.Td>
+                    <Table.Td>{fmt(k.expiresAt)}</Table.Td>
+                    <Table.Td>
+                      {!k.revokedAt && mayRevoke(k.owner.id) && (
+                        <Button size="xs" variant="light" color="red" aria-label={`Revoke ${k.name}`} onClick={() => { setRevokeError(null); revoke.open(k); }}>
+                          Revoke
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+        {data && (
+          <PagerControls pager={pager} totalCount={data.apiKeys.totalCount} shown={keys.length} hasNextPage={data.apiKeys.pageInfo.hasNextPage} endCursor={data.apiKeys.pageInfo.endCursor} noun="keys" />
+        )}
+      </Paper>
+      <CreateApiKeyDialog opened={creating} onClose={() => setCreating(false)} onCreated={setCreated} />
+      {created && <SecretDialog opened title={`API key ${created.name} created`} label="API key" secret={created.key} onClose={() => setCreated(null)} />}
+      <ConfirmDialog
+        opened={revoke.opened}
+        title="Revoke API key"
+        confirmLabel="Revoke"
+        busy={revokeState.fetching}
+        error={revokeError}
+        onClose={revoke.close}
+        onConfirm={async () => {
+          const res = await doRevoke({ id: revoke.value!.id }, ctx);
+          if (res.error) setRevokeError(errorMessage(res.error));
+          else revoke.close();
+        }}
+      >
+        <Text>
+          Revoke <b>{revoke.value?.name}</b>? Requests with it are refused at once. This cannot be undone.
+        </Text>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function CreateApiKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (v: { name: string; key: string }) => void }) {
+  const { organisation } = useViewer();
+  const allowed: ScopeRef[] = (organisation.apiKeyAllowedScopes ?? []).map((s) => ({ id: s.id, name: s.name }));
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<ScopeRef[]>([]);
+  const [read, setRead] = useState(false);
+  const [modify, setModify] = useState(false);
+  const [expires, setExpires] = useState('');
+  const [formError, setFormError] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const [state, create] = useMutation(CreateApiKeyDocument);
+
+  useEffect(() => {
+    if (opened) {
+      setName('');
+      setScopes([]);
+      setRead(false);
+      setModify(false);
+      setExpires('');
+      setFormError(null);
+      setServerError(null);
+    }
+  }, [opened]);
+
+  const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'scopeIDs', 'expiresAt']);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setServerError(null);
+    if (!name.trim()) {
+      setFormError('Enter a name for the key.');
+      return;
+    }
+    let expiresAt: string | undefined;
+    if (expires) {
+      const d = new Date(`${expires}T23:59:59`);
+      if (Number.isNaN(d.getTime()) || d.getTime() < Date.now()) {
+        setFormError('The expiry date must be in the future.');
+        return;
+      }
+      expiresAt = d.toISOString();
+    }
+    setFormError(null);
+    const res = await create({ input: { name: name.trim(), scopeIDs: scopes.map((s) => s.id), allowUncategorizedRead: read, allowUncategorizedModify: modify, expiresAt } }, ctx);
+    if (res.error || !res.data) {
+      setServerError(res.error ?? null);
+      return;
+    }
+    onClose();
+    onCreated({ name: res.data.createAPIKey.apiKey.name, key: res.data.createAPIKey.key });
+  }
+
+  return (
+    <Modal opened={opened} onClose={onClose} title="Create API key" size="lg">
+      <form onSubmit={submit} noValidate aria-label="Create API key">
+        <Stack>
+          {(formError || general) && (
+            <Alert color="red" role="alert">
+              {formError || general}
+            </Alert>
+          )}
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} description="What the key is for, e.g. Nightly export." data-autofocus />
+          <ScopeMultiSelect
+            label="Scopes"
+            description={allowed.length ? 'Only the scopes the organisation allows for API keys.' : 'The organisation allows no scope for API keys yet (an owner sets them in Organisation settings).'}
+            value={scopes}
+            onChange={setScopes}
+            options={allowed}
+            error={errs.scopeIDs}
+            disabled={allowed.length === 0}
+          />
+          <Checkbox label="Allow uncategorized read endpoints" checked={read} onChange={(e) => setRead(e.currentTarget.checked)} />
+          <Checkbox label="Allow uncategorized modify endpoints" checked={modify} onChange={(e) => setModify(e.currentTarget.checked)} />
+          <TextInput label="Expires on" type="date" value={expires} onChange={(e) => setExpires(e.currentTarget.value)} error={errs.expiresAt} description="Optional; leave empty for a key that does not expire." />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Close
+            </Button>
+            <Button type="submit" loading={state.fetching}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

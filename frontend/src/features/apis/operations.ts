@@ -1,0 +1,77 @@
+import { graphql } from '../../gql';
+
+export const ApisDocument = graphql(`
+  query Apis($first: Int, $after: Cursor, $where: APIWhereInput, $orderBy: APIOrder) {
+    apis(first: $first, after: $after, where: $where, orderBy: $orderBy) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          name
+          displayName
+          description
+          basePath
+          builtIn
+          scopes {
+            totalCount
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const ApiDocument = graphql(`
+  query Api($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on API {
+        id
+        name
+        displayName
+        description
+        basePath
+        builtIn
+        createdAt
+        updatedAt
+      }
+    }
+  }
+`);
+
+export const CreateApiDocument = graphql(`
+  mutation CreateApi($input: CreateAPIInput!) {
+    createAPI(input: $input) {
+      id
+      name
+      displayName
+      description
+      basePath
+      builtIn
+    }
+  }
+`);
+
+export const UpdateApiDocument = graphql(`
+  mutation UpdateApi($id: ID!, $input: UpdateAPIInput!) {
+    updateAPI(id: $id, input: $input) {
+      id
+      name
+      displayName
+      description
+      basePath
+      builtIn
+    }
+  }
+`);
+
+export const DeleteApiDocument = graphql(`
+  mutation DeleteApi($id: ID!) {
+    deleteAPI(id: $id)
+  }
+`);

@@ -1,0 +1,63 @@
+/** Where a console route may send the browser after sign-in. */
+export const consoleRoutes = ['/apis', '/clients', '/discovery', '/api-keys', '/settings', '/users', '/consent', '/login'];
+
+export type NextTarget = { kind: 'route'; to: string } | { kind: 'page'; to: string };
+
+/**
+ * Decides where to go after signing in. `next` must be a same-origin absolute path; console routes are
+ * followed inside the single-page app, anything else (e.g. /o/acme/oauth/authorize?…) with a full page load.
+ */
+export function resolveNext(next: string | null | undefined): NextTarget {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
+    return { kind: 'route', to: '/' };
+  }
+  const path = next.split(/[?#]/)[0];
+  if (path === '/' || consoleRoutes.some((r) => path === r || path.startsWith(`${r}/`))) {
+    return { kind: 'route', to: next };
+  }
+  return { kind: 'page', to: next };
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string;
+  role: string;
+}
+
+export class LoginError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function login(email: string, password: string): Promise<SignedInUser> {
+  let res: Response;
+  try {
+    res = await fetch('/auth/login', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+  } catch {
+    throw new LoginError('Could not reach the server. Check your connection and try again.', 'network');
+  }
+  if (res.status === 401) {
+    throw new LoginError('The email or password is wrong.', 'invalid_credentials');
+  }
+  if (res.status === 429) {
+    throw new LoginError('Too many attempts. Wait a moment and try again.', 'rate_limited');
+  }
+  if (!res.ok) {
+    throw new LoginError(`Sign-in failed (HTTP ${res.status}). Try again later.`, 'http');
+  }
+  const body = (await res.json()) as { user: SignedInUser };
+  return body.user;
+}
+
+export async function logout(): Promise<void> {
+  await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
+}

@@ -1,0 +1,236 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
+import { PickerScopesDocument, SetClientScopesDocument } from './operations';
+import { countTowardsLimit, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
+import { PagerControls, useCursorPager } from '../../lib/paging';
+import { useDebounced } from '../../lib/useDebounced';
+import { RemoveIcon } from '../../components/common';
+import { ErrorState, Loading } from '../layout/states';
+import { errorMessage, hasCode } from '../../lib/errors';
+import { useViewer } from '../auth/viewer';
+
+interface Props {
+  opened: boolean;
+  client: { id: string; name: string; scopes?: PickerScope[] | null } | null;
+  onClose: () => void;
+}
+
+export function AssignScopeDialog({ opened, client, onClose }: Props) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size="xl">
+      {client && <AssignScopeBody key={client.id} client={client} onClose={onClose} />}
+    </Modal>
+  );
+}
+
+/** The counter "n of 10", where required scopes don't count. */
+export function LimitCounter({ count, limit }: { count: number; limit: number }) {
+  return (
+    <Badge size="lg" variant={count >= limit ? 'filled' : 'light'} color={count > limit ? 'red' : count === limit ? 'orange' : 'indigo'} data-testid="scope-counter" aria-live="polite">
+      {count} of {limit}
+    </Badge>
+  );
+}
+
+function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['client']>; onClose: () => void }) {
+  const { organisation } = useViewer();
+  const limit = organisation.maxScopesPerClient;
+  const urql = useClient();
+  const initial = useMemo(() => new Set((client.scopes ?? []).map((s) => s.id)), [client.scopes]);
+  const [selection, setSelection] = useState<Selection>(() => new Map((client.scopes ?? []).map((s) => [s.id, s])));
+  const [message, setMessage] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const [search, setSearch] = useState('');
+  const debounced = useDebounced(search);
+  const pager = useCursorPager(50);
+  const variables = useMemo(
+    () => ({ first: pager.first, after: pager.after, where: { deprecated: false, ...(debounced ? { nameContainsFold: debounced } : {}) } }),
+    [pager.first, pager.after, debounced],
+  );
+  const [{ data, fetching, error }, refetch] = useQuery({ query: PickerScopesDocument, variables, requestPolicy: 'cache-and-network' });
+  const [saveState, save] = useMutation(SetClientScopesDocument);
+  const scopes = data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const grouped = groupScopes(scopes);
+  const count = countTowardsLimit(selection.values());
+
+  useEffect(() => setMessage(null), [debounced]);
+
+  function apply(res: { selection: Selection; error: string | null }) {
+    setSelection(res.selection);
+    setMessage(res.error);
+  }
+
+  async function onGroup(apiId: string, key: string, visible: PickerScope[]) {
+    // The group may continue beyond this page: ask for all of it (a group.entity has few scopes).
+    let members = visible;
+    const res = await urql.query(PickerScopesDocument, { first: 100, where: { apiID: apiId, nameHasPrefix: `${key}.`, deprecated: false } }).toPromise();
+    const all = res.data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : []));
+    if (all?.length) members = all.filter((s) => s.group && `${s.group}.${s.entity}` === key);
+    apply(toggleGroup(selection, members, limit, initial));
+  }
+
+  async function submit() {
+    setServerError(null);
+    setMessage(null);
+    if (count > limit) {
+      setMessage(`A client can have at most ${limit} scopes (required scopes don't count).`);
+      return;
+    }
+    const res = await save({ clientID: client.id, scopeIDs: [...selection.keys()] }, { additionalTypenames: ['Client', 'Scope'] });
+    if (res.error) setServerError(res.error);
+    else onClose();
+  }
+
+  const serverMessage = serverError
+    ? hasCode(serverError, 'SCOPE_LIMIT_EXCEEDED')
+      ? `The server refused: ${errorMessage(serverError)}`
+      : errorMessage(serverError)
+    : null;
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="center">
+        <Group gap="xs">
+          <LimitCounter count={count} limit={limit} />
+          <Text size="sm" c="dimmed">
+            scopes assigned (required scopes don&apos;t count)
+          </Text>
+        </Group>
+      </Group>
+      {(message || serverMessage) && (
+        <Alert color="red" role="alert" data-testid="assign-scope-error">
+          {message || serverMessage}
+        </Alert>
+      )}
+      <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md">
+        <Stack style={{ gridColumn: 'span 2' }} gap="xs">
+          <TextInput
+            label="Search scopes"
+            placeholder="Name contains…"
+            value={search}
+            onChange={(e) => {
+              setSearch(e.currentTarget.value);
+              pager.reset();
+            }}
+            data-autofocus
+          />
+          {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
+          {!data && fetching && <Loading label="Loading scopes" />}
+          {data && scopes.length === 0 && (
+            <Text c="dimmed" size="sm" py="md">
+              {debounced ? 'No scope matches your search.' : 'There are no scopes to assign yet.'}
+            </Text>
+          )}
+          <ScrollArea h={380} type="auto" aria-label="Scopes to choose from">
+            <Stack gap="sm" pr="sm">
+              {grouped.map((api) => (
+                <div key={api.apiId} role="group" aria-label={`API ${api.apiName}`}>
+                  <Title order={3} size="h5" mb={4}>
+                    {api.apiName}
+                  </Title>
+                  <Stack gap={6}>
+                    {api.groups.map((g) => {
+                      const state = groupState(selection, g.scopes);
+                      return (
+                        <Paper key={g.key || '-'} withBorder p="xs" role="group" aria-label={g.key ? `Group ${g.key}` : `Other scopes of ${api.apiName}`}>
+                          {g.key ? (
+                            <Checkbox
+                              label={
+                                <Text fw={600} size="sm" ff="monospace">
+                                  {g.key}
+                                </Text>
+                              }
+                              aria-label={`Select group ${g.key}`}
+                              checked={state === 'all'}
+                              indeterminate={state === 'some'}
+                              onChange={() => void onGroup(api.apiId, g.key, g.scopes)}
+                              mb={6}
+                            />
+                          ) : null}
+                          <Stack gap={6} pl={g.key ? 'lg' : 0}>
+                            {g.scopes.map((s) => (
+                              <Checkbox
+                                key={s.id}
+                                checked={selection.has(s.id)}
+                                onChange={() => apply(toggleScope(selection, s, limit, initial))}
+                                aria-label={s.name}
+                                label={
+                                  <Group gap={6}>
+                                    <Text size="sm" ff="monospace">
+                                      {s.name}
+                                    </Text>
+                                    {s.required && (
+                                      <Badge size="xs" variant="light" color="gray">
+                                        Required
+                                      </Badge>
+                                    )}
+                                  </Group>
+                                }
+                                description={s.displayName || s.description || undefined}
+                              />
+                            ))}
+                          </Stack>
+                        </Paper>
+                      );
+                    })}
+                  </Stack>
+                </div>
+              ))}
+            </Stack>
+          </ScrollArea>
+          {data && (
+            <PagerControls pager={pager} totalCount={data.scopes.totalCount} shown={scopes.length} hasNextPage={data.scopes.pageInfo.hasNextPage} endCursor={data.scopes.pageInfo.endCursor} noun="scopes" />
+          )}
+        </Stack>
+        <Stack gap="xs">
+          <Text fw={600} size="sm">
+            Selected ({selection.size})
+          </Text>
+          <Divider />
+          {selection.size === 0 && (
+            <Text size="sm" c="dimmed">
+              No scope selected. A client without scopes cannot get a token.
+            </Text>
+          )}
+          <ScrollArea.Autosize mah={420} type="auto">
+            <Stack gap={4} aria-label="Selected scopes" role="list">
+              {[...selection.values()].map((s) => (
+                <Group key={s.id} justify="space-between" wrap="nowrap" gap={4} role="listitem">
+                  <div style={{ minWidth: 0 }}>
+                    <Text size="sm" ff="monospace" truncate>
+                      {s.name}
+                    </Text>
+                    {(s.required || s.deprecated) && (
+                      <Group gap={4}>
+                        {s.required && (
+                          <Badge size="xs" variant="light" color="gray">
+                            Required
+                          </Badge>
+                        )}
+                        {s.deprecated && (
+                          <Badge size="xs" variant="light" color="orange">
+                            Deprecated
+                          </Badge>
+                        )}
+                      </Group>
+                    )}
+                  </div>
+                  <RemoveIcon label={`Remove ${s.name}`} onClick={() => apply(toggleScope(selection, s, limit, initial))} />
+                </Group>
+              ))}
+            </Stack>
+          </ScrollArea.Autosize>
+        </Stack>
+      </SimpleGrid>
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Close
+        </Button>
+        <Button onClick={submit} loading={saveState.fetching}>
+          Save
+        </Button>
+      </Group>
+    </Stack>
+  );
+}

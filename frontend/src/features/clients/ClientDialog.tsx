@@ -1,0 +1,163 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Alert, Button, Checkbox, Group, Modal, Select, Stack, Switch, TextInput, Textarea } from '@mantine/core';
+import { useMutation, type CombinedError } from 'urql';
+import { CreateClientDocument, UpdateClientDocument } from './operations';
+import { splitFieldErrors } from '../../lib/errors';
+import type { ClientKind } from '../../gql/graphql';
+
+export interface ClientFormValue {
+  id?: string;
+  name: string;
+  description: string;
+  kind: ClientKind;
+  redirectURIs: string;
+  allowUncategorizedRead: boolean;
+  allowUncategorizedModify: boolean;
+  enabled: boolean;
+}
+
+export const emptyClient: ClientFormValue = {
+  name: '',
+  description: '',
+  kind: 'SERVICE',
+  redirectURIs: '',
+  allowUncategorizedRead: false,
+  allowUncategorizedModify: false,
+  enabled: true,
+};
+
+export const kindOptions = [
+  { value: 'SERVICE', label: 'Service (confidential, client credentials)' },
+  { value: 'WEB', label: 'Web app (confidential, authorization code + PKCE)' },
+  { value: 'BROWSER', label: 'Browser app (public, authorization code + PKCE, no secret)' },
+];
+
+export function parseRedirectURIs(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function validateClient(v: ClientFormValue): string | null {
+  if (!v.name.trim()) return 'Enter a name for the client.';
+  const uris = parseRedirectURIs(v.redirectURIs);
+  if (v.kind !== 'SERVICE' && uris.length === 0) return 'Web and browser clients need at least one redirect URI.';
+  for (const u of uris) {
+    try {
+      new URL(u);
+    } catch {
+      return `"${u}" is not an absolute URL.`;
+    }
+  }
+  return null;
+}
+
+export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: boolean; initial: ClientFormValue | null; onClose: () => void; onCreated?: (r: { id: string; name: string; clientId: string; secret: string | null }) => void }) {
+  const editing = Boolean(initial?.id);
+  const [value, setValue] = useState<ClientFormValue>(initial ?? emptyClient);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const [cs, create] = useMutation(CreateClientDocument);
+  const [us, update] = useMutation(UpdateClientDocument);
+
+  useEffect(() => {
+    if (opened) {
+      setValue(initial ?? emptyClient);
+      setFormError(null);
+      setServerError(null);
+    }
+  }, [opened, initial]);
+
+  const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'description', 'kind', 'redirectURIs']);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setServerError(null);
+    const problem = validateClient(value);
+    setFormError(problem);
+    if (problem) return;
+    const common = {
+      name: value.name.trim(),
+      description: value.description.trim(),
+      redirectURIs: parseRedirectURIs(value.redirectURIs),
+      allowUncategorizedRead: value.allowUncategorizedRead,
+      allowUncategorizedModify: value.allowUncategorizedModify,
+    };
+    const ctx = { additionalTypenames: ['Client'] };
+    if (editing) {
+      const res = await update({ id: value.id!, input: { ...common, enabled: value.enabled } }, ctx);
+      if (res.error) setServerError(res.error);
+      else onClose();
+    } else {
+      const res = await create({ input: { ...common, kind: value.kind } }, ctx);
+      if (res.error || !res.data) {
+        setServerError(res.error ?? null);
+        return;
+      }
+      const { client, clientSecret } = res.data.createClient;
+      onClose();
+      onCreated?.({ id: client.id, name: client.name, clientId: client.clientId, secret: clientSecret ?? null });
+    }
+  }
+
+  return (
+    <Modal opened={opened} onClose={onClose} title={editing ? 'Edit client' : 'Create client'} size="lg">
+      <form onSubmit={submit} noValidate aria-label={editing ? 'Edit client' : 'Create client'}>
+        <Stack>
+          {(formError || general) && (
+            <Alert color="red" role="alert">
+              {formError || general}
+            </Alert>
+          )}
+          <TextInput label="Name" required value={value.name} onChange={(e) => setValue({ ...value, name: e.currentTarget.value })} error={errs.name} data-autofocus />
+          <Textarea label="Description" value={value.description} onChange={(e) => setValue({ ...value, description: e.currentTarget.value })} error={errs.description} autosize minRows={2} description="Shown on the consent screen." />
+          <Select
+            label="Kind"
+            data={kindOptions}
+            value={value.kind}
+            onChange={(k) => k && setValue({ ...value, kind: k as ClientKind })}
+            disabled={editing}
+            description={editing ? 'The kind cannot change after creation.' : 'The grant types follow from the kind.'}
+            allowDeselect={false}
+            error={errs.kind}
+          />
+          {value.kind !== 'SERVICE' && (
+            <Textarea
+              label="Redirect URIs"
+              required
+              value={value.redirectURIs}
+              onChange={(e) => setValue({ ...value, redirectURIs: e.currentTarget.value })}
+              error={errs.redirectURIs}
+              description="One per line; the exact URIs the authorization server may send people back to."
+              autosize
+              minRows={2}
+              placeholder="https://app.example.com/callback"
+            />
+          )}
+          <Checkbox
+            label="Allow uncategorized read endpoints"
+            description="GET and HEAD endpoints that have no scope."
+            checked={value.allowUncategorizedRead}
+            onChange={(e) => setValue({ ...value, allowUncategorizedRead: e.currentTarget.checked })}
+          />
+          <Checkbox
+            label="Allow uncategorized modify endpoints"
+            description="Endpoints with other methods that have no scope."
+            checked={value.allowUncategorizedModify}
+            onChange={(e) => setValue({ ...value, allowUncategorizedModify: e.currentTarget.checked })}
+          />
+          {editing && <Switch label="Enabled" checked={value.enabled} onChange={(e) => setValue({ ...value, enabled: e.currentTarget.checked })} />}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Close
+            </Button>
+            <Button type="submit" loading={cs.fetching || us.fetching}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,287 @@
+import { useMemo, useState } from 'react';
+import { Alert, Anchor, Badge, Breadcrumbs, Button, Center, Group, Paper, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { ClientDocument, PickerScopesDocument, RotateClientSecretDocument, SetClientScopesDocument } from './operations';
+import { AssignScopeDialog, LimitCounter } from './AssignScopeDialog';
+import { ClientDialog, type ClientFormValue } from './ClientDialog';
+import { DeleteClientDialog, toFormValue } from './clientActions';
+import { kindLabel } from './ClientsPage';
+import { countTowardsLimit } from './picker';
+import { ConsentScreen } from '../consent/ConsentScreen';
+import { useViewer } from '../auth/viewer';
+import { canManage, manageReason } from '../../lib/roles';
+import { ConfirmDialog, CopyValue, ReadOnlyNotice, RemoveIcon, SecretDialog, useDialog } from '../../components/common';
+import { EmptyState, ErrorState, Loading } from '../layout/states';
+import { errorMessage } from '../../lib/errors';
+import type { ClientFieldsFragment } from '../../gql/graphql';
+
+const tabs = ['scope', 'details', 'consent'];
+
+export function ClientPage() {
+  const { clientId = '', tab = 'scope' } = useParams();
+  const navigate = useNavigate();
+  const { user } = useViewer();
+  const manage = canManage(user.role);
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ClientDocument, variables: { id: clientId }, context: useMemo(() => ({ additionalTypenames: ['Client'] }), []) });
+  const edit = useDialog<ClientFormValue>();
+  const [deleting, setDeleting] = useState(false);
+
+  if (error && !data) return <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (!data) return fetching ? <Loading label="Loading client" /> : null;
+  const client = data.node && data.node.__typename === 'Client' ? data.node : null;
+  if (!client) {
+    return (
+      <Stack>
+        <Title order={1} size="h2">
+          Client not found
+        </Title>
+        <Anchor component={Link} to="/clients">
+          Back to API clients
+        </Anchor>
+      </Stack>
+    );
+  }
+  const current = tabs.includes(tab) ? tab : 'scope';
+  return (
+    <>
+      <Breadcrumbs mb="xs">
+        <Anchor component={Link} to="/clients" size="sm">
+          API clients
+        </Anchor>
+        <Text size="sm">{client.name}</Text>
+      </Breadcrumbs>
+      <Group justify="space-between" mb="md" align="flex-start">
+        <div>
+          <Group gap="xs">
+            <Title order={1} size="h2">
+              {client.name}
+            </Title>
+            <Badge variant="light">{kindLabel[client.kind] ?? client.kind}</Badge>
+            {!client.enabled && (
+              <Badge variant="light" color="gray">
+                Disabled
+              </Badge>
+            )}
+          </Group>
+          <Text size="sm" c="dimmed" ff="monospace">
+            {client.clientId}
+          </Text>
+        </div>
+        {manage && (
+          <Group>
+            <Button variant="default" onClick={() => edit.open(toFormValue(client))}>
+              Edit
+            </Button>
+            <Button variant="light" color="red" onClick={() => setDeleting(true)}>
+              Delete
+            </Button>
+          </Group>
+        )}
+      </Group>
+      {!manage && <ReadOnlyNotice reason={manageReason(user.role)} />}
+      <Tabs value={current} onChange={(v) => v && navigate(`/clients/${client.id}/${v}`)} keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="scope">Scope</Tabs.Tab>
+          <Tabs.Tab value="details">Details</Tabs.Tab>
+          <Tabs.Tab value="consent">Consent preview</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="scope">
+          <ClientScopesTab client={client} manage={manage} />
+        </Tabs.Panel>
+        <Tabs.Panel value="details">
+          <ClientDetails client={client} manage={manage} />
+        </Tabs.Panel>
+        <Tabs.Panel value="consent">
+          <ConsentPreview client={client} />
+        </Tabs.Panel>
+      </Tabs>
+      <ClientDialog opened={edit.opened} initial={edit.value} onClose={edit.close} />
+      <DeleteClientDialog client={deleting ? client : null} onClose={() => setDeleting(false)} onDeleted={() => navigate('/clients')} />
+    </>
+  );
+}
+
+function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; manage: boolean }) {
+  const { organisation } = useViewer();
+  const [assigning, setAssigning] = useState(false);
+  const [state, setScopes] = useMutation(SetClientScopesDocument);
+  const [error, setError] = useState<string | null>(null);
+  const scopes = [...(client.scopes ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+
+  async function remove(id: string) {
+    setError(null);
+    const res = await setScopes({ clientID: client.id, scopeIDs: scopes.filter((s) => s.id !== id).map((s) => s.id) }, { additionalTypenames: ['Client', 'Scope'] });
+    if (res.error) setError(errorMessage(res.error));
+  }
+
+  return (
+    <Paper withBorder p="md">
+      <Group justify="space-between" mb="sm">
+        <Group gap="xs">
+          <LimitCounter count={countTowardsLimit(scopes)} limit={organisation.maxScopesPerClient} />
+          <Text size="sm" c="dimmed">
+            scopes assigned (required scopes don&apos;t count)
+          </Text>
+        </Group>
+        {manage && <Button onClick={() => setAssigning(true)}>Assign scope</Button>}
+      </Group>
+      {error && (
+        <Alert color="red" role="alert" mb="sm">
+          {error}
+        </Alert>
+      )}
+      {scopes.length === 0 ? (
+        <EmptyState title="No scopes assigned">A client with no scopes cannot get a token.{manage ? ' Use “Assign scope” to choose them.' : ''}</EmptyState>
+      ) : (
+        <Table aria-label="Assigned scopes">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Display Name</Table.Th>
+              <Table.Th>API</Table.Th>
+              <Table.Th>Required</Table.Th>
+              {manage && <Table.Th>Remove</Table.Th>}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {scopes.map((s) => (
+              <Table.Tr key={s.id}>
+                <Table.Td>
+                  <Group gap={6}>
+                    <Text ff="monospace" size="sm">
+                      {s.name}
+                    </Text>
+                    {s.deprecated && (
+                      <Badge size="xs" color="orange" variant="light">
+                        Deprecated
+                      </Badge>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>{s.displayName}</Table.Td>
+                <Table.Td>{s.api.displayName || s.api.name}</Table.Td>
+                <Table.Td>{s.required ? 'Yes' : 'No'}</Table.Td>
+                {manage && (
+                  <Table.Td>
+                    <RemoveIcon label={`Remove ${s.name}`} onClick={() => void remove(s.id)} disabled={state.fetching} />
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <AssignScopeDialog opened={assigning} client={assigning ? client : null} onClose={() => setAssigning(false)} />
+    </Paper>
+  );
+}
+
+function ClientDetails({ client, manage }: { client: ClientFieldsFragment; manage: boolean }) {
+  const [confirm, setConfirm] = useState(false);
+  const [state, rotate] = useMutation(RotateClientSecretDocument);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Paper withBorder p="md">
+      <Stack gap="sm">
+        <Row label="Client ID">
+          <Group gap="xs">
+            <Text ff="monospace" size="sm">
+              {client.clientId}
+            </Text>
+            <CopyValue value={client.clientId} label="client ID" />
+          </Group>
+        </Row>
+        <Row label="Kind">{kindLabel[client.kind] ?? client.kind}</Row>
+        <Row label="Grant types">{client.grantTypes.join(', ') || '—'}</Row>
+        <Row label="Description">{client.description || '—'}</Row>
+        <Row label="Redirect URIs">
+          {(client.redirectURIs ?? []).length ? (
+            <Stack gap={2}>
+              {(client.redirectURIs ?? []).map((u) => (
+                <Text key={u} ff="monospace" size="sm">
+                  {u}
+                </Text>
+              ))}
+            </Stack>
+          ) : (
+            '—'
+          )}
+        </Row>
+        <Row label="Uncategorized">
+          {[client.allowUncategorizedRead && 'read allowed', client.allowUncategorizedModify && 'modify allowed'].filter(Boolean).join(', ') || 'not allowed'}
+        </Row>
+        <Row label="Status">{client.enabled ? 'Enabled' : 'Disabled'}</Row>
+        <Row label="Created">{new Date(client.createdAt).toLocaleString()}</Row>
+        {client.kind !== 'BROWSER' && (
+          <Row label="Client secret">
+            <Stack gap={4} align="flex-start">
+              <Text size="sm" c="dimmed">
+                Shown only when created or rotated.
+              </Text>
+              {manage && (
+                <Button size="xs" variant="light" color="orange" onClick={() => setConfirm(true)}>
+                  Rotate secret
+                </Button>
+              )}
+            </Stack>
+          </Row>
+        )}
+      </Stack>
+      <ConfirmDialog
+        opened={confirm}
+        title="Rotate client secret"
+        confirmLabel="Rotate secret"
+        color="orange"
+        busy={state.fetching}
+        error={error}
+        onClose={() => setConfirm(false)}
+        onConfirm={async () => {
+          setError(null);
+          const res = await rotate({ id: client.id }, { additionalTypenames: ['Client'] });
+          if (res.error || !res.data) setError(errorMessage(res.error));
+          else {
+            setConfirm(false);
+            setSecret(res.data.rotateClientSecret.clientSecret ?? '');
+          }
+        }}
+      >
+        <Text>The current secret of {client.name} stops working at once. The new one is shown only once.</Text>
+      </ConfirmDialog>
+      {secret !== null && <SecretDialog opened title="New client secret" label="client secret" secret={secret} onClose={() => setSecret(null)} />}
+    </Paper>
+  );
+}
+
+function Row({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Group align="flex-start" wrap="nowrap" gap="md">
+      <Text w={150} size="sm" c="dimmed" style={{ flexShrink: 0 }}>
+        {label}
+      </Text>
+      <div style={{ fontSize: 'var(--mantine-font-size-sm)' }}>{children}</div>
+    </Group>
+  );
+}
+
+/** The consent screen as people would see it for this client's scopes (plus the required scopes of their APIs). */
+function ConsentPreview({ client }: { client: ClientFieldsFragment }) {
+  const { organisation } = useViewer();
+  const scopes = client.scopes ?? [];
+  const apiIds = [...new Set(scopes.map((s) => s.api.id))];
+  const [{ data }] = useQuery({
+    query: PickerScopesDocument,
+    variables: { first: 50, where: { required: true, apiIDIn: apiIds, deprecated: false } },
+    pause: apiIds.length === 0,
+  });
+  const required = data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const byName = new Map<string, (typeof scopes)[number]>();
+  for (const s of [...scopes, ...required]) byName.set(s.name, s);
+  if (scopes.length === 0) return <EmptyState title="No scopes assigned">Assign scopes to see what people will be asked.</EmptyState>;
+  return (
+    <Center>
+      <ConsentScreen preview clientName={client.name} clientDescription={client.description} organisationName={organisation.name} scopes={[...byName.values()]} />
+    </Center>
+  );
+}

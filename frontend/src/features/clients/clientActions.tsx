@@ -1,0 +1,51 @@
+import { useState } from 'react';
+import { Text } from '@mantine/core';
+import { useMutation } from 'urql';
+import { DeleteClientDocument } from './operations';
+import { ConfirmDialog } from '../../components/common';
+import { errorMessage } from '../../lib/errors';
+import type { ClientFieldsFragment } from '../../gql/graphql';
+import type { ClientFormValue } from './ClientDialog';
+
+export function toFormValue(c: ClientFieldsFragment): ClientFormValue {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    kind: c.kind,
+    redirectURIs: (c.redirectURIs ?? []).join('\n'),
+    allowUncategorizedRead: c.allowUncategorizedRead,
+    allowUncategorizedModify: c.allowUncategorizedModify,
+    enabled: c.enabled,
+  };
+}
+
+export function DeleteClientDialog({ client, onClose, onDeleted }: { client: { id: string; name: string } | null; onClose: () => void; onDeleted?: () => void }) {
+  const [state, del] = useMutation(DeleteClientDocument);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <ConfirmDialog
+      opened={client !== null}
+      title="Delete client"
+      confirmLabel="Delete"
+      busy={state.fetching}
+      error={error}
+      onClose={() => {
+        setError(null);
+        onClose();
+      }}
+      onConfirm={async () => {
+        const res = await del({ id: client!.id }, { additionalTypenames: ['Client'] });
+        if (res.error) setError(errorMessage(res.error));
+        else {
+          onClose();
+          onDeleted?.();
+        }
+      }}
+    >
+      <Text>
+        Delete the client <b>{client?.name}</b>? Its tokens stop working and it can no longer sign in. This cannot be undone.
+      </Text>
+    </ConfirmDialog>
+  );
+}
