@@ -8,7 +8,6 @@ import { theme } from '../AppProviders';
 import { ViewerProvider, type Viewer } from '../features/auth/viewer';
 
 export const testViewer: Viewer = {
-  __typename: 'Viewer',
   user: { id: 'u1', email: 'owner@acme.test', displayName: 'Owner', role: 'OWNER' },
   organisation: {
     id: 'o1',
