@@ -5,6 +5,7 @@ import { ClientProvider } from './lib/ClientProvider';
 
 export const theme = createTheme({
   primaryColor: 'indigo',
+  respectReducedMotion: true,
   defaultRadius: 'sm',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
 });

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/cors"
+
+	"scopekeeper/frontend"
+	"scopekeeper/graph"
+	"scopekeeper/internal/auth"
+	"scopekeeper/internal/console"
+	"scopekeeper/internal/store"
+)
+
+// app is the running server's parts.
+type app struct {
+	cfg   Config
+	db    *store.DB
+	auth  *auth.Service
+	graph http.Handler
+}
+
+func newApp(db *store.DB, cfg Config) (*app, error) {
+	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, hasHTTPS(cfg.PublicURL))}
+	resolver := &graph.Resolver{PublicURL: cfg.PublicURL}
+	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo})
+	return a, nil
+}
+
+func hasHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }
+
+// handler routes every request. Admin routes (console, GraphQL, sign-in) accept cross-origin
+// requests only from the public URL; the OAuth routes are registered by their own package.
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	admin := cors.New(cors.Options{
+		AllowedOrigins:   []string{a.cfg.PublicURL},
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Authorization", "Content-Type"},
+		AllowCredentials: true,
+	})
+	mux.Handle("/graphql", admin.Handler(a.auth.Middleware(a.graphOrPlayground())))
+	mux.Handle("POST /auth/login", admin.Handler(http.HandlerFunc(a.auth.Login)))
+	mux.Handle("POST /auth/logout", admin.Handler(http.HandlerFunc(a.auth.Logout)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	dist, err := fs.Sub(frontend.Dist, "dist")
+	if err != nil {
+		panic(err) // the embed directive guarantees the folder
+	}
+	mux.Handle("/", console.Handler(dist))
+	return mux
+}
+
+// graphOrPlayground serves GraphiQL to browsers asking GET /graphql in demo mode.
+func (a *app) graphOrPlayground() http.Handler {
+	if !a.cfg.Demo {
+		return a.graph
+	}
+	play := graph.Playground("/graphql")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.RawQuery == "" {
+			play.ServeHTTP(w, r)
+			return
+		}
+		a.graph.ServeHTTP(w, r)
+	})
+}
+
+func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	if err := a.db.SQL.PingContext(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// runBackground starts periodic work; the returned channel closes once it has all stopped.
+func (a *app) runBackground(ctx context.Context) <-chan struct{} {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a.auth.Run(ctx, 5*time.Second) }()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
+}

@@ -1,0 +1,58 @@
+//go:build ignore
+
+// entc generates the ent client and, through entgql, the GraphQL schema graph/schema/ent.graphql.
+package main
+
+import (
+	"log"
+	"os"
+	"regexp"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+)
+
+func main() {
+	ex, err := entgql.NewExtension(
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("graph/schema/ent.graphql"),
+		entgql.WithConfigPath("gqlgen.yml"),
+		entgql.WithWhereInputs(true),
+		entgql.WithNodeDescriptor(false),
+	)
+	if err != nil {
+		log.Fatalf("entgql: %v", err)
+	}
+	cfg := &gen.Config{
+		Features: []gen.Feature{
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
+			gen.FeatureUpsert,
+			gen.FeatureIntercept,
+		},
+	}
+	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex)); err != nil {
+		log.Fatalf("entc: %v", err)
+	}
+	if err := dropClientAlias("ent/gql_pagination.go"); err != nil {
+		log.Fatalf("entc: %v", err)
+	}
+}
+
+// dropClientAlias works around entgql naming Go types after GraphQL types: the contract's GraphQL type
+// Client (ent type OAuthClient) becomes an alias "type Client = OAuthClient" that collides with ent's
+// own Client. Without the alias, the pagination code refers to OAuthClient directly.
+func dropClientAlias(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	alias := regexp.MustCompile(`(?m)^// Client is the type alias for OAuthClient\.\n^type Client = OAuthClient\n`)
+	if !alias.Match(src) {
+		return nil
+	}
+	src = alias.ReplaceAll(src, nil)
+	src = regexp.MustCompile(`\*Client\b`).ReplaceAll(src, []byte("*OAuthClient"))
+	return os.WriteFile(path, src, 0o644)
+}

@@ -1,0 +1,63 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// API is a service an organisation protects with scopes.
+type API struct{ ent.Schema }
+
+func (API) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "apis"}, TimeMixin{}} }
+
+func (API) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(100).Match(apiNamePattern).
+			Annotations(entgql.OrderField("NAME")),
+		field.String("display_name").Default("").MaxLen(200).
+			Annotations(entgql.OrderField("DISPLAY_NAME")),
+		field.String("description").Default("").MaxLen(2000),
+		field.String("base_path").Default("/").MaxLen(512).Match(basePathPattern),
+		field.Bool("built_in").Default(false).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+	}
+}
+
+func (API) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("scopes", Scope.Type).
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		edge.To("endpoints", Endpoint.Type).
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+	}
+}
+
+func (API) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organisation_id", "name").Unique()}
+}
+
+func (API) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField("apis"),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
+
+// TimeMixin records when a row was created and last changed.
+type TimeMixin struct{ mixinSchema }
+
+func (TimeMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").Default(time.Now).Immutable().
+			Annotations(entgql.OrderField("CREATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput)),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).
+			Annotations(entgql.OrderField("UPDATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+	}
+}

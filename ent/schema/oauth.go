@@ -1,0 +1,142 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// The OAuth runtime's tables. None is part of the GraphQL schema.
+
+// Token is an issued opaque access token, stored by the SHA-256 digest of its value.
+type Token struct{ ent.Schema }
+
+func (Token) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "tokens"}} }
+
+func (Token) Fields() []ent.Field {
+	return []ent.Field{
+		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
+		field.Int("client_id").Immutable(),
+		field.Int("user_id").Optional().Nillable().Immutable(),
+		// scope_ids are the scopes granted at issuance; what the token still grants is their
+		// intersection with the client's current scopes (contract rule 8).
+		field.JSON("scope_ids", []int{}).Immutable(),
+		field.Time("issued_at").Default(time.Now).Immutable(),
+		field.Time("expires_at").Immutable(),
+		field.Time("revoked_at").Optional().Nillable(),
+	}
+}
+
+func (Token) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("client", OAuthClient.Type).Ref("tokens").Field("client_id").Unique().Required().Immutable(),
+	}
+}
+
+func (Token) Indexes() []ent.Index { return []ent.Index{index.Fields("expires_at")} }
+
+func (Token) Annotations() []schema.Annotation { return []schema.Annotation{entgql.Skip(entgql.SkipAll)} }
+
+// AuthRequest is an authorization request waiting for consent, and then the code it produced. Only
+// the user who started it may read or decide it, so its ID may appear in the consent screen's URL.
+type AuthRequest struct{ ent.Schema }
+
+func (AuthRequest) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "auth_requests"}} }
+
+func (AuthRequest) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("client_id").Immutable(),
+		field.Int("user_id").Optional().Nillable(),
+		field.JSON("scope_ids", []int{}),
+		field.String("redirect_uri").Immutable(),
+		field.String("state").Default("").Immutable(),
+		field.String("nonce").Default("").Immutable(),
+		field.String("code_challenge").Immutable(),
+		field.Bytes("code_hash").Optional().Nillable().Unique().Sensitive(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("expires_at"),
+		field.Time("code_used_at").Optional().Nillable(),
+	}
+}
+
+func (AuthRequest) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("client", OAuthClient.Type).Ref("auth_requests").Field("client_id").Unique().Required().Immutable(),
+	}
+}
+
+func (AuthRequest) Indexes() []ent.Index { return []ent.Index{index.Fields("expires_at")} }
+
+func (AuthRequest) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// Consent remembers which scopes a user granted a client, so they are asked again only for new ones.
+type Consent struct{ ent.Schema }
+
+func (Consent) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "consents"}} }
+
+func (Consent) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Immutable(),
+		field.Int("client_id").Immutable(),
+		field.JSON("scope_ids", []int{}),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+func (Consent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("consents").Field("user_id").Unique().Required().Immutable(),
+		edge.From("client", OAuthClient.Type).Ref("consents").Field("client_id").Unique().Required().Immutable(),
+	}
+}
+
+func (Consent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "client_id").Unique()}
+}
+
+func (Consent) Annotations() []schema.Annotation { return []schema.Annotation{entgql.Skip(entgql.SkipAll)} }
+
+// SigningKey is an organisation's key for ID tokens; the public half is published at jwks_uri.
+type SigningKey struct{ ent.Schema }
+
+func (SigningKey) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "signing_keys"}} }
+
+func (SigningKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("kid").Unique().Immutable(),
+		field.String("algorithm").Immutable(),
+		field.Bytes("private_key").Sensitive().Immutable(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+func (SigningKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// Session is a console sign-in, stored by the SHA-256 digest of its cookie value.
+type Session struct{ ent.Schema }
+
+func (Session) Fields() []ent.Field {
+	return []ent.Field{
+		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
+		field.Int("user_id").Immutable(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("expires_at"),
+	}
+}
+
+func (Session) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("sessions").Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+func (Session) Annotations() []schema.Annotation { return []schema.Annotation{entgql.Skip(entgql.SkipAll)} }

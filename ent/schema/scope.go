@@ -1,0 +1,62 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"scopekeeper/internal/scopename"
+)
+
+// Scope guards a set of an API's endpoints.
+type Scope struct{ ent.Schema }
+
+func (Scope) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "scopes"}, TimeMixin{}} }
+
+func (Scope) Fields() []ent.Field {
+	noInput := entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(scopename.MaxLen).Immutable().
+			Annotations(entgql.OrderField("NAME")),
+		// name_key is the lowercased name; its unique index makes names unique ignoring case
+		// even when creates race (contract rule 1).
+		field.String("name_key").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("display_name").Default("").MaxLen(200).
+			Annotations(entgql.OrderField("DISPLAY_NAME")),
+		field.String("description").Default("").MaxLen(2000),
+		field.Bool("required").Default(false),
+		field.Bool("emphasize").Default(false),
+		field.Bool("show_in_discovery_document").Default(true),
+		field.Bool("deprecated").Default(false).Annotations(entgql.Skip(entgql.SkipMutationCreateInput)),
+		field.Bool("built_in").Default(false).Annotations(noInput),
+		field.Int("api_id").Immutable().Annotations(noInput),
+	}
+}
+
+func (Scope) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("api", API.Type).Ref("scopes").Field("api_id").Unique().Required().Immutable(),
+		// Assignment goes through setClientScopes only, where the limit and deprecation rules live.
+		edge.From("clients", OAuthClient.Type).Ref("scopes").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		edge.From("api_keys", APIKey.Type).Ref("scopes").Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("endpoints", Endpoint.Type),
+		edge.From("allowed_for_keys_of", Organisation.Type).Ref("api_key_allowed_scopes").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Scope) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organisation_id", "name_key").Unique()}
+}
+
+func (Scope) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,173 @@
+// Package credential resolves a presented credential (an opaque access token or an API key) to what
+// it grants right now. Introspection, the access check and explainAccess all ask it, so contract
+// rules 8 and 10 (removal and narrowing take effect at once) hold in one place.
+package credential
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"scopekeeper/ent"
+	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/oauthclient"
+	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/scope"
+	"scopekeeper/ent/token"
+	"scopekeeper/internal/secret"
+	"scopekeeper/internal/viewer"
+)
+
+// Kind says what a credential is.
+type Kind string
+
+// The kinds of credential.
+const (
+	AccessToken Kind = "access_token"
+	APIKey      Kind = "api_key"
+)
+
+// Why a credential grants nothing.
+const (
+	ReasonUnknown = "unknown_credential"
+	ReasonExpired = "expired"
+	ReasonRevoked = "revoked"
+	ReasonClient  = "client_disabled"
+)
+
+// Credential is what a presented value grants now.
+type Credential struct {
+	Kind   Kind
+	Active bool
+	// Reason says why an inactive credential grants nothing.
+	Reason string
+	ID     int // the token's or key's row
+	// Client is the token's client; nil for API keys.
+	Client *ent.OAuthClient
+	// Key is the API key; nil for tokens.
+	Key    *ent.APIKey
+	UserID int // the subject (token) or owner (key); 0 for client_credentials tokens
+	// Scopes are the scopes granted now, sorted by name, with their stored spelling.
+	Scopes []*ent.Scope
+	// Issued are the scopes granted at issuance that no longer are (token) or that the
+	// organisation's API-key set no longer allows (key), for explanations.
+	Withdrawn                []*ent.Scope
+	AllowUncategorizedRead   bool
+	AllowUncategorizedModify bool
+	IssuedAt, ExpiresAt      time.Time
+}
+
+// ScopeNames lists the granted scopes' names.
+func (c *Credential) ScopeNames() []string {
+	out := make([]string, len(c.Scopes))
+	for i, s := range c.Scopes {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// Resolve looks value up in organisation orgID. A value of another organisation is unknown.
+func Resolve(ctx context.Context, client *ent.Client, orgID int, value string) (*Credential, error) {
+	ctx = viewer.SystemContext(ctx, orgID)
+	switch {
+	case strings.HasPrefix(value, secret.AccessTokenPrefix):
+		return resolveToken(ctx, client, value)
+	case strings.HasPrefix(value, secret.APIKeyPrefix):
+		return resolveKey(ctx, client, orgID, value)
+	}
+	return &Credential{Reason: ReasonUnknown}, nil
+}
+
+func resolveToken(ctx context.Context, client *ent.Client, value string) (*Credential, error) {
+	t, err := client.Token.Query().Where(token.TokenHash(secret.Digest(value))).WithClient().Only(ctx)
+	if ent.IsNotFound(err) {
+		return &Credential{Kind: AccessToken, Reason: ReasonUnknown}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &Credential{Kind: AccessToken, ID: t.ID, Client: t.Edges.Client, IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
+		AllowUncategorizedRead: t.Edges.Client.AllowUncategorizedRead, AllowUncategorizedModify: t.Edges.Client.AllowUncategorizedModify}
+	if t.UserID != nil {
+		c.UserID = *t.UserID
+	}
+	switch {
+	case t.RevokedAt != nil:
+		c.Reason = ReasonRevoked
+		return c, nil
+	case !t.ExpiresAt.After(time.Now()):
+		c.Reason = ReasonExpired
+		return c, nil
+	case !t.Edges.Client.Enabled:
+		c.Reason = ReasonClient
+		return c, nil
+	}
+	issued, err := client.Scope.Query().Where(scope.IDIn(t.ScopeIds...)).Order(scope.ByName()).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	assigned, err := client.OAuthClient.Query().Where(oauthclient.ID(t.ClientID)).QueryScopes().IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.Scopes, c.Withdrawn = Narrow(issued, assigned)
+	c.Active = true
+	return c, nil
+}
+
+// Narrow applies rule 8 to a token: of the scopes issued, those still assigned to the client are
+// granted, and a required scope stays granted while another granted scope of its API is.
+func Narrow(issued []*ent.Scope, assigned []int) (granted, withdrawn []*ent.Scope) {
+	apis := map[int]bool{}
+	for _, s := range issued {
+		if !s.Required && slices.Contains(assigned, s.ID) {
+			apis[s.APIID] = true
+		}
+	}
+	for _, s := range issued {
+		if slices.Contains(assigned, s.ID) && !s.Required || s.Required && apis[s.APIID] {
+			granted = append(granted, s)
+		} else {
+			withdrawn = append(withdrawn, s)
+		}
+	}
+	return granted, withdrawn
+}
+
+func resolveKey(ctx context.Context, client *ent.Client, orgID int, value string) (*Credential, error) {
+	k, err := client.APIKey.Query().Where(apikey.KeyHash(secret.Digest(value))).
+		WithScopes(func(q *ent.ScopeQuery) { q.Order(scope.ByName()) }).Only(ctx)
+	if ent.IsNotFound(err) {
+		return &Credential{Kind: APIKey, Reason: ReasonUnknown}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &Credential{Kind: APIKey, ID: k.ID, Key: k, UserID: k.OwnerID, IssuedAt: k.CreatedAt,
+		AllowUncategorizedRead: k.AllowUncategorizedRead, AllowUncategorizedModify: k.AllowUncategorizedModify}
+	if k.ExpiresAt != nil {
+		c.ExpiresAt = *k.ExpiresAt
+	}
+	switch {
+	case k.RevokedAt != nil:
+		c.Reason = ReasonRevoked
+		return c, nil
+	case k.ExpiresAt != nil && !k.ExpiresAt.After(time.Now()):
+		c.Reason = ReasonExpired
+		return c, nil
+	}
+	allowed, err := client.Organisation.Query().Where(organisation.ID(orgID)).QueryAPIKeyAllowedScopes().IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range k.Edges.Scopes {
+		if slices.Contains(allowed, s.ID) {
+			c.Scopes = append(c.Scopes, s)
+		} else {
+			c.Withdrawn = append(c.Withdrawn, s)
+		}
+	}
+	c.Active = true
+	return c, nil
+}

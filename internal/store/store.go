@@ -1,0 +1,90 @@
+// Package store opens the database (embedded SQLite by default, PostgreSQL by URL), migrates the
+// schema and installs the hooks every client needs.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
+
+	"scopekeeper/ent"
+	"scopekeeper/ent/migrate"
+	_ "scopekeeper/ent/runtime" // schema hooks and privacy policies
+	"scopekeeper/internal/audit"
+)
+
+// DB is an open database: the ent client and the pool beneath it (for health checks).
+type DB struct {
+	*ent.Client
+	SQL     *sql.DB
+	Dialect string
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLiteDSN turns a file path or file: URI into a DSN with the settings Scopekeeper relies on:
+// foreign keys, WAL, a busy timeout, and immediate transactions (a read-then-write transaction in
+// WAL mode otherwise fails at once with SQLITE_BUSY under concurrent writers).
+func SQLiteDSN(dsn string) (string, error) {
+	if !strings.HasPrefix(dsn, "file:") {
+		dsn = "file:" + dsn
+	}
+	path, rawQuery, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", fmt.Errorf("database DSN %q: %w", dsn, err)
+	}
+	for k, v := range map[string]string{
+		"_fk": "1", "_journal_mode": "WAL", "_busy_timeout": "10000",
+		"_txlock": "immediate", "_synchronous": "NORMAL", "cache": "private",
+	} {
+		if !q.Has(k) {
+			q.Set(k, v)
+		}
+	}
+	return path + "?" + q.Encode(), nil
+}
+
+// Open connects to dsn and migrates the schema.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	driver, dia := "sqlite3", dialect.SQLite
+	if IsPostgres(dsn) {
+		driver, dia = "pgx", dialect.Postgres
+	} else {
+		var err error
+		if dsn, err = SQLiteDSN(dsn); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if dia == dialect.SQLite {
+		// One writer at a time is all SQLite allows; readers share the rest of the pool.
+		db.SetMaxOpenConns(16)
+	} else {
+		db.SetMaxOpenConns(32)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	if err := client.Schema.Create(ctx, migrate.WithGlobalUniqueID(true)); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("migrate the schema: %w", err)
+	}
+	client.Use(audit.Hook())
+	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+}

@@ -1,0 +1,179 @@
+// Command scopekeeper is the Scopekeeper server: the admin console, the GraphQL admin API and each
+// organisation's OAuth issuer, in one binary.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "scopekeeper:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches the subcommand; serve is the default.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, out)
+	case "bootstrap":
+		return bootstrap(ctx, args, out)
+	default:
+		return fmt.Errorf("unknown command %q: use serve or bootstrap", cmd)
+	}
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// Config is what serve needs.
+type Config struct {
+	Addr      string
+	DB        string
+	PublicURL string
+	Demo      bool
+}
+
+func parseServe(args []string) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c Config
+	fs.StringVar(&c.Addr, "addr", env("SCOPEKEEPER_ADDR", "127.0.0.1:8080"), "listen address (env SCOPEKEEPER_ADDR)")
+	fs.StringVar(&c.DB, "db", env("SCOPEKEEPER_DB", "scopekeeper.db"), "SQLite file or file: URI, or a postgres:// URL (env SCOPEKEEPER_DB)")
+	fs.StringVar(&c.PublicURL, "public-url", env("SCOPEKEEPER_PUBLIC_URL", ""), "externally visible base URL (env SCOPEKEEPER_PUBLIC_URL; default http://ADDR)")
+	fs.BoolVar(&c.Demo, "demo", false, "seed a demo organisation and enable the GraphQL playground")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return c, fmt.Errorf("--public-url %q must start with http:// or https://, e.g. https://auth.example.com", c.PublicURL)
+	}
+	return c, nil
+}
+
+func serve(ctx context.Context, args []string, out io.Writer) error {
+	cfg, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	app, err := newApp(db, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		login, err := orgs.SeedDemo(ctx, db.Client)
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		defer fmt.Fprintf(out, "Demo data ready.\n")
+		fmt.Fprintf(out, "Demo admin: %s / %s\n", login.Email, login.Password)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           app.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(out, "Scopekeeper is listening on %s (console: %s/)\n", ln.Addr(), cfg.PublicURL)
+
+	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
+	done := app.runBackground(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		cancelBG()
+		<-done
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	cancelBG()
+	<-done // background work flushes before the database closes
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func bootstrap(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var o orgs.Owner
+	dsn := fs.String("db", env("SCOPEKEEPER_DB", "scopekeeper.db"), "database")
+	fs.StringVar(&o.OrgName, "org-name", "", "organisation name")
+	fs.StringVar(&o.OrgSlug, "org-slug", "", "organisation slug (in its issuer URL)")
+	fs.StringVar(&o.Email, "email", "", "owner's email")
+	fs.StringVar(&o.Password, "password", "", "owner's password")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("bootstrap: %v (usage: bootstrap --db DSN --org-name NAME --org-slug SLUG --email EMAIL --password PASSWORD)", err)
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	orgID, userID, err := orgs.Bootstrap(ctx, db.Client, o)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(map[string]string{
+		"organisationId": fmt.Sprint(orgID), "userId": fmt.Sprint(userID),
+	})
+}
