@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Anchor, Badge, Button, Group, Paper, Select, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Modal, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { Link, useNavigate } from 'react-router';
 import { useQuery } from 'urql';
 import { ClientsDocument } from './operations';
@@ -43,6 +43,11 @@ export function ClientsPage() {
   const assign = useDialog<ClientFieldsFragment>();
   const del = useDialog<{ id: string; name: string }>();
   const [created, setCreated] = useState<{ id: string; name: string; clientId: string; secret: string | null } | null>(null);
+  const openCreated = () => {
+    const id = created?.id;
+    setCreated(null);
+    if (id) navigate(`/clients/${id}/scope`);
+  };
   const clients = data?.clients.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
 
   return (
@@ -144,23 +149,25 @@ export function ClientsPage() {
       <ClientDialog opened={edit.opened} initial={edit.value} onClose={edit.close} onCreated={setCreated} />
       <AssignScopeDialog opened={assign.opened} client={assign.value} onClose={assign.close} />
       <DeleteClientDialog client={del.value} onClose={del.close} />
-      {created && (
-        <SecretDialog
-          opened
-          title={`Client ${created.name} created`}
-          label="client secret"
-          secret={created.secret ?? ''}
-          onClose={() => {
-            const id = created.id;
-            setCreated(null);
-            navigate(`/clients/${id}/scope`);
-          }}
-        >
+      {created && created.secret && (
+        <SecretDialog opened title={`Client ${created.name} created`} label="client secret" secret={created.secret} onClose={() => openCreated()}>
           <Text size="sm">
             Client ID: <code>{created.clientId}</code>
           </Text>
-          {!created.secret && <Text size="sm">Browser clients are public: they have no secret.</Text>}
         </SecretDialog>
+      )}
+      {created && !created.secret && (
+        <Modal opened title={`Client ${created.name} created`} onClose={() => openCreated()}>
+          <Stack>
+            <Text size="sm">
+              Client ID: <code>{created.clientId}</code>
+            </Text>
+            <Text size="sm">Browser clients are public: they have no secret. Next, assign the scopes it may request.</Text>
+            <Group justify="flex-end">
+              <Button onClick={() => openCreated()}>Done</Button>
+            </Group>
+          </Stack>
+        </Modal>
       )}
     </>
   );

@@ -1,0 +1,151 @@
+import { test, expect, shot, uniq } from './fixtures';
+import { gql } from './env';
+import { closedDialog, dialog, openAssignScope, openClient, seedApi, seedClient, seedScope } from './pages';
+
+test('create a client: the secret is shown once', async ({ page, context }) => {
+  const name = uniq('Reporting ');
+  await page.goto('/clients');
+  await page.getByRole('button', { name: 'Create client' }).click();
+  const d = dialog(page, 'Create client');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await expect(d.getByRole('alert')).toContainText('Enter a name');
+  await d.getByLabel('Name', { exact: false }).first().fill(name);
+  await d.getByLabel('Description').fill('Nightly reports');
+  await shot(page, 'clients-01-create');
+  await d.getByRole('button', { name: 'Save' }).click();
+
+  const s = dialog(page, `Client ${name} created`);
+  await expect(s).toContainText('shown only once');
+  const secret = (await s.getByTestId('secret-value').innerText()).trim();
+  expect(secret.length).toBeGreaterThanOrEqual(32);
+  await s.getByRole('button', { name: 'Copy client secret' }).click();
+  await expect(s.getByRole('button', { name: 'Copy client secret' })).toHaveText('Copied');
+  const clip = await page.evaluate(() => navigator.clipboard.readText()).catch(() => secret);
+  expect(clip).toBe(secret);
+  await shot(page, 'clients-02-secret-once');
+  await s.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+  // Never again: not on the page, not after a reload.
+  await page.getByRole('tab', { name: 'Details' }).click();
+  await expect(page.getByText(secret)).toHaveCount(0);
+  await expect(page.getByText('Shown only when created or rotated.')).toBeVisible();
+
+  // Rotate.
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  await dialog(page, 'Rotate client secret').getByRole('button', { name: 'Rotate secret' }).click();
+  const r = dialog(page, 'New client secret');
+  const rotated = (await r.getByTestId('secret-value').innerText()).trim();
+  expect(rotated).not.toBe(secret);
+  await r.getByRole('button', { name: 'Done' }).click();
+  await shot(page, 'clients-03-details');
+  void context;
+});
+
+test('assign scopes: grouped picker, n of 10, the 11th refused, ✖ removes, consent preview', async ({ page, ownerApi }) => {
+  const base = uniq('crm');
+  const apiId = await seedApi(ownerApi, { name: base, displayName: `CRM ${base}`, basePath: `/${base}` });
+  const scopeNames: string[] = [];
+  for (const entity of ['contacts', 'deals', 'notes', 'tasks', 'calls', 'files']) {
+    for (const mod of ['readonly', 'modify']) scopeNames.push(`${base}.${entity}.${mod}`);
+  }
+  for (const n of scopeNames) await seedScope(ownerApi, { apiID: apiId, name: n, description: `Access to ${n}`, emphasize: n.endsWith('.modify') && n.includes('deals') });
+  const req = `${base}_profile`;
+  await seedScope(ownerApi, { apiID: apiId, name: req, required: true, displayName: 'Basic profile' });
+  const deprecatedId = await seedScope(ownerApi, { apiID: apiId, name: `${base}.legacy.readonly` });
+  await gql(ownerApi, `mutation($id: ID!) { updateScope(id: $id, input: { deprecated: true }) { id } }`, { id: deprecatedId });
+  const { client } = await seedClient(ownerApi, { name: uniq('CRM sync '), kind: 'SERVICE', description: 'Syncs contacts' });
+
+  await openClient(page, client.id);
+  await expect(page.getByText('No scopes assigned')).toBeVisible();
+  let d = await openAssignScope(page);
+  await d.getByLabel('Search scopes').fill(base);
+  await expect(d.getByRole('group', { name: `Group ${base}.contacts` })).toBeVisible();
+  // Deprecated scopes are not offered.
+  await expect(d.getByRole('checkbox', { name: `${base}.legacy.readonly` })).toHaveCount(0);
+  await expect(d.getByTestId('scope-counter')).toHaveText('0 of 10');
+
+  // Selecting a group selects its scopes.
+  for (const entity of ['contacts', 'deals', 'notes', 'tasks', 'calls']) {
+    await d.getByRole('checkbox', { name: `Select group ${base}.${entity}` }).click();
+  }
+  await expect(d.getByTestId('scope-counter')).toHaveText('10 of 10');
+  await d.getByRole('checkbox', { name: `${base}.files.readonly` }).click();
+  await expect(d.getByTestId('assign-scope-error')).toContainText('at most 10 scopes');
+  await expect(d.getByRole('checkbox', { name: `${base}.files.readonly` })).not.toBeChecked();
+  // A required scope does not count.
+  await d.getByRole('checkbox', { name: req }).click();
+  await expect(d.getByTestId('scope-counter')).toHaveText('10 of 10');
+  await shot(page, 'clients-04-assign-limit');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await closedDialog(page, /Assign scope/);
+
+  const assigned = page.getByRole('table', { name: 'Assigned scopes' });
+  await expect(assigned.locator('tbody tr')).toHaveCount(11);
+  await expect(page.getByTestId('scope-counter')).toHaveText('10 of 10');
+  await shot(page, 'clients-05-scope-tab');
+
+  // The server refuses an 11th too.
+  const ids = await gql(ownerApi, `query($w: ScopeWhereInput) { scopes(first: 20, where: $w) { edges { node { id name } } } }`, { w: { apiID: apiId, deprecated: false } });
+  const all = (ids.data.scopes.edges as { node: { id: string; name: string } }[]).map((e) => e.node).filter((s) => s.name !== req);
+  const over = await gql(ownerApi, `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`, { c: client.id, s: all.slice(0, 11).map((s) => s.id) }, true);
+  expect(over.errors?.[0].extensions?.code).toBe('SCOPE_LIMIT_EXCEEDED');
+
+  // ✖ removes at once.
+  await page.getByRole('button', { name: `Remove ${base}.calls.modify` }).click();
+  await expect(assigned.locator('tbody tr')).toHaveCount(10);
+  await expect(page.getByTestId('scope-counter')).toHaveText('9 of 10');
+
+  // ✖ in the picker, applied on Save.
+  d = await openAssignScope(page);
+  await d.getByRole('button', { name: `Remove ${base}.calls.readonly` }).click();
+  await expect(d.getByTestId('scope-counter')).toHaveText('8 of 10');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await closedDialog(page, /Assign scope/);
+  await expect(page.getByTestId('scope-counter')).toHaveText('8 of 10');
+
+  // Consent preview: emphasized first, required locked, no submit.
+  await page.getByRole('tab', { name: 'Consent preview' }).click();
+  const items = page.getByRole('list', { name: 'Requested scopes' }).getByRole('listitem');
+  await expect(items.first()).toContainText(`${base}.deals.modify`);
+  await expect(page.getByRole('checkbox', { name: 'Basic profile' })).toBeDisabled();
+  await expect(page.getByRole('checkbox', { name: 'Basic profile' })).toBeChecked();
+  await expect(page.getByRole('button', { name: 'Allow' })).toBeDisabled();
+  await shot(page, 'clients-06-consent-preview');
+});
+
+test('web client needs a redirect URI; delete a client', async ({ page }) => {
+  const name = uniq('Portal ');
+  await page.goto('/clients');
+  await page.getByRole('button', { name: 'Create client' }).click();
+  const d = dialog(page, 'Create client');
+  await d.getByLabel('Name', { exact: false }).first().fill(name);
+  await d.getByLabel('Kind').click();
+  await page.getByRole('option', { name: /Browser app/ }).click();
+  await d.getByRole('button', { name: 'Save' }).click();
+  await expect(d.getByRole('alert')).toContainText('redirect URI');
+  await d.getByLabel('Redirect URIs').fill('https://portal.example/callback');
+  await d.getByRole('button', { name: 'Save' }).click();
+  const s = dialog(page, `Client ${name} created`);
+  await expect(s).toContainText('no secret');
+  await s.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await dialog(page, 'Delete client').getByRole('button', { name: 'Delete' }).click();
+  await expect(page).toHaveURL(/\/clients$/);
+});
+
+test.describe('as a viewer', () => {
+  test.use({ who: 'viewer' });
+  test('no edit controls on clients', async ({ page, ownerApi }) => {
+    const { client } = await seedClient(ownerApi, { name: uniq('Viewed '), kind: 'SERVICE' });
+    await page.goto('/clients');
+    await expect(page.getByRole('button', { name: 'Create client' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: /^(Edit|Delete|Assign scope)/ })).toHaveCount(0);
+    await openClient(page, client.id);
+    await expect(page.getByRole('button', { name: 'Assign scope' })).toHaveCount(0);
+    await openClient(page, client.id, 'details');
+    await expect(page.getByRole('button', { name: 'Rotate secret' })).toHaveCount(0);
+    await shot(page, 'clients-07-viewer');
+  });
+});

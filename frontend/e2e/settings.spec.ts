@@ -1,0 +1,70 @@
+import { test, expect, shot, uniq } from './fixtures';
+import { gql } from './env';
+import { closedDialog, dialog, nav } from './pages';
+
+test('owner changes organisation settings', async ({ page, ownerApi }) => {
+  await page.goto('/settings');
+  const form = page.getByRole('form', { name: 'Organisation settings' });
+  await expect(form.getByLabel('Scopes per client')).toHaveValue('10');
+  await shot(page, 'settings-01-page');
+  try {
+    await form.getByLabel('Scopes per client').fill('12');
+    await form.getByLabel('Scope naming policy').click();
+    await page.getByRole('option', { name: /^Dotted/ }).click();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByText('Settings saved.')).toBeVisible();
+    const org = await gql(ownerApi, '{ viewer { organisation { maxScopesPerClient namingPolicy namingExample } } }');
+    expect(org.data.viewer.organisation).toMatchObject({ maxScopesPerClient: 12, namingPolicy: 'DOTTED' });
+    // The naming guideline follows the policy.
+    await expect(form.getByText(new RegExp(org.data.viewer.organisation.namingExample.replace(/\./g, '\\.'))).first()).toBeVisible();
+    await shot(page, 'settings-02-saved');
+
+    await form.getByLabel('Scopes per client').fill('0');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByRole('alert')).toContainText('at least 1');
+  } finally {
+    await gql(ownerApi, 'mutation { updateOrganisation(input: { maxScopesPerClient: 10, namingPolicy: FREE }) { id } }');
+  }
+});
+
+test('owner lists and creates users', async ({ page }) => {
+  await page.goto('/users');
+  await expect(page.getByRole('table', { name: 'Users' })).toContainText('viewer@acme.test');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const d = dialog(page, 'Create user');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await expect(d.getByRole('alert')).toContainText('Enter an email and a password');
+  const email = `${uniq('ada')}@acme.test`;
+  await d.getByLabel('Email', { exact: false }).fill(email);
+  await d.getByLabel('Display name').fill('Ada Lovelace');
+  await d.getByLabel('Password', { exact: false }).fill('a long enough password');
+  await d.getByLabel('Role').click();
+  await page.getByRole('option', { name: 'Access control' }).click();
+  await shot(page, 'settings-03-create-user');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await closedDialog(page, 'Create user');
+  await page.getByLabel('Search users').fill(email);
+  await expect(page.getByRole('table', { name: 'Users' })).toContainText('Access control');
+
+  // The same email again is refused.
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await d.getByLabel('Email', { exact: false }).fill(email);
+  await d.getByLabel('Password', { exact: false }).fill('a long enough password');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await expect(d.getByText(/already|taken|exists/i).first()).toBeVisible();
+  await shot(page, 'settings-04-duplicate-user');
+});
+
+test.describe('as access control', () => {
+  test.use({ who: 'access' });
+  test('settings and users are read-only', async ({ page }) => {
+    await page.goto('/settings');
+    await expect(page.getByTestId('read-only-notice')).toContainText('Only owners');
+    await expect(page.getByLabel('Scopes per client')).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Save' })).toHaveCount(0);
+    await page.goto('/users');
+    await expect(page.getByRole('button', { name: 'Create user' })).toHaveCount(0);
+    await expect(nav(page).getByRole('link', { name: 'APIs' })).toBeVisible();
+    await shot(page, 'settings-05-access-control');
+  });
+});
