@@ -17,7 +17,6 @@ import (
 	"scopekeeper/internal/scopeuse"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/viewer"
-	"slices"
 	"time"
 )
 
@@ -119,23 +118,9 @@ func (r *mutationResolver) DeleteClient(ctx context.Context, id int) (int, error
 
 // SetClientScopes is the resolver for the setClientScopes field.
 func (r *mutationResolver) SetClientScopes(ctx context.Context, clientID int, scopeIDs []int) (*ent.OAuthClient, error) {
-	client := ent.FromContext(ctx)
-	current, err := client.OAuthClient.Query().Where(oauthclient.ID(clientID)).QueryScopes().IDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var add, remove []int
-	for _, id := range scopeIDs {
-		if !slices.Contains(current, id) && !slices.Contains(add, id) {
-			add = append(add, id)
-		}
-	}
-	for _, id := range current {
-		if !slices.Contains(scopeIDs, id) {
-			remove = append(remove, id)
-		}
-	}
-	return client.OAuthClient.UpdateOneID(clientID).AddScopeIDs(add...).RemoveScopeIDs(remove...).Save(ctx)
+	// The update of the client row comes first and locks it, so concurrent Saves apply one after
+	// the other, each replacing the whole set.
+	return ent.FromContext(ctx).OAuthClient.UpdateOneID(clientID).ClearScopes().AddScopeIDs(scopeIDs...).Save(ctx)
 }
 
 // CreateAPIKey is the resolver for the createAPIKey field.

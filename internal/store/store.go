@@ -55,8 +55,22 @@ func SQLiteDSN(dsn string) (string, error) {
 	return path + "?" + q.Encode(), nil
 }
 
+// Option adjusts Open.
+type Option func(*options)
+
+type options struct{ wrap func(dialect.Driver) dialect.Driver }
+
+// WithDriver wraps the database driver, e.g. to count statements in a test.
+func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
 // Open connects to dsn and migrates the schema.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	driver, dia := "sqlite3", dialect.SQLite
 	if IsPostgres(dsn) {
 		driver, dia = "pgx", dialect.Postgres
@@ -80,7 +94,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if o.wrap != nil {
+		drv = o.wrap(drv)
+	}
+	client := ent.NewClient(ent.Driver(drv))
 	if err := client.Schema.Create(ctx, migrate.WithGlobalUniqueID(true)); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrate the schema: %w", err)

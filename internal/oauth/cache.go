@@ -1,0 +1,143 @@
+package oauth
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	entgo "entgo.io/ent"
+
+	"scopekeeper/ent"
+	"scopekeeper/internal/credential"
+)
+
+// cacheTTL bounds how long a cached entry is trusted even without an invalidation. Changes made
+// through this process invalidate at once (the ent hook below); the TTL only matters for changes
+// made by another server process sharing the database.
+const cacheTTL = 2 * time.Second
+
+// maxCredentials bounds the resolved-token cache; it is emptied when full.
+const maxCredentials = 200_000
+
+// runtimeTypes are the OAuth runtime's own records: writing them is not a configuration change.
+var runtimeTypes = map[string]bool{
+	ent.TypeToken: true, ent.TypeAuthRequest: true, ent.TypeConsent: true, ent.TypeSigningKey: true,
+	ent.TypeSession: true, ent.TypeAuditEvent: true,
+}
+
+// cache holds what token issuance and introspection read on every request. Every entry is tagged
+// with the configuration generation current when its load began; any configuration change bumps
+// the generation (when the mutation runs and again when its transaction commits), so an entry
+// loaded from older data is never used afterwards.
+type cache struct {
+	gen     atomic.Uint64
+	revoked atomic.Uint64 // bumped by every revocation; a load that saw one in flight is not stored
+
+	orgs    sync.Map // slug → *entry[*orgInfo]
+	clients sync.Map // clientKey → *entry[*clientInfo]
+	creds   sync.Map // string(token digest) → *entry[*credential.Credential]
+	docs    sync.Map // organisation ID → *entry[*discoveryDoc]
+	origins sync.Map // organisation ID → *entry[map[string]bool]
+	nCreds  atomic.Int64
+}
+
+type entry[T any] struct {
+	v      T
+	gen    uint64
+	loaded time.Time
+}
+
+type clientKey struct {
+	org      int
+	clientID string
+}
+
+func newCache() *cache { return &cache{} }
+
+func (c *cache) generation() uint64 { return c.gen.Load() }
+
+func (c *cache) bump() { c.gen.Add(1) }
+
+func get[T any](c *cache, m *sync.Map, k any) (T, bool) {
+	var zero T
+	v, ok := m.Load(k)
+	if !ok {
+		return zero, false
+	}
+	e := v.(*entry[T])
+	if e.gen != c.gen.Load() || time.Since(e.loaded) > cacheTTL {
+		m.Delete(k)
+		return zero, false
+	}
+	return e.v, true
+}
+
+func put[T any](c *cache, m *sync.Map, k any, v T, gen uint64) {
+	if gen != c.gen.Load() {
+		return // the configuration changed while loading
+	}
+	m.Store(k, &entry[T]{v: v, gen: gen, loaded: time.Now()})
+}
+
+func (c *cache) org(slug string) (*orgInfo, bool) { return get[*orgInfo](c, &c.orgs, slug) }
+func (c *cache) putOrg(slug string, o *orgInfo, gen uint64) {
+	put(c, &c.orgs, slug, o, gen)
+}
+
+func (c *cache) client(org int, id string) (*clientInfo, bool) {
+	return get[*clientInfo](c, &c.clients, clientKey{org, id})
+}
+func (c *cache) putClient(org int, id string, ci *clientInfo, gen uint64) {
+	put(c, &c.clients, clientKey{org, id}, ci, gen)
+}
+
+// credential returns a cached resolution of the token with the given digest.
+func (c *cache) credential(digest []byte) (*credential.Credential, bool) {
+	return get[*credential.Credential](c, &c.creds, string(digest))
+}
+
+// putCredential stores a resolution unless a revocation or configuration change happened since
+// the load began (gen and revoked are the values read before it).
+func (c *cache) putCredential(digest []byte, cr *credential.Credential, gen, revoked uint64) {
+	if c.revoked.Load() != revoked {
+		return
+	}
+	if c.nCreds.Add(1) > maxCredentials {
+		c.creds.Clear()
+		c.nCreds.Store(0)
+	}
+	put(c, &c.creds, string(digest), cr, gen)
+}
+
+// forgetCredential drops a token from the cache (it was revoked).
+func (c *cache) forgetCredential(digest []byte) {
+	c.revoked.Add(1)
+	c.creds.Delete(string(digest))
+}
+
+// invalidationHook bumps the generation after every change to configuration: organisations, APIs,
+// scopes, endpoints, clients, users, API keys.
+func (c *cache) invalidationHook() entgo.Hook {
+	return func(next entgo.Mutator) entgo.Mutator {
+		return entgo.MutateFunc(func(ctx context.Context, m entgo.Mutation) (entgo.Value, error) {
+			if runtimeTypes[m.Type()] {
+				return next.Mutate(ctx, m)
+			}
+			v, err := next.Mutate(ctx, m)
+			c.bump()
+			if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
+				if tx, terr := txm.Tx(); terr == nil {
+					tx.OnCommit(func(next ent.Committer) ent.Committer {
+						return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+							err := next.Commit(ctx, tx)
+							c.bump()
+							return err
+						})
+					})
+				}
+			}
+			return v, err
+		})
+	}
+}

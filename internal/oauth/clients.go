@@ -1,0 +1,116 @@
+package oauth
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"scopekeeper/ent"
+	"scopekeeper/ent/oauthclient"
+	"scopekeeper/ent/scope"
+	"scopekeeper/internal/secret"
+)
+
+// clientInfo is a client with what granting scopes needs, cached per organisation.
+type clientInfo struct {
+	c *ent.OAuthClient
+	// assigned are the client's scopes, deprecated ones included (they keep working where assigned).
+	assigned []*ent.Scope
+	// required maps an API to its required scopes (rule 5): those not deprecated, and deprecated
+	// ones the client holds.
+	required map[int][]*ent.Scope
+	// grantable maps lowercased names to what the client may request: assigned ∪ required.
+	grantable map[string]*ent.Scope
+}
+
+func (ci *clientInfo) public() bool { return ci.c.Kind == oauthclient.KindBROWSER }
+
+func (ci *clientInfo) allows(grant string) bool {
+	switch grant {
+	case "client_credentials":
+		return ci.c.Kind == oauthclient.KindSERVICE
+	case "authorization_code":
+		return ci.c.Kind == oauthclient.KindWEB || ci.c.Kind == oauthclient.KindBROWSER
+	}
+	return false
+}
+
+func (ci *clientInfo) hasRedirectURI(uri string) bool { return slices.Contains(ci.c.RedirectURIs, uri) }
+
+// client returns the client with the public identifier clientID in organisation orgID, or nil.
+func (p *Provider) client(ctx context.Context, orgID int, clientID string) (*clientInfo, error) {
+	if clientID == "" || len(clientID) > 200 {
+		return nil, nil
+	}
+	if ci, ok := p.cache.client(orgID, clientID); ok {
+		return ci, nil
+	}
+	gen := p.cache.generation()
+	ctx = sys(ctx, orgID)
+	c, err := p.client.OAuthClient.Query().Where(oauthclient.ClientID(clientID)).
+		WithScopes(func(q *ent.ScopeQuery) { q.Order(scope.ByName()) }).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ci := &clientInfo{c: c, assigned: c.Edges.Scopes, required: map[int][]*ent.Scope{}, grantable: map[string]*ent.Scope{}}
+	var apis []int
+	for _, s := range ci.assigned {
+		ci.grantable[strings.ToLower(s.Name)] = s
+		if !slices.Contains(apis, s.APIID) {
+			apis = append(apis, s.APIID)
+		}
+	}
+	if len(apis) > 0 {
+		req, err := p.client.Scope.Query().Where(scope.APIIDIn(apis...), scope.Required(true)).
+			Order(scope.ByName()).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range req {
+			if _, held := ci.grantable[strings.ToLower(s.Name)]; s.Deprecated && !held {
+				continue
+			}
+			ci.required[s.APIID] = append(ci.required[s.APIID], s)
+			ci.grantable[strings.ToLower(s.Name)] = s
+		}
+	}
+	p.cache.putClient(orgID, clientID, ci, gen)
+	return ci, nil
+}
+
+// dummyDigest is compared against when the client is unknown, so both failures take alike time.
+var dummyDigest = secret.Digest("scopekeeper-no-such-client")
+
+// authenticate checks the client credentials of a token, introspection or revocation request
+// (RFC 6749 §2.3). A BROWSER client is public: it presents its client_id only.
+func (p *Provider) authenticate(ctx context.Context, org *orgInfo, cr clientCreds) (*clientInfo, *oidc.Error) {
+	if cr.id == "" {
+		return nil, oidc.ErrInvalidClient().WithDescription("Client authentication is required: send client_id and client_secret (HTTP Basic or in the body).")
+	}
+	ci, err := p.client(ctx, org.ID, cr.id)
+	if err != nil {
+		return nil, serverError(ctx, "look up client", err)
+	}
+	if ci == nil {
+		secret.Matches(cr.secret, dummyDigest)
+		return nil, oidc.ErrInvalidClient().WithDescription("Client authentication failed.")
+	}
+	if !ci.c.Enabled {
+		return nil, oidc.ErrInvalidClient().WithDescription("The client is disabled.")
+	}
+	if ci.public() {
+		if cr.secret != "" {
+			return nil, oidc.ErrInvalidClient().WithDescription("A BROWSER client is public and has no secret; send only client_id.")
+		}
+		return ci, nil
+	}
+	if cr.secret == "" || !secret.Matches(cr.secret, ci.c.SecretHash) {
+		return nil, oidc.ErrInvalidClient().WithDescription("Client authentication failed.")
+	}
+	return ci, nil
+}

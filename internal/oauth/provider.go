@@ -1,0 +1,124 @@
+// Package oauth is each organisation's OAuth 2.0 / OpenID Connect issuer ({public-url}/o/{slug}):
+// discovery, the token endpoint (client_credentials and authorization_code with PKCE), the
+// authorization endpoint and the consent decision behind the console's consent screen,
+// introspection, revocation and the JWKS of the ID-token signing keys.
+//
+// Hot paths (token issuance, introspection) read organisations, clients and resolved tokens from
+// in-memory caches that every configuration change invalidates (see cache.go), and write tokens in
+// group-committed batches (see issue.go).
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"scopekeeper/ent"
+	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/viewer"
+)
+
+// Lifetimes.
+const (
+	AccessTokenTTL = time.Hour
+	IDTokenTTL     = time.Hour
+	// RequestTTL is how long an authorization request waits for consent.
+	RequestTTL = 15 * time.Minute
+	// CodeTTL is how long an authorization code may be redeemed once issued.
+	CodeTTL = 2 * time.Minute
+)
+
+// Sessions finds the signed-in user of a request (auth.Service implements it).
+type Sessions interface {
+	SessionCaller(*http.Request) (*viewer.Caller, error)
+}
+
+// Provider serves every organisation's issuer.
+type Provider struct {
+	client    *ent.Client
+	publicURL string
+	sessions  Sessions
+
+	cache   *cache
+	writer  *tokenWriter
+	keys    sync.Map // organisation ID → *signingKey
+	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
+	now     func() time.Time
+}
+
+// New returns the issuer side of Scopekeeper over client. It installs an ent hook on client that
+// invalidates the caches whenever the configuration changes.
+func New(client *ent.Client, publicURL string, sessions Sessions) *Provider {
+	p := &Provider{
+		client:    client,
+		publicURL: strings.TrimSuffix(publicURL, "/"),
+		sessions:  sessions,
+		cache:     newCache(),
+		now:       time.Now,
+	}
+	client.Use(p.cache.invalidationHook())
+	p.writer = newTokenWriter(client)
+	return p
+}
+
+// Issuer is the issuer URL of the organisation with the given slug.
+func (p *Provider) Issuer(slug string) string { return p.publicURL + "/o/" + slug }
+
+// Register adds every issuer route to mux (the access check, POST /o/{slug}/v1/check, lives elsewhere).
+func (p *Provider) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /o/{slug}/.well-known/openid-configuration", p.handleDiscovery)
+	mux.HandleFunc("GET /o/{slug}/.well-known/oauth-authorization-server", p.handleDiscovery)
+	mux.HandleFunc("OPTIONS /o/{slug}/.well-known/", p.handlePublicPreflight)
+	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.handleJWKS)
+	mux.HandleFunc("OPTIONS /o/{slug}/oauth/jwks", p.handlePublicPreflight)
+	mux.HandleFunc("GET /o/{slug}/oauth/authorize", p.handleAuthorize)
+	mux.HandleFunc("POST /o/{slug}/oauth/token", p.handleToken)
+	mux.HandleFunc("OPTIONS /o/{slug}/oauth/token", p.handleBrowserPreflight)
+	mux.HandleFunc("POST /o/{slug}/oauth/introspect", p.handleIntrospect)
+	mux.HandleFunc("POST /o/{slug}/oauth/revoke", p.handleRevoke)
+	mux.HandleFunc("OPTIONS /o/{slug}/oauth/revoke", p.handleBrowserPreflight)
+}
+
+// Run purges expired tokens and authorization requests until ctx is done, then stops the token
+// writer once the queued tokens are written.
+func (p *Provider) Run(ctx context.Context) {
+	p.runPurge(ctx, time.Minute)
+}
+
+// Close stops the token writer after writing what is queued. Run calls it when it ends; tests that
+// never call Run may call it themselves.
+func (p *Provider) Close() { p.writer.close() }
+
+// org returns the organisation of the request's {slug}, or nil when there is none.
+func (p *Provider) org(r *http.Request) (*orgInfo, error) {
+	return p.orgBySlug(r.Context(), r.PathValue("slug"))
+}
+
+// orgInfo is what the hot paths need of an organisation.
+type orgInfo struct {
+	ID     int
+	Slug   string
+	Issuer string
+}
+
+func (p *Provider) orgBySlug(ctx context.Context, slug string) (*orgInfo, error) {
+	if o, ok := p.cache.org(slug); ok {
+		return o, nil
+	}
+	gen := p.cache.generation()
+	org, err := orgs.BySlug(ctx, p.client, slug)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug)}
+	p.cache.putOrg(slug, o, gen)
+	return o, nil
+}
+
+// sys is ctx acting as the server inside organisation orgID.
+func sys(ctx context.Context, orgID int) context.Context { return viewer.SystemContext(ctx, orgID) }
