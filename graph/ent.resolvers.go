@@ -8,18 +8,35 @@ package graph
 import (
 	"context"
 	"scopekeeper/ent"
+	"scopekeeper/internal/apperr"
 
 	"entgo.io/contrib/entgql"
 )
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
-	return ent.FromContext(ctx).Noder(ctx, id)
+	n, err := ent.FromContext(ctx).Noder(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, nil // the contract: a missing or foreign ID is a null node
+	}
+	return n, err
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	return ent.FromContext(ctx).Noders(ctx, ids)
+	// One lookup per ID: ent's Noders reports missing IDs as errors, and the contract wants a
+	// missing or foreign ID to be a null entry like any other.
+	if len(ids) > 100 {
+		return nil, apperr.Invalid("ids", "Ask for at most 100 nodes at a time.")
+	}
+	nodes := make([]ent.Noder, len(ids))
+	for i, id := range ids {
+		var err error
+		if nodes[i], err = r.Node(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return nodes, nil
 }
 
 // Apis is the resolver for the apis field.

@@ -372,6 +372,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organisationMixinHooks0 := organisationMixin[0].Hooks()
+
+	organisation.Hooks[1] = organisationMixinHooks0[0]
 	organisationFields := schema.Organisation{}.Fields()
 	_ = organisationFields
 	// organisationDescName is the schema descriptor for name field.

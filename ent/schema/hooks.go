@@ -549,3 +549,6 @@ func capitalise(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// Hooks of OrganisationMixin check that the organisation links only its own scopes.
+func (OrganisationMixin) Hooks() []ent.Hook { return []ent.Hook{sameOrganisationEdges} }
