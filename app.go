@@ -11,22 +11,30 @@ import (
 
 	"scopekeeper/frontend"
 	"scopekeeper/graph"
+	"scopekeeper/internal/access"
 	"scopekeeper/internal/auth"
 	"scopekeeper/internal/console"
+	"scopekeeper/internal/oauth"
 	"scopekeeper/internal/store"
 )
 
 // app is the running server's parts.
 type app struct {
-	cfg   Config
-	db    *store.DB
-	auth  *auth.Service
-	graph http.Handler
+	cfg    Config
+	db     *store.DB
+	auth   *auth.Service
+	graph  http.Handler
+	access *access.Engine
+	oauth  *oauth.Provider
 }
 
 func newApp(db *store.DB, cfg Config) (*app, error) {
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, hasHTTPS(cfg.PublicURL))}
-	resolver := &graph.Resolver{PublicURL: cfg.PublicURL}
+	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch})
+	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
+	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access}
+	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth)
+	resolver.OAuth = a.oauth
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo})
 	return a, nil
 }
@@ -51,6 +59,8 @@ func (a *app) handler() http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	a.access.Register(mux) // POST /o/{slug}/v1/check
+	a.oauth.Register(mux)  // the rest of every organisation's issuer
 	dist, err := fs.Sub(frontend.Dist, "dist")
 	if err != nil {
 		panic(err) // the embed directive guarantees the folder
@@ -91,6 +101,8 @@ func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.auth.Run(ctx, 5*time.Second) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.oauth.Run(ctx) }()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	return done

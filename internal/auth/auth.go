@@ -234,6 +234,9 @@ func (s *Service) touch(id int) {
 	s.mu.Unlock()
 }
 
+// Touch records that the API key id was used elsewhere (POST /v1/check); Flush writes it.
+func (s *Service) Touch(id int) { s.touch(id) }
+
 // Flush writes the recorded key uses.
 func (s *Service) Flush(ctx context.Context) {
 	s.mu.Lock()

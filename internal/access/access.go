@@ -1,0 +1,191 @@
+// Package access is Scopekeeper's decision engine: may this access token or API key call
+// METHOD PATH of one of the organisation's APIs (contract section 5, rules 8 to 10)? It answers
+// POST {issuer}/v1/check and the admin API's explainAccess with the same decision.
+//
+// Each organisation's endpoints are compiled into an in-memory path-template tree; resolved
+// credentials are cached too. Both are stamped with per-organisation versions that an ent hook
+// (Engine.Hook) bumps after every committed change to APIs, endpoints, scopes, clients, keys,
+// tokens, users or the organisation, so a decision made after a change was acknowledged never uses
+// what was read before it. The versions live in this process: run one server per database, or
+// accept that other processes' changes are seen only through their own engines.
+//
+// Matching: a request matches the most specific template, comparing segment by segment, where a
+// literal segment beats a {param}; among templates it considers only those with an endpoint for
+// the request's method. A HEAD request matches a HEAD endpoint, else the GET endpoint of the same
+// template. Methods are compared upper-cased; paths case-sensitively, after dropping the query,
+// decoding percent-escaped unreserved characters and refusing empty and dot segments.
+package access
+
+import (
+	"context"
+	"crypto/sha256"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"scopekeeper/ent"
+	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/scope"
+	"scopekeeper/internal/credential"
+	"scopekeeper/internal/viewer"
+)
+
+// Limits of the in-memory caches per organisation; a full cache starts over.
+const (
+	maxCachedCredentials = 100_000
+	maxCachedClients     = 10_000
+	loadPage             = 5_000
+)
+
+// Options tune an Engine.
+type Options struct {
+	// Touch records that an API key was used (through POST /v1/check); nil records nothing.
+	// (*auth.Service).Touch batches the writes.
+	Touch func(keyID int)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Engine decides access for every organisation of one database.
+type Engine struct {
+	client *ent.Client
+	opts   Options
+
+	epoch atomic.Uint64
+	mu    sync.RWMutex
+	orgs  map[int]*orgState
+	slugs sync.Map // slug → organisation ID (slugs never change)
+}
+
+// New returns an Engine reading through client. Install its hook on the same client with
+// client.Use(engine.Hook()) before serving, or changes will not be seen.
+func New(client *ent.Client, opts Options) *Engine {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}}
+}
+
+// Decide answers whether credential may call METHOD PATH in organisation orgID.
+func (e *Engine) Decide(ctx context.Context, orgID int, cred, method, path string) (Decision, error) {
+	ds, err := e.decideAll(ctx, orgID, cred, []Request{{Method: method, Path: path}}, false)
+	if err != nil {
+		return Decision{}, err
+	}
+	return ds[0], nil
+}
+
+// Request is one METHOD PATH to decide.
+type Request struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+}
+
+// DecideBatch decides several requests of one credential against one view of the organisation.
+func (e *Engine) DecideBatch(ctx context.Context, orgID int, cred string, reqs []Request) ([]Decision, error) {
+	return e.decideAll(ctx, orgID, cred, reqs, false)
+}
+
+func (e *Engine) decideAll(ctx context.Context, orgID int, cred string, reqs []Request, explain bool) ([]Decision, error) {
+	s := e.org(orgID)
+	g, err := e.credential(ctx, s, orgID, cred)
+	if err != nil {
+		return nil, err
+	}
+	var v *view
+	if g.cred.Active {
+		if v, err = e.view(ctx, s, orgID); err != nil {
+			return nil, err
+		}
+	}
+	now := e.opts.Now()
+	out := make([]Decision, len(reqs))
+	for i, r := range reqs {
+		out[i] = decide(g, v, r.Method, r.Path, now, explain)
+	}
+	return out, nil
+}
+
+// view returns the organisation's compiled matcher, compiling it when a change made it stale.
+func (e *Engine) view(ctx context.Context, s *orgState, orgID int) (*view, error) {
+	if v := s.view.Load(); v != nil && v.stamp == e.configStamp(s) {
+		return v, nil
+	}
+	s.build.Lock()
+	defer s.build.Unlock()
+	stamp := e.configStamp(s) // read before the database, see version.go
+	if v := s.view.Load(); v != nil && v.stamp == stamp {
+		return v, nil
+	}
+	eps, scopes, err := e.load(context.WithoutCancel(ctx), orgID)
+	if err != nil {
+		return nil, err
+	}
+	v := compile(stamp, eps, scopes)
+	s.view.Store(v)
+	return v, nil
+}
+
+// load reads what the matcher is compiled from, endpoints in pages (each page's scope links are
+// one IN query, which databases bound).
+func (e *Engine) load(ctx context.Context, orgID int) ([]EndpointSpec, []ScopeSpec, error) {
+	sys := viewer.SystemContext(ctx, orgID)
+	ss, err := e.client.Scope.Query().Select(scope.FieldID, scope.FieldName, scope.FieldAPIID).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	scopes := make([]ScopeSpec, len(ss))
+	for i, s := range ss {
+		scopes[i] = ScopeSpec{ID: s.ID, Name: s.Name, APIID: s.APIID}
+	}
+	var eps []EndpointSpec
+	last := 0
+	for {
+		page, err := e.client.Endpoint.Query().Where(endpoint.IDGT(last)).Order(endpoint.ByID()).Limit(loadPage).
+			WithScopes(func(q *ent.ScopeQuery) { q.Select(scope.FieldID) }).All(sys)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range page {
+			spec := EndpointSpec{ID: p.ID, APIID: p.APIID, Method: string(p.Method), Path: p.Path}
+			for _, s := range p.Edges.Scopes {
+				spec.ScopeIDs = append(spec.ScopeIDs, s.ID)
+			}
+			eps = append(eps, spec)
+			last = p.ID
+		}
+		if len(page) < loadPage {
+			return eps, scopes, nil
+		}
+	}
+}
+
+// credential resolves a presented value through credential.Resolve, cached until the
+// organisation's grants change. Unknown values are not cached: issuing a token changes nothing
+// that would tell the cache.
+func (e *Engine) credential(ctx context.Context, s *orgState, orgID int, value string) (*grant, error) {
+	key := sha256.Sum256([]byte(value))
+	stamp := e.grantStamp(s) // read before the database, see version.go
+	s.mu.RLock()
+	g := s.creds[key]
+	s.mu.RUnlock()
+	if g != nil && g.stamp == stamp {
+		return g, nil
+	}
+	c, err := credential.Resolve(ctx, e.client, orgID, value)
+	if err != nil {
+		return nil, err
+	}
+	g = newGrant(stamp, c)
+	if c.Reason != credential.ReasonUnknown {
+		s.mu.Lock()
+		if len(s.creds) >= maxCachedCredentials {
+			s.creds = map[[32]byte]*grant{}
+		}
+		s.creds[key] = g
+		s.mu.Unlock()
+	}
+	return g, nil
+}
+
+func sha256Sum(value string) [32]byte { return sha256.Sum256([]byte(value)) }
