@@ -40,7 +40,7 @@ func (ci *clientInfo) allows(grant string) bool {
 func (ci *clientInfo) hasRedirectURI(uri string) bool { return slices.Contains(ci.c.RedirectURIs, uri) }
 
 // client returns the client with the public identifier clientID in organisation orgID, or nil.
-func (p *Provider) client(ctx context.Context, orgID int, clientID string) (*clientInfo, error) {
+func (p *Provider) oauthClient(ctx context.Context, orgID int, clientID string) (*clientInfo, error) {
 	if clientID == "" || len(clientID) > 200 {
 		return nil, nil
 	}
@@ -92,7 +92,7 @@ func (p *Provider) authenticate(ctx context.Context, org *orgInfo, cr clientCred
 	if cr.id == "" {
 		return nil, oidc.ErrInvalidClient().WithDescription("Client authentication is required: send client_id and client_secret (HTTP Basic or in the body).")
 	}
-	ci, err := p.client(ctx, org.ID, cr.id)
+	ci, err := p.oauthClient(ctx, org.ID, cr.id)
 	if err != nil {
 		return nil, serverError(ctx, "look up client", err)
 	}

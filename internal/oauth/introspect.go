@@ -1,0 +1,138 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"scopekeeper/ent/token"
+	"scopekeeper/internal/credential"
+	"scopekeeper/internal/secret"
+)
+
+// handleIntrospect is POST ISSUER/oauth/introspect (RFC 7662). The caller authenticates as a
+// confidential client of the organisation; a token of another organisation, or anything that is not
+// a live access token, is {"active":false}. What an active token grants is decided by
+// credential.Resolve (contract rules 8 and 10).
+func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	org, err := p.org(r)
+	if err != nil {
+		writeError(w, "", serverError(r.Context(), "look up organisation", err))
+		return
+	}
+	if org == nil {
+		notFoundIssuer(w)
+		return
+	}
+	f, oe := readForm(w, r)
+	if oe != nil {
+		writeError(w, org.Issuer, oe)
+		return
+	}
+	ci, oe := p.authenticate(r.Context(), org, f.creds)
+	if oe != nil {
+		writeError(w, org.Issuer, oe)
+		return
+	}
+	if ci.public() {
+		writeError(w, org.Issuer, oidc.ErrInvalidClient().WithDescription("Only confidential clients may introspect tokens."))
+		return
+	}
+	value := f.get("token")
+	if value == "" {
+		writeError(w, org.Issuer, oidc.ErrInvalidRequest().WithDescription("token is required."))
+		return
+	}
+	cred, err := p.resolve(r.Context(), org, value)
+	if err != nil {
+		writeError(w, org.Issuer, serverError(r.Context(), "resolve token", err))
+		return
+	}
+	if !cred.Active || cred.Kind != credential.AccessToken || !cred.ExpiresAt.After(p.now()) {
+		writeJSON(w, http.StatusOK, map[string]bool{"active": false})
+		return
+	}
+	resp := &oidc.IntrospectionResponse{
+		Active:     true,
+		Scope:      cred.ScopeNames(),
+		ClientID:   cred.Client.ClientID,
+		TokenType:  "Bearer",
+		Expiration: oidc.FromTime(cred.ExpiresAt),
+		IssuedAt:   oidc.FromTime(cred.IssuedAt),
+		Issuer:     org.Issuer,
+		Subject:    cred.Client.ClientID,
+	}
+	if cred.UserID != 0 {
+		resp.Subject = strconv.Itoa(cred.UserID)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// resolve is credential.Resolve for access tokens, through the cache. Only tokens that exist are
+// cached, so unknown values cannot fill it.
+func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*credential.Credential, error) {
+	if !strings.HasPrefix(value, secret.AccessTokenPrefix) || len(value) > 200 {
+		return &credential.Credential{Reason: credential.ReasonUnknown}, nil
+	}
+	digest := secret.Digest(value)
+	if c, ok := p.cache.credential(digest); ok && c.Client.OrganisationID == org.ID {
+		return c, nil
+	}
+	gen, revoked := p.cache.generation(), p.cache.revoked.Load()
+	c, err := credential.Resolve(ctx, p.client, org.ID, value)
+	if err != nil {
+		return nil, err
+	}
+	if c.Client != nil {
+		p.cache.putCredential(digest, c, gen, revoked)
+	}
+	return c, nil
+}
+
+// handleRevoke is POST ISSUER/oauth/revoke (RFC 7009). A client revokes its own tokens; a token
+// that is unknown, already revoked or another client's is answered 200 as well, without effect.
+func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	org, err := p.org(r)
+	if err != nil {
+		writeError(w, "", serverError(r.Context(), "look up organisation", err))
+		return
+	}
+	if org == nil {
+		notFoundIssuer(w)
+		return
+	}
+	p.browserCORS(w, r, org)
+	f, oe := readForm(w, r)
+	if oe != nil {
+		writeError(w, org.Issuer, oe)
+		return
+	}
+	ci, oe := p.authenticate(r.Context(), org, f.creds)
+	if oe != nil {
+		writeError(w, org.Issuer, oe)
+		return
+	}
+	value := f.get("token")
+	if value == "" {
+		writeError(w, org.Issuer, oidc.ErrInvalidRequest().WithDescription("token is required."))
+		return
+	}
+	if strings.HasPrefix(value, secret.AccessTokenPrefix) {
+		digest := secret.Digest(value)
+		ctx := sys(r.Context(), org.ID)
+		_, err := p.client.Token.Update().
+			Where(token.TokenHash(digest), token.ClientID(ci.c.ID), token.RevokedAtIsNil()).
+			SetRevokedAt(p.now()).Save(ctx)
+		if err != nil {
+			writeError(w, org.Issuer, serverError(ctx, "revoke token", err))
+			return
+		}
+		p.cache.forgetCredential(digest)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,173 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"scopekeeper/ent"
+	"scopekeeper/internal/secret"
+)
+
+// Group commit: token rows queue on a channel; each writer takes what has queued (up to
+// maxBatch rows) and inserts it in one transaction, and every request waits for its own row's
+// commit before answering. Under load a batch fills while the previous one commits, so SQLite's
+// single writer does one transaction per batch instead of one per token, and no Go lock is held
+// across issuance.
+const (
+	maxBatch    = 256
+	tokenQueue  = 4096
+	writerCount = 2
+)
+
+var errWriterClosed = errors.New("oauth: the token writer has stopped")
+
+type tokenRow struct {
+	org      int
+	digest   []byte
+	clientID int
+	userID   *int
+	scopeIDs []int
+	issued   time.Time
+	expires  time.Time
+	done     chan error
+}
+
+type tokenWriter struct {
+	client  *ent.Client
+	ch      chan *tokenRow
+	quit    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+func newTokenWriter(client *ent.Client) *tokenWriter {
+	w := &tokenWriter{client: client, ch: make(chan *tokenRow, tokenQueue), quit: make(chan struct{}), stopped: make(chan struct{})}
+	var wg sync.WaitGroup
+	for range writerCount {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.loop() }()
+	}
+	go func() { wg.Wait(); close(w.stopped) }()
+	return w
+}
+
+// write queues row and waits until it is committed.
+func (w *tokenWriter) write(ctx context.Context, row *tokenRow) error {
+	row.done = make(chan error, 1)
+	select {
+	case w.ch <- row:
+	case <-w.quit:
+		return errWriterClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-row.done:
+		return err
+	case <-w.stopped:
+		select {
+		case err := <-row.done:
+			return err
+		default:
+			return errWriterClosed
+		}
+	}
+}
+
+// close stops the writers once what is queued is written.
+func (w *tokenWriter) close() {
+	w.once.Do(func() { close(w.quit) })
+	<-w.stopped
+}
+
+func (w *tokenWriter) loop() {
+	batch := make([]*tokenRow, 0, maxBatch)
+	for {
+		var first *tokenRow
+		select {
+		case first = <-w.ch:
+		case <-w.quit:
+			// Drain what is left, then stop.
+			for {
+				select {
+				case r := <-w.ch:
+					w.commit([]*tokenRow{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-w.ch:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit writes batch in one transaction and answers each row; when the batch fails, each row is
+// retried alone so one bad row does not fail the others.
+func (w *tokenWriter) commit(batch []*tokenRow) {
+	ctx := context.Background()
+	err := w.insert(ctx, batch)
+	if err != nil && len(batch) > 1 {
+		for _, r := range batch {
+			r.done <- w.insert(ctx, []*tokenRow{r})
+		}
+		return
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
+	tx, err := w.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	byOrg := map[int][]*ent.TokenCreate{}
+	for _, r := range rows {
+		c := tx.Token.Create().SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).
+			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
+		byOrg[r.org] = append(byOrg[r.org], c)
+	}
+	for org, creates := range byOrg {
+		if err := tx.Token.CreateBulk(creates...).Exec(sys(ctx, org)); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// issued is a fresh access token.
+type issued struct {
+	value   string
+	issued  time.Time
+	expires time.Time
+}
+
+// issueToken stores a new opaque access token for client ci (and user, for a code grant).
+func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID *int, scopes []int) (*issued, error) {
+	value, digest := secret.New(secret.AccessTokenPrefix)
+	now := p.now().Truncate(time.Second)
+	row := &tokenRow{org: org.ID, digest: digest, clientID: ci.c.ID, userID: userID, scopeIDs: scopes,
+		issued: now, expires: now.Add(AccessTokenTTL)}
+	if err := p.writer.write(ctx, row); err != nil {
+		if !errors.Is(err, context.Canceled) {
+			slog.ErrorContext(ctx, "oauth: store token", "error", err)
+		}
+		return nil, err
+	}
+	return &issued{value: value, issued: row.issued, expires: row.expires}, nil
+}

@@ -1,0 +1,183 @@
+package oauth
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"scopekeeper/ent"
+	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/scope"
+	"scopekeeper/internal/credential"
+	"scopekeeper/internal/secret"
+)
+
+// handleToken is POST ISSUER/oauth/token (RFC 6749 §3.2, §4.1.3, §4.4, §5).
+func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
+	org, err := p.org(r)
+	if err != nil {
+		writeError(w, "", serverError(r.Context(), "look up organisation", err))
+		return
+	}
+	if org == nil {
+		notFoundIssuer(w)
+		return
+	}
+	p.browserCORS(w, r, org)
+	f, oe := readForm(w, r)
+	if oe != nil {
+		writeError(w, org.Issuer, oe)
+		return
+	}
+	resp, oe := p.token(r, org, f)
+	if oe != nil {
+		writeError(w, org.Issuer, oe)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// tokenResponse is RFC 6749 §5.1's body (scope is always sent: it may differ from the request).
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope"`
+	IDToken     string `json:"id_token,omitempty"`
+}
+
+func (p *Provider) token(r *http.Request, org *orgInfo, f *formRequest) (*tokenResponse, *oidc.Error) {
+	ctx := r.Context()
+	grant := f.get("grant_type")
+	switch grant {
+	case "":
+		return nil, oidc.ErrInvalidRequest().WithDescription("grant_type is required.")
+	case "client_credentials", "authorization_code":
+	default:
+		return nil, oidc.ErrUnsupportedGrantType().WithDescription("Supported grant types are client_credentials and authorization_code.")
+	}
+	ci, oe := p.authenticate(ctx, org, f.creds)
+	if oe != nil {
+		return nil, oe
+	}
+	if !ci.allows(grant) {
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("A %s client may not use the %s grant.", ci.c.Kind, grant)
+	}
+	if grant == "client_credentials" {
+		return p.clientCredentials(r, org, ci, f)
+	}
+	return p.authorizationCode(r, org, ci, f)
+}
+
+// clientCredentials is RFC 6749 §4.4 with contract rules 4 and 5.
+func (p *Provider) clientCredentials(r *http.Request, org *orgInfo, ci *clientInfo, f *formRequest) (*tokenResponse, *oidc.Error) {
+	req, oe := parseScopeParam(f.get("scope"))
+	if oe != nil {
+		return nil, oe
+	}
+	if req.openid {
+		return nil, oidc.ErrInvalidScope().WithDescription("openid asks for an ID token, which only the authorization_code grant issues.")
+	}
+	granted, oe := ci.grant(req)
+	if oe != nil {
+		return nil, oe
+	}
+	tok, err := p.issueToken(r.Context(), org, ci, nil, scopeIDs(granted))
+	if err != nil {
+		return nil, serverError(r.Context(), "issue token", err)
+	}
+	return &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
+		Scope: joinScopes(scopeNames(granted), false)}, nil
+}
+
+// authorizationCode is RFC 6749 §4.1.3 with RFC 7636 (S256 only).
+func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientInfo, f *formRequest) (*tokenResponse, *oidc.Error) {
+	ctx := sys(r.Context(), org.ID)
+	code, redirectURI, verifier := f.get("code"), f.get("redirect_uri"), f.get("code_verifier")
+	switch {
+	case code == "":
+		return nil, oidc.ErrInvalidRequest().WithDescription("code is required.")
+	case redirectURI == "":
+		return nil, oidc.ErrInvalidRequest().WithDescription("redirect_uri is required and must equal the one of the authorization request.")
+	case verifier == "":
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_verifier is required (PKCE, RFC 7636).")
+	case !validVerifier(verifier):
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).")
+	}
+	invalid := oidc.ErrInvalidGrant().WithDescription("The authorization code is invalid, expired, already used, or was issued to another client or redirect URI.")
+	ar, err := p.client.AuthRequest.Query().Where(authrequest.CodeHash(secret.Digest(code))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, serverError(ctx, "look up code", err)
+	}
+	now := p.now()
+	if ar.ClientID != ci.c.ID || ar.CodeUsedAt != nil || !ar.ExpiresAt.After(now) || ar.RedirectURI != redirectURI || ar.UserID == nil {
+		return nil, invalid
+	}
+	if !oidc.VerifyCodeChallenge(&oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: oidc.CodeChallengeMethodS256}, verifier) {
+		return nil, oidc.ErrInvalidGrant().WithDescription("code_verifier does not match the code_challenge (PKCE S256).")
+	}
+	// Single use: only the request that marks the code used may redeem it.
+	n, err := p.client.AuthRequest.Update().Where(authrequest.ID(ar.ID), authrequest.CodeUsedAtIsNil()).SetCodeUsedAt(now).Save(ctx)
+	if err != nil {
+		return nil, serverError(ctx, "redeem code", err)
+	}
+	if n == 0 {
+		return nil, invalid
+	}
+	if len(ci.assigned) == 0 {
+		return nil, oidc.ErrInvalidScope().WithDescription("The client %q has no scopes assigned, so it cannot get a token.", ci.c.Name)
+	}
+	openid := slices.Contains(ar.ScopeIds, openIDMarker)
+	ids := slices.DeleteFunc(slices.Clone(ar.ScopeIds), func(id int) bool { return id == openIDMarker })
+	var scopes []*ent.Scope
+	if len(ids) > 0 {
+		if scopes, err = p.client.Scope.Query().Where(scope.IDIn(ids...)).Order(scope.ByName()).All(ctx); err != nil {
+			return nil, serverError(ctx, "load scopes", err)
+		}
+	}
+	// Rule 8 already at redemption: what the client lost since the code was issued is not granted.
+	granted, _ := credential.Narrow(scopes, scopeIDs(ci.assigned))
+	if len(granted) == 0 && !openid {
+		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this authorization.")
+	}
+	tok, err := p.issueToken(ctx, org, ci, ar.UserID, scopeIDs(granted))
+	if err != nil {
+		return nil, serverError(ctx, "issue token", err)
+	}
+	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
+		Scope: joinScopes(scopeNames(granted), openid)}
+	if openid {
+		idt, err := p.idToken(ctx, org, ci, *ar.UserID, ar.Nonce, ar.CreatedAt, tok.value)
+		if err != nil {
+			return nil, serverError(ctx, "sign ID token", err)
+		}
+		resp.IDToken = idt
+	}
+	return resp, nil
+}
+
+func joinScopes(names []string, openid bool) string {
+	if openid {
+		names = append([]string{OpenIDScope}, names...)
+	}
+	return oidc.SpaceDelimitedArray(names).String()
+}
+
+// validVerifier checks RFC 7636 §4.1: 43–128 unreserved characters.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
