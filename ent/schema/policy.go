@@ -62,9 +62,9 @@ func (OAuthClient) Policy() ent.Policy {
 // Every role but VIEWER manages its own API keys; OWNER and ACCESS_CONTROL manage all of them.
 func (APIKey) Policy() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{rule.FilterOwnKeysUnlessAdmin()},
+		Query: privacy.QueryPolicy{rule.FilterOwnKeys(viewer.Role.CanReadAdmin)},
 		Mutation: privacy.MutationPolicy{
-			rule.FilterOwnKeysUnlessAdmin(),
+			rule.FilterOwnKeys(viewer.Role.CanAdminister),
 			rule.AllowMutationIfRole(viewer.Owner, viewer.AccessControl, viewer.Member),
 		},
 	}

@@ -132,11 +132,12 @@ func FilterSelfIfMember() privacy.QueryRule {
 	})
 }
 
-// FilterOwnKeysUnlessAdmin: OWNER and ACCESS_CONTROL reach every key of the organisation; everyone else only their own.
-func FilterOwnKeysUnlessAdmin() privacy.QueryMutationRule {
+// FilterOwnKeys confines callers to their own API keys unless allowed(role) holds: everyone but a
+// MEMBER reads every key of the organisation; only OWNER and ACCESS_CONTROL change them all.
+func FilterOwnKeys(allowed func(viewer.Role) bool) privacy.QueryMutationRule {
 	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		c := viewer.FromContext(ctx)
-		if c.Role.CanAdminister() || c.System {
+		if c.System || allowed(c.Role) {
 			return privacy.Skip
 		}
 		f.(interface{ WhereOwnerID(entql.IntP) }).WhereOwnerID(entql.IntEQ(c.UserID))
