@@ -9,11 +9,11 @@ import (
 )
 
 const (
-	createAPI = `mutation($in: CreateAPIInput!) { createAPI(input: $in) { id name basePath } }`
-	createScope = `mutation($in: CreateScopeInput!) { createScope(input: $in) { id name } }`
+	createAPI    = `mutation($in: CreateAPIInput!) { createAPI(input: $in) { id name basePath } }`
+	createScope  = `mutation($in: CreateScopeInput!) { createScope(input: $in) { id name } }`
 	createClient = `mutation($in: CreateClientInput!) { createClient(input: $in) { client { id clientId grantTypes } clientSecret } }`
-	setScopes = `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id scopes { id name } } }`
-	deleteScope = `mutation($id: ID!) { deleteScope(id: $id) }`
+	setScopes    = `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id scopes { id name } } }`
+	deleteScope  = `mutation($id: ID!) { deleteScope(id: $id) }`
 )
 
 // fixture is an API with scopes and a SERVICE client in one organisation.

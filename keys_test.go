@@ -40,7 +40,10 @@ func TestAPIKeys(t *testing.T) {
 	ro, mod := builtInScopes(t, owner)
 	const query = `{ apis(first: 5) { totalCount } }`
 	n := 0
-	mutation := func() string { n++; return fmt.Sprintf(`mutation { createAPI(input: {name: "from-key-%d"}) { id } }`, n) }
+	mutation := func() string {
+		n++
+		return fmt.Sprintf(`mutation { createAPI(input: {name: "from-key-%d"}) { id } }`, n)
+	}
 
 	t.Run("readonly reaches queries, not mutations", func(t *testing.T) {
 		_, key := createKey(t, owner, ro)

@@ -87,7 +87,9 @@ func TestRoles(t *testing.T) {
 		{"rotateClientSecret", admins, func() op {
 			return op{`mutation($id: ID!) { rotateClientSecret(id: $id) { clientSecret } }`, map[string]any{"id": newClient()}}
 		}},
-		{"deleteClient", admins, func() op { return op{`mutation($id: ID!) { deleteClient(id: $id) }`, map[string]any{"id": newClient()}} }},
+		{"deleteClient", admins, func() op {
+			return op{`mutation($id: ID!) { deleteClient(id: $id) }`, map[string]any{"id": newClient()}}
+		}},
 		{"setClientScopes", admins, func() op { return op{setScopes, map[string]any{"c": newClient(), "s": []string{newScope()}}} }},
 		{"createAPIKey", keyHolders, func() op { return op{`mutation { createAPIKey(input: {name: "mine"}) { key } }`, nil} }},
 		{"updateAPIKey of another user", admins, func() op {

@@ -32,7 +32,9 @@ func makeObjects(t *testing.T, c *gqlClient, slug string) orgObjects {
 	return o
 }
 
-func (o orgObjects) all() []string { return []string{o.api, o.scope, o.endpoint, o.client, o.key, o.user} }
+func (o orgObjects) all() []string {
+	return []string{o.api, o.scope, o.endpoint, o.client, o.key, o.user}
+}
 
 // TestCrossTenant walks every query and mutation with another organisation's IDs: each behaves as
 // for an ID that does not exist, and nothing of the other organisation changes.

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"go/format"
 	"log"
 	"os"
 	"regexp"
@@ -54,5 +55,8 @@ func dropClientAlias(path string) error {
 	}
 	src = alias.ReplaceAll(src, nil)
 	src = regexp.MustCompile(`\*Client\b`).ReplaceAll(src, []byte("*OAuthClient"))
+	if src, err = format.Source(src); err != nil {
+		return err
+	}
 	return os.WriteFile(path, src, 0o644)
 }

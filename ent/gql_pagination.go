@@ -1451,11 +1451,10 @@ func (_m *Endpoint) ToEdge(order *EndpointOrder) *EndpointEdge {
 	}
 }
 
-
 // ClientEdge is the edge representation of Client.
 type ClientEdge struct {
 	Node   *OAuthClient `json:"node"`
-	Cursor Cursor  `json:"cursor"`
+	Cursor Cursor       `json:"cursor"`
 }
 
 // ClientConnection is the connection containing edges to Client.

@@ -109,7 +109,7 @@ func page(child int, first, last *int) int {
 // depthLimit refuses operations nested deeper than max, before any resolver runs.
 type depthLimit struct{ max int }
 
-func (depthLimit) ExtensionName() string                    { return "DepthLimit" }
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
 func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
@@ -150,7 +150,7 @@ func depth(set ast.SelectionSet, frags ast.FragmentDefinitionList, level int) in
 // The privacy rules enforce the same for every entity read or written.
 type keyScopeCheck struct{}
 
-func (keyScopeCheck) ExtensionName() string                    { return "APIKeyScopes" }
+func (keyScopeCheck) ExtensionName() string                   { return "APIKeyScopes" }
 func (keyScopeCheck) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (keyScopeCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -40,7 +40,9 @@ func (Token) Edges() []ent.Edge {
 
 func (Token) Indexes() []ent.Index { return []ent.Index{index.Fields("expires_at")} }
 
-func (Token) Annotations() []schema.Annotation { return []schema.Annotation{entgql.Skip(entgql.SkipAll)} }
+func (Token) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
 
 // AuthRequest is an authorization request waiting for consent, and then the code it produced. Only
 // the user who started it may read or decide it, so its ID may appear in the consent screen's URL.
@@ -101,7 +103,9 @@ func (Consent) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("user_id", "client_id").Unique()}
 }
 
-func (Consent) Annotations() []schema.Annotation { return []schema.Annotation{entgql.Skip(entgql.SkipAll)} }
+func (Consent) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
 
 // SigningKey is an organisation's key for ID tokens; the public half is published at jwks_uri.
 type SigningKey struct{ ent.Schema }
@@ -139,4 +143,6 @@ func (Session) Edges() []ent.Edge {
 	}
 }
 
-func (Session) Annotations() []schema.Annotation { return []schema.Annotation{entgql.Skip(entgql.SkipAll)} }
+func (Session) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -122,31 +122,52 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 	method = strings.ToUpper(strings.TrimSpace(method))
 	order := lookupOrder(method)
 	segs, err := pathtemplate.SplitRequest(path)
-	var ep *compiledEndpoint
+	var eps []*compiledEndpoint
 	switch {
 	case order == nil:
 		x.add("%q is not a method an endpoint can have (GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS), so no endpoint matches.", method)
 	case err != nil:
 		x.add("The path %q cannot match any endpoint: %s.", path, err)
 	default:
-		ep = v.match(order, segs)
-		if ep == nil {
+		eps = v.match(order, segs)
+		if eps == nil {
 			x.add("No registered endpoint of this organisation matches %s %s; a path under no registered endpoint is denied.", method, path)
 		}
 	}
-	if ep == nil {
+	if eps == nil {
 		d.Reason = ReasonUnknownPath
 		return d
 	}
-	spec := ep.EndpointSpec
-	d.Endpoint = &spec
 	if explain {
-		x.add("%s %s matches the endpoint %s %s.", method, path, ep.Method, ep.Path)
-		if method != ep.Method {
+		x.add("%s %s matches the endpoint %s %s.", method, path, eps[0].Method, eps[0].Path)
+		if method != eps[0].Method {
 			x.add("The path has no %s endpoint, and a HEAD request may use the GET endpoint of its path.", method)
 		}
+		if len(eps) > 1 {
+			x.add("%d APIs register this endpoint; access is granted when any of them allows it.", len(eps))
+		}
 	}
+	// Several endpoints only when APIs overlap: the first that allows wins, else the first's reason.
+	first := Decision{}
+	for i, ep := range eps {
+		r := judge(g, v, ep, x)
+		spec := ep.EndpointSpec
+		r.Endpoint = &spec
+		if r.Allowed || i == 0 {
+			first = r
+		}
+		if r.Allowed {
+			break
+		}
+	}
+	d.Allowed, d.Reason, d.Scope, d.Endpoint = first.Allowed, first.Reason, first.Scope, first.Endpoint
+	return d
+}
 
+// judge applies rule 9 (and 10, through what the credential was resolved to) to one endpoint.
+func judge(g *grant, v *view, ep *compiledEndpoint, x explainer) Decision {
+	var d Decision
+	c := g.cred
 	if ep.Uncategorized() {
 		flag, allowed := "allowUncategorizedModify", c.AllowUncategorizedModify
 		if isRead(ep.Method) {
@@ -156,7 +177,7 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 		if c.Kind == credential.AccessToken {
 			whose = "The token's client's"
 		}
-		x.add("No scope guards this endpoint: it is uncategorized.")
+		x.add("No scope guards %s: it is uncategorized.", ep)
 		if allowed {
 			d.Allowed, d.Reason = true, ReasonGrantedUncategorized
 			x.add("%s %s is set, so access is granted.", whose, flag)
@@ -166,9 +187,8 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 		}
 		return d
 	}
-
-	if explain {
-		x.add("The endpoint is guarded by %s.", v.names(ep.Linked))
+	if x.lines != nil {
+		x.add("%s is guarded by %s.", ep, v.names(ep.Linked))
 		if len(ep.Siblings) > 0 {
 			x.add("%s also covers it, as the modify sibling of a linked readonly scope.", v.names(ep.Siblings))
 		}

@@ -76,7 +76,9 @@ func (c *compiledEndpoint) Uncategorized() bool { return len(c.Linked) == 0 }
 type node struct {
 	lit   map[string]*node
 	param *node
-	here  [len(methods)]*compiledEndpoint
+	// here lists, per method, the endpoints whose template ends at this node, by ID: several APIs
+	// may register the same template (their base paths may overlap).
+	here [len(methods)][]*compiledEndpoint
 }
 
 // view is an organisation's compiled matcher at one version.
@@ -90,6 +92,10 @@ type view struct {
 // compile builds the matcher; endpoints whose path or method does not parse are skipped (the
 // schema hooks refuse them, so there are none).
 func compile(stamp uint64, eps []EndpointSpec, scopes []ScopeSpec) *view {
+	if !slices.IsSortedFunc(eps, byID) {
+		eps = slices.Clone(eps)
+		slices.SortFunc(eps, byID)
+	}
 	v := &view{stamp: stamp, scopes: make(map[int]ScopeSpec, len(scopes))}
 	byKey := make(map[string]int, len(scopes))
 	for _, s := range scopes {
@@ -146,25 +152,26 @@ func compile(stamp uint64, eps []EndpointSpec, scopes []ScopeSpec) *view {
 			}
 			n = child
 		}
-		if n.here[mi] == nil {
-			v.endpoints++
-		}
-		n.here[mi] = c
+		n.here[mi] = append(n.here[mi], c)
+		v.endpoints++
 	}
 	return v
 }
 
-// match finds the endpoint for a request: the most specific template (comparing segment by
-// segment, a literal beats a parameter) that has an endpoint for one of the methods in order,
-// taken in that order. It returns nil when there is none.
-func (v *view) match(order []int, segs []string) *compiledEndpoint {
+func byID(a, b EndpointSpec) int { return a.ID - b.ID }
+
+// match finds the endpoints for a request: those of the most specific template (comparing segment
+// by segment, a literal beats a parameter) that has an endpoint for one of the methods in order,
+// with the first such method; more than one only when several APIs registered the same template.
+// It returns nil when there is none.
+func (v *view) match(order []int, segs []string) []*compiledEndpoint {
 	if len(order) == 0 {
 		return nil
 	}
 	return v.root.find(order, segs)
 }
 
-func (n *node) find(order []int, segs []string) *compiledEndpoint {
+func (n *node) find(order []int, segs []string) []*compiledEndpoint {
 	if len(segs) == 0 {
 		for _, m := range order {
 			if n.here[m] != nil {

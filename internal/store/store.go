@@ -58,7 +58,9 @@ func SQLiteDSN(dsn string) (string, error) {
 // Option adjusts Open.
 type Option func(*options)
 
-type options struct{ wrap func(dialect.Driver) dialect.Driver }
+type options struct {
+	wrap func(dialect.Driver) dialect.Driver
+}
 
 // WithDriver wraps the database driver, e.g. to count statements in a test.
 func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
