@@ -1,0 +1,57 @@
+# Scopekeeper: `make run` and `make test` do all the set-up on a fresh machine (Go, Node 20, npm).
+BIN       := scopekeeper
+DEMO_DB   ?= scopekeeper-demo.db
+ADDR      ?= 127.0.0.1:8080
+FUZZTIME  ?= 5s
+
+.PHONY: run test build console generate go-test fuzz js-test e2e bench clean
+
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+## console: build the single-page console into frontend/dist (embedded by go:embed)
+console: node_modules
+	npm run build
+
+## build: the console, then the one binary
+build: console
+	go build -o $(BIN) .
+
+## run: build everything and start the server with demo data
+run: build
+	./$(BIN) serve --demo --addr $(ADDR) --db $(DEMO_DB)
+
+## generate: ent → GraphQL schema → gqlgen → console types
+generate: node_modules
+	go generate ./...
+
+## test: every test — Go (SQLite, and PostgreSQL when SCOPEKEEPER_TEST_POSTGRES is set), short fuzz
+## runs, console unit tests, and the browser end-to-end suite against the real binary
+test: go-test fuzz js-test e2e
+
+go-test:
+	go vet ./...
+	go test -count=1 ./...
+
+# Each fuzz target runs its seed corpus in go-test; here it also explores for FUZZTIME.
+fuzz:
+	@for pkg in $$(go list ./...); do \
+		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+js-test: node_modules
+	npm test
+
+e2e: build
+	SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) npm run e2e
+
+## bench: throughput and latency against a bare net/http handler in the same run (docs/benchmarks.md)
+bench:
+	go run ./cmd/bench
+
+clean:
+	rm -rf $(BIN) frontend/dist/assets frontend/dist/index.html test-output
