@@ -1,0 +1,125 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+)
+
+type fetched struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func discover(t *testing.T, u, ifNoneMatch string) fetched {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	if ifNoneMatch != "" {
+		req.Header.Set("If-None-Match", ifNoneMatch)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	f := fetched{status: resp.StatusCode, header: resp.Header}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &f.body); err != nil {
+			t.Fatalf("%s: %v: %s", u, err, raw)
+		}
+	}
+	return f
+}
+
+func scopesSupported(doc map[string]any) []string {
+	var out []string
+	for _, s := range doc["scopes_supported"].([]any) {
+		out = append(out, s.(string))
+	}
+	return out
+}
+
+// RFC 8414 (and OpenID Connect Discovery): each organisation's metadata at both well-known
+// locations, generated from the database, cacheable with an ETag, and found by a real client.
+func TestRFC8414_Discovery(t *testing.T) {
+	e := newEnv(t)
+	acme := e.tenant(t, "acme")
+	globex := e.tenant(t, "globex")
+	acme.scope(t, "forums.threads.readonly")
+	s := acme.scope(t, "forums.members.modify")
+	globex.scope(t, "billing.invoices.readonly", onAPI(globex.API))
+
+	for _, tn := range []*tenant{acme, globex} {
+		p, err := gooidc.NewProvider(context.Background(), tn.Issuer)
+		if err != nil {
+			t.Fatalf("go-oidc discovery of %s: %v", tn.Slug, err)
+		}
+		if p.Endpoint().TokenURL != tn.Issuer+"/oauth/token" {
+			t.Fatalf("token endpoint = %s", p.Endpoint().TokenURL)
+		}
+	}
+
+	d := discover(t, acme.Issuer+"/.well-known/oauth-authorization-server", "")
+	o := discover(t, acme.Issuer+"/.well-known/openid-configuration", "")
+	if d.status != 200 || o.status != 200 {
+		t.Fatalf("status %d / %d", d.status, o.status)
+	}
+	for _, k := range []string{"issuer", "authorization_endpoint", "token_endpoint", "introspection_endpoint", "revocation_endpoint",
+		"jwks_uri", "scopes_supported", "response_types_supported", "grant_types_supported",
+		"token_endpoint_auth_methods_supported", "code_challenge_methods_supported", "subject_types_supported",
+		"id_token_signing_alg_values_supported"} {
+		if _, ok := d.body[k]; !ok {
+			t.Errorf("RFC 8414 §2: %s missing", k)
+		}
+	}
+	if d.body["issuer"] != acme.Issuer {
+		t.Errorf("issuer = %v", d.body["issuer"])
+	}
+	if got := d.body["code_challenge_methods_supported"].([]any); len(got) != 1 || got[0] != "S256" {
+		t.Errorf("code_challenge_methods_supported = %v", got)
+	}
+	if got := scopesSupported(d.body); !slices.Equal(got, []string{"forums.members.modify", "forums.threads.readonly", "openid"}) {
+		t.Errorf("acme scopes_supported = %v", got)
+	}
+	if got := scopesSupported(discover(t, globex.Issuer+"/.well-known/openid-configuration", "").body); !slices.Equal(got, []string{"billing.invoices.readonly", "openid"}) {
+		t.Errorf("globex scopes_supported = %v", got)
+	}
+	if d.header.Get("ETag") == "" || d.header.Get("ETag") != o.header.Get("ETag") || d.header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("caching headers: %v", d.header)
+	}
+
+	// RFC 9110 §13.1.2: If-None-Match → 304 while nothing changed.
+	if got := discover(t, acme.Issuer+"/.well-known/openid-configuration", d.header.Get("ETag")); got.status != http.StatusNotModified {
+		t.Fatalf("If-None-Match: %d", got.status)
+	}
+	// A change is visible on the next request.
+	acme.owner(t).must(`mutation($id: ID!) { updateScope(id: $id, input: {showInDiscoveryDocument: false}) { id } }`, map[string]any{"id": id(s.ID)})
+	after := discover(t, acme.Issuer+"/.well-known/openid-configuration", d.header.Get("ETag"))
+	if after.status != 200 || slices.Contains(scopesSupported(after.body), "forums.members.modify") || after.header.Get("ETag") == d.header.Get("ETag") {
+		t.Fatalf("after hiding the scope: %d %v", after.status, after.body["scopes_supported"])
+	}
+	// The GraphQL field shows the same document.
+	data := acme.owner(t).must(`{ discoveryDocument }`, nil)
+	if got := scopesSupported(data["discoveryDocument"].(map[string]any)); !slices.Equal(got, scopesSupported(after.body)) {
+		t.Fatalf("GraphQL discoveryDocument scopes = %v", got)
+	}
+	// An unknown issuer.
+	if got := discover(t, e.URL+"/o/nobody/.well-known/openid-configuration", ""); got.status != 404 {
+		t.Fatalf("unknown issuer: %d", got.status)
+	}
+	// The JWKS is published.
+	jwks := discover(t, acme.Issuer+"/oauth/jwks", "")
+	if keys, _ := jwks.body["keys"].([]any); len(keys) != 1 || keys[0].(map[string]any)["kty"] != "RSA" {
+		t.Fatalf("jwks = %v", jwks.body)
+	}
+	if _, ok := jwks.body["keys"].([]any)[0].(map[string]any)["d"]; ok {
+		t.Fatal("the JWKS leaks the private key")
+	}
+}
