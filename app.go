@@ -14,6 +14,7 @@ import (
 	"scopekeeper/internal/access"
 	"scopekeeper/internal/auth"
 	"scopekeeper/internal/console"
+	"scopekeeper/internal/httplog"
 	"scopekeeper/internal/oauth"
 	"scopekeeper/internal/store"
 )
@@ -51,9 +52,11 @@ func (a *app) handler() http.Handler {
 		AllowedHeaders:   []string{"Authorization", "Content-Type"},
 		AllowCredentials: true,
 	})
-	mux.Handle("/graphql", admin.Handler(a.auth.Middleware(a.graphOrPlayground())))
-	mux.Handle("POST /auth/login", admin.Handler(http.HandlerFunc(a.auth.Login)))
-	mux.Handle("POST /auth/logout", admin.Handler(http.HandlerFunc(a.auth.Logout)))
+	// Admin traffic is logged per request; the issuer's machine traffic is not, to keep its hot
+	// paths cheap.
+	mux.Handle("/graphql", httplog.Middleware(admin.Handler(a.auth.Middleware(a.graphOrPlayground()))))
+	mux.Handle("POST /auth/login", httplog.Middleware(admin.Handler(http.HandlerFunc(a.auth.Login))))
+	mux.Handle("POST /auth/logout", httplog.Middleware(admin.Handler(http.HandlerFunc(a.auth.Logout))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))

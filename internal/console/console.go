@@ -50,6 +50,8 @@ func Handler(dist fs.FS) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Frame-Options", "DENY")
+		// Mantine sets inline styles; scripts come only from the console's own assets.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		_, _ = w.Write(index)
 	})
 }
