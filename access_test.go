@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"golang.org/x/oauth2/clientcredentials"
+
+	"scopekeeper/pkg/checkmw"
 )
 
 // Issue 5: POST {issuer}/v1/check and explainAccess over real HTTP, with real API keys (from
@@ -235,6 +239,55 @@ func TestAccessCheck(t *testing.T) {
 			expectDecision(t, r, false, "unknown_credential", "")
 		})
 	})
+}
+
+// TestCheckMiddleware protects a small Go API with pkg/checkmw against the real server.
+func TestCheckMiddleware(t *testing.T) {
+	e := newEnv(t)
+	f := newAccessFixture(t, e, "acme")
+	checker := checkmw.New(checkmw.Config{Issuer: e.URL + "/o/acme", ClientID: f.checkerID, ClientSecret: f.checkerSecret, TTL: -1})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/forums/", func(w http.ResponseWriter, r *http.Request) {
+		res, _ := checkmw.FromContext(r.Context())
+		_, _ = w.Write([]byte(res.Scope))
+	})
+	api := httptest.NewServer(checker.Handler(mux))
+	defer api.Close()
+	do := func(method, path, cred string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, api.URL+path, nil)
+		if cred != "" {
+			req.Header.Set("Authorization", "Bearer "+cred)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tok := f.token(t, "acme", "forums.threads.readonly")
+	if code, body := do("GET", "/forums/threads/9", tok); code != 200 || body != "forums.threads.readonly" {
+		t.Fatalf("allowed: %d %s", code, body)
+	}
+	if code, body := do("POST", "/forums/threads", tok); code != 403 || !strings.Contains(body, "missing_scope") {
+		t.Fatalf("missing scope: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/forums/threads", "ska_nope"); code != 401 {
+		t.Fatalf("unknown token: %d", code)
+	}
+	if code, _ := do("GET", "/forums/threads", ""); code != 401 {
+		t.Fatalf("no token: %d", code)
+	}
+	bad := checkmw.New(checkmw.Config{Issuer: e.URL + "/o/acme", ClientID: f.checkerID, ClientSecret: "wrong"})
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/forums/threads", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	bad.Handler(mux).ServeHTTP(w, r)
+	if w.Code != 503 {
+		t.Fatalf("middleware with a wrong client secret: %d, want 503", w.Code)
+	}
 }
 
 func deref(s *string) string {
