@@ -1,0 +1,104 @@
+package oauth
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParseScope checks the scope parameter parser (RFC 6749 §3.3) on any input: it never panics,
+// and what it accepts are valid, distinct (ignoring case) scope-tokens taken from the input.
+func FuzzParseScope(f *testing.F) {
+	for _, s := range []string{"", " ", "openid", "a b c", "A a", "forums.threads.readonly  forums.threads.modify ",
+		"x\"y", "back\\slash", "tab\there", "é", strings.Repeat("s", 129), strings.Repeat("a ", 101), "\x00", "~!#$%&'()*+,-./:;<=>?@[]^_`{|}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		toks, err := ParseScope(s)
+		if err != nil {
+			if toks != nil {
+				t.Fatalf("error %v with tokens %q", err, toks)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, tok := range toks {
+			if tok == "" || len(tok) > maxScopeTokenLen || !utf8.ValidString(tok) {
+				t.Fatalf("bad token %q from %q", tok, s)
+			}
+			for i := 0; i < len(tok); i++ {
+				if c := tok[i]; c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+					t.Fatalf("token %q has %q", tok, c)
+				}
+			}
+			if !strings.Contains(s, tok) {
+				t.Fatalf("token %q not in input %q", tok, s)
+			}
+			k := strings.ToLower(tok)
+			if seen[k] {
+				t.Fatalf("repeated token %q", tok)
+			}
+			seen[k] = true
+		}
+		if len(toks) > maxScopeTokens {
+			t.Fatalf("%d tokens", len(toks))
+		}
+	})
+}
+
+// FuzzParseTokenRequest checks the token-endpoint request parser (RFC 6749 §3.2, §2.3.1): it never
+// panics, errors are RFC 6749 error codes, and an accepted request has single-valued parameters
+// and at most one client authentication method.
+func FuzzParseTokenRequest(f *testing.F) {
+	basic := "Basic " + "Y2xpZW50OnNrc19zZWNyZXQ=" // client:sks_secret
+	ct := "application/x-www-form-urlencoded"
+	for _, s := range []struct{ auth, ct, body string }{
+		{basic, ct, "grant_type=client_credentials&scope=a+b"},
+		{"", ct, "grant_type=client_credentials&client_id=c&client_secret=s"},
+		{basic, ct, "grant_type=client_credentials&client_secret=s"},
+		{basic, ct, "grant_type=client_credentials&client_id=other"},
+		{"", ct + "; charset=UTF-8", "grant_type=authorization_code&code=skc_x&redirect_uri=https%3A%2F%2Fa%2Fcb&code_verifier=v"},
+		{"", ct, "grant_type=a&grant_type=b"},
+		{"", ct, "%zz=1"},
+		{"", "application/json", `{"grant_type":"client_credentials"}`},
+		{"Bearer x", ct, "grant_type=client_credentials"},
+		{"Basic !!!", ct, ""},
+		{"Basic " + "bm9jb2xvbg==", ct, ""}, // nocolon
+		{"basic " + "YSUyMGI6YyUzQQ==", ct, "a=1;b=2"},
+		{"", "", ""},
+	} {
+		f.Add(s.auth, s.ct, []byte(s.body))
+	}
+	codes := map[string]bool{"invalid_request": true, "invalid_client": true}
+	f.Fuzz(func(t *testing.T, auth, contentType string, body []byte) {
+		req, oe := parseForm(auth, contentType, body)
+		if oe != nil {
+			if req != nil || !codes[string(oe.ErrorType)] || oe.Description == "" {
+				t.Fatalf("error %+v with request %+v", oe, req)
+			}
+			return
+		}
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			t.Fatalf("accepted a body url.ParseQuery refuses: %v", err)
+		}
+		for k, v := range values {
+			if len(v) != 1 || req.get(k) != v[0] {
+				t.Fatalf("parameter %q: %q vs %q", k, v, req.get(k))
+			}
+		}
+		if req.creds.basic {
+			if req.has("client_secret") {
+				t.Fatal("two authentication methods accepted")
+			}
+			if cid, ok := req.params["client_id"]; ok && cid != req.creds.id {
+				t.Fatal("client_id differs from Basic")
+			}
+		} else if req.creds.id != req.get("client_id") || req.creds.secret != req.get("client_secret") {
+			t.Fatalf("credentials %+v not from the body", req.creds)
+		}
+		// Whatever was accepted, the scope parameter parser copes with it too.
+		_, _ = parseScopeParam(req.get("scope"))
+	})
+}
