@@ -113,64 +113,66 @@ func TestErrorCodes(t *testing.T) {
 }
 
 func TestScopeRules(t *testing.T) {
-	e := newEnv(t)
-	owner := e.org("acme")
-	f := makeFixture(t, owner, 3)
+	forEachBackend(t, func(t *testing.T, dsn func(*testing.T) string) {
+		e := startServer(t, dsn(t))
+		owner := e.org("acme")
+		f := makeFixture(t, owner, 3)
 
-	t.Run("name is immutable and the update input has no name", func(t *testing.T) {
-		owner.fails("GRAPHQL_VALIDATION_FAILED", `mutation($id: ID!) { updateScope(id: $id, input: {name: "x"}) { id } }`, map[string]any{"id": f.scopes[0]})
-	})
-	t.Run("dotted parts", func(t *testing.T) {
-		d := owner.must(createScope, map[string]any{"in": map[string]any{"apiID": f.api, "name": "billing.invoices.readonly"}})
-		id := str(d, "createScope.id")
-		d = owner.must(`query($id: ID!) { node(id: $id) { ... on Scope { group entity modifier } } }`, map[string]any{"id": id})
-		if str(d, "node.group") != "billing" || str(d, "node.entity") != "invoices" || str(d, "node.modifier") != "readonly" {
-			t.Fatalf("parts = %v", d)
-		}
-		d = owner.must(`query($id: ID!) { node(id: $id) { ... on Scope { group } } }`, map[string]any{"id": f.scopes[0]})
-		if get(d, "node.group") != nil {
-			t.Fatalf("group of an undotted name = %v", get(d, "node.group"))
-		}
-	})
-	t.Run("deprecated scope cannot be newly assigned but stays where assigned", func(t *testing.T) {
-		owner.must(setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0]}})
-		for _, id := range f.scopes[:2] {
-			owner.must(`mutation($id: ID!) { updateScope(id: $id, input: {deprecated: true}) { id } }`, map[string]any{"id": id})
-		}
-		r := owner.fails("VALIDATION_FAILED", setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0], f.scopes[1]}})
-		if r.Field() != "scopeIDs" {
-			t.Fatalf("field %q", r.Field())
-		}
-		owner.must(setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0], f.scopes[2]}})
-	})
-	t.Run("required scopes do not count towards the limit", func(t *testing.T) {
-		owner.must(`mutation { updateOrganisation(input: {maxScopesPerClient: 1}) { id } }`, nil)
-		owner.must(`mutation($id: ID!) { updateScope(id: $id, input: {required: true}) { id } }`, map[string]any{"id": f.scopes[2]})
-		owner.must(setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0], f.scopes[2]}})
-		owner.must(`mutation { updateOrganisation(input: {maxScopesPerClient: 10}) { id } }`, nil)
-	})
-	t.Run("built-in scopes cannot be changed or deleted", func(t *testing.T) {
-		d := owner.must(`{ scopes(where: {builtIn: true}) { edges { node { id name } } } }`, nil)
-		edges := get(d, "scopes.edges").([]any)
-		if len(edges) != 2 {
-			t.Fatalf("built-in scopes: %v", edges)
-		}
-		id := str(edges[0], "node.id")
-		owner.fails("FORBIDDEN", `mutation($id: ID!) { updateScope(id: $id, input: {displayName: "x"}) { id } }`, map[string]any{"id": id})
-		owner.fails("FORBIDDEN", deleteScope, map[string]any{"id": id})
-	})
-	t.Run("scopeImpact names the users", func(t *testing.T) {
-		d := owner.must(`query($id: ID!) { scopeImpact(id: $id) { canDelete reason usedBy clients { name } } }`, map[string]any{"id": f.scopes[0]})
-		if get(d, "scopeImpact.canDelete") != false || len(get(d, "scopeImpact.usedBy").([]any)) != 1 {
-			t.Fatalf("impact = %v", d)
-		}
-	})
-	t.Run("audit events record the change", func(t *testing.T) {
-		d := owner.must(`{ auditEvents(first: 5, orderBy: {field: AT, direction: DESC}, where: {action: "update", targetType: "Scope"}) { edges { node { actor action targetType before after } } } }`, nil)
-		ev := get(d, "auditEvents.edges").([]any)[0]
-		if str(ev, "node.actor") != "user:owner@acme.test" || get(ev, "node.before.required") == get(ev, "node.after.required") {
-			t.Fatalf("event = %v", ev)
-		}
+		t.Run("name is immutable and the update input has no name", func(t *testing.T) {
+			owner.fails("GRAPHQL_VALIDATION_FAILED", `mutation($id: ID!) { updateScope(id: $id, input: {name: "x"}) { id } }`, map[string]any{"id": f.scopes[0]})
+		})
+		t.Run("dotted parts", func(t *testing.T) {
+			d := owner.must(createScope, map[string]any{"in": map[string]any{"apiID": f.api, "name": "billing.invoices.readonly"}})
+			id := str(d, "createScope.id")
+			d = owner.must(`query($id: ID!) { node(id: $id) { ... on Scope { group entity modifier } } }`, map[string]any{"id": id})
+			if str(d, "node.group") != "billing" || str(d, "node.entity") != "invoices" || str(d, "node.modifier") != "readonly" {
+				t.Fatalf("parts = %v", d)
+			}
+			d = owner.must(`query($id: ID!) { node(id: $id) { ... on Scope { group } } }`, map[string]any{"id": f.scopes[0]})
+			if get(d, "node.group") != nil {
+				t.Fatalf("group of an undotted name = %v", get(d, "node.group"))
+			}
+		})
+		t.Run("deprecated scope cannot be newly assigned but stays where assigned", func(t *testing.T) {
+			owner.must(setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0]}})
+			for _, id := range f.scopes[:2] {
+				owner.must(`mutation($id: ID!) { updateScope(id: $id, input: {deprecated: true}) { id } }`, map[string]any{"id": id})
+			}
+			r := owner.fails("VALIDATION_FAILED", setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0], f.scopes[1]}})
+			if r.Field() != "scopeIDs" {
+				t.Fatalf("field %q", r.Field())
+			}
+			owner.must(setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0], f.scopes[2]}})
+		})
+		t.Run("required scopes do not count towards the limit", func(t *testing.T) {
+			owner.must(`mutation { updateOrganisation(input: {maxScopesPerClient: 1}) { id } }`, nil)
+			owner.must(`mutation($id: ID!) { updateScope(id: $id, input: {required: true}) { id } }`, map[string]any{"id": f.scopes[2]})
+			owner.must(setScopes, map[string]any{"c": f.client, "s": []string{f.scopes[0], f.scopes[2]}})
+			owner.must(`mutation { updateOrganisation(input: {maxScopesPerClient: 10}) { id } }`, nil)
+		})
+		t.Run("built-in scopes cannot be changed or deleted", func(t *testing.T) {
+			d := owner.must(`{ scopes(where: {builtIn: true}) { edges { node { id name } } } }`, nil)
+			edges := get(d, "scopes.edges").([]any)
+			if len(edges) != 2 {
+				t.Fatalf("built-in scopes: %v", edges)
+			}
+			id := str(edges[0], "node.id")
+			owner.fails("FORBIDDEN", `mutation($id: ID!) { updateScope(id: $id, input: {displayName: "x"}) { id } }`, map[string]any{"id": id})
+			owner.fails("FORBIDDEN", deleteScope, map[string]any{"id": id})
+		})
+		t.Run("scopeImpact names the users", func(t *testing.T) {
+			d := owner.must(`query($id: ID!) { scopeImpact(id: $id) { canDelete reason usedBy clients { name } } }`, map[string]any{"id": f.scopes[0]})
+			if get(d, "scopeImpact.canDelete") != false || len(get(d, "scopeImpact.usedBy").([]any)) != 1 {
+				t.Fatalf("impact = %v", d)
+			}
+		})
+		t.Run("audit events record the change", func(t *testing.T) {
+			d := owner.must(`{ auditEvents(first: 5, orderBy: {field: AT, direction: DESC}, where: {action: "update", targetType: "Scope"}) { edges { node { actor action targetType before after } } } }`, nil)
+			ev := get(d, "auditEvents.edges").([]any)[0]
+			if str(ev, "node.actor") != "user:owner@acme.test" || get(ev, "node.before.required") == get(ev, "node.after.required") {
+				t.Fatalf("event = %v", ev)
+			}
+		})
 	})
 }
 
