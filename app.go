@@ -103,7 +103,7 @@ func (a *app) ready(w http.ResponseWriter, r *http.Request) {
 func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); a.auth.Run(ctx, 5*time.Second) }()
+	go func() { defer wg.Done(); a.auth.Run(ctx, 5*time.Second, 10*time.Minute) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.oauth.Run(ctx) }()
 	done := make(chan struct{})

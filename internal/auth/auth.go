@@ -177,7 +177,7 @@ func (s *Service) KeyCaller(ctx context.Context, key string) (*viewer.Caller, er
 			c.KeyRead = true
 		}
 	}
-	s.touch(k.ID)
+	s.Touch(k.ID)
 	return c, nil
 }
 
@@ -227,15 +227,14 @@ func unauthenticated(w http.ResponseWriter, msg string) {
 		"message": msg, "extensions": map[string]any{"code": "UNAUTHENTICATED"}}}})
 }
 
-// touch records a key's use in memory; Flush writes the batch, so authentication does not write.
-func (s *Service) touch(id int) {
+// Touch records a key's use (here, or at POST /v1/check) in memory; Flush writes the batch, so
+// authenticating a key does not write.
+func (s *Service) Touch(id int) {
 	s.mu.Lock()
 	s.lastUsed[id] = time.Now()
 	s.mu.Unlock()
 }
 
-// Touch records that the API key id was used elsewhere (POST /v1/check); Flush writes it.
-func (s *Service) Touch(id int) { s.touch(id) }
 
 // Flush writes the recorded key uses.
 func (s *Service) Flush(ctx context.Context) {
@@ -250,17 +249,23 @@ func (s *Service) Flush(ctx context.Context) {
 	}
 }
 
-// Run flushes key uses every interval until ctx ends, then once more.
-func (s *Service) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+// Run flushes key uses every interval and purges expired sessions every purgeEvery until ctx
+// ends, then flushes once more.
+func (s *Service) Run(ctx context.Context, interval, purgeEvery time.Duration) {
+	flush, purge := time.NewTicker(interval), time.NewTicker(purgeEvery)
+	defer flush.Stop()
+	defer purge.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			s.Flush(context.WithoutCancel(ctx))
 			return
-		case <-t.C:
+		case <-flush.C:
 			s.Flush(ctx)
+		case <-purge.C:
+			if _, err := s.client.Session.Delete().Where(session.ExpiresAtLT(time.Now())).Exec(rule.Bypass(ctx)); err != nil {
+				slog.ErrorContext(ctx, "auth: purge sessions", "error", err)
+			}
 		}
 	}
 }
