@@ -23,8 +23,8 @@ test.describe('API keys', () => {
     await expect(d.getByRole('alert')).toContainText('Enter a name');
     const name = uniq('export job ');
     await d.getByLabel('Name', { exact: false }).first().fill(name);
-    await d.getByRole('textbox', { name: 'Scopes' }).click();
-    await d.getByRole('textbox', { name: 'Scopes' }).fill(base);
+    await d.getByRole('combobox', { name: 'Scopes' }).click();
+    await d.getByRole('combobox', { name: 'Scopes' }).fill(base);
     // Only the organisation's allowed scopes are offered.
     await expect(page.getByRole('option', { name: `${base}.exports.modify` })).toHaveCount(0);
     await page.getByRole('option', { name: `${base}.exports.readonly` }).click();

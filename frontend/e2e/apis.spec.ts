@@ -49,7 +49,7 @@ test('a duplicate API name is refused beside the field', async ({ page, ownerApi
   const d = dialog(page, 'Create API');
   await d.getByLabel('Name', { exact: false }).first().fill(name);
   await d.getByRole('button', { name: 'Save' }).click();
-  await expect(d.getByRole('textbox', { name: 'Name' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toHaveAttribute('aria-invalid', 'true');
   await shot(page, 'apis-03-duplicate');
   await d.getByRole('button', { name: 'Close' }).click();
 });

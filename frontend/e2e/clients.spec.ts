@@ -119,7 +119,7 @@ test('web client needs a redirect URI; delete a client', async ({ page }) => {
   await page.getByRole('button', { name: 'Create client' }).click();
   const d = dialog(page, 'Create client');
   await d.getByLabel('Name', { exact: false }).first().fill(name);
-  await d.getByLabel('Kind').click();
+  await d.getByRole('combobox', { name: 'Kind' }).click();
   await page.getByRole('option', { name: /Browser app/ }).click();
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByRole('alert')).toContainText('redirect URI');

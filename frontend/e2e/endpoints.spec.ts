@@ -19,7 +19,7 @@ test('endpoints: add with scopes, path rules, edit, delete', async ({ page, owne
   await expect(d.getByRole('alert')).toContainText(`base path /${name}`);
 
   await d.getByRole('textbox', { name: 'Path' }).fill(`/${name}/orders/{id}`);
-  const scopes = d.getByRole('textbox', { name: 'Scopes' });
+  const scopes = d.getByRole('combobox', { name: 'Scopes' });
   await scopes.click();
   await scopes.fill('orders.readonly');
   await page.getByRole('option', { name: ro }).click();
@@ -34,11 +34,11 @@ test('endpoints: add with scopes, path rules, edit, delete', async ({ page, owne
   // A readonly scope cannot be linked to a POST endpoint.
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   d = dialog(page, 'Add endpoint');
-  await d.getByLabel('Method').click();
+  await d.getByRole('combobox', { name: 'Method' }).click();
   await page.getByRole('option', { name: 'POST' }).click();
   await d.getByRole('textbox', { name: 'Path' }).fill(`/${name}/orders`);
-  await d.getByRole('textbox', { name: 'Scopes' }).click();
-  await d.getByRole('textbox', { name: 'Scopes' }).fill('orders.readonly');
+  await d.getByRole('combobox', { name: 'Scopes' }).click();
+  await d.getByRole('combobox', { name: 'Scopes' }).fill('orders.readonly');
   await page.getByRole('option', { name: ro }).click();
   await page.keyboard.press('Escape');
   await d.getByRole('button', { name: 'Save' }).click();
@@ -49,8 +49,8 @@ test('endpoints: add with scopes, path rules, edit, delete', async ({ page, owne
 
   await page.getByRole('button', { name: `Edit GET /${name}/orders/{id}` }).click();
   d = dialog(page, 'Edit endpoint');
-  await d.getByRole('textbox', { name: 'Scopes' }).click();
-  await d.getByRole('textbox', { name: 'Scopes' }).fill('orders.modify');
+  await d.getByRole('combobox', { name: 'Scopes' }).click();
+  await d.getByRole('combobox', { name: 'Scopes' }).fill('orders.modify');
   await page.getByRole('option', { name: mod }).click();
   await page.keyboard.press('Escape');
   await d.getByRole('button', { name: 'Save' }).click();

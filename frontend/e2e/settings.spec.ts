@@ -9,7 +9,7 @@ test('owner changes organisation settings', async ({ page, ownerApi }) => {
   await shot(page, 'settings-01-page');
   try {
     await form.getByLabel('Scopes per client').fill('12');
-    await form.getByLabel('Scope naming policy').click();
+    await form.getByRole('combobox', { name: 'Scope naming policy' }).click();
     await page.getByRole('option', { name: /^Dotted/ }).click();
     await form.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByText('Settings saved.')).toBeVisible();
@@ -37,8 +37,8 @@ test('owner lists and creates users', async ({ page }) => {
   const email = `${uniq('ada')}@acme.test`;
   await d.getByLabel('Email', { exact: false }).fill(email);
   await d.getByLabel('Display name').fill('Ada Lovelace');
-  await d.getByLabel('Password', { exact: false }).fill('a long enough password');
-  await d.getByLabel('Role').click();
+  await d.getByRole('textbox', { name: 'Password', exact: true }).fill('a long enough password');
+  await d.getByRole('combobox', { name: 'Role' }).click();
   await page.getByRole('option', { name: 'Access control' }).click();
   await shot(page, 'settings-03-create-user');
   await d.getByRole('button', { name: 'Save' }).click();
@@ -49,7 +49,7 @@ test('owner lists and creates users', async ({ page }) => {
   // The same email again is refused.
   await page.getByRole('button', { name: 'Create user' }).click();
   await d.getByLabel('Email', { exact: false }).fill(email);
-  await d.getByLabel('Password', { exact: false }).fill('a long enough password');
+  await d.getByRole('textbox', { name: 'Password', exact: true }).fill('a long enough password');
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByText(/already|taken|exists/i).first()).toBeVisible();
   await shot(page, 'settings-04-duplicate-user');

@@ -23,3 +23,9 @@ export function manageReason(role: Role | undefined): string {
 }
 
 export const ownerReason = 'Only owners can change organisation settings and users.';
+
+/** The naming policy's guideline as help text, with its valid example (added unless already quoted). */
+export function namingHelp(guideline: string, example: string): string {
+  const g = guideline.trim().replace(/\.?$/, '.');
+  return g.includes(example) ? g : `${g} Example: ${example}`;
+}

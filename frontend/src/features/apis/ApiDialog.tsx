@@ -50,7 +50,12 @@ export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boole
       return;
     }
     setFormError(null);
-    const input = { displayName: value.displayName.trim(), description: value.description.trim(), basePath: value.basePath.trim() };
+    const input = {
+      displayName: value.displayName.trim(),
+      description: value.description.trim(),
+      // An empty base path is "not set": leave it out rather than send "".
+      ...(value.basePath.trim() || editing ? { basePath: value.basePath.trim() } : {}),
+    };
     const ctx = { additionalTypenames: ['API'] };
     const res = editing
       ? await update({ id: value.id!, input: { name: value.name.trim(), ...input } }, ctx)

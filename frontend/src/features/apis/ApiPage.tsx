@@ -11,6 +11,7 @@ import { canManage, manageReason } from '../../lib/roles';
 import { ReadOnlyNotice, useDialog } from '../../components/common';
 import { ErrorState, Loading } from '../layout/states';
 
+const apiContext = { additionalTypenames: ['API'] };
 const tabs = ['scopes', 'endpoints', 'discovery', 'details'] as const;
 
 export function ApiPage() {
@@ -18,7 +19,7 @@ export function ApiPage() {
   const navigate = useNavigate();
   const { user } = useViewer();
   const manage = canManage(user.role);
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ApiDocument, variables: { id: apiId }, context: { additionalTypenames: ['API'] } });
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ApiDocument, variables: { id: apiId }, context: apiContext });
   const edit = useDialog<ApiFormValue>();
 
   if (error && !data) return <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;

@@ -17,7 +17,7 @@ export const ApisDocument = graphql(`
           description
           basePath
           builtIn
-          scopes {
+          scopes(first: 0) {
             totalCount
           }
         }

@@ -4,6 +4,7 @@ import { useMutation, type CombinedError } from 'urql';
 import { CreateScopeDocument, UpdateScopeDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
+import { namingHelp } from '../../lib/roles';
 
 export interface ScopeFormValue {
   id?: string;
@@ -58,7 +59,7 @@ export function ScopeFormFields({ editing, value, onChange, formError, serverErr
         value={value.name}
         onChange={setText('name')}
         error={errs.name}
-        description={editing ? 'A scope name never changes after creation.' : `${namingGuideline} Example: ${namingExample}`}
+        description={editing ? 'A scope name never changes after creation.' : namingHelp(namingGuideline, namingExample)}
         placeholder={editing ? undefined : namingExample}
         data-autofocus={editing ? undefined : true}
         autoComplete="off"

@@ -3,7 +3,7 @@ import { Alert, Button, Group, NumberInput, Paper, Select, Stack, Text, TextInpu
 import { useMutation, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
-import { isOwner, ownerReason } from '../../lib/roles';
+import { isOwner, namingHelp, ownerReason } from '../../lib/roles';
 import { ReadOnlyNotice } from '../../components/common';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
 import { splitFieldErrors } from '../../lib/errors';
@@ -91,7 +91,7 @@ export function SettingsPage() {
               disabled={!owner}
               allowDeselect={false}
               error={errs.namingPolicy}
-              description={`Applies to new scope names. Now: ${organisation.namingGuideline} Example: ${organisation.namingExample}`}
+              description={`Applies to new scope names. Now: ${namingHelp(organisation.namingGuideline, organisation.namingExample)}`}
             />
             <NumberInput
               label="Scopes per client"
@@ -100,6 +100,7 @@ export function SettingsPage() {
               min={1}
               max={1000}
               allowDecimal={false}
+              clampBehavior="none"
               disabled={!owner}
               error={errs.maxScopesPerClient}
               description="The most scopes a client may hold; required scopes don't count."
