@@ -26,6 +26,7 @@ export const ownerReason = 'Only owners can change organisation settings and use
 
 /** The naming policy's guideline as help text, with its valid example (added unless already quoted). */
 export function namingHelp(guideline: string, example: string): string {
-  const g = guideline.trim().replace(/\.?$/, '.');
+  const t = guideline.trim();
+  const g = (t.charAt(0).toUpperCase() + t.slice(1)).replace(/\.?$/, '.');
   return g.includes(example) ? g : `${g} Example: ${example}`;
 }

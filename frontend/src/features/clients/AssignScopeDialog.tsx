@@ -18,7 +18,7 @@ interface Props {
 
 export function AssignScopeDialog({ opened, client, onClose }: Props) {
   return (
-    <Modal opened={opened} onClose={onClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size="xl">
+    <Modal opened={opened} onClose={onClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040}>
       {client && <AssignScopeBody key={client.id} client={client} onClose={onClose} />}
     </Modal>
   );
@@ -27,7 +27,7 @@ export function AssignScopeDialog({ opened, client, onClose }: Props) {
 /** The counter "n of 10", where required scopes don't count. */
 export function LimitCounter({ count, limit }: { count: number; limit: number }) {
   return (
-    <Badge size="lg" variant={count >= limit ? 'filled' : 'light'} color={count > limit ? 'red' : count === limit ? 'orange' : 'indigo'} data-testid="scope-counter" aria-live="polite">
+    <Badge size="lg" tt="none" variant={count >= limit ? 'filled' : 'light'} color={count > limit ? 'red' : count === limit ? 'orange' : 'indigo'} data-testid="scope-counter" aria-live="polite">
       {count} of {limit}
     </Badge>
   );
@@ -198,7 +198,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
               {[...selection.values()].map((s) => (
                 <Group key={s.id} justify="space-between" wrap="nowrap" gap={4} role="listitem">
                   <div style={{ minWidth: 0 }}>
-                    <Text size="sm" ff="monospace" truncate>
+                    <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
                       {s.name}
                     </Text>
                     {(s.required || s.deprecated) && (

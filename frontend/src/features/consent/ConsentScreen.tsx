@@ -89,6 +89,7 @@ export function ConsentScreen({ clientName, clientDescription, organisationName,
                   });
                 }}
                 aria-label={s.displayName || s.name}
+                styles={s.required ? { label: { color: 'var(--mantine-color-text)', cursor: 'default' }, description: { color: 'var(--mantine-color-dimmed)' } } : undefined}
                 label={
                   <Group gap={6}>
                     <Text fw={s.emphasize ? 700 : 500} size="sm">

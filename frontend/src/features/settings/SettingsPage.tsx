@@ -81,8 +81,8 @@ export function SettingsPage() {
               </Alert>
             )}
             <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={!owner} error={errs.name} required />
-            <TextInput label="Slug" value={organisation.slug} readOnly disabled description="Part of the issuer URL; it cannot change." />
-            <TextInput label="Issuer" value={organisation.issuer} readOnly disabled description={`Discovery: ${discoveryUrl(organisation.issuer)}`} />
+            <TextInput label="Slug" value={organisation.slug} readOnly variant="filled" description="Part of the issuer URL; it cannot change." />
+            <TextInput label="Issuer" value={organisation.issuer} readOnly variant="filled" description={`Discovery: ${discoveryUrl(organisation.issuer)}`} />
             <Select
               label="Scope naming policy"
               data={policyOptions}
