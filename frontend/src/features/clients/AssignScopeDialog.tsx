@@ -167,7 +167,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
                                     )}
                                   </Group>
                                 }
-                                description={s.displayName || s.description || undefined}
+                                description={(s.displayName !== s.name && s.displayName) || s.description || undefined}
                               />
                             ))}
                           </Stack>

@@ -11,6 +11,7 @@ export const DiscoveryDocumentQuery = graphql(`
   }
 `);
 
+const badgeLimit = 80;
 const ctx = { additionalTypenames: ['Scope', 'API', 'Organisation'] };
 
 export function discoveryUrl(issuer: string) {
@@ -57,11 +58,16 @@ export function DiscoveryPreview({ highlight, height = 480 }: { highlight?: stri
                     No scope is shown in discovery.
                   </Text>
                 )}
-                {supported.map((s) => (
+                {supported.slice(0, badgeLimit).map((s) => (
                   <Badge key={s} tt="none" variant={highlight?.includes(s) ? 'filled' : 'light'}>
                     {s}
                   </Badge>
                 ))}
+                {supported.length > badgeLimit && (
+                  <Text size="xs" c="dimmed">
+                    and {supported.length - badgeLimit} more (see the document below)
+                  </Text>
+                )}
               </Group>
             </div>
             <ScrollArea h={height} type="auto">
