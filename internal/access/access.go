@@ -126,38 +126,41 @@ func (e *Engine) view(ctx context.Context, s *orgState, orgID int) (*view, error
 	return v, nil
 }
 
-// load reads what the matcher is compiled from, endpoints in pages (each page's scope links are
-// one IN query, which databases bound).
+// load reads what the matcher is compiled from: the scopes with their endpoint links, a page of
+// scopes per query (the join table is indexed by scope first), then every endpoint in one query.
 func (e *Engine) load(ctx context.Context, orgID int) ([]EndpointSpec, []ScopeSpec, error) {
 	sys := viewer.SystemContext(ctx, orgID)
-	ss, err := e.client.Scope.Query().Select(scope.FieldID, scope.FieldName, scope.FieldAPIID).All(sys)
-	if err != nil {
-		return nil, nil, err
-	}
-	scopes := make([]ScopeSpec, len(ss))
-	for i, s := range ss {
-		scopes[i] = ScopeSpec{ID: s.ID, Name: s.Name, APIID: s.APIID}
-	}
-	var eps []EndpointSpec
+	var scopes []ScopeSpec
+	links := map[int][]int{} // endpoint → scopes
 	last := 0
 	for {
-		page, err := e.client.Endpoint.Query().Where(endpoint.IDGT(last)).Order(endpoint.ByID()).Limit(loadPage).
-			WithScopes(func(q *ent.ScopeQuery) { q.Select(scope.FieldID) }).All(sys)
+		page, err := e.client.Scope.Query().Where(scope.IDGT(last)).Order(scope.ByID()).Limit(loadPage).
+			Select(scope.FieldID, scope.FieldName, scope.FieldAPIID).
+			WithEndpoints(func(q *ent.EndpointQuery) { q.Select(endpoint.FieldID) }).All(sys)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, p := range page {
-			spec := EndpointSpec{ID: p.ID, APIID: p.APIID, Method: string(p.Method), Path: p.Path}
-			for _, s := range p.Edges.Scopes {
-				spec.ScopeIDs = append(spec.ScopeIDs, s.ID)
+		for _, s := range page {
+			scopes = append(scopes, ScopeSpec{ID: s.ID, Name: s.Name, APIID: s.APIID})
+			for _, ep := range s.Edges.Endpoints {
+				links[ep.ID] = append(links[ep.ID], s.ID)
 			}
-			eps = append(eps, spec)
-			last = p.ID
+			last = s.ID
 		}
 		if len(page) < loadPage {
-			return eps, scopes, nil
+			break
 		}
 	}
+	rows, err := e.client.Endpoint.Query().
+		Select(endpoint.FieldID, endpoint.FieldAPIID, endpoint.FieldMethod, endpoint.FieldPath).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	eps := make([]EndpointSpec, len(rows))
+	for i, p := range rows {
+		eps[i] = EndpointSpec{ID: p.ID, APIID: p.APIID, Method: string(p.Method), Path: p.Path, ScopeIDs: links[p.ID]}
+	}
+	return eps, scopes, nil
 }
 
 // credential resolves a presented value through credential.Resolve, cached until the

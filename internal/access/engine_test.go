@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +22,7 @@ import (
 
 // world is one organisation on a fresh SQLite database with the engine's hook installed.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	engine *Engine
 	orgID  int
@@ -32,14 +33,39 @@ type world struct {
 	touched []int
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return openWorld(t, t.TempDir()+"/access.db", true) }
+
+// newBenchWorld is a world shared by the benchmarks of one run: it outlives the benchmark that
+// creates it, and its temporary directory is removed by TestMain.
+func newBenchWorld(b *testing.B) *world {
+	dir, err := os.MkdirTemp("", "scopekeeper-access-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDirs = append(benchDirs, dir)
+	return openWorld(b, dir+"/bench.db", false)
+}
+
+var benchDirs []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range benchDirs {
+		_ = os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+func openWorld(t testing.TB, path string, closeAfter bool) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir()+"/access.db")
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	if closeAfter {
+		t.Cleanup(func() { db.Close() })
+	}
 	w := &world{t: t, db: db}
 	w.engine = New(db.Client, Options{Touch: func(id int) { w.mu.Lock(); w.touched = append(w.touched, id); w.mu.Unlock() }})
 	db.Client.Use(w.engine.Hook())
