@@ -1,4 +1,5 @@
 # Scopekeeper: `make run` and `make test` do all the set-up on a fresh machine (Go, Node 20, npm).
+SHELL := /bin/bash
 BIN       := scopekeeper
 DEMO_DB   ?= scopekeeper-demo.db
 ADDR      ?= 127.0.0.1:8080
@@ -50,8 +51,10 @@ e2e: build
 	SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) npm run e2e
 
 ## bench: throughput and latency against a bare net/http handler in the same run (docs/benchmarks.md)
+BENCHTIME ?= 5s
 bench:
-	go run ./cmd/bench
+	set -o pipefail; go test -run '^$$' -bench 'Loopback|HTTP|Match|Decide' -benchtime $(BENCHTIME) \
+		./internal/oauth ./internal/access | go run ./cmd/benchratio
 
 clean:
 	rm -rf $(BIN) frontend/dist/assets frontend/dist/index.html test-output
