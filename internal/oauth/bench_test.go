@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -21,10 +22,16 @@ import (
 //
 //	go test -run '^$' -bench Loopback -benchtime 5s ./internal/oauth
 //
+// SCOPEKEEPER_BENCH_DB overrides the database (a SQLite path or file: URI, or a postgres:// URL).
+//
 // Each sub-benchmark reports req/s and the p50/p99 latency of one request; Bare is a net/http
 // handler that writes a fixed small JSON body, the ceiling the machine allows for this harness.
 func BenchmarkLoopback(b *testing.B) {
-	e := newEnv(b)
+	dsn := b.TempDir() + "/bench.db"
+	if v := os.Getenv("SCOPEKEEPER_BENCH_DB"); v != "" {
+		dsn = v // e.g. a postgres:// URL, or a SQLite file with extra parameters
+	}
+	e := newEnvDSN(b, dsn)
 	tn := e.tenant(b, "acme")
 	read := tn.scope(b, "forums.threads.readonly")
 	modify := tn.scope(b, "forums.threads.modify")
