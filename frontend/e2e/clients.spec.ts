@@ -113,6 +113,39 @@ test('assign scopes: grouped picker, n of 10, the 11th refused, ✖ removes, con
   await shot(page, 'clients-06-consent-preview');
 });
 
+test('the server refusing the limit (SCOPE_LIMIT_EXCEEDED) is shown; edit a client', async ({ page, ownerApi }) => {
+  const base = uniq('hr');
+  const apiId = await seedApi(ownerApi, { name: base, basePath: `/${base}` });
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push(await seedScope(ownerApi, { apiID: apiId, name: `${base}.e${i}.readonly` }));
+  const { client } = await seedClient(ownerApi, { name: uniq('HR sync '), kind: 'SERVICE' });
+  await openClient(page, client.id);
+  const d = await openAssignScope(page);
+  await d.getByLabel('Search scopes').fill(base);
+  for (let i = 0; i < 4; i++) await d.getByRole('checkbox', { name: `${base}.e${i}.readonly` }).click();
+  await expect(d.getByTestId('scope-counter')).toHaveText('4 of 10');
+  // Meanwhile an owner lowers the limit: the server refuses and nothing changes.
+  await gql(ownerApi, 'mutation { updateOrganisation(input: { maxScopesPerClient: 3 }) { id } }');
+  try {
+    await d.getByRole('button', { name: 'Save' }).click();
+    await expect(d.getByTestId('assign-scope-error')).toContainText('The server refused');
+    await shot(page, 'clients-08-server-limit');
+    await d.getByRole('button', { name: 'Close' }).click();
+  } finally {
+    await gql(ownerApi, 'mutation { updateOrganisation(input: { maxScopesPerClient: 10 }) { id } }');
+  }
+  await expect(page.getByText('No scopes assigned')).toBeVisible();
+
+  // Edit.
+  await page.getByRole('button', { name: 'Edit', exact: true }).click();
+  const e = dialog(page, 'Edit client');
+  await e.getByLabel('Description').fill('Syncs people');
+  await e.getByRole('switch', { name: 'Enabled' }).click({ force: true });
+  await e.getByRole('button', { name: 'Save' }).click();
+  await closedDialog(page, 'Edit client');
+  await expect(page.getByText('Disabled', { exact: true })).toBeVisible();
+});
+
 test('web client needs a redirect URI; delete a client', async ({ page }) => {
   const name = uniq('Portal ');
   await page.goto('/clients');

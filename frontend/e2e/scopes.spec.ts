@@ -59,6 +59,33 @@ test.describe('scopes', () => {
     }
   });
 
+  test('the API Scope dialog works from the keyboard alone', async ({ page }) => {
+    await openApi(page, apiId);
+    await page.getByRole('button', { name: 'Add Scope' }).focus();
+    await page.keyboard.press('Enter');
+    const d = dialog(page, 'API Scope');
+    await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toBeFocused();
+    const name = `${base}.kb.readonly`;
+    await page.keyboard.type(name);
+    await page.keyboard.press('Tab');
+    await expect(d.getByLabel('Display Name')).toBeFocused();
+    await page.keyboard.type('Keyboard scope');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Typed without a mouse');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space'); // Required
+    await d.getByLabel('Display Name').focus();
+    await page.keyboard.press('Enter'); // submits the form
+    await closedDialog(page, 'API Scope');
+    await expect(scopeRow(page, name).getByRole('cell').nth(3)).toHaveText('Yes');
+    // Escape closes without saving.
+    await page.getByRole('button', { name: 'Add Scope' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(dialog(page, 'API Scope')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await closedDialog(page, 'API Scope');
+  });
+
   test('edit a scope with Name read-only; toggle discovery', async ({ page, ownerApi }) => {
     const name = `${base}.posts.modify`;
     await seedScope(ownerApi, { apiID: apiId, name, displayName: 'Post', showInDiscoveryDocument: false });

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
 import { PickerScopesDocument, SetClientScopesDocument } from './operations';
@@ -39,6 +39,8 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
   const urql = useClient();
   const initial = useMemo(() => new Set((client.scopes ?? []).map((s) => s.id)), [client.scopes]);
   const [selection, setSelection] = useState<Selection>(() => new Map((client.scopes ?? []).map((s) => [s.id, s])));
+  // The latest selection, for handlers that finish after an await (quick successive group clicks).
+  const latest = useRef(selection);
   const [message, setMessage] = useState<string | null>(null);
   const [serverError, setServerError] = useState<CombinedError | null>(null);
   const [search, setSearch] = useState('');
@@ -57,6 +59,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
   useEffect(() => setMessage(null), [debounced]);
 
   function apply(res: { selection: Selection; error: string | null }) {
+    latest.current = res.selection;
     setSelection(res.selection);
     setMessage(res.error);
   }
@@ -67,7 +70,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
     const res = await urql.query(PickerScopesDocument, { first: 100, where: { apiID: apiId, nameHasPrefix: `${key}.`, deprecated: false } }).toPromise();
     const all = res.data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : []));
     if (all?.length) members = all.filter((s) => s.group && `${s.group}.${s.entity}` === key);
-    apply(toggleGroup(selection, members, limit, initial));
+    apply(toggleGroup(latest.current, members, limit, initial));
   }
 
   async function submit() {
@@ -153,7 +156,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
                               <Checkbox
                                 key={s.id}
                                 checked={selection.has(s.id)}
-                                onChange={() => apply(toggleScope(selection, s, limit, initial))}
+                                onChange={() => apply(toggleScope(latest.current, s, limit, initial))}
                                 aria-label={s.name}
                                 label={
                                   <Group gap={6}>
@@ -216,7 +219,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
                       </Group>
                     )}
                   </div>
-                  <RemoveIcon label={`Remove ${s.name}`} onClick={() => apply(toggleScope(selection, s, limit, initial))} />
+                  <RemoveIcon label={`Remove ${s.name}`} onClick={() => apply(toggleScope(latest.current, s, limit, initial))} />
                 </Group>
               ))}
             </Stack>
