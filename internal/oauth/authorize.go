@@ -98,12 +98,12 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		serverErrorPage(w, r, err)
 		return
 	}
-	if caller == nil || prompt == "login" && !q.Has("resumed") {
+	if caller == nil {
 		if prompt == "none" {
 			back("login_required", "The user is not signed in.")
 			return
 		}
-		http.Redirect(w, r, p.publicURL+"/login?next="+url.QueryEscape(resumeURI(r)), http.StatusFound)
+		http.Redirect(w, r, p.publicURL+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
 		return
 	}
 	if caller.OrgID != org.ID {
@@ -142,19 +142,6 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, p.publicURL+"/consent?request="+strconv.Itoa(ar.ID), http.StatusFound)
-}
-
-// resumeURI is the authorize request to come back to after signing in; a forced login (prompt=login)
-// is marked as done so it is not asked again.
-func resumeURI(r *http.Request) string {
-	if r.URL.Query().Get("prompt") != "login" {
-		return r.URL.RequestURI()
-	}
-	u := *r.URL
-	q := u.Query()
-	q.Set("resumed", "1")
-	u.RawQuery = q.Encode()
-	return u.RequestURI()
 }
 
 // consented returns the scope IDs user already granted client.

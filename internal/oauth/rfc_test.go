@@ -370,3 +370,27 @@ func TestPurgeExpired(t *testing.T) {
 		t.Fatalf("purged %d tokens, %d requests; want 3 and 1", tok, req)
 	}
 }
+
+// OpenID Connect Core §3.1.2.1 prompt: none never shows a page (login_required, consent_required);
+// consent always asks again.
+func TestOIDCPrompt(t *testing.T) {
+	e := newEnv(t)
+	tn := e.tenant(t, "acme")
+	web := tn.client(t, oauthclient.KindWEB, tn.scope(t, "forums.threads.readonly"))
+	g := tn.owner(t)
+	f := newCodeFlow(t, tn, web, "https://app.example/callback", "openid", "forums.threads.readonly")
+	none := f.authURL() + "&prompt=none"
+	if loc := f.authorize(noRedirects, none); loc.Query().Get("error") != "login_required" || loc.Host != "app.example" {
+		t.Fatalf("prompt=none without a session: %s", loc)
+	}
+	if loc := f.authorize(g.HTTP, none); loc.Query().Get("error") != "consent_required" {
+		t.Fatalf("prompt=none without consent: %s", loc)
+	}
+	f.consent(g, f.authorize(g.HTTP, f.authURL()), true, []string{"forums.threads.readonly"})
+	if loc := f.authorize(g.HTTP, none); loc.Query().Get("code") == "" {
+		t.Fatalf("prompt=none after consent: %s", loc)
+	}
+	if loc := f.authorize(g.HTTP, f.authURL()+"&prompt=consent"); loc.Path != "/consent" {
+		t.Fatalf("prompt=consent: %s", loc)
+	}
+}
