@@ -51,10 +51,10 @@ type Engine struct {
 	client *ent.Client
 	opts   Options
 
-	epoch atomic.Uint64
-	mu    sync.RWMutex
-	orgs  map[int]*orgState
-	slugs sync.Map // slug → organisation ID (slugs never change)
+	configEpoch, grantsEpoch atomic.Uint64
+	mu                       sync.RWMutex
+	orgs                     map[int]*orgState
+	slugs                    sync.Map // slug → organisation ID (slugs never change)
 }
 
 // New returns an Engine reading through client. Install its hook on the same client with
@@ -68,7 +68,7 @@ func New(client *ent.Client, opts Options) *Engine {
 
 // Decide answers whether credential may call METHOD PATH in organisation orgID.
 func (e *Engine) Decide(ctx context.Context, orgID int, cred, method, path string) (Decision, error) {
-	ds, err := e.decideAll(ctx, orgID, cred, []Request{{Method: method, Path: path}}, false)
+	ds, _, err := e.decideAll(ctx, orgID, cred, []Request{{Method: method, Path: path}}, false)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -83,19 +83,20 @@ type Request struct {
 
 // DecideBatch decides several requests of one credential against one view of the organisation.
 func (e *Engine) DecideBatch(ctx context.Context, orgID int, cred string, reqs []Request) ([]Decision, error) {
-	return e.decideAll(ctx, orgID, cred, reqs, false)
+	ds, _, err := e.decideAll(ctx, orgID, cred, reqs, false)
+	return ds, err
 }
 
-func (e *Engine) decideAll(ctx context.Context, orgID int, cred string, reqs []Request, explain bool) ([]Decision, error) {
+func (e *Engine) decideAll(ctx context.Context, orgID int, cred string, reqs []Request, explain bool) ([]Decision, *grant, error) {
 	s := e.org(orgID)
 	g, err := e.credential(ctx, s, orgID, cred)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var v *view
 	if g.cred.Active {
 		if v, err = e.view(ctx, s, orgID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	now := e.opts.Now()
@@ -103,7 +104,7 @@ func (e *Engine) decideAll(ctx context.Context, orgID int, cred string, reqs []R
 	for i, r := range reqs {
 		out[i] = decide(g, v, r.Method, r.Path, now, explain)
 	}
-	return out, nil
+	return out, g, nil
 }
 
 // view returns the organisation's compiled matcher, compiling it when a change made it stale.
@@ -190,5 +191,3 @@ func (e *Engine) credential(ctx context.Context, s *orgState, orgID int, value s
 	}
 	return g, nil
 }
-
-func sha256Sum(value string) [32]byte { return sha256.Sum256([]byte(value)) }

@@ -14,7 +14,9 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
+	"scopekeeper/ent/token"
 	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/rule"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/store"
 	"scopekeeper/internal/viewer"
@@ -240,6 +242,34 @@ func TestChangeInTransactionCountsOnceCommitted(t *testing.T) {
 		if d := w.decide(tok, "GET", "/forums/threads"); d.Reason != ReasonGranted {
 			t.Fatalf("after commit: %s", d.Reason)
 		}
+	}
+}
+
+func TestTokenPurgeKeepsTheMatcher(t *testing.T) {
+	w := newWorld(t)
+	forums := w.api("forums", "/forums")
+	read := w.scope(forums, "forums.threads.readonly")
+	w.endpoint(forums, "GET", "/forums/threads", read)
+	client, _ := w.client(read)
+	tok := w.token(client, time.Hour, read)
+	w.decide(tok, "GET", "/forums/threads")
+	s := w.engine.org(w.orgID)
+	view, grants := w.engine.configStamp(s), w.engine.grantStamp(s)
+	// The purge deletes expired tokens of every organisation, without a caller.
+	if _, err := w.db.Token.Delete().Where(token.ExpiresAtLT(time.Now().Add(-time.Hour))).Exec(rule.Bypass(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+	if w.engine.configStamp(s) != view {
+		t.Fatal("deleting tokens made the matcher recompile")
+	}
+	if w.engine.grantStamp(s) == grants {
+		t.Fatal("deleting tokens left cached credentials valid")
+	}
+	// A new token changes nothing cached.
+	grants = w.engine.grantStamp(s)
+	w.token(client, time.Hour, read)
+	if w.engine.grantStamp(s) != grants {
+		t.Fatal("issuing a token invalidated the caches")
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // Explain gives the decision POST /v1/check would make, with its reasons, for explainAccess. The
 // matched endpoint is read as the caller, so it is shown only to those who may read it.
 func (e *Engine) Explain(ctx context.Context, orgID int, cred, method, path string) (*model.AccessDecision, error) {
-	ds, err := e.decideAll(ctx, orgID, cred, []Request{{Method: method, Path: path}}, true)
+	ds, _, err := e.decideAll(ctx, orgID, cred, []Request{{Method: method, Path: path}}, true)
 	if err != nil {
 		return nil, err
 	}

@@ -82,13 +82,13 @@ func (e *Engine) ServeCheck(w http.ResponseWriter, r *http.Request) {
 	if body.Requests != nil {
 		reqs = *body.Requests
 	}
-	ds, err := e.DecideBatch(r.Context(), orgID, *body.Credential, reqs)
+	ds, g, err := e.decideAll(r.Context(), orgID, *body.Credential, reqs, false)
 	if err != nil {
 		serverError(w, r, err)
 		return
 	}
-	if g := e.cachedGrant(orgID, *body.Credential); g != nil && g.cred.Active && g.cred.Kind == credential.APIKey && e.opts.Touch != nil {
-		e.opts.Touch(g.cred.ID)
+	if g.cred.Active && g.cred.Kind == credential.APIKey && e.opts.Touch != nil {
+		e.opts.Touch(g.cred.ID) // batched: no write per check
 	}
 	buf := make([]byte, 0, 128)
 	if body.Requests == nil {
@@ -249,12 +249,4 @@ func (e *Engine) authenticateClient(ctx context.Context, orgID int, r *http.Requ
 		s.mu.Unlock()
 	}
 	return c.hash != nil && secret.Matches(sec, c.hash), nil
-}
-
-// cachedGrant returns the cached resolution of value, if any, without resolving it.
-func (e *Engine) cachedGrant(orgID int, value string) *grant {
-	s := e.org(orgID)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.creds[sha256Sum(value)]
 }

@@ -19,8 +19,8 @@ import (
 // after it commits and before the commit returns to its caller, a decision that starts after a
 // change was acknowledged never uses what was read before it.
 //
-// A change outside any organisation (no caller in the context) bumps the engine-wide epoch, which
-// every stamp includes.
+// A change outside any organisation (no caller in the context) bumps an engine-wide epoch of the
+// same kind, which every stamp of that kind includes.
 
 type orgState struct {
 	config, grants atomic.Uint64
@@ -49,8 +49,8 @@ func (e *Engine) org(orgID int) *orgState {
 	return s
 }
 
-func (e *Engine) configStamp(s *orgState) uint64 { return e.epoch.Load() + s.config.Load() }
-func (e *Engine) grantStamp(s *orgState) uint64  { return e.epoch.Load() + s.grants.Load() }
+func (e *Engine) configStamp(s *orgState) uint64 { return e.configEpoch.Load() + s.config.Load() }
+func (e *Engine) grantStamp(s *orgState) uint64  { return e.grantsEpoch.Load() + s.grants.Load() }
 
 // what a mutation of each entity type invalidates.
 const (
@@ -117,7 +117,13 @@ func (e *Engine) Hook() ent.Hook {
 
 func (e *Engine) bump(orgID int, known bool, what int) {
 	if !known {
-		e.epoch.Add(1)
+		// E.g. the purge of expired tokens, across organisations: only what it affects.
+		if what&affectsConfig != 0 {
+			e.configEpoch.Add(1)
+		}
+		if what&affectsGrants != 0 {
+			e.grantsEpoch.Add(1)
+		}
 		return
 	}
 	s := e.org(orgID)
