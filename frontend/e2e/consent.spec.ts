@@ -72,8 +72,9 @@ test.describe('consent', () => {
   test('an unknown request shows an error', async ({ page }) => {
     await page.goto('/login');
     await signIn(page, USERS.member.email, USERS.member.password);
-    await page.goto('/consent?request=does-not-exist');
+    await page.goto('/consent?request=999999');
     await expect(page.getByRole('alert')).toContainText('cannot be shown');
+    await expect(page.getByRole('alert')).toContainText('does not exist');
     await shot(page, 'consent-02-unknown');
   });
 });

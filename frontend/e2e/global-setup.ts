@@ -45,13 +45,14 @@ async function waitForHealth(baseURL: string, server: ChildProcess, ms = 60_000)
 export default async function globalSetup() {
   const dir = mkdtempSync(join(tmpdir(), 'scopekeeper-e2e-'));
   let bin = process.env.SCOPEKEEPER_BIN;
+  if (!bin && !existsSync(join(repoRoot, 'frontend/dist/index.html'))) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error('frontend/dist/index.html is missing: run `npm run build` before `npm run e2e`, so the server binary embeds the console.');
+  }
   if (!bin) {
     bin = join(dir, 'scopekeeper');
     console.log(`[e2e] go build -o ${bin} .`);
     execFileSync('go', ['build', '-o', bin, '.'], { cwd: repoRoot, stdio: 'inherit' });
-  }
-  if (!existsSync(join(repoRoot, 'frontend/dist/index.html')) && !process.env.SCOPEKEEPER_BIN) {
-    console.warn('[e2e] frontend/dist/index.html is missing: run `npm run build` before `npm run e2e` so the binary embeds the console.');
   }
   const db = join(dir, 'e2e.db');
   const out = execFileSync(bin, ['bootstrap', '--db', db, '--org-name', 'Acme', '--org-slug', 'acme', '--email', OWNER.email, '--password', OWNER.password], { encoding: 'utf8' });
