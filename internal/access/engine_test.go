@@ -2,12 +2,16 @@ package access
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +40,43 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world { return openWorld(t, t.TempDir()+"/access.db", true) }
+
+// eachBackend runs f on SQLite, and on PostgreSQL when SCOPEKEEPER_TEST_POSTGRES holds an admin
+// connection URL (each run gets a fresh database).
+func eachBackend(t *testing.T, f func(t *testing.T, newWorld func(t *testing.T) *world)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, newWorld) })
+	t.Run("postgres", func(t *testing.T) {
+		admin := os.Getenv("SCOPEKEEPER_TEST_POSTGRES")
+		if admin == "" {
+			t.Skip("SCOPEKEEPER_TEST_POSTGRES is unset: PostgreSQL skipped")
+		}
+		f(t, func(t *testing.T) *world { return openWorld(t, freshPostgres(t, admin), true) })
+	})
+}
+
+var pgSeq atomic.Int64
+
+func freshPostgres(t *testing.T, admin string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("sk_access_%d_%d", os.Getpid(), pgSeq.Add(1))
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		db.Close()
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
 
 // newBenchWorld is a world shared by the benchmarks of one run: it outlives the benchmark that
 // creates it, and its temporary directory is removed by TestMain.
@@ -142,6 +183,10 @@ func (w *world) decide(cred, method, path string) Decision {
 func endpointMethod(m string) endpoint.Method { return endpoint.Method(m) }
 
 func TestEngineSeesEveryCommittedChange(t *testing.T) {
+	eachBackend(t, testEngineSeesEveryCommittedChange)
+}
+
+func testEngineSeesEveryCommittedChange(t *testing.T, newWorld func(*testing.T) *world) {
 	w := newWorld(t)
 	forums := w.api("forums", "/forums")
 	read := w.scope(forums, "forums.threads.readonly")
@@ -203,6 +248,10 @@ func TestEngineSeesEveryCommittedChange(t *testing.T) {
 // TestChangeInTransactionCountsOnceCommitted: a decision made while a transaction is open uses
 // the committed state, and the first decision after the commit returns uses the new one.
 func TestChangeInTransactionCountsOnceCommitted(t *testing.T) {
+	eachBackend(t, testChangeInTransactionCountsOnceCommitted)
+}
+
+func testChangeInTransactionCountsOnceCommitted(t *testing.T, newWorld func(*testing.T) *world) {
 	w := newWorld(t)
 	forums := w.api("forums", "/forums")
 	read := w.scope(forums, "forums.threads.readonly")
@@ -220,7 +269,7 @@ func TestChangeInTransactionCountsOnceCommitted(t *testing.T) {
 		if got := w.engine.configStamp(s); got != before {
 			t.Fatalf("the version moved before the commit: %d → %d", before, got)
 		}
-		// SQLite lets one writer in; the reader sees the committed state.
+		// Another connection reads the committed state.
 		if d := w.decide(tok, "GET", "/forums/threads"); d.Reason != ReasonUncategorizedNotAllowed {
 			t.Fatalf("during the transaction: %s", d.Reason)
 		}
