@@ -224,6 +224,17 @@ func TestAccessCheck(t *testing.T) {
 			}
 		})
 
+		t.Run("explainAccess for a member, who may not read endpoints", func(t *testing.T) {
+			f.owner.must(`mutation { createUser(input: {email: "m@acme.test", password: "member-password", role: MEMBER}) { id } }`, nil)
+			m := e.login("m@acme.test", "member-password")
+			tok := f.token(t, "acme", "forums.threads.readonly")
+			d := m.must(`query($c: String!) { explainAccess(credential: $c, method: "GET", path: "/forums/threads") { allowed reason scope endpoint { id } } }`,
+				map[string]any{"c": tok})
+			if get(d, "explainAccess.allowed") != true || str(d, "explainAccess.scope") != "forums.threads.readonly" || get(d, "explainAccess.endpoint") != nil {
+				t.Fatalf("%v", d)
+			}
+		})
+
 		t.Run("the caller must be a client of the organisation", func(t *testing.T) {
 			tok := f.token(t, "acme")
 			body := map[string]any{"credential": tok, "method": "GET", "path": "/forums/threads"}
