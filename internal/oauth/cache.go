@@ -36,7 +36,7 @@ type cache struct {
 
 	orgs    sync.Map // slug → *entry[*orgInfo]
 	clients sync.Map // clientKey → *entry[*clientInfo]
-	creds   sync.Map // string(token digest) → *entry[*credential.Credential]
+	creds   sync.Map // string(token digest) → *entry[*resolved]
 	docs    sync.Map // organisation ID → *entry[*discoveryDoc]
 	origins sync.Map // organisation ID → *entry[map[string]bool]
 	nCreds  atomic.Int64
@@ -92,14 +92,20 @@ func (c *cache) putClient(org int, id string, ci *clientInfo, gen uint64) {
 	put(c, &c.clients, clientKey{org, id}, ci, gen)
 }
 
+// resolved is a token as credential.Resolve saw it, with its introspection answer rendered once.
+type resolved struct {
+	cred *credential.Credential
+	body []byte // the RFC 7662 response while the token is active; nil otherwise
+}
+
 // credential returns a cached resolution of the token with the given digest.
-func (c *cache) credential(digest []byte) (*credential.Credential, bool) {
-	return get[*credential.Credential](c, &c.creds, string(digest))
+func (c *cache) credential(digest []byte) (*resolved, bool) {
+	return get[*resolved](c, &c.creds, string(digest))
 }
 
 // putCredential stores a resolution unless a revocation or configuration change happened since
 // the load began (gen and revoked are the values read before it).
-func (c *cache) putCredential(digest []byte, cr *credential.Credential, gen, revoked uint64) {
+func (c *cache) putCredential(digest []byte, cr *resolved, gen, revoked uint64) {
 	if c.revoked.Load() != revoked {
 		return
 	}

@@ -122,7 +122,9 @@ func (e *env) tenant(t testing.TB, slug string) *tenant {
 	return &tenant{e: e, ID: orgID, Slug: slug, Issuer: e.URL + "/o/" + slug, UserID: userID, Email: email, Password: testPassword, API: api}
 }
 
-func (e *env) sys(orgID int) context.Context { return viewer.SystemContext(context.Background(), orgID) }
+func (e *env) sys(orgID int) context.Context {
+	return viewer.SystemContext(context.Background(), orgID)
+}
 
 // scopeOpt changes a scope being created.
 type scopeOpt func(*ent.ScopeCreate)

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,15 +47,21 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, org.Issuer, oidc.ErrInvalidRequest().WithDescription("token is required."))
 		return
 	}
-	cred, err := p.resolve(r.Context(), org, value)
+	res, err := p.resolve(r.Context(), org, value)
 	if err != nil {
 		writeError(w, org.Issuer, serverError(r.Context(), "resolve token", err))
 		return
 	}
-	if !cred.Active || cred.Kind != credential.AccessToken || !cred.ExpiresAt.After(p.now()) {
+	if res.body == nil || !res.cred.ExpiresAt.After(p.now()) {
 		writeJSON(w, http.StatusOK, map[string]bool{"active": false})
 		return
 	}
+	writeRawJSON(w, http.StatusOK, res.body)
+}
+
+// introspection renders the RFC 7662 §2.2 answer for an active access token: active, scope,
+// client_id, token_type, exp, iat, sub (the user, or the client for client_credentials), iss.
+func introspection(org *orgInfo, cred *credential.Credential) ([]byte, error) {
 	resp := &oidc.IntrospectionResponse{
 		Active:     true,
 		Scope:      cred.ScopeNames(),
@@ -68,28 +75,41 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	if cred.UserID != 0 {
 		resp.Subject = strconv.Itoa(cred.UserID)
 	}
-	writeJSON(w, http.StatusOK, resp)
+	b, err := json.Marshal(resp)
+	return append(b, '\n'), err
 }
 
-// resolve is credential.Resolve for access tokens, through the cache. Only tokens that exist are
-// cached, so unknown values cannot fill it.
-func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*credential.Credential, error) {
+// resolve is credential.Resolve for access tokens, through the cache; concurrent misses for one
+// token share one lookup. Only tokens that exist are cached, so unknown values cannot fill it.
+func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*resolved, error) {
 	if !strings.HasPrefix(value, secret.AccessTokenPrefix) || len(value) > 200 {
-		return &credential.Credential{Reason: credential.ReasonUnknown}, nil
+		return &resolved{cred: &credential.Credential{Reason: credential.ReasonUnknown}}, nil
 	}
 	digest := secret.Digest(value)
-	if c, ok := p.cache.credential(digest); ok && c.Client.OrganisationID == org.ID {
+	if c, ok := p.cache.credential(digest); ok && c.cred.Client.OrganisationID == org.ID {
 		return c, nil
 	}
-	gen, revoked := p.cache.generation(), p.cache.revoked.Load()
-	c, err := credential.Resolve(ctx, p.client, org.ID, value)
+	v, err, _ := p.lookups.Do(strconv.Itoa(org.ID)+":"+string(digest), func() (any, error) {
+		gen, revoked := p.cache.generation(), p.cache.revoked.Load()
+		c, err := credential.Resolve(context.WithoutCancel(ctx), p.client, org.ID, value)
+		if err != nil {
+			return nil, err
+		}
+		res := &resolved{cred: c}
+		if c.Active && c.Kind == credential.AccessToken {
+			if res.body, err = introspection(org, c); err != nil {
+				return nil, err
+			}
+		}
+		if c.Client != nil {
+			p.cache.putCredential(digest, res, gen, revoked)
+		}
+		return res, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if c.Client != nil {
-		p.cache.putCredential(digest, c, gen, revoked)
-	}
-	return c, nil
+	return v.(*resolved), nil
 }
 
 // handleRevoke is POST ISSUER/oauth/revoke (RFC 7009). A client revokes its own tokens; a token

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"scopekeeper/ent"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/viewer"
@@ -45,6 +47,7 @@ type Provider struct {
 	writer  *tokenWriter
 	keys    sync.Map // organisation ID → *signingKey
 	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
+	lookups singleflight.Group
 	now     func() time.Time
 }
 
