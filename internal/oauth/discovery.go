@@ -23,8 +23,8 @@ type discoveryDoc struct {
 }
 
 // DiscoveryDocument is the RFC 8414 / OpenID Connect Discovery metadata of org's issuer, generated
-// from the database: scopes_supported lists openid and the organisation's scopes that are shown in
-// discovery and not deprecated, sorted.
+// from the database: scopes_supported lists exactly the organisation's scopes that are shown in
+// discovery and not deprecated, sorted (the contract's rule; openid works without being listed).
 func (p *Provider) DiscoveryDocument(ctx context.Context, org *ent.Organisation) (map[string]any, error) {
 	d, err := p.discovery(ctx, &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug)})
 	if err != nil {
@@ -43,9 +43,6 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 		Select(scope.FieldName).Strings(sys(ctx, org.ID))
 	if err != nil {
 		return nil, err
-	}
-	if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, OpenIDScope) }) {
-		names = append(names, OpenIDScope)
 	}
 	slices.Sort(names)
 	iss := org.Issuer
@@ -76,6 +73,7 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
+	doc["scopes_supported"] = append([]string{}, names...) // present even when empty
 	doc["authorization_response_iss_parameter_supported"] = true // RFC 9207
 	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
