@@ -73,7 +73,7 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
-	doc["scopes_supported"] = append([]string{}, names...) // present even when empty
+	doc["scopes_supported"] = append([]string{}, names...)       // present even when empty
 	doc["authorization_response_iss_parameter_supported"] = true // RFC 9207
 	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
