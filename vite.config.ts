@@ -43,6 +43,7 @@ export default defineConfig({
     include: ['frontend/src/**/*.test.{ts,tsx}'],
     setupFiles: ['frontend/src/test/setup.ts'],
     css: false,
+    testTimeout: 30_000,
     pool: 'threads',
     maxWorkers: 2,
   },

@@ -46,8 +46,8 @@ describe('AssignScopeDialog', () => {
   it('shows "n of 10", groups dotted names and refuses the 11th scope', async () => {
     renderUI(<AssignScopeDialog opened client={{ id: 'c1', name: 'Billing', scopes: assigned }} onClose={() => undefined} />, { client: client() });
     const dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByTestId('scope-counter').textContent).toBe('9 of 10');
-    expect(within(dialog).getByRole('group', { name: 'Group forums.threads' })).toBeTruthy();
+    expect((await within(dialog).findByTestId('scope-counter')).textContent).toBe('9 of 10');
+    expect(await within(dialog).findByRole('group', { name: 'Group forums.threads' })).toBeTruthy();
 
     fireEvent.click(within(dialog).getByRole('checkbox', { name: 'forums.threads.readonly' }));
     expect(within(dialog).getByTestId('scope-counter').textContent).toBe('10 of 10');
