@@ -51,10 +51,12 @@ e2e: build
 	SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) npm run e2e
 
 ## bench: throughput and latency against a bare net/http handler in the same run (docs/benchmarks.md)
-BENCHTIME ?= 5s
 bench:
-	set -o pipefail; go test -run '^$$' -bench 'Loopback|HTTP|Match|Decide' -benchtime $(BENCHTIME) \
-		./internal/oauth ./internal/access | go run ./cmd/benchratio
+	set -o pipefail; { \
+	  go test -run '^$$' -bench 'Loopback' -benchtime 5s -count 3 ./internal/oauth && \
+	  go test -run '^$$' -bench 'HTTP|DecideLarge' -benchtime 20000x -count 3 ./internal/access && \
+	  go test -run '^$$' -bench 'BenchmarkMatch|BenchmarkDecide$$' -benchmem ./internal/access; \
+	} | go run ./cmd/benchratio
 
 clean:
 	rm -rf $(BIN) frontend/dist/assets frontend/dist/index.html test-output

@@ -1,20 +1,23 @@
 // Command benchratio reads `go test -bench` output on stdin, passes it through, and ends with a
 // table that puts every throughput (a …/s metric) beside the bare net/http baseline measured in the
-// same package and run (the benchmark whose name contains "Bare").
+// same package and run (the benchmark whose name contains "Bare"). Repeated runs (-count) of a
+// benchmark are averaged.
 package main
 
 import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 type result struct {
 	pkg, name, unit string
-	rate            float64
-	p99             string
+	rate            float64 // the mean over runs
+	runs            int
+	p99             string // of the last run
 }
 
 func main() {
@@ -42,13 +45,22 @@ func main() {
 					r.p99 = fields[i] + " µs"
 				}
 			}
-			if r.unit != "" {
-				results = append(results, r)
+			if r.unit == "" {
+				continue
 			}
+			if i := slices.IndexFunc(results, func(o result) bool { return o.pkg == r.pkg && o.name == r.name }); i >= 0 {
+				o := &results[i]
+				o.rate = (o.rate*float64(o.runs) + r.rate) / float64(o.runs+1)
+				o.runs++
+				o.p99 = r.p99
+				continue
+			}
+			r.runs = 1
+			results = append(results, r)
 		}
 	}
 	fmt.Println()
-	fmt.Printf("%-60s %14s %10s %12s\n", "benchmark", "per second", "p99", "vs bare")
+	fmt.Printf("%-60s %14s %10s %12s\n", "benchmark (mean of runs)", "per second", "p99", "vs bare")
 	for _, r := range results {
 		ratio := "-"
 		for _, b := range results {
