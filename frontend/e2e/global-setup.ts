@@ -43,6 +43,10 @@ async function waitForHealth(baseURL: string, server: ChildProcess, ms = 60_000)
  * Returns the teardown, which stops the server and removes the temp dir.
  */
 export default async function globalSetup() {
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    throw new Error(`${chromium} is missing: install Debian's browser with \`apt-get install -y chromium\` (never \`npx playwright install\`), or set CHROMIUM_PATH.`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'scopekeeper-e2e-'));
   let bin = process.env.SCOPEKEEPER_BIN;
   if (!bin && !existsSync(join(repoRoot, 'frontend/dist/index.html'))) {

@@ -27,7 +27,7 @@ test('owner changes organisation settings', async ({ page, ownerApi }) => {
   }
 });
 
-test('owner lists and creates users', async ({ page }) => {
+test('owner lists, creates, changes and deletes users', async ({ page, ownerApi }) => {
   await page.goto('/users');
   await expect(page.getByRole('table', { name: 'Users' })).toContainText('viewer@acme.test');
   await page.getByRole('button', { name: 'Create user' }).click();
@@ -44,7 +44,7 @@ test('owner lists and creates users', async ({ page }) => {
   await d.getByRole('button', { name: 'Save' }).click();
   await closedDialog(page, 'Create user');
   await page.getByLabel('Search users').fill(email);
-  await expect(page.getByRole('table', { name: 'Users' })).toContainText('Access control');
+  await expect(page.getByRole('combobox', { name: `Role of ${email}` })).toHaveValue('Access control');
 
   // The same email again is refused.
   await page.getByRole('button', { name: 'Create user' }).click();
@@ -53,6 +53,20 @@ test('owner lists and creates users', async ({ page }) => {
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByText(/already|taken|exists/i).first()).toBeVisible();
   await shot(page, 'settings-04-duplicate-user');
+  await d.getByRole('button', { name: 'Close' }).click();
+  await closedDialog(page, 'Create user');
+
+  // Change the role, then delete the user.
+  await page.getByRole('combobox', { name: `Role of ${email}` }).click();
+  await page.getByRole('option', { name: 'Viewer' }).click();
+  await expect.poll(async () => (await gql(ownerApi, '{ users(where: { emailContainsFold: "' + email + '" }) { edges { node { role } } } }')).data.users.edges[0].node.role).toBe('VIEWER');
+  await page.getByRole('button', { name: `Delete ${email}` }).click();
+  await dialog(page, 'Delete user').getByRole('button', { name: 'Delete' }).click();
+  await closedDialog(page, 'Delete user');
+  await expect(page.getByText('No users match')).toBeVisible();
+  // Owners cannot delete themselves from here.
+  await page.getByLabel('Search users').fill('owner@acme.test');
+  await expect(page.getByRole('button', { name: 'Delete owner@acme.test' })).toHaveCount(0);
 });
 
 test.describe('as access control', () => {

@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Select, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
 import { isOwner, ownerReason, roleLabels } from '../../lib/roles';
 import { PagerControls, useCursorPager } from '../../lib/paging';
 import { useDebounced } from '../../lib/useDebounced';
-import { ReadOnlyNotice } from '../../components/common';
+import { ConfirmDialog, ReadOnlyNotice, useDialog } from '../../components/common';
 import { EmptyState, ErrorState, Loading } from '../layout/states';
-import { splitFieldErrors } from '../../lib/errors';
+import { errorMessage, splitFieldErrors } from '../../lib/errors';
 import type { Role } from '../../gql/graphql';
 
 const UsersDocument = graphql(`
@@ -43,6 +43,21 @@ const CreateUserDocument = graphql(`
   }
 `);
 
+const UpdateUserRoleDocument = graphql(`
+  mutation UpdateUserRole($id: ID!, $role: Role!) {
+    updateUser(id: $id, input: { role: $role }) {
+      id
+      role
+    }
+  }
+`);
+
+const DeleteUserDocument = graphql(`
+  mutation DeleteUser($id: ID!) {
+    deleteUser(id: $id)
+  }
+`);
+
 const ctx = { additionalTypenames: ['User'] };
 export const roleOptions = (Object.keys(roleLabels) as Role[]).map((r) => ({ value: r, label: roleLabels[r] }));
 
@@ -55,6 +70,10 @@ export function UsersPage() {
   const variables = useMemo(() => ({ first: pager.first, after: pager.after, where: debounced ? { emailContainsFold: debounced } : undefined }), [pager.first, pager.after, debounced]);
   const [{ data, fetching, error }, refetch] = useQuery({ query: UsersDocument, variables, context: ctx });
   const [creating, setCreating] = useState(false);
+  const [, updateRole] = useMutation(UpdateUserRoleDocument);
+  const [delState, deleteUser] = useMutation(DeleteUserDocument);
+  const del = useDialog<{ id: string; email: string }>();
+  const [actionError, setActionError] = useState<string | null>(null);
   const users = data?.users.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
 
   return (
@@ -78,6 +97,11 @@ export function UsersPage() {
           w={280}
           mb="sm"
         />
+        {actionError && (
+          <Alert color="red" role="alert" mb="sm">
+            {actionError}
+          </Alert>
+        )}
         {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
         {!data && fetching && <Loading label="Loading users" />}
         {data && users.length === 0 && <EmptyState title="No users match" />}
@@ -89,6 +113,7 @@ export function UsersPage() {
                 <Table.Th>Display name</Table.Th>
                 <Table.Th>Role</Table.Th>
                 <Table.Th>Created</Table.Th>
+                {owner && <Table.Th>Actions</Table.Th>}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -97,9 +122,39 @@ export function UsersPage() {
                   <Table.Td>{u.email}</Table.Td>
                   <Table.Td>{u.displayName || '—'}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light">{roleLabels[u.role]}</Badge>
+                    {owner && u.id !== user.id ? (
+                      <Select
+                        aria-label={`Role of ${u.email}`}
+                        size="xs"
+                        w={160}
+                        data={roleOptions}
+                        value={u.role}
+                        allowDeselect={false}
+                        onChange={async (v) => {
+                          if (!v || v === u.role) return;
+                          setActionError(null);
+                          const res = await updateRole({ id: u.id, role: v as Role }, ctx);
+                          if (res.error) setActionError(errorMessage(res.error));
+                        }}
+                      />
+                    ) : (
+                      <Badge variant="light">{roleLabels[u.role]}</Badge>
+                    )}
                   </Table.Td>
                   <Table.Td>{new Date(u.createdAt).toLocaleString()}</Table.Td>
+                  {owner && (
+                    <Table.Td>
+                      {u.id === user.id ? (
+                        <Text size="xs" c="dimmed">
+                          You
+                        </Text>
+                      ) : (
+                        <Button size="xs" variant="light" color="red" aria-label={`Delete ${u.email}`} onClick={() => { setActionError(null); del.open(u); }}>
+                          Delete
+                        </Button>
+                      )}
+                    </Table.Td>
+                  )}
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -108,6 +163,23 @@ export function UsersPage() {
         {data && <PagerControls pager={pager} totalCount={data.users.totalCount} shown={users.length} hasNextPage={data.users.pageInfo.hasNextPage} endCursor={data.users.pageInfo.endCursor} noun="users" />}
       </Paper>
       <CreateUserDialog opened={creating} onClose={() => setCreating(false)} />
+      <ConfirmDialog
+        opened={del.opened}
+        title="Delete user"
+        confirmLabel="Delete"
+        busy={delState.fetching}
+        error={actionError}
+        onClose={del.close}
+        onConfirm={async () => {
+          const res = await deleteUser({ id: del.value!.id }, ctx);
+          if (res.error) setActionError(errorMessage(res.error));
+          else del.close();
+        }}
+      >
+        <Text>
+          Delete <b>{del.value?.email}</b>? They can no longer sign in; their API keys stop working.
+        </Text>
+      </ConfirmDialog>
     </>
   );
 }
