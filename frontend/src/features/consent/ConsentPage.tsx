@@ -6,7 +6,7 @@ import { graphql } from '../../gql';
 import { ConsentScreen } from './ConsentScreen';
 import { useViewer } from '../auth/viewer';
 import { ErrorState, Loading } from '../layout/states';
-import { errorMessage } from '../../lib/errors';
+import { errorMessage, hasCode } from '../../lib/errors';
 
 export const ConsentRequestDocument = graphql(`
   query ConsentRequest($id: ID!) {
@@ -53,7 +53,8 @@ export function ConsentPage() {
       </Alert>
     );
   } else if (error && !data) {
-    body = <ErrorState error={error} title="This consent request cannot be shown" onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
+    const gone = hasCode(error, 'NOT_FOUND');
+    body = <ErrorState error={error} title="This consent request cannot be shown" onRetry={gone ? undefined : () => refetch({ requestPolicy: 'network-only' })} />;
   } else if (!data) {
     body = fetching ? <Loading label="Loading the request" /> : null;
   } else {
