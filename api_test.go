@@ -253,3 +253,14 @@ func TestRaceAssignments(t *testing.T) {
 		}
 	})
 }
+
+func TestBuiltInAPIStaysAsMade(t *testing.T) {
+	e := newEnv(t)
+	owner := e.org("acme")
+	d := owner.must(`{ apis(where: {builtIn: true}) { edges { node { id } } } }`, nil)
+	api := str(get(d, "apis.edges").([]any)[0], "node.id")
+	owner.fails("FORBIDDEN", createScope, map[string]any{"in": map[string]any{"apiID": api, "name": "extra"}})
+	owner.fails("FORBIDDEN", `mutation($id: ID!) { updateAPI(id: $id, input: {displayName: "x"}) { id } }`, map[string]any{"id": api})
+	owner.fails("FORBIDDEN", `mutation($id: ID!) { deleteAPI(id: $id) }`, map[string]any{"id": api})
+	owner.fails("NOT_FOUND", `mutation { updateScope(id: "not-an-id", input: {displayName: "x"}) { id } }`, nil)
+}

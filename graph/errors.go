@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -23,11 +24,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	var ve *ent.ValidationError
 	var ce *ent.ConstraintError
 	var nf *ent.NotFoundError
+	var badID *strconv.NumError
 	switch {
 	case errors.As(err, &ae):
 		gqlErr.Message = ae.Message
 		setExtensions(gqlErr, ae)
-	case errors.As(err, &nf):
+	case errors.As(err, &nf), errors.As(err, &badID):
+		// A malformed ID names nothing, like an unknown one.
 		gqlErr.Message = "Nothing with that ID exists in your organisation."
 		setExtensions(gqlErr, &apperr.Error{Code: apperr.NotFound})
 	case errors.As(err, &ve):

@@ -260,6 +260,8 @@ func init() {
 	endpoint.Hooks[2] = endpointMixinHooks0[1]
 
 	endpoint.Hooks[3] = endpointHooks[0]
+
+	endpoint.Hooks[4] = endpointHooks[1]
 	endpointMixinFields1 := endpointMixin[1].Fields()
 	_ = endpointMixinFields1
 	endpointFields := schema.Endpoint{}.Fields()
@@ -433,6 +435,8 @@ func init() {
 	scope.Hooks[5] = scopeHooks[2]
 
 	scope.Hooks[6] = scopeHooks[3]
+
+	scope.Hooks[7] = scopeHooks[4]
 	scopeMixinFields1 := scopeMixin[1].Fields()
 	_ = scopeMixinFields1
 	scopeFields := schema.Scope{}.Fields()

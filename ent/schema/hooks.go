@@ -81,6 +81,7 @@ func clientOf(m ent.Mutation) *gen.Client {
 func (Scope) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(checkScopeName, ent.OpCreate),
+		hook.On(guardBuiltInParent, ent.OpCreate),
 		hook.On(guardBuiltInScope, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
 		hook.On(guardScopeInUse, ent.OpDelete|ent.OpDeleteOne),
 		hook.On(checkScopeEndpoints, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
@@ -206,7 +207,28 @@ func modifySibling(readonly string) string {
 }
 
 func (Endpoint) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(checkEndpoint, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)}
+	return []ent.Hook{
+		hook.On(guardBuiltInParent, ent.OpCreate),
+		hook.On(checkEndpoint, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+	}
+}
+
+// guardBuiltInParent keeps the built-in API as the server made it: no scopes or endpoints added.
+func guardBuiltInParent(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		v, ok := m.Field("api_id")
+		if !ok || viewer.FromContext(ctx).System {
+			return next.Mutate(ctx, m)
+		}
+		api, err := clientOf(m).API.Get(ctx, v.(int))
+		if err != nil {
+			return nil, err
+		}
+		if api.BuiltIn {
+			return nil, apperr.Denied("The built-in API %q cannot be changed: add scopes and endpoints to your own APIs.", api.Name)
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // checkEndpoint keeps paths valid templates under the API's base path and applies rule 9's
