@@ -235,7 +235,6 @@ func (s *Service) Touch(id int) {
 	s.mu.Unlock()
 }
 
-
 // Flush writes the recorded key uses.
 func (s *Service) Flush(ctx context.Context) {
 	s.mu.Lock()
