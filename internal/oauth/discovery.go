@@ -85,16 +85,7 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 }
 
 // handleDiscovery serves both well-known documents (they are the same).
-func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	org, err := p.org(r)
-	if err != nil {
-		writeError(w, "", serverError(r.Context(), "look up organisation", err))
-		return
-	}
-	if org == nil {
-		notFoundIssuer(w)
-		return
-	}
+func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request, org *orgInfo) {
 	d, err := p.discovery(r.Context(), org)
 	if err != nil {
 		writeError(w, org.Issuer, serverError(r.Context(), "discovery document", err))

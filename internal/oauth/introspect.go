@@ -18,16 +18,7 @@ import (
 // confidential client of the organisation; a token of another organisation, or anything that is not
 // a live access token, is {"active":false}. What an active token grants is decided by
 // credential.Resolve (contract rules 8 and 10).
-func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	org, err := p.org(r)
-	if err != nil {
-		writeError(w, "", serverError(r.Context(), "look up organisation", err))
-		return
-	}
-	if org == nil {
-		notFoundIssuer(w)
-		return
-	}
+func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request, org *orgInfo) {
 	f, oe := readForm(w, r)
 	if oe != nil {
 		writeError(w, org.Issuer, oe)
@@ -114,16 +105,7 @@ func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*re
 
 // handleRevoke is POST ISSUER/oauth/revoke (RFC 7009). A client revokes its own tokens; a token
 // that is unknown, already revoked or another client's is answered 200 as well, without effect.
-func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	org, err := p.org(r)
-	if err != nil {
-		writeError(w, "", serverError(r.Context(), "look up organisation", err))
-		return
-	}
-	if org == nil {
-		notFoundIssuer(w)
-		return
-	}
+func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request, org *orgInfo) {
 	p.browserCORS(w, r, org)
 	f, oe := readForm(w, r)
 	if oe != nil {

@@ -106,16 +106,7 @@ func (p *Provider) idToken(ctx context.Context, org *orgInfo, ci *clientInfo, us
 }
 
 // handleJWKS is GET ISSUER/oauth/jwks: the public halves of the organisation's signing keys.
-func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	org, err := p.org(r)
-	if err != nil {
-		writeError(w, "", serverError(r.Context(), "look up organisation", err))
-		return
-	}
-	if org == nil {
-		notFoundIssuer(w)
-		return
-	}
+func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request, org *orgInfo) {
 	ctx := sys(r.Context(), org.ID)
 	if _, err := p.signingKey(ctx, org.ID); err != nil {
 		writeError(w, org.Issuer, serverError(ctx, "signing key", err))

@@ -71,16 +71,16 @@ func (p *Provider) Issuer(slug string) string { return p.publicURL + "/o/" + slu
 
 // Register adds every issuer route to mux (the access check, POST /o/{slug}/v1/check, lives elsewhere).
 func (p *Provider) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /o/{slug}/.well-known/openid-configuration", p.handleDiscovery)
-	mux.HandleFunc("GET /o/{slug}/.well-known/oauth-authorization-server", p.handleDiscovery)
+	mux.HandleFunc("GET /o/{slug}/.well-known/openid-configuration", p.issuerJSON(p.handleDiscovery))
+	mux.HandleFunc("GET /o/{slug}/.well-known/oauth-authorization-server", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("OPTIONS /o/{slug}/.well-known/", p.handlePublicPreflight)
-	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.handleJWKS)
+	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.issuerJSON(p.handleJWKS))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/jwks", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/authorize", p.handleAuthorize)
-	mux.HandleFunc("POST /o/{slug}/oauth/token", p.handleToken)
+	mux.HandleFunc("POST /o/{slug}/oauth/token", p.issuerJSON(p.handleToken))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/token", p.handleBrowserPreflight)
-	mux.HandleFunc("POST /o/{slug}/oauth/introspect", p.handleIntrospect)
-	mux.HandleFunc("POST /o/{slug}/oauth/revoke", p.handleRevoke)
+	mux.HandleFunc("POST /o/{slug}/oauth/introspect", p.issuerJSON(p.handleIntrospect))
+	mux.HandleFunc("POST /o/{slug}/oauth/revoke", p.issuerJSON(p.handleRevoke))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/revoke", p.handleBrowserPreflight)
 }
 
@@ -93,6 +93,23 @@ func (p *Provider) Run(ctx context.Context) {
 // Close stops the token writer after writing what is queued. Run calls it when it ends; tests that
 // never call Run may call it themselves.
 func (p *Provider) Close() { p.writer.close() }
+
+// issuerJSON resolves the request's organisation for a JSON endpoint of its issuer: an unknown
+// slug is a 404, a failed lookup a 500, both in the RFC 6749 error format.
+func (p *Provider) issuerJSON(h func(http.ResponseWriter, *http.Request, *orgInfo)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		org, err := p.org(r)
+		if err != nil {
+			writeError(w, "", serverError(r.Context(), "look up organisation", err))
+			return
+		}
+		if org == nil {
+			notFoundIssuer(w)
+			return
+		}
+		h(w, r, org)
+	}
+}
 
 // org returns the organisation of the request's {slug}, or nil when there is none.
 func (p *Provider) org(r *http.Request) (*orgInfo, error) {

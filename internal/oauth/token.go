@@ -15,16 +15,7 @@ import (
 )
 
 // handleToken is POST ISSUER/oauth/token (RFC 6749 §3.2, §4.1.3, §4.4, §5).
-func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
-	org, err := p.org(r)
-	if err != nil {
-		writeError(w, "", serverError(r.Context(), "look up organisation", err))
-		return
-	}
-	if org == nil {
-		notFoundIssuer(w)
-		return
-	}
+func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request, org *orgInfo) {
 	p.browserCORS(w, r, org)
 	f, oe := readForm(w, r)
 	if oe != nil {
