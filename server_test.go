@@ -50,6 +50,15 @@ func TestLogin(t *testing.T) {
 	}
 	resp.Body.Close()
 	c.fails("UNAUTHENTICATED", `{ viewer { user { email } } }`, nil)
+
+	// Repeated failures lock the email out for a while, even with the right password.
+	for i := 0; i < 10; i++ {
+		post(`{"email":"owner@acme.test","password":"guess"}`)
+	}
+	locked, body := post(`{"email":"owner@acme.test","password":"correct horse battery"}`)
+	if locked.StatusCode != http.StatusTooManyRequests || locked.Header.Get("Retry-After") == "" || !strings.Contains(body, "too_many_attempts") {
+		t.Fatalf("after 10 failures: %d %s", locked.StatusCode, body)
+	}
 }
 
 func TestHealth(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -36,11 +37,13 @@ type Service struct {
 
 	mu       sync.Mutex
 	lastUsed map[int]time.Time // API key ID → last use, flushed in batches
+
+	throttle *throttle
 }
 
 // New returns a Service; secure marks cookies Secure.
 func New(client *ent.Client, secure bool) *Service {
-	return &Service{client: client, secure: secure, lastUsed: map[int]time.Time{}}
+	return &Service{client: client, secure: secure, lastUsed: map[int]time.Time{}, throttle: newThrottle()}
 }
 
 type loginRequest struct {
@@ -70,21 +73,31 @@ func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
 			"error_description": `send JSON such as {"email":"ada@example.com","password":"…"}`})
 		return
 	}
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	if wait := s.throttle.blocked(email, time.Now()); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_attempts",
+			"error_description": "Too many failed sign-ins for this email; wait and try again."})
+		return
+	}
 	ctx := rule.Bypass(r.Context())
-	u, err := s.client.User.Query().Where(user.Email(strings.ToLower(strings.TrimSpace(req.Email)))).Only(ctx)
+	u, err := s.client.User.Query().Where(user.Email(email)).Only(ctx)
 	if err != nil {
 		// Unknown email: spend the time a verification takes, so both failures look alike.
 		password.VerifyDummy(req.Password)
 		if !ent.IsNotFound(err) {
 			slog.ErrorContext(ctx, "auth: look up user", "error", err)
 		}
+		s.throttle.fail(email, time.Now())
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_credentials"})
 		return
 	}
 	if ok, _ := password.Verify(req.Password, u.PasswordHash); !ok {
+		s.throttle.fail(email, time.Now())
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_credentials"})
 		return
 	}
+	s.throttle.succeed(email)
 	value, digest := secret.New(secret.SessionPrefix)
 	expires := time.Now().Add(SessionTTL)
 	if err := s.client.Session.Create().SetTokenHash(digest).SetUserID(u.ID).SetExpiresAt(expires).Exec(ctx); err != nil {
