@@ -5,7 +5,7 @@ DEMO_DB   ?= scopekeeper-demo.db
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 5s
 
-.PHONY: run test build console generate go-test fuzz js-test e2e bench clean
+.PHONY: run test build console generate generated go-test fuzz js-test e2e bench clean
 
 node_modules: package-lock.json
 	npm ci --no-audit --no-fund
@@ -28,8 +28,12 @@ generate: node_modules
 	go generate ./...
 
 ## test: every test — Go (SQLite, and PostgreSQL when SCOPEKEEPER_TEST_POSTGRES is set), short fuzz
-## runs, console unit tests, and the browser end-to-end suite against the real binary
-test: go-test fuzz js-test e2e
+## runs, console unit tests, and the browser end-to-end suite against the real binary — after
+## checking that the committed generated code is what `go generate` makes
+test: generated go-test fuzz js-test e2e
+
+generated: generate
+	@git diff --exit-code --stat -- ent graph || { echo "generated code is stale: run make generate and commit it"; exit 1; }
 
 go-test:
 	go vet ./...
