@@ -33,7 +33,8 @@ generate: node_modules
 test: generated go-test fuzz js-test e2e
 
 generated: generate
-	@git diff --exit-code --stat -- ent graph || { echo "generated code is stale: run make generate and commit it"; exit 1; }
+	@if [ -n "$$(git status --porcelain -- ent graph)" ]; then \
+		git status --short -- ent graph; echo "generated code is stale: run make generate and commit it"; exit 1; fi
 
 go-test:
 	go vet ./...
