@@ -125,12 +125,25 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request, org *org
 	if strings.HasPrefix(value, secret.AccessTokenPrefix) {
 		digest := secret.Digest(value)
 		ctx := sys(r.Context(), org.ID)
-		_, err := p.client.Token.Update().
+		n, err := p.client.Token.Update().
 			Where(token.TokenHash(digest), token.ClientID(ci.c.ID), token.RevokedAtIsNil()).
 			SetRevokedAt(p.now()).Save(ctx)
 		if err != nil {
 			writeError(w, org.Issuer, serverError(ctx, "revoke token", err))
 			return
+		}
+		if n == 0 {
+			// RFC 7009 §2.1: a token issued to another client is refused, not revoked. (The
+			// caller holds the token, so saying so reveals nothing.)
+			other, err := p.client.Token.Query().Where(token.TokenHash(digest), token.ClientIDNEQ(ci.c.ID)).Exist(ctx)
+			if err != nil {
+				writeError(w, org.Issuer, serverError(ctx, "revoke token", err))
+				return
+			}
+			if other {
+				writeError(w, org.Issuer, oidc.ErrUnauthorizedClient().WithDescription("The token was issued to another client; only that client may revoke it."))
+				return
+			}
 		}
 		p.cache.forgetCredential(digest)
 	}

@@ -318,9 +318,9 @@ func TestRFC7009_Revocation(t *testing.T) {
 	}
 	introspect(t, tn, other, tok.AccessToken) // cache it
 
-	// §2.1: another client's token is not revoked.
-	if resp, _ := revoke(url.Values{"token": {tok.AccessToken}}, other.ClientID, other.Secret); resp.StatusCode != 200 {
-		t.Fatalf("revoke another client's token: %s", resp.Status)
+	// §2.1: another client's token is refused, not revoked.
+	if resp, body := revoke(url.Values{"token": {tok.AccessToken}}, other.ClientID, other.Secret); resp.StatusCode != 400 || body["error"] != "unauthorized_client" {
+		t.Fatalf("revoke another client's token: %s %v", resp.Status, body)
 	}
 	if got := introspect(t, tn, other, tok.AccessToken); got["active"] != true {
 		t.Fatalf("another client revoked the token: %v", got)
