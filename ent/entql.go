@@ -274,6 +274,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			token.FieldTokenHash:      {Type: field.TypeBytes, Column: token.FieldTokenHash},
 			token.FieldClientID:       {Type: field.TypeInt, Column: token.FieldClientID},
 			token.FieldUserID:         {Type: field.TypeInt, Column: token.FieldUserID},
+			token.FieldAuthRequestID:  {Type: field.TypeInt, Column: token.FieldAuthRequestID},
 			token.FieldScopeIds:       {Type: field.TypeJSON, Column: token.FieldScopeIds},
 			token.FieldIssuedAt:       {Type: field.TypeTime, Column: token.FieldIssuedAt},
 			token.FieldExpiresAt:      {Type: field.TypeTime, Column: token.FieldExpiresAt},
@@ -2363,6 +2364,11 @@ func (f *TokenFilter) WhereClientID(p entql.IntP) {
 // WhereUserID applies the entql int predicate on the user_id field.
 func (f *TokenFilter) WhereUserID(p entql.IntP) {
 	f.Where(p.Field(token.FieldUserID))
+}
+
+// WhereAuthRequestID applies the entql int predicate on the auth_request_id field.
+func (f *TokenFilter) WhereAuthRequestID(p entql.IntP) {
+	f.Where(p.Field(token.FieldAuthRequestID))
 }
 
 // WhereScopeIds applies the entql json.RawMessage predicate on the scope_ids field.

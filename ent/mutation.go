@@ -11039,6 +11039,8 @@ type TokenMutation struct {
 	token_hash          *[]byte
 	user_id             *int
 	adduser_id          *int
+	auth_request_id     *int
+	addauth_request_id  *int
 	scope_ids           *[]int
 	appendscope_ids     []int
 	issued_at           *time.Time
@@ -11330,6 +11332,76 @@ func (m *TokenMutation) ResetUserID() {
 	delete(m.clearedFields, token.FieldUserID)
 }
 
+// SetAuthRequestID sets the "auth_request_id" field.
+func (m *TokenMutation) SetAuthRequestID(i int) {
+	m.auth_request_id = &i
+	m.addauth_request_id = nil
+}
+
+// AuthRequestID returns the value of the "auth_request_id" field in the mutation.
+func (m *TokenMutation) AuthRequestID() (r int, exists bool) {
+	v := m.auth_request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthRequestID returns the old "auth_request_id" field's value of the Token entity.
+// If the Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TokenMutation) OldAuthRequestID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthRequestID: %w", err)
+	}
+	return oldValue.AuthRequestID, nil
+}
+
+// AddAuthRequestID adds i to the "auth_request_id" field.
+func (m *TokenMutation) AddAuthRequestID(i int) {
+	if m.addauth_request_id != nil {
+		*m.addauth_request_id += i
+	} else {
+		m.addauth_request_id = &i
+	}
+}
+
+// AddedAuthRequestID returns the value that was added to the "auth_request_id" field in this mutation.
+func (m *TokenMutation) AddedAuthRequestID() (r int, exists bool) {
+	v := m.addauth_request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAuthRequestID clears the value of the "auth_request_id" field.
+func (m *TokenMutation) ClearAuthRequestID() {
+	m.auth_request_id = nil
+	m.addauth_request_id = nil
+	m.clearedFields[token.FieldAuthRequestID] = struct{}{}
+}
+
+// AuthRequestIDCleared returns if the "auth_request_id" field was cleared in this mutation.
+func (m *TokenMutation) AuthRequestIDCleared() bool {
+	_, ok := m.clearedFields[token.FieldAuthRequestID]
+	return ok
+}
+
+// ResetAuthRequestID resets all changes to the "auth_request_id" field.
+func (m *TokenMutation) ResetAuthRequestID() {
+	m.auth_request_id = nil
+	m.addauth_request_id = nil
+	delete(m.clearedFields, token.FieldAuthRequestID)
+}
+
 // SetScopeIds sets the "scope_ids" field.
 func (m *TokenMutation) SetScopeIds(i []int) {
 	m.scope_ids = &i
@@ -11590,7 +11662,7 @@ func (m *TokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TokenMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.organisation != nil {
 		fields = append(fields, token.FieldOrganisationID)
 	}
@@ -11602,6 +11674,9 @@ func (m *TokenMutation) Fields() []string {
 	}
 	if m.user_id != nil {
 		fields = append(fields, token.FieldUserID)
+	}
+	if m.auth_request_id != nil {
+		fields = append(fields, token.FieldAuthRequestID)
 	}
 	if m.scope_ids != nil {
 		fields = append(fields, token.FieldScopeIds)
@@ -11631,6 +11706,8 @@ func (m *TokenMutation) Field(name string) (ent.Value, bool) {
 		return m.ClientID()
 	case token.FieldUserID:
 		return m.UserID()
+	case token.FieldAuthRequestID:
+		return m.AuthRequestID()
 	case token.FieldScopeIds:
 		return m.ScopeIds()
 	case token.FieldIssuedAt:
@@ -11656,6 +11733,8 @@ func (m *TokenMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldClientID(ctx)
 	case token.FieldUserID:
 		return m.OldUserID(ctx)
+	case token.FieldAuthRequestID:
+		return m.OldAuthRequestID(ctx)
 	case token.FieldScopeIds:
 		return m.OldScopeIds(ctx)
 	case token.FieldIssuedAt:
@@ -11701,6 +11780,13 @@ func (m *TokenMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUserID(v)
 		return nil
+	case token.FieldAuthRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthRequestID(v)
+		return nil
 	case token.FieldScopeIds:
 		v, ok := value.([]int)
 		if !ok {
@@ -11740,6 +11826,9 @@ func (m *TokenMutation) AddedFields() []string {
 	if m.adduser_id != nil {
 		fields = append(fields, token.FieldUserID)
 	}
+	if m.addauth_request_id != nil {
+		fields = append(fields, token.FieldAuthRequestID)
+	}
 	return fields
 }
 
@@ -11750,6 +11839,8 @@ func (m *TokenMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case token.FieldUserID:
 		return m.AddedUserID()
+	case token.FieldAuthRequestID:
+		return m.AddedAuthRequestID()
 	}
 	return nil, false
 }
@@ -11766,6 +11857,13 @@ func (m *TokenMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddUserID(v)
 		return nil
+	case token.FieldAuthRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAuthRequestID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Token numeric field %s", name)
 }
@@ -11776,6 +11874,9 @@ func (m *TokenMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(token.FieldUserID) {
 		fields = append(fields, token.FieldUserID)
+	}
+	if m.FieldCleared(token.FieldAuthRequestID) {
+		fields = append(fields, token.FieldAuthRequestID)
 	}
 	if m.FieldCleared(token.FieldRevokedAt) {
 		fields = append(fields, token.FieldRevokedAt)
@@ -11796,6 +11897,9 @@ func (m *TokenMutation) ClearField(name string) error {
 	switch name {
 	case token.FieldUserID:
 		m.ClearUserID()
+		return nil
+	case token.FieldAuthRequestID:
+		m.ClearAuthRequestID()
 		return nil
 	case token.FieldRevokedAt:
 		m.ClearRevokedAt()
@@ -11819,6 +11923,9 @@ func (m *TokenMutation) ResetField(name string) error {
 		return nil
 	case token.FieldUserID:
 		m.ResetUserID()
+		return nil
+	case token.FieldAuthRequestID:
+		m.ResetAuthRequestID()
 		return nil
 	case token.FieldScopeIds:
 		m.ResetScopeIds()

@@ -28,6 +28,8 @@ type Token struct {
 	ClientID int `json:"client_id,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID *int `json:"user_id,omitempty"`
+	// AuthRequestID holds the value of the "auth_request_id" field.
+	AuthRequestID *int `json:"auth_request_id,omitempty"`
 	// ScopeIds holds the value of the "scope_ids" field.
 	ScopeIds []int `json:"scope_ids,omitempty"`
 	// IssuedAt holds the value of the "issued_at" field.
@@ -84,7 +86,7 @@ func (*Token) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case token.FieldTokenHash, token.FieldScopeIds:
 			values[i] = new([]byte)
-		case token.FieldID, token.FieldOrganisationID, token.FieldClientID, token.FieldUserID:
+		case token.FieldID, token.FieldOrganisationID, token.FieldClientID, token.FieldUserID, token.FieldAuthRequestID:
 			values[i] = new(sql.NullInt64)
 		case token.FieldIssuedAt, token.FieldExpiresAt, token.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -133,6 +135,13 @@ func (_m *Token) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UserID = new(int)
 				*_m.UserID = int(value.Int64)
+			}
+		case token.FieldAuthRequestID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field auth_request_id", values[i])
+			} else if value.Valid {
+				_m.AuthRequestID = new(int)
+				*_m.AuthRequestID = int(value.Int64)
 			}
 		case token.FieldScopeIds:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -217,6 +226,11 @@ func (_m *Token) String() string {
 	builder.WriteString(", ")
 	if v := _m.UserID; v != nil {
 		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AuthRequestID; v != nil {
+		builder.WriteString("auth_request_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

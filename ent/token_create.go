@@ -56,6 +56,20 @@ func (_c *TokenCreate) SetNillableUserID(v *int) *TokenCreate {
 	return _c
 }
 
+// SetAuthRequestID sets the "auth_request_id" field.
+func (_c *TokenCreate) SetAuthRequestID(v int) *TokenCreate {
+	_c.mutation.SetAuthRequestID(v)
+	return _c
+}
+
+// SetNillableAuthRequestID sets the "auth_request_id" field if the given value is not nil.
+func (_c *TokenCreate) SetNillableAuthRequestID(v *int) *TokenCreate {
+	if v != nil {
+		_c.SetAuthRequestID(*v)
+	}
+	return _c
+}
+
 // SetScopeIds sets the "scope_ids" field.
 func (_c *TokenCreate) SetScopeIds(v []int) *TokenCreate {
 	_c.mutation.SetScopeIds(v)
@@ -214,6 +228,10 @@ func (_c *TokenCreate) createSpec() (*Token, *sqlgraph.CreateSpec) {
 		_spec.SetField(token.FieldUserID, field.TypeInt, value)
 		_node.UserID = &value
 	}
+	if value, ok := _c.mutation.AuthRequestID(); ok {
+		_spec.SetField(token.FieldAuthRequestID, field.TypeInt, value)
+		_node.AuthRequestID = &value
+	}
 	if value, ok := _c.mutation.ScopeIds(); ok {
 		_spec.SetField(token.FieldScopeIds, field.TypeJSON, value)
 		_node.ScopeIds = value
@@ -356,6 +374,9 @@ func (u *TokenUpsertOne) UpdateNewValues() *TokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(token.FieldUserID)
+		}
+		if _, exists := u.create.mutation.AuthRequestID(); exists {
+			s.SetIgnore(token.FieldAuthRequestID)
 		}
 		if _, exists := u.create.mutation.ScopeIds(); exists {
 			s.SetIgnore(token.FieldScopeIds)
@@ -605,6 +626,9 @@ func (u *TokenUpsertBulk) UpdateNewValues() *TokenUpsertBulk {
 			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(token.FieldUserID)
+			}
+			if _, exists := b.mutation.AuthRequestID(); exists {
+				s.SetIgnore(token.FieldAuthRequestID)
 			}
 			if _, exists := b.mutation.ScopeIds(); exists {
 				s.SetIgnore(token.FieldScopeIds)

@@ -106,6 +106,9 @@ func (_u *TokenUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.UserIDCleared() {
 		_spec.ClearField(token.FieldUserID, field.TypeInt)
 	}
+	if _u.mutation.AuthRequestIDCleared() {
+		_spec.ClearField(token.FieldAuthRequestID, field.TypeInt)
+	}
 	if value, ok := _u.mutation.RevokedAt(); ok {
 		_spec.SetField(token.FieldRevokedAt, field.TypeTime, value)
 	}
@@ -239,6 +242,9 @@ func (_u *TokenUpdateOne) sqlSave(ctx context.Context) (_node *Token, err error)
 	}
 	if _u.mutation.UserIDCleared() {
 		_spec.ClearField(token.FieldUserID, field.TypeInt)
+	}
+	if _u.mutation.AuthRequestIDCleared() {
+		_spec.ClearField(token.FieldAuthRequestID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.RevokedAt(); ok {
 		_spec.SetField(token.FieldRevokedAt, field.TypeTime, value)

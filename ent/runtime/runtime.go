@@ -555,7 +555,7 @@ func init() {
 	tokenFields := schema.Token{}.Fields()
 	_ = tokenFields
 	// tokenDescIssuedAt is the schema descriptor for issued_at field.
-	tokenDescIssuedAt := tokenFields[4].Descriptor()
+	tokenDescIssuedAt := tokenFields[5].Descriptor()
 	// token.DefaultIssuedAt holds the default value on creation for the issued_at field.
 	token.DefaultIssuedAt = tokenDescIssuedAt.Default.(func() time.Time)
 	userMixin := schema.User{}.Mixin()

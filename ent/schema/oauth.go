@@ -23,6 +23,9 @@ func (Token) Fields() []ent.Field {
 		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
 		field.Int("client_id").Immutable(),
 		field.Int("user_id").Optional().Nillable().Immutable(),
+		// auth_request_id is the authorization request whose code the token was issued for, so a
+		// reused code can revoke it (RFC 6749 §4.1.2).
+		field.Int("auth_request_id").Optional().Nillable().Immutable(),
 		// scope_ids are the scopes granted at issuance; what the token still grants is their
 		// intersection with the client's current scopes (contract rule 8).
 		field.JSON("scope_ids", []int{}).Immutable(),

@@ -23,6 +23,8 @@ const (
 	FieldClientID = "client_id"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
+	// FieldAuthRequestID holds the string denoting the auth_request_id field in the database.
+	FieldAuthRequestID = "auth_request_id"
 	// FieldScopeIds holds the string denoting the scope_ids field in the database.
 	FieldScopeIds = "scope_ids"
 	// FieldIssuedAt holds the string denoting the issued_at field in the database.
@@ -60,6 +62,7 @@ var Columns = []string{
 	FieldTokenHash,
 	FieldClientID,
 	FieldUserID,
+	FieldAuthRequestID,
 	FieldScopeIds,
 	FieldIssuedAt,
 	FieldExpiresAt,
@@ -109,6 +112,11 @@ func ByClientID(opts ...sql.OrderTermOption) OrderOption {
 // ByUserID orders the results by the user_id field.
 func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByAuthRequestID orders the results by the auth_request_id field.
+func ByAuthRequestID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAuthRequestID, opts...).ToFunc()
 }
 
 // ByIssuedAt orders the results by the issued_at field.

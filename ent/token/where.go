@@ -75,6 +75,11 @@ func UserID(v int) predicate.Token {
 	return predicate.Token(sql.FieldEQ(FieldUserID, v))
 }
 
+// AuthRequestID applies equality check predicate on the "auth_request_id" field. It's identical to AuthRequestIDEQ.
+func AuthRequestID(v int) predicate.Token {
+	return predicate.Token(sql.FieldEQ(FieldAuthRequestID, v))
+}
+
 // IssuedAt applies equality check predicate on the "issued_at" field. It's identical to IssuedAtEQ.
 func IssuedAt(v time.Time) predicate.Token {
 	return predicate.Token(sql.FieldEQ(FieldIssuedAt, v))
@@ -218,6 +223,56 @@ func UserIDIsNil() predicate.Token {
 // UserIDNotNil applies the NotNil predicate on the "user_id" field.
 func UserIDNotNil() predicate.Token {
 	return predicate.Token(sql.FieldNotNull(FieldUserID))
+}
+
+// AuthRequestIDEQ applies the EQ predicate on the "auth_request_id" field.
+func AuthRequestIDEQ(v int) predicate.Token {
+	return predicate.Token(sql.FieldEQ(FieldAuthRequestID, v))
+}
+
+// AuthRequestIDNEQ applies the NEQ predicate on the "auth_request_id" field.
+func AuthRequestIDNEQ(v int) predicate.Token {
+	return predicate.Token(sql.FieldNEQ(FieldAuthRequestID, v))
+}
+
+// AuthRequestIDIn applies the In predicate on the "auth_request_id" field.
+func AuthRequestIDIn(vs ...int) predicate.Token {
+	return predicate.Token(sql.FieldIn(FieldAuthRequestID, vs...))
+}
+
+// AuthRequestIDNotIn applies the NotIn predicate on the "auth_request_id" field.
+func AuthRequestIDNotIn(vs ...int) predicate.Token {
+	return predicate.Token(sql.FieldNotIn(FieldAuthRequestID, vs...))
+}
+
+// AuthRequestIDGT applies the GT predicate on the "auth_request_id" field.
+func AuthRequestIDGT(v int) predicate.Token {
+	return predicate.Token(sql.FieldGT(FieldAuthRequestID, v))
+}
+
+// AuthRequestIDGTE applies the GTE predicate on the "auth_request_id" field.
+func AuthRequestIDGTE(v int) predicate.Token {
+	return predicate.Token(sql.FieldGTE(FieldAuthRequestID, v))
+}
+
+// AuthRequestIDLT applies the LT predicate on the "auth_request_id" field.
+func AuthRequestIDLT(v int) predicate.Token {
+	return predicate.Token(sql.FieldLT(FieldAuthRequestID, v))
+}
+
+// AuthRequestIDLTE applies the LTE predicate on the "auth_request_id" field.
+func AuthRequestIDLTE(v int) predicate.Token {
+	return predicate.Token(sql.FieldLTE(FieldAuthRequestID, v))
+}
+
+// AuthRequestIDIsNil applies the IsNil predicate on the "auth_request_id" field.
+func AuthRequestIDIsNil() predicate.Token {
+	return predicate.Token(sql.FieldIsNull(FieldAuthRequestID))
+}
+
+// AuthRequestIDNotNil applies the NotNil predicate on the "auth_request_id" field.
+func AuthRequestIDNotNil() predicate.Token {
+	return predicate.Token(sql.FieldNotNull(FieldAuthRequestID))
 }
 
 // IssuedAtEQ applies the EQ predicate on the "issued_at" field.

@@ -161,9 +161,15 @@ func TestRFC6749_4_1_AuthorizationCodeFlow(t *testing.T) {
 		t.Fatalf("at_hash: %v", err)
 	}
 
-	// §4.1.2: a code is single-use.
+	if got := introspect(t, tn, web, tok.AccessToken); got["active"] != true {
+		t.Fatalf("fresh token: %v", got)
+	}
+	// §4.1.2: a code is single-use, and using it again revokes what it bought.
 	if _, err := f.exchange(code); oauthErrorCode(err) != "invalid_grant" {
 		t.Fatalf("second exchange: %v", err)
+	}
+	if got := introspect(t, tn, web, tok.AccessToken); got["active"] != false {
+		t.Fatalf("token of a reused code: %v", got)
 	}
 
 	// Consent is remembered: asking again for what was granted comes straight back with a code.

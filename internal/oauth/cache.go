@@ -122,6 +122,12 @@ func (c *cache) forgetCredential(digest []byte) {
 	c.creds.Delete(string(digest))
 }
 
+// forgetAll drops every cached token resolution (tokens were revoked in bulk).
+func (c *cache) forgetAll() {
+	c.revoked.Add(1)
+	c.bump()
+}
+
 // invalidationHook bumps the generation after every change to configuration: organisations, APIs,
 // scopes, endpoints, clients, users, API keys.
 func (c *cache) invalidationHook() entgo.Hook {

@@ -32,6 +32,7 @@ type tokenRow struct {
 	digest   []byte
 	clientID int
 	userID   *int
+	request  *int // the authorization request of a code grant
 	scopeIDs []int
 	issued   time.Time
 	expires  time.Time
@@ -140,7 +141,7 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 	}
 	byOrg := map[int][]*ent.TokenCreate{}
 	for _, r := range rows {
-		c := tx.Token.Create().SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).
+		c := tx.Token.Create().SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
 			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
 	}
@@ -160,11 +161,12 @@ type issued struct {
 	expires time.Time
 }
 
-// issueToken stores a new opaque access token for client ci (and user, for a code grant).
-func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID *int, scopes []int) (*issued, error) {
+// issueToken stores a new opaque access token for client ci (and, for a code grant, its user and
+// authorization request).
+func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
 	value, digest := secret.New(secret.AccessTokenPrefix)
 	now := p.now().Truncate(time.Second)
-	row := &tokenRow{org: org.ID, digest: digest, clientID: ci.c.ID, userID: userID, scopeIDs: scopes,
+	row := &tokenRow{org: org.ID, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
 		issued: now, expires: now.Add(AccessTokenTTL)}
 	if err := p.writer.write(ctx, row); err != nil {
 		if !errors.Is(err, context.Canceled) {

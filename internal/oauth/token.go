@@ -10,6 +10,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/authrequest"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/token"
 	"scopekeeper/internal/credential"
 	"scopekeeper/internal/secret"
 )
@@ -75,7 +76,7 @@ func (p *Provider) clientCredentials(r *http.Request, org *orgInfo, ci *clientIn
 	if oe != nil {
 		return nil, oe
 	}
-	tok, err := p.issueToken(r.Context(), org, ci, nil, scopeIDs(granted))
+	tok, err := p.issueToken(r.Context(), org, ci, nil, nil, scopeIDs(granted))
 	if err != nil {
 		return nil, serverError(r.Context(), "issue token", err)
 	}
@@ -106,7 +107,15 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 		return nil, serverError(ctx, "look up code", err)
 	}
 	now := p.now()
-	if ar.ClientID != ci.c.ID || ar.CodeUsedAt != nil || !ar.ExpiresAt.After(now) || ar.RedirectURI != redirectURI || ar.UserID == nil {
+	if ar.ClientID == ci.c.ID && ar.CodeUsedAt != nil {
+		// RFC 6749 §4.1.2: a code used twice was probably stolen; what it bought is revoked.
+		if _, err := p.client.Token.Update().Where(token.AuthRequestID(ar.ID), token.RevokedAtIsNil()).SetRevokedAt(now).Save(ctx); err != nil {
+			return nil, serverError(ctx, "revoke tokens of a reused code", err)
+		}
+		p.cache.forgetAll()
+		return nil, invalid
+	}
+	if ar.ClientID != ci.c.ID || !ar.ExpiresAt.After(now) || ar.RedirectURI != redirectURI || ar.UserID == nil {
 		return nil, invalid
 	}
 	if !oidc.VerifyCodeChallenge(&oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: oidc.CodeChallengeMethodS256}, verifier) {
@@ -136,7 +145,7 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	if len(granted) == 0 && !openid {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this authorization.")
 	}
-	tok, err := p.issueToken(ctx, org, ci, ar.UserID, scopeIDs(granted))
+	tok, err := p.issueToken(ctx, org, ci, ar.UserID, &ar.ID, scopeIDs(granted))
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
