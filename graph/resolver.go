@@ -5,6 +5,11 @@ package graph
 import (
 	"context"
 
+	"scopekeeper/ent/session"
+	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/password"
+	"scopekeeper/internal/viewer"
+
 	"scopekeeper/ent"
 	"scopekeeper/graph/model"
 )
@@ -37,4 +42,23 @@ func optional(s string, ok bool) *string {
 		return nil
 	}
 	return &s
+}
+
+func checkPassword(field, pw string) error {
+	if len(pw) < password.MinLength {
+		return apperr.Invalid(field, "The password needs at least %d characters, e.g. a passphrase such as \"correct horse battery staple\".", password.MinLength)
+	}
+	return nil
+}
+
+// hashPassword exists because resolvers' password arguments shadow the package's name.
+func hashPassword(pw string) string { return password.Hash(pw) }
+
+// endSessions signs user out everywhere but in session keep (0: everywhere), in the mutation's
+// transaction. Sessions are the server's records, so it acts as the server.
+func endSessions(ctx context.Context, client *ent.Client, user, keep int) error {
+	_, err := client.Session.Delete().
+		Where(session.UserID(user), session.IDNEQ(keep)).
+		Exec(viewer.SystemContext(ctx, viewer.FromContext(ctx).OrgID))
+	return err
 }

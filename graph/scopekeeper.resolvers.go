@@ -165,8 +165,8 @@ func (r *mutationResolver) UpdateOrganisation(ctx context.Context, input model.U
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error) {
-	if len(input.Password) < password.MinLength {
-		return nil, apperr.Invalid("password", "The password needs at least %d characters, e.g. a passphrase such as \"correct horse battery staple\".", password.MinLength)
+	if err := checkPassword("password", input.Password); err != nil {
+		return nil, err
 	}
 	return ent.FromContext(ctx).User.Create().
 		SetEmail(input.Email).SetNillableDisplayName(input.DisplayName).SetRole(input.Role).
@@ -182,6 +182,42 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input ent.Upd
 // DeleteUser is the resolver for the deleteUser field.
 func (r *mutationResolver) DeleteUser(ctx context.Context, id int) (int, error) {
 	return id, ent.FromContext(ctx).User.DeleteOneID(id).Exec(ctx)
+}
+
+// SetUserPassword is the resolver for the setUserPassword field.
+func (r *mutationResolver) SetUserPassword(ctx context.Context, id int, password string) (*ent.User, error) {
+	if err := checkPassword("password", password); err != nil {
+		return nil, err
+	}
+	client := ent.FromContext(ctx)
+	u, err := client.User.UpdateOneID(id).SetPasswordHash(hashPassword(password)).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return u, endSessions(ctx, client, id, 0)
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*ent.User, error) {
+	c := viewer.FromContext(ctx)
+	if c == nil || c.APIKeyID != 0 {
+		return nil, apperr.Denied("Sign in to change your password; API keys cannot.")
+	}
+	client := ent.FromContext(ctx)
+	u, err := client.User.Get(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if ok, _ := password.Verify(currentPassword, u.PasswordHash); !ok {
+		return nil, apperr.Invalid("currentPassword", "The current password is not right.")
+	}
+	if err := checkPassword("newPassword", newPassword); err != nil {
+		return nil, err
+	}
+	if u, err = client.User.UpdateOne(u).SetPasswordHash(password.Hash(newPassword)).Save(ctx); err != nil {
+		return nil, err
+	}
+	return u, endSessions(ctx, client, u.ID, c.SessionID)
 }
 
 // DecideConsent is the resolver for the decideConsent field.

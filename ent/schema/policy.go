@@ -33,7 +33,7 @@ var administrators = []viewer.Role{viewer.Owner, viewer.AccessControl}
 func (User) Policy() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{rule.FilterSelfIfMember()},
-		Mutation: privacy.MutationPolicy{rule.AllowMutationIfRole(viewer.Owner)},
+		Mutation: privacy.MutationPolicy{rule.AllowOwnPassword(), rule.AllowMutationIfRole(viewer.Owner)},
 	}
 }
 

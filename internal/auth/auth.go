@@ -144,7 +144,7 @@ func (s *Service) SessionCaller(r *http.Request) (*viewer.Caller, error) {
 		return nil, err
 	}
 	u := sess.Edges.User
-	return &viewer.Caller{OrgID: u.OrganisationID, UserID: u.ID, Email: u.Email, Role: u.Role}, nil
+	return &viewer.Caller{OrgID: u.OrganisationID, UserID: u.ID, Email: u.Email, Role: u.Role, SessionID: sess.ID}, nil
 }
 
 // ErrInvalidKey is returned for a bearer credential that is not a live API key.

@@ -10,6 +10,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/privacy"
+	"scopekeeper/ent/user"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/viewer"
 )
@@ -141,6 +142,21 @@ func FilterOwnKeys(allowed func(viewer.Role) bool) privacy.QueryMutationRule {
 			return privacy.Skip
 		}
 		f.(interface{ WhereOwnerID(entql.IntP) }).WhereOwnerID(entql.IntEQ(c.UserID))
+		return privacy.Skip
+	})
+}
+
+// AllowOwnPassword lets any signed-in user (not an API key) change their own password and nothing
+// else about themselves.
+func AllowOwnPassword() privacy.MutationRule {
+	return privacy.UserMutationRuleFunc(func(ctx context.Context, m *ent.UserMutation) error {
+		c := viewer.FromContext(ctx)
+		id, ok := m.ID()
+		fields := m.Fields()
+		if ok && m.Op().Is(ent.OpUpdateOne) && id == c.UserID && c.APIKeyID == 0 &&
+			len(fields) == 1 && fields[0] == user.FieldPasswordHash && len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) == 0 {
+			return privacy.Allow
+		}
 		return privacy.Skip
 	})
 }

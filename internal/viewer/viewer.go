@@ -35,6 +35,8 @@ func (r Role) CanReadAdmin() bool { return r != Member }
 type Caller struct {
 	OrgID  int
 	UserID int // 0 for the system caller
+	// SessionID is the console session the request came with, if any.
+	SessionID int
 	Email  string
 	Role   Role
 	// APIKeyID is set when the caller authenticated with an API key; KeyRead and KeyModify then say
