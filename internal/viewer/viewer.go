@@ -37,8 +37,8 @@ type Caller struct {
 	UserID int // 0 for the system caller
 	// SessionID is the console session the request came with, if any.
 	SessionID int
-	Email  string
-	Role   Role
+	Email     string
+	Role      Role
 	// APIKeyID is set when the caller authenticated with an API key; KeyRead and KeyModify then say
 	// what the key's effective scopekeeper.admin.* scopes allow (contract rule 11).
 	APIKeyID  int
