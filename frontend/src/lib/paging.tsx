@@ -64,3 +64,8 @@ export function PagerControls({ pager, totalCount, shown, hasNextPage, endCursor
     </Group>
   );
 }
+
+/** PagerControls for a Relay connection (totalCount and pageInfo). */
+export function ConnectionPager({ pager, connection, shown, noun }: { pager: CursorPager; connection: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor?: string | null } }; shown: number; noun: string }) {
+  return <PagerControls pager={pager} totalCount={connection.totalCount} shown={shown} hasNextPage={connection.pageInfo.hasNextPage} endCursor={connection.pageInfo.endCursor} noun={noun} />;
+}

@@ -1,14 +1,16 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Paper, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
 import { canCreateKeys, canManage, manageReason } from '../../lib/roles';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { ConfirmDialog, ReadOnlyNotice, SecretDialog, useDialog } from '../../components/common';
-import { EmptyState, ErrorState, Loading } from '../layout/states';
+import { ConnectionPager, useCursorPager } from '../../lib/paging';
+import { ConfirmDialog, ReadOnlyNotice, SecretDialog } from '../../components/common';
+import { FormDialog } from '../../components/forms';
+import { ListTable, PageHeader, QueryStates, connectionNodes, useConfirmAction } from '../../components/listing';
+import { EmptyState } from '../layout/states';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
-import { errorMessage, splitFieldErrors } from '../../lib/errors';
+import { splitFieldErrors } from '../../lib/errors';
 
 export const ApiKeysDocument = graphql(`
   query ApiKeys($first: Int, $after: Cursor, $where: APIKeyWhereInput) {
@@ -78,28 +80,26 @@ export function ApiKeysPage() {
     () => ({ first: pager.first, after: pager.after, where: showRevoked ? undefined : { revokedAtIsNil: true } }),
     [pager.first, pager.after, showRevoked],
   );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ApiKeysDocument, variables, context: ctx });
+  const [result, refetch] = useQuery({ query: ApiKeysDocument, variables, context: ctx });
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const revoke = useDialog<{ id: string; name: string }>();
+  const revoke = useConfirmAction<{ id: string; name: string }>();
   const [revokeState, doRevoke] = useMutation(RevokeApiKeyDocument);
-  const [revokeError, setRevokeError] = useState<string | null>(null);
-  const keys = data?.apiKeys.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const { data } = result;
+  const keys = connectionNodes(data?.apiKeys);
   const mayRevoke = (ownerId: string) => canManage(user.role) || (user.role !== 'VIEWER' && ownerId === user.id);
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <div>
-          <Title order={1} size="h2">
-            API keys
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="API keys"
+        description={
+          <>
             {allKeys ? 'Every API key of the organisation.' : 'Your API keys.'} Send a key as <code>Authorization: Bearer &lt;key&gt;</code>.
-          </Text>
-        </div>
-        {mayCreate && <Button onClick={() => setCreating(true)}>Create API key</Button>}
-      </Group>
+          </>
+        }
+        action={mayCreate && <Button onClick={() => setCreating(true)}>Create API key</Button>}
+      />
       {!mayCreate && <ReadOnlyNotice reason={manageReason(user.role)} />}
       <Paper withBorder p="md">
         <Checkbox
@@ -111,75 +111,63 @@ export function ApiKeysPage() {
           }}
           mb="sm"
         />
-        {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-        {!data && fetching && <Loading label="Loading API keys" />}
-        {data && keys.length === 0 && <EmptyState title="No API keys">{mayCreate ? 'Create a key to call the GraphQL API or your services from scripts.' : undefined}</EmptyState>}
+        <QueryStates
+          result={result}
+          refetch={refetch}
+          loadingLabel="Loading API keys"
+          isEmpty={keys.length === 0}
+          empty={<EmptyState title="No API keys">{mayCreate ? 'Create a key to call the GraphQL API or your services from scripts.' : undefined}</EmptyState>}
+        />
         {keys.length > 0 && (
-          <Table.ScrollContainer minWidth={900}>
-            <Table striped aria-label="API keys">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Prefix</Table.Th>
-                  <Table.Th>Owner</Table.Th>
-                  <Table.Th>Scopes</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Last used</Table.Th>
-                  <Table.Th>Expires</Table.Th>
-                  <Table.Th>Actions</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {keys.map((k) => (
-                  <Table.Tr key={k.id}>
-                    <Table.Td>
-                      <Group gap={6}>
-                        {k.name}
-                        {k.revokedAt && (
-                          <Badge size="xs" color="red" variant="light">
-                            Revoked
-                          </Badge>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        {k.prefix}…
+          <ListTable label="API keys" columns={['Name', 'Prefix', 'Owner', 'Scopes', 'Created', 'Last used', 'Expires', 'Actions']} minWidth={900}>
+            {keys.map((k) => (
+              <Table.Tr key={k.id}>
+                <Table.Td>
+                  <Group gap={6}>
+                    {k.name}
+                    {k.revokedAt && (
+                      <Badge size="xs" color="red" variant="light">
+                        Revoked
+                      </Badge>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Text ff="monospace" size="sm">
+                    {k.prefix}…
+                  </Text>
+                </Table.Td>
+                <Table.Td>{k.owner.email}</Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {(k.scopes ?? []).map((s) => (
+                      <Badge key={s.id} tt="none" variant="outline" size="sm">
+                        {s.name}
+                      </Badge>
+                    ))}
+                    {(k.scopes ?? []).length === 0 && (
+                      <Text size="xs" c="dimmed">
+                        none
                       </Text>
-                    </Table.Td>
-                    <Table.Td>{k.owner.email}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        {(k.scopes ?? []).map((s) => (
-                          <Badge key={s.id} tt="none" variant="outline" size="sm">
-                            {s.name}
-                          </Badge>
-                        ))}
-                        {(k.scopes ?? []).length === 0 && (
-                          <Text size="xs" c="dimmed">
-                            none
-                          </Text>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>{fmt(k.createdAt)}</Table.Td>
-                    <Table.Td>{fmt(k.lastUsedAt)}</Table.Td>
-                    <Table.Td>{fmt(k.expiresAt)}</Table.Td>
-                    <Table.Td>
-                      {!k.revokedAt && mayRevoke(k.owner.id) && (
-                        <Button size="xs" variant="light" color="red" aria-label={`Revoke ${k.name}`} onClick={() => { setRevokeError(null); revoke.open(k); }}>
-                          Revoke
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>{fmt(k.createdAt)}</Table.Td>
+                <Table.Td>{fmt(k.lastUsedAt)}</Table.Td>
+                <Table.Td>{fmt(k.expiresAt)}</Table.Td>
+                <Table.Td>
+                  {!k.revokedAt && mayRevoke(k.owner.id) && (
+                    <Button size="xs" variant="light" color="red" aria-label={`Revoke ${k.name}`} onClick={() => revoke.open(k)}>
+                      Revoke
+                    </Button>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ListTable>
         )}
         {data && (
-          <PagerControls pager={pager} totalCount={data.apiKeys.totalCount} shown={keys.length} hasNextPage={data.apiKeys.pageInfo.hasNextPage} endCursor={data.apiKeys.pageInfo.endCursor} noun="keys" />
+          <ConnectionPager pager={pager} connection={data.apiKeys} shown={keys.length} noun="keys" />
         )}
       </Paper>
       <CreateApiKeyDialog opened={creating} onClose={() => setCreating(false)} onCreated={setCreated} />
@@ -189,13 +177,9 @@ export function ApiKeysPage() {
         title="Revoke API key"
         confirmLabel="Revoke"
         busy={revokeState.fetching}
-        error={revokeError}
+        error={revoke.error}
         onClose={revoke.close}
-        onConfirm={async () => {
-          const res = await doRevoke({ id: revoke.value!.id }, ctx);
-          if (res.error) setRevokeError(errorMessage(res.error));
-          else revoke.close();
-        }}
+        onConfirm={async () => revoke.settle(await doRevoke({ id: revoke.value!.id }, ctx))}
       >
         <Text>
           Revoke <b>{revoke.value?.name}</b>? Requests with it are refused at once. This cannot be undone.
@@ -258,37 +242,20 @@ function CreateApiKeyDialog({ opened, onClose, onCreated }: { opened: boolean; o
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title="Create API key" size="lg">
-      <form onSubmit={submit} noValidate aria-label="Create API key">
-        <Stack>
-          {(formError || general) && (
-            <Alert color="red" role="alert">
-              {formError || general}
-            </Alert>
-          )}
-          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} description="What the key is for, e.g. Nightly export." data-autofocus />
-          <ScopeMultiSelect
-            label="Scopes"
-            description={allowed.length ? 'Only the scopes the organisation allows for API keys.' : 'The organisation allows no scope for API keys yet (an owner sets them in Organisation settings).'}
-            value={scopes}
-            onChange={setScopes}
-            options={allowed}
-            error={errs.scopeIDs}
-            disabled={allowed.length === 0}
-          />
-          <Checkbox label="Allow uncategorized read endpoints" checked={read} onChange={(e) => setRead(e.currentTarget.checked)} />
-          <Checkbox label="Allow uncategorized modify endpoints" checked={modify} onChange={(e) => setModify(e.currentTarget.checked)} />
-          <TextInput label="Expires on" type="date" value={expires} onChange={(e) => setExpires(e.currentTarget.value)} error={errs.expiresAt} description="Optional; leave empty for a key that does not expire." />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" loading={state.fetching}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog opened={opened} onClose={onClose} title="Create API key" size="lg" onSubmit={submit} busy={state.fetching} error={formError || general}>
+      <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} description="What the key is for, e.g. Nightly export." data-autofocus />
+      <ScopeMultiSelect
+        label="Scopes"
+        description={allowed.length ? 'Only the scopes the organisation allows for API keys.' : 'The organisation allows no scope for API keys yet (an owner sets them in Organisation settings).'}
+        value={scopes}
+        onChange={setScopes}
+        options={allowed}
+        error={errs.scopeIDs}
+        disabled={allowed.length === 0}
+      />
+      <Checkbox label="Allow uncategorized read endpoints" checked={read} onChange={(e) => setRead(e.currentTarget.checked)} />
+      <Checkbox label="Allow uncategorized modify endpoints" checked={modify} onChange={(e) => setModify(e.currentTarget.checked)} />
+      <TextInput label="Expires on" type="date" value={expires} onChange={(e) => setExpires(e.currentTarget.value)} error={errs.expiresAt} description="Optional; leave empty for a key that does not expire." />
+    </FormDialog>
   );
 }

@@ -1,9 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { Alert, Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import type { FormEvent } from 'react';
+import { TextInput, Textarea } from '@mantine/core';
 import { useMutation } from 'urql';
-import type { CombinedError } from 'urql';
 import { CreateApiDocument, UpdateApiDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
+import { FormDialog, useDialogFormState } from '../../components/forms';
 
 export interface ApiFormValue {
   id?: string;
@@ -18,19 +18,9 @@ const fields = ['name', 'displayName', 'description', 'basePath'];
 
 export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boolean; initial: ApiFormValue | null; onClose: () => void; onSaved?: (id: string) => void }) {
   const editing = Boolean(initial?.id);
-  const [value, setValue] = useState<ApiFormValue>(initial ?? empty);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, empty);
   const [createState, create] = useMutation(CreateApiDocument);
   const [updateState, update] = useMutation(UpdateApiDocument);
-
-  useEffect(() => {
-    if (opened) {
-      setValue(initial ?? empty);
-      setFormError(null);
-      setServerError(null);
-    }
-  }, [opened, initial]);
 
   const { fields: errs, general } = splitFieldErrors(serverError, fields);
   const set = (k: keyof ApiFormValue) => (e: { currentTarget: { value: string } }) => {
@@ -70,28 +60,11 @@ export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boole
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? 'Edit API' : 'Create API'} size="lg">
-      <form onSubmit={submit} noValidate aria-label={editing ? 'Edit API' : 'Create API'}>
-        <Stack>
-          {(formError || general) && (
-            <Alert color="red" role="alert">
-              {formError || general}
-            </Alert>
-          )}
-          <TextInput label="Name" required value={value.name} onChange={set('name')} error={errs.name} description="A short identifier, e.g. forums." data-autofocus />
-          <TextInput label="Display Name" value={value.displayName} onChange={set('displayName')} error={errs.displayName} description="Shown to people, e.g. Forums API." />
-          <Textarea label="Description" value={value.description} onChange={set('description')} error={errs.description} autosize minRows={2} />
-          <TextInput label="Base path" value={value.basePath} onChange={set('basePath')} error={errs.basePath} description="Every endpoint of the API starts with it, e.g. /forums." />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" loading={createState.fetching || updateState.fetching}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit API' : 'Create API'} size="lg" onSubmit={submit} busy={createState.fetching || updateState.fetching} error={formError || general}>
+      <TextInput label="Name" required value={value.name} onChange={set('name')} error={errs.name} description="A short identifier, e.g. forums." data-autofocus />
+      <TextInput label="Display Name" value={value.displayName} onChange={set('displayName')} error={errs.displayName} description="Shown to people, e.g. Forums API." />
+      <Textarea label="Description" value={value.description} onChange={set('description')} error={errs.description} autosize minRows={2} />
+      <TextInput label="Base path" value={value.basePath} onChange={set('basePath')} error={errs.basePath} description="Every endpoint of the API starts with it, e.g. /forums." />
+    </FormDialog>
   );
 }

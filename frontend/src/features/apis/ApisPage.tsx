@@ -1,16 +1,15 @@
-import { useMemo, useState } from 'react';
-import { Anchor, Badge, Button, Group, Paper, Select, Table, Text, TextInput, Title } from '@mantine/core';
+import { useMemo } from 'react';
+import { Anchor, Badge, Button, Group, Paper, Table, Text } from '@mantine/core';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ApisDocument, DeleteApiDocument } from './operations';
 import { ApiDialog, type ApiFormValue } from './ApiDialog';
 import { useViewer } from '../auth/viewer';
 import { canManage, manageReason } from '../../lib/roles';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { useDebounced } from '../../lib/useDebounced';
+import { ConnectionPager } from '../../lib/paging';
 import { ConfirmDialog, ReadOnlyNotice, useDialog } from '../../components/common';
-import { EmptyState, ErrorState, Loading } from '../layout/states';
-import { errorMessage } from '../../lib/errors';
+import { ListTable, PageHeader, QueryStates, SearchInput, SortSelect, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
+import { EmptyState } from '../layout/states';
 import type { ApiOrderField, OrderDirection } from '../../gql/graphql';
 
 const sortOptions = [
@@ -24,10 +23,7 @@ export function ApisPage() {
   const { user } = useViewer();
   const manage = canManage(user.role);
   const navigate = useNavigate();
-  const [search, setSearch] = useState('');
-  const debounced = useDebounced(search);
-  const [sort, setSort] = useState('NAME:ASC');
-  const pager = useCursorPager(25);
+  const { search, debounced, setSearch, sort, setSort, pager } = useListControls('NAME:ASC');
   const [field, direction] = sort.split(':') as [ApiOrderField, OrderDirection];
   const variables = useMemo(
     () => ({
@@ -38,125 +34,78 @@ export function ApisPage() {
     }),
     [pager.first, pager.after, debounced, field, direction],
   );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ApisDocument, variables, context: useMemo(() => ({ additionalTypenames: ['API'] }), []) });
+  const [result, refetch] = useQuery({ query: ApisDocument, variables, context: useMemo(() => ({ additionalTypenames: ['API'] }), []) });
   const edit = useDialog<ApiFormValue>();
-  const del = useDialog<{ id: string; name: string }>();
+  const del = useConfirmAction<{ id: string; name: string }>();
   const [delState, deleteApi] = useMutation(DeleteApiDocument);
-  const [delError, setDelError] = useState<string | null>(null);
-
-  const apis = data?.apis.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const { data } = result;
+  const apis = connectionNodes(data?.apis);
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={1} size="h2">
-          APIs
-        </Title>
-        {manage && (
-          <Button onClick={() => edit.open({ name: '', displayName: '', description: '', basePath: '' })}>Create API</Button>
-        )}
-      </Group>
+      <PageHeader title="APIs" action={manage && <Button onClick={() => edit.open({ name: '', displayName: '', description: '', basePath: '' })}>Create API</Button>} />
       {!manage && <ReadOnlyNotice reason={manageReason(user.role)} />}
       <Paper withBorder p="md">
         <Group mb="sm" align="flex-end">
-          <TextInput
-            label="Search APIs"
-            placeholder="Name contains…"
-            value={search}
-            onChange={(e) => {
-              setSearch(e.currentTarget.value);
-              pager.reset();
-            }}
-            w={280}
-          />
-          <Select
-            label="Sort by"
-            data={sortOptions}
-            value={sort}
-            onChange={(v) => {
-              if (v) {
-                setSort(v);
-                pager.reset();
-              }
-            }}
-            allowDeselect={false}
-            w={200}
-          />
+          <SearchInput label="Search APIs" placeholder="Name contains…" value={search} onChange={setSearch} w={280} />
+          <SortSelect data={sortOptions} value={sort} onChange={setSort} />
         </Group>
-        {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-        {!data && fetching && <Loading label="Loading APIs" />}
-        {data && apis.length === 0 && (
-          <EmptyState title={debounced ? 'No API matches your search' : 'No APIs yet'}>
-            {debounced ? 'Try another name.' : manage ? 'Create an API to start defining its scopes and endpoints.' : undefined}
-          </EmptyState>
-        )}
+        <QueryStates
+          result={result}
+          refetch={refetch}
+          loadingLabel="Loading APIs"
+          isEmpty={apis.length === 0}
+          empty={
+            <EmptyState title={debounced ? 'No API matches your search' : 'No APIs yet'}>
+              {debounced ? 'Try another name.' : manage ? 'Create an API to start defining its scopes and endpoints.' : undefined}
+            </EmptyState>
+          }
+        />
         {apis.length > 0 && (
-          <Table.ScrollContainer minWidth={700}>
-            <Table striped highlightOnHover aria-label="APIs">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Display Name</Table.Th>
-                  <Table.Th>Base path</Table.Th>
-                  <Table.Th>Scopes</Table.Th>
-                  <Table.Th>Actions</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {apis.map((api) => (
-                  <Table.Tr key={api.id}>
-                    <Table.Td>
-                      <Group gap="xs">
-                        <Anchor component={Link} to={`/apis/${api.id}/scopes`} fw={500}>
-                          {api.name}
-                        </Anchor>
-                        {api.builtIn && (
-                          <Badge size="xs" variant="light" color="gray">
-                            Built-in
-                          </Badge>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>{api.displayName}</Table.Td>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        {api.basePath || '—'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>{api.scopes.totalCount}</Table.Td>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        <Button size="xs" variant="light" component={Link} to={`/apis/${api.id}/scopes`} aria-label={`Open ${api.name}`}>
-                          Open
+          <ListTable label="APIs" columns={['Name', 'Display Name', 'Base path', 'Scopes', 'Actions']} minWidth={700} highlightOnHover>
+            {apis.map((api) => (
+              <Table.Tr key={api.id}>
+                <Table.Td>
+                  <Group gap="xs">
+                    <Anchor component={Link} to={`/apis/${api.id}/scopes`} fw={500}>
+                      {api.name}
+                    </Anchor>
+                    {api.builtIn && (
+                      <Badge size="xs" variant="light" color="gray">
+                        Built-in
+                      </Badge>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>{api.displayName}</Table.Td>
+                <Table.Td>
+                  <Text ff="monospace" size="sm">
+                    {api.basePath || '—'}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{api.scopes.totalCount}</Table.Td>
+                <Table.Td>
+                  <Group gap="xs" wrap="nowrap">
+                    <Button size="xs" variant="light" component={Link} to={`/apis/${api.id}/scopes`} aria-label={`Open ${api.name}`}>
+                      Open
+                    </Button>
+                    {manage && !api.builtIn && (
+                      <>
+                        <Button size="xs" variant="default" onClick={() => edit.open(api)} aria-label={`Edit ${api.name}`}>
+                          Edit
                         </Button>
-                        {manage && !api.builtIn && (
-                          <>
-                            <Button size="xs" variant="default" onClick={() => edit.open(api)} aria-label={`Edit ${api.name}`}>
-                              Edit
-                            </Button>
-                            <Button size="xs" variant="light" color="red" onClick={() => { setDelError(null); del.open(api); }} aria-label={`Delete ${api.name}`}>
-                              Delete
-                            </Button>
-                          </>
-                        )}
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                        <Button size="xs" variant="light" color="red" onClick={() => del.open(api)} aria-label={`Delete ${api.name}`}>
+                          Delete
+                        </Button>
+                      </>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ListTable>
         )}
-        {data && (
-          <PagerControls
-            pager={pager}
-            totalCount={data.apis.totalCount}
-            shown={apis.length}
-            hasNextPage={data.apis.pageInfo.hasNextPage}
-            endCursor={data.apis.pageInfo.endCursor}
-            noun="APIs"
-          />
-        )}
+        {data && <ConnectionPager pager={pager} connection={data.apis} shown={apis.length} noun="APIs" />}
       </Paper>
       <ApiDialog opened={edit.opened} initial={edit.value} onClose={edit.close} onSaved={(id) => !edit.value?.id && navigate(`/apis/${id}/scopes`)} />
       <ConfirmDialog
@@ -164,13 +113,9 @@ export function ApisPage() {
         title="Delete API"
         confirmLabel="Delete"
         busy={delState.fetching}
-        error={delError}
+        error={del.error}
         onClose={del.close}
-        onConfirm={async () => {
-          const res = await deleteApi({ id: del.value!.id }, { additionalTypenames: ['API', 'Scope'] });
-          if (res.error) setDelError(errorMessage(res.error));
-          else del.close();
-        }}
+        onConfirm={async () => del.settle(await deleteApi({ id: del.value!.id }, { additionalTypenames: ['API', 'Scope'] }))}
       >
         <Text>
           Delete the API <b>{del.value?.name}</b> with its scopes and endpoints? This cannot be undone.

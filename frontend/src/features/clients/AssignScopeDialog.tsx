@@ -1,12 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
 import { PickerScopesDocument, SetClientScopesDocument } from './operations';
 import { countTowardsLimit, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { useDebounced } from '../../lib/useDebounced';
+import { ConnectionPager } from '../../lib/paging';
 import { RemoveIcon } from '../../components/common';
-import { ErrorState, Loading } from '../layout/states';
+import { QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
 import { errorMessage, hasCode } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
 
@@ -43,16 +42,15 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
   const latest = useRef(selection);
   const [message, setMessage] = useState<string | null>(null);
   const [serverError, setServerError] = useState<CombinedError | null>(null);
-  const [search, setSearch] = useState('');
-  const debounced = useDebounced(search);
-  const pager = useCursorPager(50);
+  const { search, debounced, setSearch, pager } = useListControls('', 50);
   const variables = useMemo(
     () => ({ first: pager.first, after: pager.after, where: { deprecated: false, ...(debounced ? { nameContainsFold: debounced } : {}) } }),
     [pager.first, pager.after, debounced],
   );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: PickerScopesDocument, variables, requestPolicy: 'cache-and-network' });
+  const [result, refetch] = useQuery({ query: PickerScopesDocument, variables, requestPolicy: 'cache-and-network' });
   const [saveState, save] = useMutation(SetClientScopesDocument);
-  const scopes = data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const { data } = result;
+  const scopes = connectionNodes(data?.scopes);
   const grouped = groupScopes(scopes);
   const count = countTowardsLimit(selection.values());
 
@@ -68,8 +66,8 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
     // The group may continue beyond this page: ask for all of it (a group.entity has few scopes).
     let members = visible;
     const res = await urql.query(PickerScopesDocument, { first: 100, where: { apiID: apiId, nameHasPrefix: `${key}.`, deprecated: false } }).toPromise();
-    const all = res.data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : []));
-    if (all?.length) members = all.filter((s) => s.group && `${s.group}.${s.entity}` === key);
+    const all = connectionNodes(res.data?.scopes);
+    if (all.length) members = all.filter((s) => s.group && `${s.group}.${s.entity}` === key);
     apply(toggleGroup(latest.current, members, limit, initial));
   }
 
@@ -108,23 +106,18 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
       )}
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md">
         <Stack style={{ gridColumn: 'span 2' }} gap="xs">
-          <TextInput
-            label="Search scopes"
-            placeholder="Name contains…"
-            value={search}
-            onChange={(e) => {
-              setSearch(e.currentTarget.value);
-              pager.reset();
-            }}
-            data-autofocus
+          <SearchInput label="Search scopes" placeholder="Name contains…" value={search} onChange={setSearch} data-autofocus />
+          <QueryStates
+            result={result}
+            refetch={refetch}
+            loadingLabel="Loading scopes"
+            isEmpty={scopes.length === 0}
+            empty={
+              <Text c="dimmed" size="sm" py="md">
+                {debounced ? 'No scope matches your search.' : 'There are no scopes to assign yet.'}
+              </Text>
+            }
           />
-          {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-          {!data && fetching && <Loading label="Loading scopes" />}
-          {data && scopes.length === 0 && (
-            <Text c="dimmed" size="sm" py="md">
-              {debounced ? 'No scope matches your search.' : 'There are no scopes to assign yet.'}
-            </Text>
-          )}
           <ScrollArea h={380} type="auto" aria-label="Scopes to choose from">
             <Stack gap="sm" pr="sm">
               {grouped.map((api) => (
@@ -183,7 +176,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
             </Stack>
           </ScrollArea>
           {data && (
-            <PagerControls pager={pager} totalCount={data.scopes.totalCount} shown={scopes.length} hasNextPage={data.scopes.pageInfo.hasNextPage} endCursor={data.scopes.pageInfo.endCursor} noun="scopes" />
+            <ConnectionPager pager={pager} connection={data.scopes} shown={scopes.length} noun="scopes" />
           )}
         </Stack>
         <Stack gap="xs">

@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { Alert, Button, Checkbox, Group, Modal, Select, Stack, Switch, TextInput, Textarea } from '@mantine/core';
-import { useMutation, type CombinedError } from 'urql';
+import type { FormEvent } from 'react';
+import { Checkbox, Select, Switch, TextInput, Textarea } from '@mantine/core';
+import { useMutation } from 'urql';
+import { FormDialog, useDialogFormState } from '../../components/forms';
 import { CreateClientDocument, UpdateClientDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
 import type { ClientKind } from '../../gql/graphql';
@@ -55,19 +56,9 @@ export function validateClient(v: ClientFormValue): string | null {
 
 export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: boolean; initial: ClientFormValue | null; onClose: () => void; onCreated?: (r: { id: string; name: string; clientId: string; secret: string | null }) => void }) {
   const editing = Boolean(initial?.id);
-  const [value, setValue] = useState<ClientFormValue>(initial ?? emptyClient);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, emptyClient);
   const [cs, create] = useMutation(CreateClientDocument);
   const [us, update] = useMutation(UpdateClientDocument);
-
-  useEffect(() => {
-    if (opened) {
-      setValue(initial ?? emptyClient);
-      setFormError(null);
-      setServerError(null);
-    }
-  }, [opened, initial]);
 
   const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'description', 'kind', 'redirectURIs']);
 
@@ -102,62 +93,45 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? 'Edit client' : 'Create client'} size="lg">
-      <form onSubmit={submit} noValidate aria-label={editing ? 'Edit client' : 'Create client'}>
-        <Stack>
-          {(formError || general) && (
-            <Alert color="red" role="alert">
-              {formError || general}
-            </Alert>
-          )}
-          <TextInput label="Name" required value={value.name} onChange={(e) => setValue({ ...value, name: e.currentTarget.value })} error={errs.name} data-autofocus />
-          <Textarea label="Description" value={value.description} onChange={(e) => setValue({ ...value, description: e.currentTarget.value })} error={errs.description} autosize minRows={2} description="Shown on the consent screen." />
-          <Select
-            label="Kind"
-            data={kindOptions}
-            value={value.kind}
-            onChange={(k) => k && setValue({ ...value, kind: k as ClientKind })}
-            disabled={editing}
-            description={editing ? 'The kind cannot change after creation.' : 'The grant types follow from the kind.'}
-            allowDeselect={false}
-            error={errs.kind}
-          />
-          {value.kind !== 'SERVICE' && (
-            <Textarea
-              label="Redirect URIs"
-              required
-              value={value.redirectURIs}
-              onChange={(e) => setValue({ ...value, redirectURIs: e.currentTarget.value })}
-              error={errs.redirectURIs}
-              description="One per line; the exact URIs the authorization server may send people back to."
-              autosize
-              minRows={2}
-              placeholder="https://app.example.com/callback"
-            />
-          )}
-          <Checkbox
-            label="Allow uncategorized read endpoints"
-            description="GET and HEAD endpoints that have no scope."
-            checked={value.allowUncategorizedRead}
-            onChange={(e) => setValue({ ...value, allowUncategorizedRead: e.currentTarget.checked })}
-          />
-          <Checkbox
-            label="Allow uncategorized modify endpoints"
-            description="Endpoints with other methods that have no scope."
-            checked={value.allowUncategorizedModify}
-            onChange={(e) => setValue({ ...value, allowUncategorizedModify: e.currentTarget.checked })}
-          />
-          {editing && <Switch label="Enabled" checked={value.enabled} onChange={(e) => setValue({ ...value, enabled: e.currentTarget.checked })} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" loading={cs.fetching || us.fetching}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit client' : 'Create client'} size="lg" onSubmit={submit} busy={cs.fetching || us.fetching} error={formError || general}>
+      <TextInput label="Name" required value={value.name} onChange={(e) => setValue({ ...value, name: e.currentTarget.value })} error={errs.name} data-autofocus />
+      <Textarea label="Description" value={value.description} onChange={(e) => setValue({ ...value, description: e.currentTarget.value })} error={errs.description} autosize minRows={2} description="Shown on the consent screen." />
+      <Select
+        label="Kind"
+        data={kindOptions}
+        value={value.kind}
+        onChange={(k) => k && setValue({ ...value, kind: k as ClientKind })}
+        disabled={editing}
+        description={editing ? 'The kind cannot change after creation.' : 'The grant types follow from the kind.'}
+        allowDeselect={false}
+        error={errs.kind}
+      />
+      {value.kind !== 'SERVICE' && (
+        <Textarea
+          label="Redirect URIs"
+          required
+          value={value.redirectURIs}
+          onChange={(e) => setValue({ ...value, redirectURIs: e.currentTarget.value })}
+          error={errs.redirectURIs}
+          description="One per line; the exact URIs the authorization server may send people back to."
+          autosize
+          minRows={2}
+          placeholder="https://app.example.com/callback"
+        />
+      )}
+      <Checkbox
+        label="Allow uncategorized read endpoints"
+        description="GET and HEAD endpoints that have no scope."
+        checked={value.allowUncategorizedRead}
+        onChange={(e) => setValue({ ...value, allowUncategorizedRead: e.currentTarget.checked })}
+      />
+      <Checkbox
+        label="Allow uncategorized modify endpoints"
+        description="Endpoints with other methods that have no scope."
+        checked={value.allowUncategorizedModify}
+        onChange={(e) => setValue({ ...value, allowUncategorizedModify: e.currentTarget.checked })}
+      />
+      {editing && <Switch label="Enabled" checked={value.enabled} onChange={(e) => setValue({ ...value, enabled: e.currentTarget.checked })} />}
+    </FormDialog>
   );
 }

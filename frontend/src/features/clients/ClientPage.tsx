@@ -15,6 +15,7 @@ import { ConfirmDialog, CopyValue, ReadOnlyNotice, RemoveIcon, SecretDialog, use
 import { EmptyState, ErrorState, Loading } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
 import type { ClientFieldsFragment } from '../../gql/graphql';
+import { ScopeName } from '../scopes/ScopeName';
 
 const tabs = ['scope', 'details', 'consent'];
 
@@ -148,16 +149,7 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
             {scopes.map((s) => (
               <Table.Tr key={s.id}>
                 <Table.Td>
-                  <Group gap={6}>
-                    <Text ff="monospace" size="sm">
-                      {s.name}
-                    </Text>
-                    {s.deprecated && (
-                      <Badge size="xs" color="orange" variant="light">
-                        Deprecated
-                      </Badge>
-                    )}
-                  </Group>
+                  <ScopeName name={s.name} deprecated={s.deprecated} />
                 </Table.Td>
                 <Table.Td>{s.displayName}</Table.Td>
                 <Table.Td>{s.api.displayName || s.api.name}</Table.Td>

@@ -1,29 +1,29 @@
 import { useMemo, useState } from 'react';
-import { Badge, Grid, Group, Paper, Switch, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { Grid, Paper, Switch, Table, Text, Tooltip } from '@mantine/core';
 import { useMutation, useQuery } from 'urql';
 import { ScopesDocument, UpdateScopeDocument } from '../scopes/operations';
 import { DiscoveryPreview } from './DiscoveryPreview';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { useDebounced } from '../../lib/useDebounced';
-import { EmptyState, ErrorState, Loading } from '../layout/states';
+import { ConnectionPager } from '../../lib/paging';
+import { QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
+import { EmptyState } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
+import { ScopeName } from '../scopes/ScopeName';
 
 const ctx = { additionalTypenames: ['Scope'] };
 
 /** The Show-in-discovery toggles of an API's scopes beside a live preview of the document they produce. */
 export function ApiDiscoveryTab({ apiId, manage, readOnlyReason }: { apiId: string; manage: boolean; readOnlyReason: string }) {
-  const [search, setSearch] = useState('');
-  const debounced = useDebounced(search);
-  const pager = useCursorPager(25);
+  const { search, debounced, setSearch, pager } = useListControls();
   const variables = useMemo(
     () => ({ first: pager.first, after: pager.after, where: { apiID: apiId, ...(debounced ? { nameContainsFold: debounced } : {}) }, orderBy: { field: 'NAME' as const, direction: 'ASC' as const } }),
     [apiId, pager.first, pager.after, debounced],
   );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ScopesDocument, variables, context: ctx });
+  const [result, refetch] = useQuery({ query: ScopesDocument, variables, context: ctx });
   const [, update] = useMutation(UpdateScopeDocument);
   const [busy, setBusy] = useState<string | null>(null);
   const [toggleError, setToggleError] = useState<string | null>(null);
-  const scopes = data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const { data } = result;
+  const scopes = connectionNodes(data?.scopes);
 
   async function toggle(id: string, name: string, on: boolean) {
     setBusy(id);
@@ -37,24 +37,13 @@ export function ApiDiscoveryTab({ apiId, manage, readOnlyReason }: { apiId: stri
     <Grid gap="md">
       <Grid.Col span={{ base: 12, md: 6 }}>
         <Paper withBorder p="md">
-          <TextInput
-            label="Search scopes"
-            placeholder="Name contains…"
-            value={search}
-            onChange={(e) => {
-              setSearch(e.currentTarget.value);
-              pager.reset();
-            }}
-            mb="sm"
-          />
+          <SearchInput label="Search scopes" placeholder="Name contains…" value={search} onChange={setSearch} mb="sm" />
           {toggleError && (
             <Text c="red" size="sm" role="alert">
               {toggleError}
             </Text>
           )}
-          {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-          {!data && fetching && <Loading label="Loading scopes" />}
-          {data && scopes.length === 0 && <EmptyState title="No scopes" />}
+          <QueryStates result={result} refetch={refetch} loadingLabel="Loading scopes" isEmpty={scopes.length === 0} empty={<EmptyState title="No scopes" />} />
           {scopes.length > 0 && (
             <Table aria-label="Scopes in discovery">
               <Table.Thead>
@@ -69,16 +58,7 @@ export function ApiDiscoveryTab({ apiId, manage, readOnlyReason }: { apiId: stri
                   return (
                     <Table.Tr key={s.id}>
                       <Table.Td>
-                        <Group gap={6}>
-                          <Text ff="monospace" size="sm">
-                            {s.name}
-                          </Text>
-                          {s.deprecated && (
-                            <Badge size="xs" color="orange" variant="light">
-                              Deprecated
-                            </Badge>
-                          )}
-                        </Group>
+                        <ScopeName name={s.name} deprecated={s.deprecated} />
                       </Table.Td>
                       <Table.Td>
                         <Tooltip label={s.deprecated ? 'Deprecated scopes never appear in discovery' : s.builtIn ? 'Built-in scopes cannot be changed' : !manage ? readOnlyReason : 'Saves at once'}>
@@ -99,7 +79,7 @@ export function ApiDiscoveryTab({ apiId, manage, readOnlyReason }: { apiId: stri
             </Table>
           )}
           {data && (
-            <PagerControls pager={pager} totalCount={data.scopes.totalCount} shown={scopes.length} hasNextPage={data.scopes.pageInfo.hasNextPage} endCursor={data.scopes.pageInfo.endCursor} noun="scopes" />
+            <ConnectionPager pager={pager} connection={data.scopes} shown={scopes.length} noun="scopes" />
           )}
         </Paper>
       </Grid.Col>

@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Alert, Button, Group, Modal, Select, Stack, TextInput } from '@mantine/core';
-import { useMutation, type CombinedError } from 'urql';
+import { useMemo, type FormEvent } from 'react';
+import { Select, TextInput } from '@mantine/core';
+import { useMutation } from 'urql';
+import { FormDialog, useDialogFormState } from '../../components/forms';
 import { CreateEndpointDocument, UpdateEndpointDocument } from './operations';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
 import { splitFieldErrors } from '../../lib/errors';
@@ -30,20 +31,10 @@ export function validateEndpoint(v: EndpointFormValue, basePath: string): string
 export function EndpointDialog({ opened, api, initial, onClose }: { opened: boolean; api: { id: string; basePath: string }; initial: EndpointFormValue | null; onClose: () => void }) {
   const editing = Boolean(initial?.id);
   const blank = useMemo<EndpointFormValue>(() => ({ method: 'GET', path: api.basePath ? `${api.basePath.replace(/\/$/, '')}/` : '/', scopes: [] }), [api.basePath]);
-  const [value, setValue] = useState<EndpointFormValue>(initial ?? blank);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, blank);
   const [cs, create] = useMutation(CreateEndpointDocument);
   const [us, update] = useMutation(UpdateEndpointDocument);
   const where = useMemo(() => ({ apiID: api.id }), [api.id]);
-
-  useEffect(() => {
-    if (opened) {
-      setValue(initial ?? blank);
-      setFormError(null);
-      setServerError(null);
-    }
-  }, [opened, initial, blank]);
 
   const { fields: errs, general } = splitFieldErrors(serverError, ['method', 'path', 'scopeIDs', 'addScopeIDs']);
 
@@ -78,43 +69,26 @@ export function EndpointDialog({ opened, api, initial, onClose }: { opened: bool
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? 'Edit endpoint' : 'Add endpoint'} size="lg">
-      <form onSubmit={submit} noValidate aria-label={editing ? 'Edit endpoint' : 'Add endpoint'}>
-        <Stack>
-          {(formError || general) && (
-            <Alert color="red" role="alert">
-              {formError || general}
-            </Alert>
-          )}
-          <Select label="Method" data={methods} value={value.method} onChange={(m) => m && setValue({ ...value, method: m as HttpMethod })} allowDeselect={false} error={errs.method} />
-          <TextInput
-            label="Path"
-            required
-            value={value.path}
-            onChange={(e) => setValue({ ...value, path: e.currentTarget.value })}
-            error={errs.path}
-            description={`Starts with the API's base path${api.basePath ? ` ${api.basePath}` : ''}; templates such as {id} are allowed, e.g. ${api.basePath || ''}/threads/{id}.`}
-            data-autofocus
-            spellCheck={false}
-          />
-          <ScopeMultiSelect
-            label="Scopes"
-            description="A caller may reach this endpoint with any of these scopes. With none, it is uncategorized."
-            value={value.scopes}
-            onChange={(scopes) => setValue({ ...value, scopes })}
-            where={where}
-            error={errs.scopeIDs || errs.addScopeIDs}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" loading={cs.fetching || us.fetching}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit endpoint' : 'Add endpoint'} size="lg" onSubmit={submit} busy={cs.fetching || us.fetching} error={formError || general}>
+      <Select label="Method" data={methods} value={value.method} onChange={(m) => m && setValue({ ...value, method: m as HttpMethod })} allowDeselect={false} error={errs.method} />
+      <TextInput
+        label="Path"
+        required
+        value={value.path}
+        onChange={(e) => setValue({ ...value, path: e.currentTarget.value })}
+        error={errs.path}
+        description={`Starts with the API's base path${api.basePath ? ` ${api.basePath}` : ''}; templates such as {id} are allowed, e.g. ${api.basePath || ''}/threads/{id}.`}
+        data-autofocus
+        spellCheck={false}
+      />
+      <ScopeMultiSelect
+        label="Scopes"
+        description="A caller may reach this endpoint with any of these scopes. With none, it is uncategorized."
+        value={value.scopes}
+        onChange={(scopes) => setValue({ ...value, scopes })}
+        where={where}
+        error={errs.scopeIDs || errs.addScopeIDs}
+      />
+    </FormDialog>
   );
 }

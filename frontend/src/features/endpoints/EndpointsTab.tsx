@@ -1,20 +1,17 @@
-import { useMemo, useState } from 'react';
-import { Badge, Button, Group, Paper, Table, Text, TextInput } from '@mantine/core';
+import { useMemo } from 'react';
+import { Badge, Button, Group, Paper, Table, Text } from '@mantine/core';
 import { useMutation, useQuery } from 'urql';
 import { DeleteEndpointDocument, EndpointsDocument } from './operations';
 import { EndpointDialog, type EndpointFormValue } from './EndpointDialog';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { useDebounced } from '../../lib/useDebounced';
+import { ConnectionPager } from '../../lib/paging';
 import { ConfirmDialog, useDialog } from '../../components/common';
-import { EmptyState, ErrorState, Loading } from '../layout/states';
-import { errorMessage } from '../../lib/errors';
+import { ListTable, QueryStates, SearchInput, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
+import { EmptyState } from '../layout/states';
 
 const ctx = { additionalTypenames: ['Endpoint'] };
 
 export function EndpointsTab({ api, manage }: { api: { id: string; basePath: string; name: string }; manage: boolean }) {
-  const [search, setSearch] = useState('');
-  const debounced = useDebounced(search);
-  const pager = useCursorPager(25);
+  const { search, debounced, setSearch, pager } = useListControls();
   const variables = useMemo(
     () => ({
       first: pager.first,
@@ -24,100 +21,83 @@ export function EndpointsTab({ api, manage }: { api: { id: string; basePath: str
     }),
     [api.id, pager.first, pager.after, debounced],
   );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: EndpointsDocument, variables, context: ctx });
+  const [result, refetch] = useQuery({ query: EndpointsDocument, variables, context: ctx });
   const edit = useDialog<EndpointFormValue>();
-  const del = useDialog<{ id: string; label: string }>();
+  const del = useConfirmAction<{ id: string; label: string }>();
   const [delState, deleteEndpoint] = useMutation(DeleteEndpointDocument);
-  const [delError, setDelError] = useState<string | null>(null);
-  const endpoints = data?.endpoints.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const { data } = result;
+  const endpoints = connectionNodes(data?.endpoints);
 
   return (
     <Paper withBorder p="md">
       <Group mb="sm" align="flex-end" justify="space-between">
-        <TextInput
-          label="Search endpoints"
-          placeholder="Path contains…"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
-            pager.reset();
-          }}
-          w={260}
-        />
+        <SearchInput label="Search endpoints" placeholder="Path contains…" value={search} onChange={setSearch} w={260} />
         {manage && <Button onClick={() => edit.open({ method: 'GET', path: api.basePath ? `${api.basePath.replace(/\/$/, '')}/` : '/', scopes: [] })}>Add endpoint</Button>}
       </Group>
       <Text size="sm" c="dimmed" mb="sm">
         The service URLs of this API and the scopes that reach them. Paths start with the base path {api.basePath ? <code>{api.basePath}</code> : '(none set)'}.
       </Text>
-      {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-      {!data && fetching && <Loading label="Loading endpoints" />}
-      {data && endpoints.length === 0 && (
-        <EmptyState title={debounced ? 'No endpoint matches your search' : 'No endpoints yet'}>
-          {!debounced && 'Endpoints link service URLs (method and path) to the scopes that may call them.'}
-        </EmptyState>
-      )}
+      <QueryStates
+        result={result}
+        refetch={refetch}
+        loadingLabel="Loading endpoints"
+        isEmpty={endpoints.length === 0}
+        empty={
+          <EmptyState title={debounced ? 'No endpoint matches your search' : 'No endpoints yet'}>
+            {!debounced && 'Endpoints link service URLs (method and path) to the scopes that may call them.'}
+          </EmptyState>
+        }
+      />
       {endpoints.length > 0 && (
-        <Table.ScrollContainer minWidth={700}>
-          <Table striped aria-label="Endpoints">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Method</Table.Th>
-                <Table.Th>Path</Table.Th>
-                <Table.Th>Scopes</Table.Th>
-                {manage && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {endpoints.map((ep) => {
-                const label = `${ep.method} ${ep.path}`;
-                return (
-                  <Table.Tr key={ep.id}>
-                    <Table.Td>
-                      <Badge variant="light" color={ep.method === 'GET' || ep.method === 'HEAD' ? 'blue' : 'grape'}>
-                        {ep.method}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        {ep.path}
+        <ListTable label="Endpoints" columns={['Method', 'Path', 'Scopes', manage && 'Actions']} minWidth={700}>
+          {endpoints.map((ep) => {
+            const label = `${ep.method} ${ep.path}`;
+            return (
+              <Table.Tr key={ep.id}>
+                <Table.Td>
+                  <Badge variant="light" color={ep.method === 'GET' || ep.method === 'HEAD' ? 'blue' : 'grape'}>
+                    {ep.method}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Text ff="monospace" size="sm">
+                    {ep.path}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {(ep.scopes ?? []).length === 0 ? (
+                      <Text size="xs" c="dimmed">
+                        Uncategorized
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        {(ep.scopes ?? []).length === 0 ? (
-                          <Text size="xs" c="dimmed">
-                            Uncategorized
-                          </Text>
-                        ) : (
-                          (ep.scopes ?? []).map((s) => (
-                            <Badge key={s.id} variant="outline" tt="none">
-                              {s.name}
-                            </Badge>
-                          ))
-                        )}
-                      </Group>
-                    </Table.Td>
-                    {manage && (
-                      <Table.Td>
-                        <Group gap="xs" wrap="nowrap">
-                          <Button size="xs" variant="default" aria-label={`Edit ${label}`} onClick={() => edit.open({ id: ep.id, method: ep.method, path: ep.path, scopes: ep.scopes ?? [] })}>
-                            Edit
-                          </Button>
-                          <Button size="xs" variant="light" color="red" aria-label={`Delete ${label}`} onClick={() => { setDelError(null); del.open({ id: ep.id, label }); }}>
-                            Delete
-                          </Button>
-                        </Group>
-                      </Table.Td>
+                    ) : (
+                      (ep.scopes ?? []).map((s) => (
+                        <Badge key={s.id} variant="outline" tt="none">
+                          {s.name}
+                        </Badge>
+                      ))
                     )}
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                  </Group>
+                </Table.Td>
+                {manage && (
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button size="xs" variant="default" aria-label={`Edit ${label}`} onClick={() => edit.open({ id: ep.id, method: ep.method, path: ep.path, scopes: ep.scopes ?? [] })}>
+                        Edit
+                      </Button>
+                      <Button size="xs" variant="light" color="red" aria-label={`Delete ${label}`} onClick={() => del.open({ id: ep.id, label })}>
+                        Delete
+                      </Button>
+                    </Group>
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            );
+          })}
+        </ListTable>
       )}
       {data && (
-        <PagerControls pager={pager} totalCount={data.endpoints.totalCount} shown={endpoints.length} hasNextPage={data.endpoints.pageInfo.hasNextPage} endCursor={data.endpoints.pageInfo.endCursor} noun="endpoints" />
+        <ConnectionPager pager={pager} connection={data.endpoints} shown={endpoints.length} noun="endpoints" />
       )}
       <EndpointDialog opened={edit.opened} api={api} initial={edit.value} onClose={edit.close} />
       <ConfirmDialog
@@ -125,13 +105,9 @@ export function EndpointsTab({ api, manage }: { api: { id: string; basePath: str
         title="Delete endpoint"
         confirmLabel="Delete"
         busy={delState.fetching}
-        error={delError}
+        error={del.error}
         onClose={del.close}
-        onConfirm={async () => {
-          const res = await deleteEndpoint({ id: del.value!.id }, { additionalTypenames: ['Endpoint', 'Scope'] });
-          if (res.error) setDelError(errorMessage(res.error));
-          else del.close();
-        }}
+        onConfirm={async () => del.settle(await deleteEndpoint({ id: del.value!.id }, { additionalTypenames: ['Endpoint', 'Scope'] }))}
       >
         <Text>
           Delete the endpoint <b>{del.value?.label}</b>? Calls to it will be denied as an unknown path.

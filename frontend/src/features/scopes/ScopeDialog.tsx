@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { Alert, Button, Checkbox, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import type { FormEvent } from 'react';
+import { Alert, Checkbox, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useMutation, type CombinedError } from 'urql';
+import { FormDialog, useDialogFormState } from '../../components/forms';
 import { CreateScopeDocument, UpdateScopeDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
@@ -113,19 +114,9 @@ export function validateScope(value: ScopeFormValue, editing: boolean): string |
 export function ScopeDialog({ opened, apiId, initial, onClose }: { opened: boolean; apiId: string; initial: ScopeFormValue | null; onClose: () => void }) {
   const { organisation } = useViewer();
   const editing = Boolean(initial?.id);
-  const [value, setValue] = useState<ScopeFormValue>(initial ?? emptyScope);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, emptyScope);
   const [createState, create] = useMutation(CreateScopeDocument);
   const [updateState, update] = useMutation(UpdateScopeDocument);
-
-  useEffect(() => {
-    if (opened) {
-      setValue(initial ?? emptyScope);
-      setFormError(null);
-      setServerError(null);
-    }
-  }, [opened, initial]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -152,33 +143,21 @@ export function ScopeDialog({ opened, apiId, initial, onClose }: { opened: boole
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title="API Scope" size="lg">
-      <form onSubmit={submit} noValidate aria-label="API Scope">
-        <Stack>
-          <ScopeFormFields
-            editing={editing}
-            value={value}
-            onChange={setValue}
-            formError={formError}
-            serverError={serverError}
-            namingGuideline={organisation.namingGuideline}
-            namingExample={organisation.namingExample}
-          />
-          {!editing && (
-            <Text size="xs" c="dimmed">
-              Naming policy: {organisation.namingPolicy.replace('_', ' ').toLowerCase()}.
-            </Text>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" loading={createState.fetching || updateState.fetching}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog opened={opened} onClose={onClose} title="API Scope" size="lg" onSubmit={submit} busy={createState.fetching || updateState.fetching}>
+      <ScopeFormFields
+        editing={editing}
+        value={value}
+        onChange={setValue}
+        formError={formError}
+        serverError={serverError}
+        namingGuideline={organisation.namingGuideline}
+        namingExample={organisation.namingExample}
+      />
+      {!editing && (
+        <Text size="xs" c="dimmed">
+          Naming policy: {organisation.namingPolicy.replace('_', ' ').toLowerCase()}.
+        </Text>
+      )}
+    </FormDialog>
   );
 }

@@ -1,15 +1,16 @@
 import { useMemo, useState } from 'react';
-import { Badge, Button, Group, Paper, Select, Switch, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { Button, Group, Paper, Switch, Table, Text, Tooltip } from '@mantine/core';
 import { useMutation, useQuery } from 'urql';
 import { ScopesDocument, UpdateScopeDocument } from './operations';
 import { ScopeDialog, type ScopeFormValue } from './ScopeDialog';
 import { DeleteScopeDialog } from './DeleteScopeDialog';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { useDebounced } from '../../lib/useDebounced';
+import { ConnectionPager } from '../../lib/paging';
 import { useDialog } from '../../components/common';
-import { EmptyState, ErrorState, Loading } from '../layout/states';
+import { ListTable, QueryStates, SearchInput, SortSelect, connectionNodes, useListControls } from '../../components/listing';
+import { EmptyState } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
 import type { OrderDirection, ScopeFieldsFragment, ScopeOrderField } from '../../gql/graphql';
+import { ScopeName } from './ScopeName';
 
 const sortOptions = [
   { value: 'NAME:ASC', label: 'Name (A–Z)' },
@@ -22,10 +23,7 @@ const sortOptions = [
 const scopeContext = { additionalTypenames: ['Scope'] };
 
 export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId: string; manage: boolean; readOnlyReason: string; builtInApi: boolean }) {
-  const [search, setSearch] = useState('');
-  const debounced = useDebounced(search);
-  const [sort, setSort] = useState('NAME:ASC');
-  const pager = useCursorPager(25);
+  const { search, debounced, setSearch, sort, setSort, pager } = useListControls('NAME:ASC');
   const [field, direction] = sort.split(':') as [ScopeOrderField, OrderDirection];
   const variables = useMemo(
     () => ({
@@ -36,14 +34,15 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
     }),
     [apiId, pager.first, pager.after, debounced, field, direction],
   );
-  const [{ data, fetching, error }, refetch] = useQuery({ query: ScopesDocument, variables, context: scopeContext });
+  const [result, refetch] = useQuery({ query: ScopesDocument, variables, context: scopeContext });
   const edit = useDialog<ScopeFormValue>();
   const [toDelete, setToDelete] = useState<ScopeFieldsFragment | null>(null);
   const [, updateScope] = useMutation(UpdateScopeDocument);
   const [toggleError, setToggleError] = useState<string | null>(null);
   const [pending, setPending] = useState<Record<string, boolean>>({});
 
-  const scopes = data?.scopes.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  const { data } = result;
+  const scopes = connectionNodes(data?.scopes);
   const canEdit = (s: ScopeFieldsFragment) => manage && !s.builtIn;
 
   async function toggleDiscovery(s: ScopeFieldsFragment, on: boolean) {
@@ -62,29 +61,8 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
     <Paper withBorder p="md">
       <Group mb="sm" align="flex-end" justify="space-between">
         <Group align="flex-end">
-          <TextInput
-            label="Search scopes"
-            placeholder="Name contains…"
-            value={search}
-            onChange={(e) => {
-              setSearch(e.currentTarget.value);
-              pager.reset();
-            }}
-            w={260}
-          />
-          <Select
-            label="Sort by"
-            data={sortOptions}
-            value={sort}
-            onChange={(v) => {
-              if (v) {
-                setSort(v);
-                pager.reset();
-              }
-            }}
-            allowDeselect={false}
-            w={200}
-          />
+          <SearchInput label="Search scopes" placeholder="Name contains…" value={search} onChange={setSearch} w={260} />
+          <SortSelect data={sortOptions} value={sort} onChange={setSort} />
         </Group>
       </Group>
       {toggleError && (
@@ -92,91 +70,66 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
           {toggleError}
         </Text>
       )}
-      {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-      {!data && fetching && <Loading label="Loading scopes" />}
-      {data && scopes.length === 0 && (
-        <EmptyState title={debounced ? 'No scope matches your search' : 'No scopes yet'}>
-          {debounced ? 'Try another name.' : manage && !builtInApi ? 'Add a scope to control what clients of this API may reach.' : undefined}
-        </EmptyState>
-      )}
+      <QueryStates
+        result={result}
+        refetch={refetch}
+        loadingLabel="Loading scopes"
+        isEmpty={scopes.length === 0}
+        empty={
+          <EmptyState title={debounced ? 'No scope matches your search' : 'No scopes yet'}>
+            {debounced ? 'Try another name.' : manage && !builtInApi ? 'Add a scope to control what clients of this API may reach.' : undefined}
+          </EmptyState>
+        }
+      />
       {scopes.length > 0 && (
-        <Table.ScrollContainer minWidth={900}>
-          <Table striped highlightOnHover aria-label="Scopes" verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Display Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>Required</Table.Th>
-                <Table.Th>Emphasize</Table.Th>
-                <Table.Th>Show in discovery</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {scopes.map((s) => (
-                <Table.Tr key={s.id} data-scope={s.name}>
-                  <Table.Td>
-                    <Group gap={6} wrap="nowrap">
-                      <Text ff="monospace" size="sm">
-                        {s.name}
-                      </Text>
-                      {s.deprecated && (
-                        <Badge size="xs" color="orange" variant="light">
-                          Deprecated
-                        </Badge>
-                      )}
-                      {s.builtIn && (
-                        <Badge size="xs" color="gray" variant="light">
-                          Built-in
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{s.displayName}</Table.Td>
-                  <Table.Td maw={320}>
-                    <Text size="sm" lineClamp={2}>
-                      {s.description}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{s.required ? 'Yes' : 'No'}</Table.Td>
-                  <Table.Td>{s.emphasize ? 'Yes' : 'No'}</Table.Td>
-                  <Table.Td>
-                    <Tooltip label={s.deprecated ? 'Deprecated scopes never appear in discovery' : !canEdit(s) ? (s.builtIn ? 'Built-in scopes cannot be changed' : readOnlyReason) : 'Saves at once'} withArrow>
-                      <span style={{ display: 'inline-block' }}>
-                        <Switch
-                          aria-label={`Show ${s.name} in discovery`}
-                          checked={pending[s.id] ?? s.showInDiscoveryDocument}
-                          disabled={!canEdit(s) || s.id in pending}
-                          onChange={(e) => void toggleDiscovery(s, e.currentTarget.checked)}
-                        />
-                      </span>
-                    </Tooltip>
-                  </Table.Td>
-                  <Table.Td>
-                    {canEdit(s) ? (
-                      <Group gap="xs" wrap="nowrap">
-                        <Button size="xs" variant="default" onClick={() => edit.open({ ...s })} aria-label={`Edit ${s.name}`}>
-                          Edit
-                        </Button>
-                        <Button size="xs" variant="light" color="red" onClick={() => setToDelete(s)} aria-label={`Delete ${s.name}`}>
-                          Delete
-                        </Button>
-                      </Group>
-                    ) : (
-                      <Text size="xs" c="dimmed">
-                        {s.builtIn ? 'Built-in' : 'Read-only'}
-                      </Text>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ListTable label="Scopes" columns={['Name', 'Display Name', 'Description', 'Required', 'Emphasize', 'Show in discovery', 'Actions']} minWidth={900} highlightOnHover verticalSpacing="xs">
+          {scopes.map((s) => (
+            <Table.Tr key={s.id} data-scope={s.name}>
+              <Table.Td>
+                <ScopeName name={s.name} deprecated={s.deprecated} builtIn={s.builtIn} wrap="nowrap" />
+              </Table.Td>
+              <Table.Td>{s.displayName}</Table.Td>
+              <Table.Td maw={320}>
+                <Text size="sm" lineClamp={2}>
+                  {s.description}
+                </Text>
+              </Table.Td>
+              <Table.Td>{s.required ? 'Yes' : 'No'}</Table.Td>
+              <Table.Td>{s.emphasize ? 'Yes' : 'No'}</Table.Td>
+              <Table.Td>
+                <Tooltip label={s.deprecated ? 'Deprecated scopes never appear in discovery' : !canEdit(s) ? (s.builtIn ? 'Built-in scopes cannot be changed' : readOnlyReason) : 'Saves at once'} withArrow>
+                  <span style={{ display: 'inline-block' }}>
+                    <Switch
+                      aria-label={`Show ${s.name} in discovery`}
+                      checked={pending[s.id] ?? s.showInDiscoveryDocument}
+                      disabled={!canEdit(s) || s.id in pending}
+                      onChange={(e) => void toggleDiscovery(s, e.currentTarget.checked)}
+                    />
+                  </span>
+                </Tooltip>
+              </Table.Td>
+              <Table.Td>
+                {canEdit(s) ? (
+                  <Group gap="xs" wrap="nowrap">
+                    <Button size="xs" variant="default" onClick={() => edit.open({ ...s })} aria-label={`Edit ${s.name}`}>
+                      Edit
+                    </Button>
+                    <Button size="xs" variant="light" color="red" onClick={() => setToDelete(s)} aria-label={`Delete ${s.name}`}>
+                      Delete
+                    </Button>
+                  </Group>
+                ) : (
+                  <Text size="xs" c="dimmed">
+                    {s.builtIn ? 'Built-in' : 'Read-only'}
+                  </Text>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ListTable>
       )}
       {data && (
-        <PagerControls pager={pager} totalCount={data.scopes.totalCount} shown={scopes.length} hasNextPage={data.scopes.pageInfo.hasNextPage} endCursor={data.scopes.pageInfo.endCursor} noun="scopes" />
+        <ConnectionPager pager={pager} connection={data.scopes} shown={scopes.length} noun="scopes" />
       )}
       {manage && !builtInApi && (
         <Group justify="flex-end" mt="md">

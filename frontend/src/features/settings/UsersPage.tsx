@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Paper, PasswordInput, Select, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
 import { isOwner, ownerReason, roleLabels } from '../../lib/roles';
-import { PagerControls, useCursorPager } from '../../lib/paging';
-import { useDebounced } from '../../lib/useDebounced';
-import { ConfirmDialog, ReadOnlyNotice, useDialog } from '../../components/common';
-import { EmptyState, ErrorState, Loading } from '../layout/states';
+import { ConnectionPager } from '../../lib/paging';
+import { ConfirmDialog, ReadOnlyNotice } from '../../components/common';
+import { FormDialog } from '../../components/forms';
+import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
+import { EmptyState } from '../layout/states';
 import { errorMessage, splitFieldErrors } from '../../lib/errors';
 import type { Role } from '../../gql/graphql';
 
@@ -64,103 +65,75 @@ export const roleOptions = (Object.keys(roleLabels) as Role[]).map((r) => ({ val
 export function UsersPage() {
   const { user } = useViewer();
   const owner = isOwner(user.role);
-  const [search, setSearch] = useState('');
-  const debounced = useDebounced(search);
-  const pager = useCursorPager(25);
+  const { search, debounced, setSearch, pager } = useListControls();
   const variables = useMemo(() => ({ first: pager.first, after: pager.after, where: debounced ? { emailContainsFold: debounced } : undefined }), [pager.first, pager.after, debounced]);
-  const [{ data, fetching, error }, refetch] = useQuery({ query: UsersDocument, variables, context: ctx });
+  const [result, refetch] = useQuery({ query: UsersDocument, variables, context: ctx });
   const [creating, setCreating] = useState(false);
   const [, updateRole] = useMutation(UpdateUserRoleDocument);
   const [delState, deleteUser] = useMutation(DeleteUserDocument);
-  const del = useDialog<{ id: string; email: string }>();
-  const [actionError, setActionError] = useState<string | null>(null);
-  const users = data?.users.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
+  // One error for both the role change and the deletion: shown above the table and in the dialog.
+  const del = useConfirmAction<{ id: string; email: string }>();
+  const { error: actionError, setError: setActionError } = del;
+  const { data } = result;
+  const users = connectionNodes(data?.users);
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={1} size="h2">
-          Users
-        </Title>
-        {owner && <Button onClick={() => setCreating(true)}>Create user</Button>}
-      </Group>
+      <PageHeader title="Users" action={owner && <Button onClick={() => setCreating(true)}>Create user</Button>} />
       {!owner && <ReadOnlyNotice reason={ownerReason} />}
       <Paper withBorder p="md">
-        <TextInput
-          label="Search users"
-          placeholder="Email contains…"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
-            pager.reset();
-          }}
-          w={280}
-          mb="sm"
-        />
+        <SearchInput label="Search users" placeholder="Email contains…" value={search} onChange={setSearch} w={280} mb="sm" />
         {actionError && (
           <Alert color="red" role="alert" mb="sm">
             {actionError}
           </Alert>
         )}
-        {error && !data && <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
-        {!data && fetching && <Loading label="Loading users" />}
-        {data && users.length === 0 && <EmptyState title="No users match" />}
+        <QueryStates result={result} refetch={refetch} loadingLabel="Loading users" isEmpty={users.length === 0} empty={<EmptyState title="No users match" />} />
         {users.length > 0 && (
-          <Table striped aria-label="Users">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Display name</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Created</Table.Th>
-                {owner && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.map((u) => (
-                <Table.Tr key={u.id}>
-                  <Table.Td>{u.email}</Table.Td>
-                  <Table.Td>{u.displayName || '—'}</Table.Td>
+          <ListTable label="Users" columns={['Email', 'Display name', 'Role', 'Created', owner && 'Actions']}>
+            {users.map((u) => (
+              <Table.Tr key={u.id}>
+                <Table.Td>{u.email}</Table.Td>
+                <Table.Td>{u.displayName || '—'}</Table.Td>
+                <Table.Td>
+                  {owner && u.id !== user.id ? (
+                    <Select
+                      aria-label={`Role of ${u.email}`}
+                      size="xs"
+                      w={160}
+                      data={roleOptions}
+                      value={u.role}
+                      allowDeselect={false}
+                      onChange={async (v) => {
+                        if (!v || v === u.role) return;
+                        setActionError(null);
+                        const res = await updateRole({ id: u.id, role: v as Role }, ctx);
+                        if (res.error) setActionError(errorMessage(res.error));
+                      }}
+                    />
+                  ) : (
+                    <Badge variant="light">{roleLabels[u.role]}</Badge>
+                  )}
+                </Table.Td>
+                <Table.Td>{new Date(u.createdAt).toLocaleString()}</Table.Td>
+                {owner && (
                   <Table.Td>
-                    {owner && u.id !== user.id ? (
-                      <Select
-                        aria-label={`Role of ${u.email}`}
-                        size="xs"
-                        w={160}
-                        data={roleOptions}
-                        value={u.role}
-                        allowDeselect={false}
-                        onChange={async (v) => {
-                          if (!v || v === u.role) return;
-                          setActionError(null);
-                          const res = await updateRole({ id: u.id, role: v as Role }, ctx);
-                          if (res.error) setActionError(errorMessage(res.error));
-                        }}
-                      />
+                    {u.id === user.id ? (
+                      <Text size="xs" c="dimmed">
+                        You
+                      </Text>
                     ) : (
-                      <Badge variant="light">{roleLabels[u.role]}</Badge>
+                      <Button size="xs" variant="light" color="red" aria-label={`Delete ${u.email}`} onClick={() => del.open(u)}>
+                        Delete
+                      </Button>
                     )}
                   </Table.Td>
-                  <Table.Td>{new Date(u.createdAt).toLocaleString()}</Table.Td>
-                  {owner && (
-                    <Table.Td>
-                      {u.id === user.id ? (
-                        <Text size="xs" c="dimmed">
-                          You
-                        </Text>
-                      ) : (
-                        <Button size="xs" variant="light" color="red" aria-label={`Delete ${u.email}`} onClick={() => { setActionError(null); del.open(u); }}>
-                          Delete
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+                )}
+              </Table.Tr>
+            ))}
+          </ListTable>
         )}
-        {data && <PagerControls pager={pager} totalCount={data.users.totalCount} shown={users.length} hasNextPage={data.users.pageInfo.hasNextPage} endCursor={data.users.pageInfo.endCursor} noun="users" />}
+        {data && <ConnectionPager pager={pager} connection={data.users} shown={users.length} noun="users" />}
       </Paper>
       <CreateUserDialog opened={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
@@ -170,11 +143,7 @@ export function UsersPage() {
         busy={delState.fetching}
         error={actionError}
         onClose={del.close}
-        onConfirm={async () => {
-          const res = await deleteUser({ id: del.value!.id }, ctx);
-          if (res.error) setActionError(errorMessage(res.error));
-          else del.close();
-        }}
+        onConfirm={async () => del.settle(await deleteUser({ id: del.value!.id }, ctx))}
       >
         <Text>
           Delete <b>{del.value?.email}</b>? They can no longer sign in; their API keys stop working.
@@ -218,28 +187,11 @@ function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose: () =>
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title="Create user">
-      <form onSubmit={submit} noValidate aria-label="Create user">
-        <Stack>
-          {(formError || general) && (
-            <Alert color="red" role="alert">
-              {formError || general}
-            </Alert>
-          )}
-          <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} data-autofocus />
-          <TextInput label="Display name" value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} error={errs.displayName} />
-          <PasswordInput label="Password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errs.password} autoComplete="new-password" />
-          <Select label="Role" data={roleOptions} value={role} onChange={(v) => v && setRole(v as Role)} allowDeselect={false} error={errs.role} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" loading={state.fetching}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog opened={opened} onClose={onClose} title="Create user" onSubmit={submit} busy={state.fetching} error={formError || general}>
+      <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} data-autofocus />
+      <TextInput label="Display name" value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} error={errs.displayName} />
+      <PasswordInput label="Password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errs.password} autoComplete="new-password" />
+      <Select label="Role" data={roleOptions} value={role} onChange={(v) => v && setRole(v as Role)} allowDeselect={false} error={errs.role} />
+    </FormDialog>
   );
 }

@@ -1,0 +1,69 @@
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { Alert, Button, Group, Modal, Stack, type ModalProps } from '@mantine/core';
+import type { CombinedError } from 'urql';
+
+/** A red banner (role "alert") shown above a form, or nothing when there is no message. */
+export function ErrorBanner({ children }: { children?: ReactNode }) {
+  if (!children) return null;
+  return (
+    <Alert color="red" role="alert">
+      {children}
+    </Alert>
+  );
+}
+
+interface FormDialogProps {
+  opened: boolean;
+  onClose: () => void;
+  /** The dialog's title; also the form's accessible name. */
+  title: string;
+  size?: ModalProps['size'];
+  onSubmit: (e: FormEvent) => void | Promise<void>;
+  /** The Save button shows a spinner while true. */
+  busy?: boolean;
+  /** A message for the banner above the fields (client-side validation or a server error naming no field). */
+  error?: ReactNode;
+  children: ReactNode;
+}
+
+/** A modal with a form: an error banner, the fields, then "Close" and "Save". */
+export function FormDialog({ opened, onClose, title, size, onSubmit, busy, error, children }: FormDialogProps) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={title} size={size}>
+      <form onSubmit={onSubmit} noValidate aria-label={title}>
+        <Stack>
+          <ErrorBanner>{error}</ErrorBanner>
+          {children}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Close
+            </Button>
+            <Button type="submit" loading={busy}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/**
+ * The state of a create/edit form in a dialog: its value, a client-side validation message and the
+ * server's error; all three are reset each time the dialog opens (or `initial` / `empty` change).
+ */
+export function useDialogFormState<T>(opened: boolean, initial: T | null, empty: T) {
+  const [value, setValue] = useState<T>(initial ?? empty);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<CombinedError | null>(null);
+
+  useEffect(() => {
+    if (opened) {
+      setValue(initial ?? empty);
+      setFormError(null);
+      setServerError(null);
+    }
+  }, [opened, initial, empty]);
+
+  return { value, setValue, formError, setFormError, serverError, setServerError };
+}
