@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +19,7 @@ import (
 
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/store"
+	"scopekeeper/internal/testdb"
 )
 
 // testEnv is a running server on a fresh database.
@@ -39,45 +37,20 @@ func backends(t *testing.T) map[string]func(t *testing.T) string {
 	b := map[string]func(t *testing.T) string{
 		"sqlite": func(t *testing.T) string { return t.TempDir() + "/test.db" },
 	}
-	if pg := os.Getenv("SCOPEKEEPER_TEST_POSTGRES"); pg != "" {
-		b["postgres"] = func(t *testing.T) string { return freshPostgres(t, pg) }
+	if testdb.HasPostgres() {
+		b["postgres"] = func(t *testing.T) string { return testdb.Postgres(t) }
 	}
 	return b
 }
 
 // forEachBackend runs f once per database backend.
 func forEachBackend(t *testing.T, f func(t *testing.T, dsn func(t *testing.T) string)) {
-	if os.Getenv("SCOPEKEEPER_TEST_POSTGRES") == "" {
+	if !testdb.HasPostgres() {
 		t.Log("SCOPEKEEPER_TEST_POSTGRES is unset: running on SQLite only, PostgreSQL skipped")
 	}
 	for name, dsn := range backends(t) {
 		t.Run(name, func(t *testing.T) { f(t, dsn) })
 	}
-}
-
-var pgSeq atomic.Int64
-
-// freshPostgres creates an empty database for one test and drops it afterwards.
-func freshPostgres(t *testing.T, admin string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("sk_test_%d_%d", os.Getpid(), pgSeq.Add(1))
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // startServer opens dsn and serves the whole application on a loopback port.

@@ -2,16 +2,12 @@ package access
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +19,7 @@ import (
 	"scopekeeper/internal/rule"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/store"
+	"scopekeeper/internal/testdb"
 	"scopekeeper/internal/viewer"
 )
 
@@ -46,36 +43,11 @@ func newWorld(t *testing.T) *world { return openWorld(t, t.TempDir()+"/access.db
 func eachBackend(t *testing.T, f func(t *testing.T, newWorld func(t *testing.T) *world)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, newWorld) })
 	t.Run("postgres", func(t *testing.T) {
-		admin := os.Getenv("SCOPEKEEPER_TEST_POSTGRES")
-		if admin == "" {
-			t.Skip("SCOPEKEEPER_TEST_POSTGRES is unset: PostgreSQL skipped")
+		if !testdb.HasPostgres() {
+			t.Skip(testdb.EnvPostgres + " is unset: PostgreSQL skipped")
 		}
-		f(t, func(t *testing.T) *world { return openWorld(t, freshPostgres(t, admin), true) })
+		f(t, func(t *testing.T) *world { return openWorld(t, testdb.Postgres(t), true) })
 	})
-}
-
-var pgSeq atomic.Int64
-
-func freshPostgres(t *testing.T, admin string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("sk_access_%d_%d", os.Getpid(), pgSeq.Add(1))
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // newBenchWorld is a world shared by the benchmarks of one run: it outlives the benchmark that

@@ -3,17 +3,13 @@ package oauth
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"scopekeeper/ent"
@@ -62,34 +58,6 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	})
 	tt, _ := t.(*testing.T)
 	return &env{t: tt, URL: srv.URL, DB: db, P: p, Server: srv}
-}
-
-var pgSeq atomic.Int64
-
-// postgresDSN returns a fresh PostgreSQL database for one test, or skips (visibly) without one.
-func postgresDSN(t *testing.T) string {
-	admin := os.Getenv("SCOPEKEEPER_TEST_POSTGRES")
-	if admin == "" {
-		t.Skip("SCOPEKEEPER_TEST_POSTGRES is unset: PostgreSQL variant skipped")
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("sk_oauth_%d_%d", os.Getpid(), pgSeq.Add(1))
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // tenant is one organisation of a test with its owner's login.

@@ -8,11 +8,12 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 
 	"scopekeeper/ent/oauthclient"
+	"scopekeeper/internal/testdb"
 )
 
 // The main flows on PostgreSQL (SCOPEKEEPER_TEST_POSTGRES=postgres://…; skipped visibly without).
 func TestPostgres_ClientCredentialsCodeFlowIntrospection(t *testing.T) {
-	e := newEnvDSN(t, postgresDSN(t))
+	e := newEnvDSN(t, testdb.Postgres(t))
 	tn := e.tenant(t, "acme")
 	read := tn.scope(t, "forums.threads.readonly")
 	tn.scope(t, "forums.members.readonly", required)
