@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,17 +31,14 @@ type app struct {
 }
 
 func newApp(db *store.DB, cfg Config) (*app, error) {
-	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, hasHTTPS(cfg.PublicURL))}
+	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
 	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
-	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access}
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth)
-	resolver.OAuth = a.oauth
+	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo})
 	return a, nil
 }
-
-func hasHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }
 
 // handler routes every request. Admin routes (console, GraphQL, sign-in) accept cross-origin
 // requests only from the public URL; the OAuth routes are registered by their own package.
