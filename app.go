@@ -30,14 +30,14 @@ type app struct {
 	oauth  *oauth.Provider
 }
 
-func newApp(db *store.DB, cfg Config) (*app, error) {
+func newApp(db *store.DB, cfg Config) *app {
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
 	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth)
 	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo})
-	return a, nil
+	return a
 }
 
 // handler routes every request. Admin routes (console, GraphQL, sign-in) accept cross-origin

@@ -99,10 +99,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	app, err := newApp(db, cfg)
-	if err != nil {
-		return err
-	}
+	app := newApp(db, cfg)
 	if cfg.Demo {
 		login, err := orgs.SeedDemo(ctx, db.Client)
 		if err != nil {

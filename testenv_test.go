@@ -67,10 +67,7 @@ func startServer(t *testing.T, dsn string) *testEnv {
 	e.DB = db
 	srv := httptest.NewUnstartedServer(nil)
 	e.URL = "http://" + srv.Listener.Addr().String()
-	a, err := newApp(db, Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newApp(db, Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL})
 	srv.Config.Handler = a.handler()
 	srv.Start()
 	done := a.runBackground(ctx)
