@@ -45,6 +45,10 @@ export async function login(email: string, password: string): Promise<SignedInUs
   } catch {
     throw new LoginError('Could not reach the server. Check your connection and try again.', 'network');
   }
+  if (!res.ok) {
+    // Read the (small) error body so the response completes rather than lingering half-read.
+    await res.text().catch(() => undefined);
+  }
   if (res.status === 401) {
     throw new LoginError('The email or password is wrong.', 'invalid_credentials');
   }

@@ -1,8 +1,10 @@
+import { useState } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useViewer } from '../auth/viewer';
 import { logout } from '../auth/session';
+import { ChangePasswordDialog } from '../auth/ChangePasswordDialog';
 import { useResetClient } from '../../lib/ClientProvider';
 import { canReadAdmin, roleLabels } from '../../lib/roles';
 
@@ -27,6 +29,7 @@ export function Shell() {
   const navigate = useNavigate();
   const location = useLocation();
   const resetClient = useResetClient();
+  const [changingPassword, setChangingPassword] = useState(false);
 
   async function signOut() {
     await logout();
@@ -59,6 +62,9 @@ export function Shell() {
             <Badge variant="light" data-testid="viewer-role" aria-label={`Role: ${roleLabels[user.role]}`}>
               {roleLabels[user.role]}
             </Badge>
+            <Button size="xs" variant="default" onClick={() => setChangingPassword(true)}>
+              Change password
+            </Button>
             <Button size="xs" variant="default" onClick={signOut}>
               Sign out
             </Button>
@@ -83,6 +89,7 @@ export function Shell() {
       <AppShell.Main bg="gray.0">
         <Outlet />
       </AppShell.Main>
+      <ChangePasswordDialog opened={changingPassword} onClose={() => setChangingPassword(false)} />
     </AppShell>
   );
 }

@@ -1,12 +1,12 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Paper, PasswordInput, Select, Table, Text, TextInput } from '@mantine/core';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { Alert, Badge, Button, Group, Paper, PasswordInput, Select, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
 import { isOwner, ownerReason, roleLabels } from '../../lib/roles';
 import { ConnectionPager } from '../../lib/paging';
 import { ConfirmDialog, ReadOnlyNotice } from '../../components/common';
-import { FormDialog } from '../../components/forms';
+import { FormDialog, useDialogFormState } from '../../components/forms';
 import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
 import { EmptyState } from '../layout/states';
 import { errorMessage, splitFieldErrors } from '../../lib/errors';
@@ -53,6 +53,14 @@ const UpdateUserRoleDocument = graphql(`
   }
 `);
 
+const SetUserPasswordDocument = graphql(`
+  mutation SetUserPassword($id: ID!, $password: String!) {
+    setUserPassword(id: $id, password: $password) {
+      id
+    }
+  }
+`);
+
 const DeleteUserDocument = graphql(`
   mutation DeleteUser($id: ID!) {
     deleteUser(id: $id)
@@ -69,6 +77,8 @@ export function UsersPage() {
   const variables = useMemo(() => ({ first: pager.first, after: pager.after, where: debounced ? { emailContainsFold: debounced } : undefined }), [pager.first, pager.after, debounced]);
   const [result, refetch] = useQuery({ query: UsersDocument, variables, context: ctx });
   const [creating, setCreating] = useState(false);
+  const [settingPassword, setSettingPassword] = useState<{ id: string; email: string } | null>(null);
+  const [passwordSetFor, setPasswordSetFor] = useState<string | null>(null);
   const [, updateRole] = useMutation(UpdateUserRoleDocument);
   const [delState, deleteUser] = useMutation(DeleteUserDocument);
   // One error for both the role change and the deletion: shown above the table and in the dialog.
@@ -83,6 +93,11 @@ export function UsersPage() {
       {!owner && <ReadOnlyNotice reason={ownerReason} />}
       <Paper withBorder p="md">
         <SearchInput label="Search users" placeholder="Email contains…" value={search} onChange={setSearch} w={280} mb="sm" />
+        {passwordSetFor && (
+          <Alert color="teal" role="status" mb="sm" withCloseButton closeButtonLabel="Dismiss" onClose={() => setPasswordSetFor(null)}>
+            Password set for {passwordSetFor}. They were signed out everywhere.
+          </Alert>
+        )}
         {actionError && (
           <Alert color="red" role="alert" mb="sm">
             {actionError}
@@ -123,9 +138,22 @@ export function UsersPage() {
                         You
                       </Text>
                     ) : (
-                      <Button size="xs" variant="light" color="red" aria-label={`Delete ${u.email}`} onClick={() => del.open(u)}>
-                        Delete
-                      </Button>
+                      <Group gap="xs" wrap="nowrap">
+                        <Button
+                          size="xs"
+                          variant="light"
+                          aria-label={`Set password for ${u.email}`}
+                          onClick={() => {
+                            setPasswordSetFor(null);
+                            setSettingPassword({ id: u.id, email: u.email });
+                          }}
+                        >
+                          Set password
+                        </Button>
+                        <Button size="xs" variant="light" color="red" aria-label={`Delete ${u.email}`} onClick={() => del.open(u)}>
+                          Delete
+                        </Button>
+                      </Group>
                     )}
                   </Table.Td>
                 )}
@@ -136,6 +164,7 @@ export function UsersPage() {
         {data && <ConnectionPager pager={pager} connection={data.users} shown={users.length} noun="users" />}
       </Paper>
       <CreateUserDialog opened={creating} onClose={() => setCreating(false)} />
+      <SetPasswordDialog user={settingPassword} onClose={() => setSettingPassword(null)} onSaved={(email) => setPasswordSetFor(email)} />
       <ConfirmDialog
         opened={del.opened}
         title="Delete user"
@@ -192,6 +221,51 @@ function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose: () =>
       <TextInput label="Display name" value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} error={errs.displayName} />
       <PasswordInput label="Password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errs.password} autoComplete="new-password" />
       <Select label="Role" data={roleOptions} value={role} onChange={(v) => v && setRole(v as Role)} allowDeselect={false} error={errs.role} />
+    </FormDialog>
+  );
+}
+
+const noPassword = { password: '' };
+
+/** An owner sets another user's password; that user's sessions end. */
+function SetPasswordDialog({ user, onClose, onSaved }: { user: { id: string; email: string } | null; onClose: () => void; onSaved: (email: string) => void }) {
+  const opened = user !== null;
+  // Keep the email on screen while the dialog animates closed.
+  const last = useRef(user);
+  if (user) last.current = user;
+  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, null, noPassword);
+  const [state, setPassword] = useMutation(SetUserPasswordDocument);
+  const { fields: errs, general } = splitFieldErrors(serverError, ['password']);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!user) return;
+    setServerError(null);
+    if (!value.password) return setFormError('Enter a new password.');
+    setFormError(null);
+    const res = await setPassword({ id: user.id, password: value.password });
+    if (res.error) return setServerError(res.error);
+    onClose();
+    onSaved(user.email);
+  }
+
+  return (
+    <FormDialog opened={opened} onClose={onClose} title="Set password" onSubmit={submit} busy={state.fetching} error={formError || general}>
+      <Text size="sm">
+        Set a new password for <b>{last.current?.email}</b>. They are signed out everywhere and sign in again with it.
+      </Text>
+      <PasswordInput
+        label="New password"
+        required
+        value={value.password}
+        onChange={(e) => setValue({ password: e.currentTarget.value })}
+        error={errs.password}
+        // Mantine's PasswordInput marks errors with data-invalid only; tell assistive tech too.
+        aria-invalid={Boolean(errs.password)}
+        description="At least 8 characters."
+        autoComplete="new-password"
+        data-autofocus
+      />
     </FormDialog>
   );
 }
