@@ -8,7 +8,6 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/internal/loadgen"
 )
 
 // The HTTP benchmarks: POST /o/{slug}/v1/check on one organisation with 1,000 APIs × 50
@@ -123,69 +123,20 @@ func seedLarge(b *testing.B) *httpFixture {
 	return httpFixtureVal
 }
 
-// runHTTP sends the bodies round-robin from parallel keep-alive clients and reports decisions per
-// second and latency percentiles.
+// runHTTP sends the bodies round-robin over keep-alive connections (internal/loadgen) and reports
+// decisions (requests) per second and latency percentiles.
 func runHTTP(b *testing.B, url, user, pass string, bodies [][]byte) {
-	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	var mu sync.Mutex
-	var all []time.Duration
-	var next int64
-	var nextMu sync.Mutex
-	// Steady state: the first request compiles the organisation's matcher and caches the
-	// credential (BenchmarkRecompileLarge measures that), and the seeding's garbage is collected.
-	warm, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(bodies[0]))
-	warm.Header.Set("Content-Type", "application/json")
+	h := http.Header{"Content-Type": {"application/json"}}
 	if user != "" {
-		warm.SetBasicAuth(user, pass)
+		r, _ := http.NewRequest(http.MethodPost, url, nil)
+		r.SetBasicAuth(user, pass)
+		h.Set("Authorization", r.Header.Get("Authorization"))
 	}
-	if resp, err := client.Do(warm); err == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+	reqs := make([][]byte, len(bodies))
+	for i, body := range bodies {
+		reqs[i] = loadgen.Request(http.MethodPost, url, h, body)
 	}
-	runtime.GC()
-	b.SetParallelism(4)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		lat := make([]time.Duration, 0, 1024)
-		for pb.Next() {
-			nextMu.Lock()
-			i := next
-			next++
-			nextMu.Unlock()
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(bodies[int(i)%len(bodies)]))
-			req.Header.Set("Content-Type", "application/json")
-			if user != "" {
-				req.SetBasicAuth(user, pass)
-			}
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			lat = append(lat, time.Since(t0))
-			if resp.StatusCode != 200 {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-		mu.Lock()
-		all = append(all, lat...)
-		mu.Unlock()
-	})
-	elapsed := time.Since(start)
-	b.StopTimer()
-	slices.Sort(all)
-	if len(all) > 0 {
-		b.ReportMetric(float64(len(all))/elapsed.Seconds(), "decisions/s")
-		b.ReportMetric(float64(all[len(all)*50/100].Microseconds()), "p50-µs")
-		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
-	}
+	loadgen.Run(b, url, 32, reqs, http.StatusOK)
 }
 
 func BenchmarkHTTPCheck(b *testing.B) {

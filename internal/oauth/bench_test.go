@@ -1,24 +1,23 @@
 package oauth
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
 
 	"scopekeeper/ent/oauthclient"
+	"scopekeeper/internal/loadgen"
 )
 
+// conns is how many keep-alive connections the load generator keeps busy.
+const conns = 32
+
 // BenchmarkLoopback measures the issuer over real HTTP on loopback against SQLite (a file in a
-// temporary directory), with the load generator in the same process:
+// temporary directory), with the load generator (internal/loadgen) in the same process:
 //
 //	go test -run '^$' -bench Loopback -benchtime 5s ./internal/oauth
 //
@@ -55,83 +54,20 @@ func BenchmarkLoopback(b *testing.B) {
 		}
 		tokens[i] = tok.AccessToken
 	}
-	ccBody := url.Values{"grant_type": {"client_credentials"}}.Encode()
-
-	b.Run("Bare", func(b *testing.B) {
-		loop(b, func(c *http.Client, i int) (*http.Request, int) {
-			req, _ := http.NewRequest(http.MethodPost, bare.URL, strings.NewReader(ccBody))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(svc.ClientID, svc.Secret)
-			return req, 200
-		})
-	})
-	b.Run("ClientCredentials", func(b *testing.B) {
-		loop(b, func(c *http.Client, i int) (*http.Request, int) {
-			req, _ := http.NewRequest(http.MethodPost, tn.tokenURL(), strings.NewReader(ccBody))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(svc.ClientID, svc.Secret)
-			return req, 200
-		})
-	})
-	b.Run("Introspection", func(b *testing.B) {
-		loop(b, func(c *http.Client, i int) (*http.Request, int) {
-			body := url.Values{"token": {tokens[i%len(tokens)]}}.Encode()
-			req, _ := http.NewRequest(http.MethodPost, tn.Issuer+"/oauth/introspect", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(rs.ClientID, rs.Secret)
-			return req, 200
-		})
-	})
-}
-
-// loop sends b.N requests from concurrent keep-alive clients and reports throughput and latency.
-func loop(b *testing.B, next func(*http.Client, int) (*http.Request, int)) {
-	tr := &http.Transport{MaxIdleConnsPerHost: 256, DialContext: (&net.Dialer{}).DialContext, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	var mu sync.Mutex
-	var all []time.Duration
-	b.SetParallelism(16)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		lat := make([]time.Duration, 0, 1024)
-		i := 0
-		for pb.Next() {
-			req, want := next(client, i)
-			i++
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			var buf [1024]byte
-			for {
-				if _, err := resp.Body.Read(buf[:]); err != nil {
-					break
-				}
-			}
-			resp.Body.Close()
-			lat = append(lat, time.Since(t0))
-			if resp.StatusCode != want {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-		mu.Lock()
-		all = append(all, lat...)
-		mu.Unlock()
-	})
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if len(all) == 0 {
-		return
+	basic := func(user, pass string) http.Header {
+		r, _ := http.NewRequest(http.MethodPost, "/", nil)
+		r.SetBasicAuth(user, pass)
+		return http.Header{"Authorization": r.Header["Authorization"], "Content-Type": {"application/x-www-form-urlencoded"}}
 	}
-	slices.Sort(all)
-	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
-	b.ReportMetric(0, "ns/op")
+	ccBody := []byte(url.Values{"grant_type": {"client_credentials"}}.Encode())
+	cc := [][]byte{loadgen.Request(http.MethodPost, tn.tokenURL(), basic(svc.ClientID, svc.Secret), ccBody)}
+	introspect := make([][]byte, len(tokens))
+	for i, tok := range tokens {
+		body := []byte(url.Values{"token": {tok}}.Encode())
+		introspect[i] = loadgen.Request(http.MethodPost, tn.Issuer+"/oauth/introspect", basic(rs.ClientID, rs.Secret), body)
+	}
+
+	b.Run("Bare", func(b *testing.B) { loadgen.Run(b, bare.URL, conns, cc, http.StatusOK) })
+	b.Run("ClientCredentials", func(b *testing.B) { loadgen.Run(b, tn.tokenURL(), conns, cc, http.StatusOK) })
+	b.Run("Introspection", func(b *testing.B) { loadgen.Run(b, tn.Issuer, conns, introspect, http.StatusOK) })
 }
