@@ -271,6 +271,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Type: "Token",
 		Fields: map[string]*sqlgraph.FieldSpec{
 			token.FieldOrganisationID: {Type: field.TypeInt, Column: token.FieldOrganisationID},
+			token.FieldLookupKey:      {Type: field.TypeBytes, Column: token.FieldLookupKey},
 			token.FieldTokenHash:      {Type: field.TypeBytes, Column: token.FieldTokenHash},
 			token.FieldClientID:       {Type: field.TypeInt, Column: token.FieldClientID},
 			token.FieldUserID:         {Type: field.TypeInt, Column: token.FieldUserID},
@@ -2349,6 +2350,11 @@ func (f *TokenFilter) WhereID(p entql.IntP) {
 // WhereOrganisationID applies the entql int predicate on the organisation_id field.
 func (f *TokenFilter) WhereOrganisationID(p entql.IntP) {
 	f.Where(p.Field(token.FieldOrganisationID))
+}
+
+// WhereLookupKey applies the entql []byte predicate on the lookup_key field.
+func (f *TokenFilter) WhereLookupKey(p entql.BytesP) {
+	f.Where(p.Field(token.FieldLookupKey))
 }
 
 // WhereTokenHash applies the entql []byte predicate on the token_hash field.

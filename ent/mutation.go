@@ -11036,6 +11036,7 @@ type TokenMutation struct {
 	op                  Op
 	typ                 string
 	id                  *int
+	lookup_key          *[]byte
 	token_hash          *[]byte
 	user_id             *int
 	adduser_id          *int
@@ -11188,6 +11189,42 @@ func (m *TokenMutation) OldOrganisationID(ctx context.Context) (v int, err error
 // ResetOrganisationID resets all changes to the "organisation_id" field.
 func (m *TokenMutation) ResetOrganisationID() {
 	m.organisation = nil
+}
+
+// SetLookupKey sets the "lookup_key" field.
+func (m *TokenMutation) SetLookupKey(b []byte) {
+	m.lookup_key = &b
+}
+
+// LookupKey returns the value of the "lookup_key" field in the mutation.
+func (m *TokenMutation) LookupKey() (r []byte, exists bool) {
+	v := m.lookup_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLookupKey returns the old "lookup_key" field's value of the Token entity.
+// If the Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TokenMutation) OldLookupKey(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLookupKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLookupKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLookupKey: %w", err)
+	}
+	return oldValue.LookupKey, nil
+}
+
+// ResetLookupKey resets all changes to the "lookup_key" field.
+func (m *TokenMutation) ResetLookupKey() {
+	m.lookup_key = nil
 }
 
 // SetTokenHash sets the "token_hash" field.
@@ -11662,9 +11699,12 @@ func (m *TokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TokenMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.organisation != nil {
 		fields = append(fields, token.FieldOrganisationID)
+	}
+	if m.lookup_key != nil {
+		fields = append(fields, token.FieldLookupKey)
 	}
 	if m.token_hash != nil {
 		fields = append(fields, token.FieldTokenHash)
@@ -11700,6 +11740,8 @@ func (m *TokenMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case token.FieldOrganisationID:
 		return m.OrganisationID()
+	case token.FieldLookupKey:
+		return m.LookupKey()
 	case token.FieldTokenHash:
 		return m.TokenHash()
 	case token.FieldClientID:
@@ -11727,6 +11769,8 @@ func (m *TokenMutation) OldField(ctx context.Context, name string) (ent.Value, e
 	switch name {
 	case token.FieldOrganisationID:
 		return m.OldOrganisationID(ctx)
+	case token.FieldLookupKey:
+		return m.OldLookupKey(ctx)
 	case token.FieldTokenHash:
 		return m.OldTokenHash(ctx)
 	case token.FieldClientID:
@@ -11758,6 +11802,13 @@ func (m *TokenMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOrganisationID(v)
+		return nil
+	case token.FieldLookupKey:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLookupKey(v)
 		return nil
 	case token.FieldTokenHash:
 		v, ok := value.([]byte)
@@ -11914,6 +11965,9 @@ func (m *TokenMutation) ResetField(name string) error {
 	switch name {
 	case token.FieldOrganisationID:
 		m.ResetOrganisationID()
+		return nil
+	case token.FieldLookupKey:
+		m.ResetLookupKey()
 		return nil
 	case token.FieldTokenHash:
 		m.ResetTokenHash()

@@ -22,6 +22,8 @@ type Token struct {
 	ID int `json:"id,omitempty"`
 	// OrganisationID holds the value of the "organisation_id" field.
 	OrganisationID int `json:"organisation_id,omitempty"`
+	// LookupKey holds the value of the "lookup_key" field.
+	LookupKey []byte `json:"lookup_key,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash []byte `json:"-"`
 	// ClientID holds the value of the "client_id" field.
@@ -84,7 +86,7 @@ func (*Token) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case token.FieldTokenHash, token.FieldScopeIds:
+		case token.FieldLookupKey, token.FieldTokenHash, token.FieldScopeIds:
 			values[i] = new([]byte)
 		case token.FieldID, token.FieldOrganisationID, token.FieldClientID, token.FieldUserID, token.FieldAuthRequestID:
 			values[i] = new(sql.NullInt64)
@@ -116,6 +118,12 @@ func (_m *Token) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field organisation_id", values[i])
 			} else if value.Valid {
 				_m.OrganisationID = int(value.Int64)
+			}
+		case token.FieldLookupKey:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field lookup_key", values[i])
+			} else if value != nil {
+				_m.LookupKey = *value
 			}
 		case token.FieldTokenHash:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -218,6 +226,9 @@ func (_m *Token) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("organisation_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OrganisationID))
+	builder.WriteString(", ")
+	builder.WriteString("lookup_key=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LookupKey))
 	builder.WriteString(", ")
 	builder.WriteString("token_hash=<sensitive>")
 	builder.WriteString(", ")

@@ -30,6 +30,12 @@ func (_c *TokenCreate) SetOrganisationID(v int) *TokenCreate {
 	return _c
 }
 
+// SetLookupKey sets the "lookup_key" field.
+func (_c *TokenCreate) SetLookupKey(v []byte) *TokenCreate {
+	_c.mutation.SetLookupKey(v)
+	return _c
+}
+
 // SetTokenHash sets the "token_hash" field.
 func (_c *TokenCreate) SetTokenHash(v []byte) *TokenCreate {
 	_c.mutation.SetTokenHash(v)
@@ -172,6 +178,14 @@ func (_c *TokenCreate) check() error {
 	if _, ok := _c.mutation.OrganisationID(); !ok {
 		return &ValidationError{Name: "organisation_id", err: errors.New(`ent: missing required field "Token.organisation_id"`)}
 	}
+	if _, ok := _c.mutation.LookupKey(); !ok {
+		return &ValidationError{Name: "lookup_key", err: errors.New(`ent: missing required field "Token.lookup_key"`)}
+	}
+	if v, ok := _c.mutation.LookupKey(); ok {
+		if err := token.LookupKeyValidator(v); err != nil {
+			return &ValidationError{Name: "lookup_key", err: fmt.Errorf(`ent: validator failed for field "Token.lookup_key": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.TokenHash(); !ok {
 		return &ValidationError{Name: "token_hash", err: errors.New(`ent: missing required field "Token.token_hash"`)}
 	}
@@ -220,6 +234,10 @@ func (_c *TokenCreate) createSpec() (*Token, *sqlgraph.CreateSpec) {
 		_spec = sqlgraph.NewCreateSpec(token.Table, sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt))
 	)
 	_spec.OnConflict = _c.conflict
+	if value, ok := _c.mutation.LookupKey(); ok {
+		_spec.SetField(token.FieldLookupKey, field.TypeBytes, value)
+		_node.LookupKey = value
+	}
 	if value, ok := _c.mutation.TokenHash(); ok {
 		_spec.SetField(token.FieldTokenHash, field.TypeBytes, value)
 		_node.TokenHash = value
@@ -365,6 +383,9 @@ func (u *TokenUpsertOne) UpdateNewValues() *TokenUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.OrganisationID(); exists {
 			s.SetIgnore(token.FieldOrganisationID)
+		}
+		if _, exists := u.create.mutation.LookupKey(); exists {
+			s.SetIgnore(token.FieldLookupKey)
 		}
 		if _, exists := u.create.mutation.TokenHash(); exists {
 			s.SetIgnore(token.FieldTokenHash)
@@ -617,6 +638,9 @@ func (u *TokenUpsertBulk) UpdateNewValues() *TokenUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.OrganisationID(); exists {
 				s.SetIgnore(token.FieldOrganisationID)
+			}
+			if _, exists := b.mutation.LookupKey(); exists {
+				s.SetIgnore(token.FieldLookupKey)
 			}
 			if _, exists := b.mutation.TokenHash(); exists {
 				s.SetIgnore(token.FieldTokenHash)

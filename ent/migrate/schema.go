@@ -369,7 +369,8 @@ var (
 	// TokensColumns holds the columns for the "tokens" table.
 	TokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "lookup_key", Type: field.TypeBytes, Unique: true},
+		{Name: "token_hash", Type: field.TypeBytes},
 		{Name: "user_id", Type: field.TypeInt, Nullable: true},
 		{Name: "auth_request_id", Type: field.TypeInt, Nullable: true},
 		{Name: "scope_ids", Type: field.TypeJSON},
@@ -387,13 +388,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tokens_clients_tokens",
-				Columns:    []*schema.Column{TokensColumns[8]},
+				Columns:    []*schema.Column{TokensColumns[9]},
 				RefColumns: []*schema.Column{ClientsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "tokens_organisations_tokens",
-				Columns:    []*schema.Column{TokensColumns[9]},
+				Columns:    []*schema.Column{TokensColumns[10]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -402,7 +403,7 @@ var (
 			{
 				Name:    "token_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{TokensColumns[6]},
+				Columns: []*schema.Column{TokensColumns[7]},
 			},
 		},
 	}

@@ -554,8 +554,12 @@ func init() {
 	token.Hooks[2] = tokenMixinHooks0[1]
 	tokenFields := schema.Token{}.Fields()
 	_ = tokenFields
+	// tokenDescLookupKey is the schema descriptor for lookup_key field.
+	tokenDescLookupKey := tokenFields[0].Descriptor()
+	// token.LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
+	token.LookupKeyValidator = tokenDescLookupKey.Validators[0].(func([]byte) error)
 	// tokenDescIssuedAt is the schema descriptor for issued_at field.
-	tokenDescIssuedAt := tokenFields[5].Descriptor()
+	tokenDescIssuedAt := tokenFields[6].Descriptor()
 	// token.DefaultIssuedAt holds the default value on creation for the issued_at field.
 	token.DefaultIssuedAt = tokenDescIssuedAt.Default.(func() time.Time)
 	userMixin := schema.User{}.Mixin()

@@ -13,14 +13,16 @@ import (
 
 // The OAuth runtime's tables. None is part of the GraphQL schema.
 
-// Token is an issued opaque access token, stored by the SHA-256 digest of its value.
+// Token is an issued opaque access token: a split credential (internal/secret.NewSplit), found by
+// the time-ordered lookup key in its value and checked against the SHA-256 digest of the value.
 type Token struct{ ent.Schema }
 
 func (Token) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "tokens"}} }
 
 func (Token) Fields() []ent.Field {
 	return []ent.Field{
-		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
+		field.Bytes("lookup_key").Unique().Immutable().NotEmpty(),
+		field.Bytes("token_hash").Immutable().Sensitive(),
 		field.Int("client_id").Immutable(),
 		field.Int("user_id").Optional().Nillable().Immutable(),
 		// auth_request_id is the authorization request whose code the token was issued for, so a

@@ -17,6 +17,8 @@ const (
 	FieldID = "id"
 	// FieldOrganisationID holds the string denoting the organisation_id field in the database.
 	FieldOrganisationID = "organisation_id"
+	// FieldLookupKey holds the string denoting the lookup_key field in the database.
+	FieldLookupKey = "lookup_key"
 	// FieldTokenHash holds the string denoting the token_hash field in the database.
 	FieldTokenHash = "token_hash"
 	// FieldClientID holds the string denoting the client_id field in the database.
@@ -59,6 +61,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldOrganisationID,
+	FieldLookupKey,
 	FieldTokenHash,
 	FieldClientID,
 	FieldUserID,
@@ -87,6 +90,8 @@ func ValidColumn(column string) bool {
 var (
 	Hooks  [3]ent.Hook
 	Policy ent.Policy
+	// LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
+	LookupKeyValidator func([]byte) error
 	// DefaultIssuedAt holds the default value on creation for the "issued_at" field.
 	DefaultIssuedAt func() time.Time
 )

@@ -60,6 +60,11 @@ func OrganisationID(v int) predicate.Token {
 	return predicate.Token(sql.FieldEQ(FieldOrganisationID, v))
 }
 
+// LookupKey applies equality check predicate on the "lookup_key" field. It's identical to LookupKeyEQ.
+func LookupKey(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldEQ(FieldLookupKey, v))
+}
+
 // TokenHash applies equality check predicate on the "token_hash" field. It's identical to TokenHashEQ.
 func TokenHash(v []byte) predicate.Token {
 	return predicate.Token(sql.FieldEQ(FieldTokenHash, v))
@@ -113,6 +118,46 @@ func OrganisationIDIn(vs ...int) predicate.Token {
 // OrganisationIDNotIn applies the NotIn predicate on the "organisation_id" field.
 func OrganisationIDNotIn(vs ...int) predicate.Token {
 	return predicate.Token(sql.FieldNotIn(FieldOrganisationID, vs...))
+}
+
+// LookupKeyEQ applies the EQ predicate on the "lookup_key" field.
+func LookupKeyEQ(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldEQ(FieldLookupKey, v))
+}
+
+// LookupKeyNEQ applies the NEQ predicate on the "lookup_key" field.
+func LookupKeyNEQ(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldNEQ(FieldLookupKey, v))
+}
+
+// LookupKeyIn applies the In predicate on the "lookup_key" field.
+func LookupKeyIn(vs ...[]byte) predicate.Token {
+	return predicate.Token(sql.FieldIn(FieldLookupKey, vs...))
+}
+
+// LookupKeyNotIn applies the NotIn predicate on the "lookup_key" field.
+func LookupKeyNotIn(vs ...[]byte) predicate.Token {
+	return predicate.Token(sql.FieldNotIn(FieldLookupKey, vs...))
+}
+
+// LookupKeyGT applies the GT predicate on the "lookup_key" field.
+func LookupKeyGT(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldGT(FieldLookupKey, v))
+}
+
+// LookupKeyGTE applies the GTE predicate on the "lookup_key" field.
+func LookupKeyGTE(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldGTE(FieldLookupKey, v))
+}
+
+// LookupKeyLT applies the LT predicate on the "lookup_key" field.
+func LookupKeyLT(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldLT(FieldLookupKey, v))
+}
+
+// LookupKeyLTE applies the LTE predicate on the "lookup_key" field.
+func LookupKeyLTE(v []byte) predicate.Token {
+	return predicate.Token(sql.FieldLTE(FieldLookupKey, v))
 }
 
 // TokenHashEQ applies the EQ predicate on the "token_hash" field.

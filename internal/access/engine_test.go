@@ -137,12 +137,12 @@ func (w *world) client(scopes ...*ent.Scope) (*ent.OAuthClient, string) {
 
 // token stores an access token the way the token endpoint does.
 func (w *world) token(c *ent.OAuthClient, ttl time.Duration, scopes ...*ent.Scope) string {
-	value, digest := secret.New(secret.AccessTokenPrefix)
+	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, time.Now())
 	ids := []int{}
 	for _, s := range scopes {
 		ids = append(ids, s.ID)
 	}
-	must(w.db.Token.Create().SetTokenHash(digest).SetClientID(c.ID).SetScopeIds(ids).
+	must(w.db.Token.Create().SetLookupKey(key).SetTokenHash(digest).SetClientID(c.ID).SetScopeIds(ids).
 		SetExpiresAt(time.Now().Add(ttl)).Save(w.sys))
 	return value
 }

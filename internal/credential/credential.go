@@ -80,12 +80,20 @@ func Resolve(ctx context.Context, client *ent.Client, orgID int, value string) (
 }
 
 func resolveToken(ctx context.Context, client *ent.Client, value string) (*Credential, error) {
-	t, err := client.Token.Query().Where(token.TokenHash(secret.Digest(value))).WithClient().Only(ctx)
+	unknown := &Credential{Kind: AccessToken, Reason: ReasonUnknown}
+	key := secret.LookupKey(secret.AccessTokenPrefix, value)
+	if key == nil {
+		return unknown, nil
+	}
+	t, err := client.Token.Query().Where(token.LookupKey(key)).WithClient().Only(ctx)
 	if ent.IsNotFound(err) {
-		return &Credential{Kind: AccessToken, Reason: ReasonUnknown}, nil
+		return unknown, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !secret.Matches(value, t.TokenHash) {
+		return unknown, nil
 	}
 	c := &Credential{Kind: AccessToken, ID: t.ID, Client: t.Edges.Client, IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
 		AllowUncategorizedRead: t.Edges.Client.AllowUncategorizedRead, AllowUncategorizedModify: t.Edges.Client.AllowUncategorizedModify}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -73,7 +72,7 @@ func introspection(org *orgInfo, cred *credential.Credential) ([]byte, error) {
 // resolve is credential.Resolve for access tokens, through the cache; concurrent misses for one
 // token share one lookup. Only tokens that exist are cached, so unknown values cannot fill it.
 func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*resolved, error) {
-	if !strings.HasPrefix(value, secret.AccessTokenPrefix) || len(value) > 200 {
+	if secret.LookupKey(secret.AccessTokenPrefix, value) == nil {
 		return &resolved{cred: &credential.Credential{Reason: credential.ReasonUnknown}}, nil
 	}
 	digest := secret.Digest(value)
@@ -122,11 +121,11 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request, org *org
 		writeError(w, org.Issuer, oidc.ErrInvalidRequest().WithDescription("token is required."))
 		return
 	}
-	if strings.HasPrefix(value, secret.AccessTokenPrefix) {
+	if key := secret.LookupKey(secret.AccessTokenPrefix, value); key != nil {
 		digest := secret.Digest(value)
 		ctx := sys(r.Context(), org.ID)
 		n, err := p.client.Token.Update().
-			Where(token.TokenHash(digest), token.ClientID(ci.c.ID), token.RevokedAtIsNil()).
+			Where(token.LookupKey(key), token.TokenHash(digest), token.ClientID(ci.c.ID), token.RevokedAtIsNil()).
 			SetRevokedAt(p.now()).Save(ctx)
 		if err != nil {
 			writeError(w, org.Issuer, serverError(ctx, "revoke token", err))
@@ -135,7 +134,7 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request, org *org
 		if n == 0 {
 			// RFC 7009 §2.1: a token issued to another client is refused, not revoked. (The
 			// caller holds the token, so saying so reveals nothing.)
-			other, err := p.client.Token.Query().Where(token.TokenHash(digest), token.ClientIDNEQ(ci.c.ID)).Exist(ctx)
+			other, err := p.client.Token.Query().Where(token.LookupKey(key), token.TokenHash(digest), token.ClientIDNEQ(ci.c.ID)).Exist(ctx)
 			if err != nil {
 				writeError(w, org.Issuer, serverError(ctx, "revoke token", err))
 				return

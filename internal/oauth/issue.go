@@ -29,6 +29,7 @@ var errWriterClosed = errors.New("oauth: the token writer has stopped")
 
 type tokenRow struct {
 	org      int
+	key      []byte
 	digest   []byte
 	clientID int
 	userID   *int
@@ -141,7 +142,7 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 	}
 	byOrg := map[int][]*ent.TokenCreate{}
 	for _, r := range rows {
-		c := tx.Token.Create().SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
+		c := tx.Token.Create().SetLookupKey(r.key).SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
 			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
 	}
@@ -164,9 +165,10 @@ type issued struct {
 // issueToken stores a new opaque access token for client ci (and, for a code grant, its user and
 // authorization request).
 func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
-	value, digest := secret.New(secret.AccessTokenPrefix)
-	now := p.now().Truncate(time.Second)
-	row := &tokenRow{org: org.ID, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
+	now := p.now()
+	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
+	now = now.Truncate(time.Second)
+	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
 		issued: now, expires: now.Add(AccessTokenTTL)}
 	if err := p.writer.write(ctx, row); err != nil {
 		if !errors.Is(err, context.Canceled) {

@@ -248,6 +248,11 @@ func TestRFC7662_Introspection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A value with a real token's lookup key but other random bits must not match it.
+	forged := tok.AccessToken[:len(tok.AccessToken)-4] + "AAAA"
+	if forged == tok.AccessToken {
+		forged = tok.AccessToken[:len(tok.AccessToken)-4] + "BBBB"
+	}
 	cases := []struct {
 		name       string
 		form       url.Values
@@ -262,6 +267,7 @@ func TestRFC7662_Introspection(t *testing.T) {
 		{"§2.1 token_type_hint is accepted", url.Values{"token": {tok.AccessToken}, "token_type_hint": {"access_token"}}, rs.ClientID, rs.Secret, 200,
 			map[string]any{"active": true}},
 		{"§2.2 unknown token is inactive and nothing else", url.Values{"token": {"ska_nope"}}, rs.ClientID, rs.Secret, 200, map[string]any{"active": false}},
+		{"§2.2 a real token's lookup key with forged secret bits is inactive", url.Values{"token": {forged}}, rs.ClientID, rs.Secret, 200, map[string]any{"active": false}},
 		{"§2.2 not a token at all", url.Values{"token": {"hello"}}, rs.ClientID, rs.Secret, 200, map[string]any{"active": false}},
 		{"§2.1 token missing", url.Values{}, rs.ClientID, rs.Secret, 400, map[string]any{"error": "invalid_request"}},
 		{"§2.1 caller must authenticate", url.Values{"token": {tok.AccessToken}}, "", "", 401, map[string]any{"error": "invalid_client"}},

@@ -8,6 +8,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
+	"strings"
+	"time"
 )
 
 // Prefixes make a leaked credential recognisable (and let secret scanners find it).
@@ -27,6 +30,42 @@ func New(prefix string) (value string, digest []byte) {
 	}
 	value = prefix + base64.RawURLEncoding.EncodeToString(b[:])
 	return value, Digest(value)
+}
+
+// Access tokens are issued thousands of times a second, so they are split credentials: the value
+// carries a lookup key as well as 256 random bits. The key starts with the issue time, so new rows
+// land at the end of its index instead of on a random page of an index of digests (which costs a
+// database page write per token); the row is then found by its key and its digest compared in
+// constant time.
+const (
+	lookupKeyLen = 16 // 48 bits of milliseconds, then 80 random bits
+	splitLen     = lookupKeyLen + 32
+)
+
+// NewSplit returns a fresh split credential with the given prefix, its lookup key and its digest.
+func NewSplit(prefix string, now time.Time) (value string, key, digest []byte) {
+	var b [splitLen]byte
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(now.UnixMilli()))
+	copy(b[:6], ms[2:])
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic(err)
+	}
+	value = prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return value, b[:lookupKeyLen:lookupKeyLen], Digest(value)
+}
+
+// LookupKey returns the lookup key of split credential value, or nil when value is not one.
+func LookupKey(prefix, value string) []byte {
+	rest, ok := strings.CutPrefix(value, prefix)
+	if !ok || len(rest) != base64.RawURLEncoding.EncodedLen(splitLen) {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return nil
+	}
+	return b[:lookupKeyLen:lookupKeyLen]
 }
 
 // Digest is what is stored for a credential.

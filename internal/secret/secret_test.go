@@ -1,9 +1,11 @@
 package secret
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNew(t *testing.T) {
@@ -17,5 +19,26 @@ func TestNew(t *testing.T) {
 	}
 	if w, _ := New(APIKeyPrefix); w == v {
 		t.Fatal("two credentials are equal")
+	}
+}
+
+func TestNewSplit(t *testing.T) {
+	now := time.UnixMilli(1_790_000_000_123)
+	v, key, d := NewSplit(AccessTokenPrefix, now)
+	if !Matches(v, d) || !bytes.Equal(LookupKey(AccessTokenPrefix, v), key) || len(key) != 16 {
+		t.Fatalf("split credential %q: key %x does not round-trip or digest does not match", v, key)
+	}
+	later, laterKey, _ := NewSplit(AccessTokenPrefix, now.Add(time.Millisecond))
+	if bytes.Compare(key, laterKey) >= 0 || later == v {
+		t.Fatalf("a later credential's key %x does not sort after %x", laterKey, key)
+	}
+	w, sameMs, _ := NewSplit(AccessTokenPrefix, now)
+	if bytes.Equal(sameMs, key) || w == v {
+		t.Fatal("two credentials of the same millisecond share a key")
+	}
+	for _, bad := range []string{"", "ska_", "skk_" + strings.TrimPrefix(v, AccessTokenPrefix), v + "A", v[:len(v)-1], "ska_" + strings.Repeat("!", 64)} {
+		if LookupKey(AccessTokenPrefix, bad) != nil {
+			t.Errorf("LookupKey(%q) is not nil", bad)
+		}
 	}
 }

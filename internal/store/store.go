@@ -101,10 +101,37 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		drv = o.wrap(drv)
 	}
 	client := ent.NewClient(ent.Driver(drv))
+	if err := upgrade(ctx, db); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("upgrade the data: %w", err)
+	}
 	if err := client.Schema.Create(ctx, migrate.WithGlobalUniqueID(true)); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrate the schema: %w", err)
 	}
 	client.Use(audit.Hook())
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+}
+
+// upgrade makes the data changes the automatic schema migration cannot. Each step is a no-op once
+// applied (or on a new database).
+func upgrade(ctx context.Context, db *sql.DB) error {
+	// Access tokens became split credentials with a NOT NULL lookup_key. A token issued before
+	// has no lookup key in its value and could never be found again, so such rows are deleted
+	// (the migration cannot fill the column) and their holders ask for new tokens.
+	if exists(ctx, db, "SELECT 1 FROM tokens WHERE 1=0") && !exists(ctx, db, "SELECT lookup_key FROM tokens WHERE 1=0") {
+		if _, err := db.ExecContext(ctx, "DELETE FROM tokens"); err != nil {
+			return fmt.Errorf("drop tokens without a lookup key: %w", err)
+		}
+	}
+	return nil
+}
+
+// exists reports whether query, which names a table or column, runs.
+func exists(ctx context.Context, db *sql.DB, query string) bool {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return false
+	}
+	return rows.Close() == nil
 }

@@ -1,0 +1,36 @@
+package store
+
+import (
+	"database/sql"
+	"testing"
+)
+
+// A database written before access tokens carried a lookup key opens, and its old tokens, which
+// could never be found again, are gone.
+func TestOpenUpgradesTokensWithoutLookupKey(t *testing.T) {
+	path := t.TempDir() + "/old.db"
+	old, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE `tokens` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `token_hash` blob NOT NULL, `user_id` integer NULL, `auth_request_id` integer NULL, `scope_ids` json NOT NULL, `issued_at` datetime NOT NULL, `expires_at` datetime NOT NULL, `revoked_at` datetime NULL, `client_id` integer NOT NULL, `organisation_id` integer NOT NULL)",
+		"CREATE UNIQUE INDEX `tokens_token_hash_key` ON `tokens` (`token_hash`)",
+		"INSERT INTO tokens (token_hash, scope_ids, issued_at, expires_at, client_id, organisation_id) VALUES (x'01', '[]', '2026-11-22 10:00:00', '2026-11-22 11:00:00', 1, 1)",
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("open the old database: %v", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.SQL.QueryRow("SELECT count(*) FROM tokens WHERE lookup_key IS NULL OR lookup_key IS NOT NULL").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("tokens after the upgrade: %d (%v), want 0 and a lookup_key column", n, err)
+	}
+}
