@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/bits"
+	"runtime"
 	"sync"
 	"time"
 
@@ -17,10 +19,18 @@ import (
 // transaction per batch instead of one per token, and no Go lock is held across issuance: requests
 // authenticate, check scopes and mint tokens in parallel and only hand a row to the queue.
 //
+// Taking only what had already queued made batches of 3-4 rows under load, so the database wrote
+// WAL frames for the same few pages thousands of times a second. Before committing, the writer now
+// yields its processor twice, letting requests that are about to queue a row do so: with 32
+// concurrent clients that raised throughput from 12.5k to 15k tokens/s. A timer (100 µs) did as
+// well under load but cost a lone request over a millisecond (sleeps shorter than that round up),
+// while a yield with nothing else to run returns at once.
+//
 // One writer: SQLite has a single write lock anyway, and a second writer measured slower (it waits
 // in SQLite's busy handler, which sleeps in steps of milliseconds, holding its rows).
 const (
 	maxBatch    = 256
+	yields      = 2
 	tokenQueue  = 4096
 	writerCount = 1
 )
@@ -106,16 +116,27 @@ func (w *tokenWriter) loop() {
 			}
 		}
 		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-w.ch:
-				batch = append(batch, r)
-			default:
-				break fill
+		for range yields {
+			w.drain(&batch)
+			if len(batch) == maxBatch {
+				break
 			}
+			runtime.Gosched()
 		}
+		w.drain(&batch)
 		w.commit(batch)
+	}
+}
+
+// drain appends what has queued to batch, up to maxBatch rows.
+func (w *tokenWriter) drain(batch *[]*tokenRow) {
+	for len(*batch) < maxBatch {
+		select {
+		case r := <-w.ch:
+			*batch = append(*batch, r)
+		default:
+			return
+		}
 	}
 }
 
@@ -147,9 +168,15 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 		byOrg[r.org] = append(byOrg[r.org], c)
 	}
 	for org, creates := range byOrg {
-		if err := tx.Token.CreateBulk(creates...).Exec(sys(ctx, org)); err != nil {
-			_ = tx.Rollback()
-			return err
+		// Inserts of 2^k rows: the statement's text depends on its row count, and a few sizes
+		// let the driver reuse prepared statements (_stmt_cache_size) instead of parsing each.
+		for len(creates) > 0 {
+			n := 1 << (bits.Len(uint(len(creates))) - 1)
+			if err := tx.Token.CreateBulk(creates[:n]...).Exec(sys(ctx, org)); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+			creates = creates[n:]
 		}
 	}
 	return tx.Commit()

@@ -46,7 +46,7 @@ func SQLiteDSN(dsn string) (string, error) {
 	}
 	for k, v := range map[string]string{
 		"_fk": "1", "_journal_mode": "WAL", "_busy_timeout": "10000",
-		"_txlock": "immediate", "_synchronous": "NORMAL", "cache": "private",
+		"_txlock": "immediate", "_synchronous": "NORMAL", "cache": "private", "_stmt_cache_size": "64",
 	} {
 		if !q.Has(k) {
 			q.Set(k, v)
