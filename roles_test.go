@@ -8,6 +8,8 @@ import (
 
 // TestRoles walks every mutation for every role: allowed roles succeed, the others get FORBIDDEN
 // (or NOT_FOUND for another user's API key, which a MEMBER cannot see).
+const rotateSigningKey = `mutation { rotateSigningKey { id } }`
+
 func TestRoles(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn func(*testing.T) string) {
 		e := startServer(t, dsn(t))
@@ -108,6 +110,12 @@ func TestRoles(t *testing.T) {
 				return op{`mutation($id: ID!) { updateUser(id: $id, input: {displayName: "D"}) { id } }`, map[string]any{"id": newUser()}}
 			}},
 			{"deleteUser", owners, func() op { return op{`mutation($id: ID!) { deleteUser(id: $id) }`, map[string]any{"id": newUser()}} }},
+			{"rotateSigningKey", owners, func() op { return op{rotateSigningKey, nil} }},
+			{"retireSigningKey", owners, func() op {
+				previous := str(owner.must(rotateSigningKey, nil), "rotateSigningKey.id")
+				owner.must(rotateSigningKey, nil)
+				return op{`mutation($id: ID!) { retireSigningKey(id: $id) { retiredAt } }`, map[string]any{"id": previous}}
+			}},
 		}
 		for _, c := range cases {
 			for _, role := range []string{"OWNER", "ACCESS_CONTROL", "VIEWER", "MEMBER"} {
@@ -141,6 +149,8 @@ func TestRoles(t *testing.T) {
 				clients["MEMBER"].fails("FORBIDDEN", fmt.Sprintf(`{ %s(first: 1) { totalCount } }`, q), nil)
 				clients["VIEWER"].must(fmt.Sprintf(`{ %s(first: 1) { totalCount } }`, q), nil)
 			}
+			clients["MEMBER"].fails("FORBIDDEN", `{ signingKeys { kid } }`, nil)
+			clients["VIEWER"].must(`{ signingKeys { kid current } }`, nil)
 			d := clients["MEMBER"].must(`{ users(first: 50) { totalCount } apis(first: 1) { totalCount } }`, nil)
 			if get(d, "users.totalCount") != float64(1) {
 				t.Fatalf("a MEMBER sees %v users", get(d, "users.totalCount"))

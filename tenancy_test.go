@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,7 @@ func TestCrossTenant(t *testing.T) {
 		b := e.org("beta")
 		oa := makeObjects(t, a, "alpha")
 		ob := makeObjects(t, b, "beta")
+		aKey := str(a.must(rotateSigningKey, nil), "rotateSigningKey.id")
 		snapshot := func() string {
 			return fmt.Sprint(a.must(`{ apis(first: 10) { edges { node { id name displayName basePath updatedAt
 				scopes(first: 10) { edges { node { id displayName deprecated clients(first: 10) { totalCount } endpoints { id } } } }
@@ -52,7 +54,8 @@ func TestCrossTenant(t *testing.T) {
 				clients(first: 10) { edges { node { id name enabled scopes { id } } } }
 				apiKeys(first: 10) { edges { node { id name revokedAt scopes { id } } } }
 				users(first: 10) { edges { node { id email role } } }
-				viewer { organisation { name maxScopesPerClient namingPolicy apiKeyAllowedScopes { id } } } }`, nil))
+				viewer { organisation { name maxScopesPerClient namingPolicy apiKeyAllowedScopes { id } } }
+				signingKeys { id retiredAt } }`, nil))
 		}
 		before := snapshot()
 
@@ -67,6 +70,9 @@ func TestCrossTenant(t *testing.T) {
 			if n != nil {
 				t.Errorf("nodes[%d] of another organisation = %v", i, n)
 			}
+		}
+		if keys := fmt.Sprint(b.must(`{ signingKeys { id } }`, nil)); strings.Contains(keys, aKey) {
+			t.Errorf("signingKeys lists another organisation's key %s: %s", aKey, keys)
 		}
 		for _, q := range []string{"apis", "scopes", "endpoints", "clients", "apiKeys", "users", "auditEvents"} {
 			all := b.must(fmt.Sprintf(`{ %s(first: 100) { edges { node { id } } } }`, q), nil)
@@ -105,6 +111,7 @@ func TestCrossTenant(t *testing.T) {
 			{"updateOrganisation", `mutation($s: [ID!]) { updateOrganisation(input: {apiKeyAllowedScopeIDs: $s}) { id } }`, map[string]any{"s": []string{oa.scope}}},
 			{"updateUser", `mutation($id: ID!) { updateUser(id: $id, input: {role: OWNER}) { id } }`, map[string]any{"id": oa.user}},
 			{"deleteUser", `mutation($id: ID!) { deleteUser(id: $id) }`, map[string]any{"id": oa.user}},
+			{"retireSigningKey", `mutation($id: ID!) { retireSigningKey(id: $id) { id } }`, map[string]any{"id": aKey}},
 		}
 		for _, m := range mutations {
 			if r := b.raw(m.query, m.vars); r.Code() != "NOT_FOUND" {

@@ -257,6 +257,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldAlgorithm:      {Type: field.TypeString, Column: signingkey.FieldAlgorithm},
 			signingkey.FieldPrivateKey:     {Type: field.TypeBytes, Column: signingkey.FieldPrivateKey},
 			signingkey.FieldCreatedAt:      {Type: field.TypeTime, Column: signingkey.FieldCreatedAt},
+			signingkey.FieldRetiredAt:      {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -2291,6 +2292,11 @@ func (f *SigningKeyFilter) WherePrivateKey(p entql.BytesP) {
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *SigningKeyFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(signingkey.FieldCreatedAt))
+}
+
+// WhereRetiredAt applies the entql time.Time predicate on the retired_at field.
+func (f *SigningKeyFilter) WhereRetiredAt(p entql.TimeP) {
+	f.Where(p.Field(signingkey.FieldRetiredAt))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.

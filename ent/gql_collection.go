@@ -13,6 +13,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/user"
 
 	"entgo.io/contrib/entgql"
@@ -1233,6 +1234,88 @@ func newScopePaginateArgs(rv map[string]any) *scopePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ScopeWhereInput); ok {
 		args.opts = append(args.opts, WithScopeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SigningKeyQuery) CollectFields(ctx context.Context, satisfies ...string) (*SigningKeyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SigningKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(signingkey.Columns))
+		selectedFields = []string{signingkey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "kid":
+			if _, ok := fieldSeen[signingkey.FieldKid]; !ok {
+				selectedFields = append(selectedFields, signingkey.FieldKid)
+				fieldSeen[signingkey.FieldKid] = struct{}{}
+			}
+		case "algorithm":
+			if _, ok := fieldSeen[signingkey.FieldAlgorithm]; !ok {
+				selectedFields = append(selectedFields, signingkey.FieldAlgorithm)
+				fieldSeen[signingkey.FieldAlgorithm] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[signingkey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, signingkey.FieldCreatedAt)
+				fieldSeen[signingkey.FieldCreatedAt] = struct{}{}
+			}
+		case "retiredAt":
+			if _, ok := fieldSeen[signingkey.FieldRetiredAt]; !ok {
+				selectedFields = append(selectedFields, signingkey.FieldRetiredAt)
+				fieldSeen[signingkey.FieldRetiredAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type signingkeyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SigningKeyPaginateOption
+}
+
+func newSigningKeyPaginateArgs(rv map[string]any) *signingkeyPaginateArgs {
+	args := &signingkeyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*SigningKeyWhereInput); ok {
+		args.opts = append(args.opts, WithSigningKeyFilter(v.Filter))
 	}
 	return args
 }

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/user"
 	"sync"
 	"sync/atomic"
@@ -64,6 +65,11 @@ var scopeImplementors = []string{"Scope", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Scope) IsNode() {}
+
+var signingkeyImplementors = []string{"SigningKey", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SigningKey) IsNode() {}
 
 var userImplementors = []string{"User", "Node"}
 
@@ -187,6 +193,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(scope.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, scopeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case signingkey.Table:
+		query := c.SigningKey.Query().
+			Where(signingkey.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, signingkeyImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -373,6 +388,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Scope.Query().
 			Where(scope.IDIn(ids...))
 		query, err := query.CollectFields(ctx, scopeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case signingkey.Table:
+		query := c.SigningKey.Query().
+			Where(signingkey.IDIn(ids...))
+		query, err := query.CollectFields(ctx, signingkeyImplementors...)
 		if err != nil {
 			return nil, err
 		}

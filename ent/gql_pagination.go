@@ -14,6 +14,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/user"
 	"strconv"
 
@@ -2377,6 +2378,255 @@ func (_m *Scope) ToEdge(order *ScopeOrder) *ScopeEdge {
 		order = DefaultScopeOrder
 	}
 	return &ScopeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SigningKeyEdge is the edge representation of SigningKey.
+type SigningKeyEdge struct {
+	Node   *SigningKey `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// SigningKeyConnection is the connection containing edges to SigningKey.
+type SigningKeyConnection struct {
+	Edges      []*SigningKeyEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *SigningKeyConnection) build(nodes []*SigningKey, pager *signingkeyPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SigningKey
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SigningKey {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SigningKey {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SigningKeyEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SigningKeyEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SigningKeyPaginateOption enables pagination customization.
+type SigningKeyPaginateOption func(*signingkeyPager) error
+
+// WithSigningKeyOrder configures pagination ordering.
+func WithSigningKeyOrder(order *SigningKeyOrder) SigningKeyPaginateOption {
+	if order == nil {
+		order = DefaultSigningKeyOrder
+	}
+	o := *order
+	return func(pager *signingkeyPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSigningKeyOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSigningKeyFilter configures pagination filter.
+func WithSigningKeyFilter(filter func(*SigningKeyQuery) (*SigningKeyQuery, error)) SigningKeyPaginateOption {
+	return func(pager *signingkeyPager) error {
+		if filter == nil {
+			return errors.New("SigningKeyQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type signingkeyPager struct {
+	reverse bool
+	order   *SigningKeyOrder
+	filter  func(*SigningKeyQuery) (*SigningKeyQuery, error)
+}
+
+func newSigningKeyPager(opts []SigningKeyPaginateOption, reverse bool) (*signingkeyPager, error) {
+	pager := &signingkeyPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSigningKeyOrder
+	}
+	return pager, nil
+}
+
+func (p *signingkeyPager) applyFilter(query *SigningKeyQuery) (*SigningKeyQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *signingkeyPager) toCursor(_m *SigningKey) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *signingkeyPager) applyCursors(query *SigningKeyQuery, after, before *Cursor) (*SigningKeyQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSigningKeyOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *signingkeyPager) applyOrder(query *SigningKeyQuery) *SigningKeyQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSigningKeyOrder.Field {
+		query = query.Order(DefaultSigningKeyOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *signingkeyPager) orderExpr(query *SigningKeyQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSigningKeyOrder.Field {
+			b.Comma().Ident(DefaultSigningKeyOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SigningKey.
+func (_m *SigningKeyQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SigningKeyPaginateOption,
+) (*SigningKeyConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSigningKeyPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SigningKeyConnection{Edges: []*SigningKeyEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// SigningKeyOrderField defines the ordering field of SigningKey.
+type SigningKeyOrderField struct {
+	// Value extracts the ordering value from the given SigningKey.
+	Value    func(*SigningKey) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) signingkey.OrderOption
+	toCursor func(*SigningKey) Cursor
+}
+
+// SigningKeyOrder defines the ordering of SigningKey.
+type SigningKeyOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *SigningKeyOrderField `json:"field"`
+}
+
+// DefaultSigningKeyOrder is the default ordering of SigningKey.
+var DefaultSigningKeyOrder = &SigningKeyOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SigningKeyOrderField{
+		Value: func(_m *SigningKey) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: signingkey.FieldID,
+		toTerm: signingkey.ByID,
+		toCursor: func(_m *SigningKey) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SigningKey into SigningKeyEdge.
+func (_m *SigningKey) ToEdge(order *SigningKeyOrder) *SigningKeyEdge {
+	if order == nil {
+		order = DefaultSigningKeyOrder
+	}
+	return &SigningKeyEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

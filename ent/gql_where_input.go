@@ -13,6 +13,7 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/viewer"
@@ -2904,6 +2905,314 @@ func (i *ScopeWhereInput) P() (predicate.Scope, error) {
 		return predicates[0], nil
 	default:
 		return scope.And(predicates...), nil
+	}
+}
+
+// SigningKeyWhereInput represents a where input for filtering SigningKey queries.
+type SigningKeyWhereInput struct {
+	Predicates []predicate.SigningKey  `json:"-"`
+	Not        *SigningKeyWhereInput   `json:"not,omitempty"`
+	Or         []*SigningKeyWhereInput `json:"or,omitempty"`
+	And        []*SigningKeyWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "kid" field predicates.
+	Kid             *string  `json:"kid,omitempty"`
+	KidNEQ          *string  `json:"kidNEQ,omitempty"`
+	KidIn           []string `json:"kidIn,omitempty"`
+	KidNotIn        []string `json:"kidNotIn,omitempty"`
+	KidGT           *string  `json:"kidGT,omitempty"`
+	KidGTE          *string  `json:"kidGTE,omitempty"`
+	KidLT           *string  `json:"kidLT,omitempty"`
+	KidLTE          *string  `json:"kidLTE,omitempty"`
+	KidContains     *string  `json:"kidContains,omitempty"`
+	KidHasPrefix    *string  `json:"kidHasPrefix,omitempty"`
+	KidHasSuffix    *string  `json:"kidHasSuffix,omitempty"`
+	KidEqualFold    *string  `json:"kidEqualFold,omitempty"`
+	KidContainsFold *string  `json:"kidContainsFold,omitempty"`
+
+	// "algorithm" field predicates.
+	Algorithm             *string  `json:"algorithm,omitempty"`
+	AlgorithmNEQ          *string  `json:"algorithmNEQ,omitempty"`
+	AlgorithmIn           []string `json:"algorithmIn,omitempty"`
+	AlgorithmNotIn        []string `json:"algorithmNotIn,omitempty"`
+	AlgorithmGT           *string  `json:"algorithmGT,omitempty"`
+	AlgorithmGTE          *string  `json:"algorithmGTE,omitempty"`
+	AlgorithmLT           *string  `json:"algorithmLT,omitempty"`
+	AlgorithmLTE          *string  `json:"algorithmLTE,omitempty"`
+	AlgorithmContains     *string  `json:"algorithmContains,omitempty"`
+	AlgorithmHasPrefix    *string  `json:"algorithmHasPrefix,omitempty"`
+	AlgorithmHasSuffix    *string  `json:"algorithmHasSuffix,omitempty"`
+	AlgorithmEqualFold    *string  `json:"algorithmEqualFold,omitempty"`
+	AlgorithmContainsFold *string  `json:"algorithmContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "retired_at" field predicates.
+	RetiredAt       *time.Time  `json:"retiredAt,omitempty"`
+	RetiredAtNEQ    *time.Time  `json:"retiredAtNEQ,omitempty"`
+	RetiredAtIn     []time.Time `json:"retiredAtIn,omitempty"`
+	RetiredAtNotIn  []time.Time `json:"retiredAtNotIn,omitempty"`
+	RetiredAtGT     *time.Time  `json:"retiredAtGT,omitempty"`
+	RetiredAtGTE    *time.Time  `json:"retiredAtGTE,omitempty"`
+	RetiredAtLT     *time.Time  `json:"retiredAtLT,omitempty"`
+	RetiredAtLTE    *time.Time  `json:"retiredAtLTE,omitempty"`
+	RetiredAtIsNil  bool        `json:"retiredAtIsNil,omitempty"`
+	RetiredAtNotNil bool        `json:"retiredAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SigningKeyWhereInput) AddPredicates(predicates ...predicate.SigningKey) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SigningKeyWhereInput filter on the SigningKeyQuery builder.
+func (i *SigningKeyWhereInput) Filter(q *SigningKeyQuery) (*SigningKeyQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySigningKeyWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySigningKeyWhereInput is returned in case the SigningKeyWhereInput is empty.
+var ErrEmptySigningKeyWhereInput = errors.New("ent: empty predicate SigningKeyWhereInput")
+
+// P returns a predicate for filtering signingkeys.
+// An error is returned if the input is empty or invalid.
+func (i *SigningKeyWhereInput) P() (predicate.SigningKey, error) {
+	var predicates []predicate.SigningKey
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, signingkey.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SigningKey, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, signingkey.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SigningKey, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, signingkey.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, signingkey.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, signingkey.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, signingkey.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, signingkey.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, signingkey.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, signingkey.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, signingkey.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, signingkey.IDLTE(*i.IDLTE))
+	}
+	if i.Kid != nil {
+		predicates = append(predicates, signingkey.KidEQ(*i.Kid))
+	}
+	if i.KidNEQ != nil {
+		predicates = append(predicates, signingkey.KidNEQ(*i.KidNEQ))
+	}
+	if len(i.KidIn) > 0 {
+		predicates = append(predicates, signingkey.KidIn(i.KidIn...))
+	}
+	if len(i.KidNotIn) > 0 {
+		predicates = append(predicates, signingkey.KidNotIn(i.KidNotIn...))
+	}
+	if i.KidGT != nil {
+		predicates = append(predicates, signingkey.KidGT(*i.KidGT))
+	}
+	if i.KidGTE != nil {
+		predicates = append(predicates, signingkey.KidGTE(*i.KidGTE))
+	}
+	if i.KidLT != nil {
+		predicates = append(predicates, signingkey.KidLT(*i.KidLT))
+	}
+	if i.KidLTE != nil {
+		predicates = append(predicates, signingkey.KidLTE(*i.KidLTE))
+	}
+	if i.KidContains != nil {
+		predicates = append(predicates, signingkey.KidContains(*i.KidContains))
+	}
+	if i.KidHasPrefix != nil {
+		predicates = append(predicates, signingkey.KidHasPrefix(*i.KidHasPrefix))
+	}
+	if i.KidHasSuffix != nil {
+		predicates = append(predicates, signingkey.KidHasSuffix(*i.KidHasSuffix))
+	}
+	if i.KidEqualFold != nil {
+		predicates = append(predicates, signingkey.KidEqualFold(*i.KidEqualFold))
+	}
+	if i.KidContainsFold != nil {
+		predicates = append(predicates, signingkey.KidContainsFold(*i.KidContainsFold))
+	}
+	if i.Algorithm != nil {
+		predicates = append(predicates, signingkey.AlgorithmEQ(*i.Algorithm))
+	}
+	if i.AlgorithmNEQ != nil {
+		predicates = append(predicates, signingkey.AlgorithmNEQ(*i.AlgorithmNEQ))
+	}
+	if len(i.AlgorithmIn) > 0 {
+		predicates = append(predicates, signingkey.AlgorithmIn(i.AlgorithmIn...))
+	}
+	if len(i.AlgorithmNotIn) > 0 {
+		predicates = append(predicates, signingkey.AlgorithmNotIn(i.AlgorithmNotIn...))
+	}
+	if i.AlgorithmGT != nil {
+		predicates = append(predicates, signingkey.AlgorithmGT(*i.AlgorithmGT))
+	}
+	if i.AlgorithmGTE != nil {
+		predicates = append(predicates, signingkey.AlgorithmGTE(*i.AlgorithmGTE))
+	}
+	if i.AlgorithmLT != nil {
+		predicates = append(predicates, signingkey.AlgorithmLT(*i.AlgorithmLT))
+	}
+	if i.AlgorithmLTE != nil {
+		predicates = append(predicates, signingkey.AlgorithmLTE(*i.AlgorithmLTE))
+	}
+	if i.AlgorithmContains != nil {
+		predicates = append(predicates, signingkey.AlgorithmContains(*i.AlgorithmContains))
+	}
+	if i.AlgorithmHasPrefix != nil {
+		predicates = append(predicates, signingkey.AlgorithmHasPrefix(*i.AlgorithmHasPrefix))
+	}
+	if i.AlgorithmHasSuffix != nil {
+		predicates = append(predicates, signingkey.AlgorithmHasSuffix(*i.AlgorithmHasSuffix))
+	}
+	if i.AlgorithmEqualFold != nil {
+		predicates = append(predicates, signingkey.AlgorithmEqualFold(*i.AlgorithmEqualFold))
+	}
+	if i.AlgorithmContainsFold != nil {
+		predicates = append(predicates, signingkey.AlgorithmContainsFold(*i.AlgorithmContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, signingkey.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, signingkey.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, signingkey.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, signingkey.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, signingkey.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, signingkey.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, signingkey.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, signingkey.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.RetiredAt != nil {
+		predicates = append(predicates, signingkey.RetiredAtEQ(*i.RetiredAt))
+	}
+	if i.RetiredAtNEQ != nil {
+		predicates = append(predicates, signingkey.RetiredAtNEQ(*i.RetiredAtNEQ))
+	}
+	if len(i.RetiredAtIn) > 0 {
+		predicates = append(predicates, signingkey.RetiredAtIn(i.RetiredAtIn...))
+	}
+	if len(i.RetiredAtNotIn) > 0 {
+		predicates = append(predicates, signingkey.RetiredAtNotIn(i.RetiredAtNotIn...))
+	}
+	if i.RetiredAtGT != nil {
+		predicates = append(predicates, signingkey.RetiredAtGT(*i.RetiredAtGT))
+	}
+	if i.RetiredAtGTE != nil {
+		predicates = append(predicates, signingkey.RetiredAtGTE(*i.RetiredAtGTE))
+	}
+	if i.RetiredAtLT != nil {
+		predicates = append(predicates, signingkey.RetiredAtLT(*i.RetiredAtLT))
+	}
+	if i.RetiredAtLTE != nil {
+		predicates = append(predicates, signingkey.RetiredAtLTE(*i.RetiredAtLTE))
+	}
+	if i.RetiredAtIsNil {
+		predicates = append(predicates, signingkey.RetiredAtIsNil())
+	}
+	if i.RetiredAtNotNil {
+		predicates = append(predicates, signingkey.RetiredAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySigningKeyWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return signingkey.And(predicates...), nil
 	}
 }
 

@@ -28,6 +28,8 @@ type SigningKey struct {
 	PrivateKey []byte `json:"-"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// RetiredAt holds the value of the "retired_at" field.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SigningKeyQuery when eager-loading is set.
 	Edges        SigningKeyEdges `json:"edges"`
@@ -65,7 +67,7 @@ func (*SigningKey) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case signingkey.FieldKid, signingkey.FieldAlgorithm:
 			values[i] = new(sql.NullString)
-		case signingkey.FieldCreatedAt:
+		case signingkey.FieldCreatedAt, signingkey.FieldRetiredAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -117,6 +119,13 @@ func (_m *SigningKey) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
+			}
+		case signingkey.FieldRetiredAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field retired_at", values[i])
+			} else if value.Valid {
+				_m.RetiredAt = new(time.Time)
+				*_m.RetiredAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -172,6 +181,11 @@ func (_m *SigningKey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.RetiredAt; v != nil {
+		builder.WriteString("retired_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -61,6 +61,20 @@ func (_c *SigningKeyCreate) SetNillableCreatedAt(v *time.Time) *SigningKeyCreate
 	return _c
 }
 
+// SetRetiredAt sets the "retired_at" field.
+func (_c *SigningKeyCreate) SetRetiredAt(v time.Time) *SigningKeyCreate {
+	_c.mutation.SetRetiredAt(v)
+	return _c
+}
+
+// SetNillableRetiredAt sets the "retired_at" field if the given value is not nil.
+func (_c *SigningKeyCreate) SetNillableRetiredAt(v *time.Time) *SigningKeyCreate {
+	if v != nil {
+		_c.SetRetiredAt(*v)
+	}
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *SigningKeyCreate) SetOrganisation(v *Organisation) *SigningKeyCreate {
 	return _c.SetOrganisationID(v.ID)
@@ -176,6 +190,10 @@ func (_c *SigningKeyCreate) createSpec() (*SigningKey, *sqlgraph.CreateSpec) {
 		_spec.SetField(signingkey.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
 	}
+	if value, ok := _c.mutation.RetiredAt(); ok {
+		_spec.SetField(signingkey.FieldRetiredAt, field.TypeTime, value)
+		_node.RetiredAt = &value
+	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -245,6 +263,24 @@ type (
 	}
 )
 
+// SetRetiredAt sets the "retired_at" field.
+func (u *SigningKeyUpsert) SetRetiredAt(v time.Time) *SigningKeyUpsert {
+	u.Set(signingkey.FieldRetiredAt, v)
+	return u
+}
+
+// UpdateRetiredAt sets the "retired_at" field to the value that was provided on create.
+func (u *SigningKeyUpsert) UpdateRetiredAt() *SigningKeyUpsert {
+	u.SetExcluded(signingkey.FieldRetiredAt)
+	return u
+}
+
+// ClearRetiredAt clears the value of the "retired_at" field.
+func (u *SigningKeyUpsert) ClearRetiredAt() *SigningKeyUpsert {
+	u.SetNull(signingkey.FieldRetiredAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -300,6 +336,27 @@ func (u *SigningKeyUpsertOne) Update(set func(*SigningKeyUpsert)) *SigningKeyUps
 		set(&SigningKeyUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetRetiredAt sets the "retired_at" field.
+func (u *SigningKeyUpsertOne) SetRetiredAt(v time.Time) *SigningKeyUpsertOne {
+	return u.Update(func(s *SigningKeyUpsert) {
+		s.SetRetiredAt(v)
+	})
+}
+
+// UpdateRetiredAt sets the "retired_at" field to the value that was provided on create.
+func (u *SigningKeyUpsertOne) UpdateRetiredAt() *SigningKeyUpsertOne {
+	return u.Update(func(s *SigningKeyUpsert) {
+		s.UpdateRetiredAt()
+	})
+}
+
+// ClearRetiredAt clears the value of the "retired_at" field.
+func (u *SigningKeyUpsertOne) ClearRetiredAt() *SigningKeyUpsertOne {
+	return u.Update(func(s *SigningKeyUpsert) {
+		s.ClearRetiredAt()
+	})
 }
 
 // Exec executes the query.
@@ -523,6 +580,27 @@ func (u *SigningKeyUpsertBulk) Update(set func(*SigningKeyUpsert)) *SigningKeyUp
 		set(&SigningKeyUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetRetiredAt sets the "retired_at" field.
+func (u *SigningKeyUpsertBulk) SetRetiredAt(v time.Time) *SigningKeyUpsertBulk {
+	return u.Update(func(s *SigningKeyUpsert) {
+		s.SetRetiredAt(v)
+	})
+}
+
+// UpdateRetiredAt sets the "retired_at" field to the value that was provided on create.
+func (u *SigningKeyUpsertBulk) UpdateRetiredAt() *SigningKeyUpsertBulk {
+	return u.Update(func(s *SigningKeyUpsert) {
+		s.UpdateRetiredAt()
+	})
+}
+
+// ClearRetiredAt clears the value of the "retired_at" field.
+func (u *SigningKeyUpsertBulk) ClearRetiredAt() *SigningKeyUpsertBulk {
+	return u.Update(func(s *SigningKeyUpsert) {
+		s.ClearRetiredAt()
+	})
 }
 
 // Exec executes the query.

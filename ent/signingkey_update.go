@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/signingkey"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -24,6 +25,26 @@ type SigningKeyUpdate struct {
 // Where appends a list predicates to the SigningKeyUpdate builder.
 func (_u *SigningKeyUpdate) Where(ps ...predicate.SigningKey) *SigningKeyUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetRetiredAt sets the "retired_at" field.
+func (_u *SigningKeyUpdate) SetRetiredAt(v time.Time) *SigningKeyUpdate {
+	_u.mutation.SetRetiredAt(v)
+	return _u
+}
+
+// SetNillableRetiredAt sets the "retired_at" field if the given value is not nil.
+func (_u *SigningKeyUpdate) SetNillableRetiredAt(v *time.Time) *SigningKeyUpdate {
+	if v != nil {
+		_u.SetRetiredAt(*v)
+	}
+	return _u
+}
+
+// ClearRetiredAt clears the value of the "retired_at" field.
+func (_u *SigningKeyUpdate) ClearRetiredAt() *SigningKeyUpdate {
+	_u.mutation.ClearRetiredAt()
 	return _u
 }
 
@@ -79,6 +100,12 @@ func (_u *SigningKeyUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			}
 		}
 	}
+	if value, ok := _u.mutation.RetiredAt(); ok {
+		_spec.SetField(signingkey.FieldRetiredAt, field.TypeTime, value)
+	}
+	if _u.mutation.RetiredAtCleared() {
+		_spec.ClearField(signingkey.FieldRetiredAt, field.TypeTime)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{signingkey.Label}
@@ -97,6 +124,26 @@ type SigningKeyUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *SigningKeyMutation
+}
+
+// SetRetiredAt sets the "retired_at" field.
+func (_u *SigningKeyUpdateOne) SetRetiredAt(v time.Time) *SigningKeyUpdateOne {
+	_u.mutation.SetRetiredAt(v)
+	return _u
+}
+
+// SetNillableRetiredAt sets the "retired_at" field if the given value is not nil.
+func (_u *SigningKeyUpdateOne) SetNillableRetiredAt(v *time.Time) *SigningKeyUpdateOne {
+	if v != nil {
+		_u.SetRetiredAt(*v)
+	}
+	return _u
+}
+
+// ClearRetiredAt clears the value of the "retired_at" field.
+func (_u *SigningKeyUpdateOne) ClearRetiredAt() *SigningKeyUpdateOne {
+	_u.mutation.ClearRetiredAt()
+	return _u
 }
 
 // Mutation returns the SigningKeyMutation object of the builder.
@@ -180,6 +227,12 @@ func (_u *SigningKeyUpdateOne) sqlSave(ctx context.Context) (_node *SigningKey, 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.RetiredAt(); ok {
+		_spec.SetField(signingkey.FieldRetiredAt, field.TypeTime, value)
+	}
+	if _u.mutation.RetiredAtCleared() {
+		_spec.ClearField(signingkey.FieldRetiredAt, field.TypeTime)
 	}
 	_node = &SigningKey{config: _u.config}
 	_spec.Assign = _node.assignValues

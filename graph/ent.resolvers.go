@@ -8,9 +8,11 @@ package graph
 import (
 	"context"
 	"scopekeeper/ent"
+	"scopekeeper/ent/signingkey"
 	"scopekeeper/internal/apperr"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
 )
 
 // Node is the resolver for the node field.
@@ -69,6 +71,12 @@ func (r *queryResolver) Scopes(ctx context.Context, after *entgql.Cursor[int], f
 	return ent.FromContext(ctx).Scope.Query().Paginate(ctx, after, first, before, last, ent.WithScopeOrder(orderBy), ent.WithScopeFilter(where.Filter))
 }
 
+// SigningKeys is the resolver for the signingKeys field.
+func (r *queryResolver) SigningKeys(ctx context.Context) ([]*ent.SigningKey, error) {
+	return ent.FromContext(ctx).SigningKey.Query().
+		Order(signingkey.ByCreatedAt(sql.OrderDesc()), signingkey.ByID(sql.OrderDesc())).All(ctx)
+}
+
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
 	return ent.FromContext(ctx).User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
@@ -86,9 +94,13 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Scope returns ScopeResolver implementation.
 func (r *Resolver) Scope() ScopeResolver { return &scopeResolver{r} }
 
+// SigningKey returns SigningKeyResolver implementation.
+func (r *Resolver) SigningKey() SigningKeyResolver { return &signingKeyResolver{r} }
+
 type (
 	clientResolver       struct{ *Resolver }
 	organisationResolver struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	scopeResolver        struct{ *Resolver }
+	signingKeyResolver   struct{ *Resolver }
 )

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/graph/model"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/password"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
@@ -161,6 +162,21 @@ func (r *mutationResolver) UpdateOrganisation(ctx context.Context, input model.U
 		update.ClearAPIKeyAllowedScopes().AddAPIKeyAllowedScopeIDs(input.APIKeyAllowedScopeIDs...)
 	}
 	return update.Save(ctx)
+}
+
+// RotateSigningKey is the resolver for the rotateSigningKey field.
+func (r *mutationResolver) RotateSigningKey(ctx context.Context) (*ent.SigningKey, error) {
+	return keys.New(ctx, ent.FromContext(ctx))
+}
+
+// RetireSigningKey is the resolver for the retireSigningKey field.
+func (r *mutationResolver) RetireSigningKey(ctx context.Context, id int) (*ent.SigningKey, error) {
+	client := ent.FromContext(ctx)
+	k, err := client.SigningKey.Get(ctx, id)
+	if err != nil || k.RetiredAt != nil {
+		return k, err
+	}
+	return client.SigningKey.UpdateOne(k).SetRetiredAt(time.Now()).Save(ctx)
 }
 
 // CreateUser is the resolver for the createUser field.
@@ -329,6 +345,18 @@ func (r *scopeResolver) Entity(ctx context.Context, obj *ent.Scope) (*string, er
 func (r *scopeResolver) Modifier(ctx context.Context, obj *ent.Scope) (*string, error) {
 	_, _, m, ok := scopename.Parts(obj.Name)
 	return optional(m, ok), nil
+}
+
+// Current is the resolver for the current field.
+func (r *signingKeyResolver) Current(ctx context.Context, obj *ent.SigningKey) (bool, error) {
+	if obj.RetiredAt != nil {
+		return false, nil
+	}
+	cur, err := keys.Current(ctx, ent.FromContext(ctx))
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil && cur.ID == obj.ID, err
 }
 
 // Mutation returns MutationResolver implementation.

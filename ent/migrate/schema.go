@@ -350,6 +350,7 @@ var (
 		{Name: "algorithm", Type: field.TypeString},
 		{Name: "private_key", Type: field.TypeBytes},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "retired_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
 	// SigningKeysTable holds the schema information for the "signing_keys" table.
@@ -360,7 +361,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "signing_keys_organisations_signing_keys",
-				Columns:    []*schema.Column{SigningKeysColumns[5]},
+				Columns:    []*schema.Column{SigningKeysColumns[6]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

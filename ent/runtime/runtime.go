@@ -527,10 +527,13 @@ func init() {
 		})
 	}
 	signingkeyMixinHooks0 := signingkeyMixin[0].Hooks()
+	signingkeyHooks := schema.SigningKey{}.Hooks()
 
 	signingkey.Hooks[1] = signingkeyMixinHooks0[0]
 
 	signingkey.Hooks[2] = signingkeyMixinHooks0[1]
+
+	signingkey.Hooks[3] = signingkeyHooks[0]
 	signingkeyFields := schema.SigningKey{}.Fields()
 	_ = signingkeyFields
 	// signingkeyDescCreatedAt is the schema descriptor for created_at field.

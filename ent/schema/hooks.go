@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/pathtemplate"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
@@ -574,3 +576,27 @@ func capitalise(s string) string {
 
 // Hooks of OrganisationMixin check that the organisation links only its own scopes.
 func (OrganisationMixin) Hooks() []ent.Hook { return []ent.Hook{sameOrganisationEdges} }
+
+func (SigningKey) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(keepCurrentKey, ent.OpUpdate|ent.OpUpdateOne)}
+}
+
+// keepCurrentKey refuses to retire the key that signs: ID tokens would have no published key.
+func keepCurrentKey(next ent.Mutator) ent.Mutator {
+	return hook.SigningKeyFunc(func(ctx context.Context, m *gen.SigningKeyMutation) (ent.Value, error) {
+		if _, retiring := m.RetiredAt(); retiring {
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			cur, err := keys.Current(ctx, m.Client())
+			if err != nil && !gen.IsNotFound(err) {
+				return nil, err
+			}
+			if cur != nil && slices.Contains(ids, cur.ID) {
+				return nil, apperr.Invalid("id", "Key %s signs new ID tokens and cannot be retired; rotate first (rotateSigningKey), then retire it.", cur.Kid)
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}

@@ -112,7 +112,9 @@ func (Consent) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
 
-// SigningKey is an organisation's key for ID tokens; the public half is published at jwks_uri.
+// SigningKey is an organisation's key for ID tokens. The newest key that is not retired signs;
+// every key that is not retired is published at jwks_uri, so tokens signed before a rotation still
+// verify until their key is retired.
 type SigningKey struct{ ent.Schema }
 
 func (SigningKey) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "signing_keys"}} }
@@ -121,13 +123,15 @@ func (SigningKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("kid").Unique().Immutable(),
 		field.String("algorithm").Immutable(),
-		field.Bytes("private_key").Sensitive().Immutable(),
+		field.Bytes("private_key").Sensitive().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("created_at").Default(time.Now).Immutable(),
+		// retired_at is when the key left jwks_uri; ID tokens it signed no longer verify.
+		field.Time("retired_at").Optional().Nillable(),
 	}
 }
 
 func (SigningKey) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{entgql.QueryField("signingKeys")}
 }
 
 // Session is a console sign-in, stored by the SHA-256 digest of its cookie value.

@@ -80,7 +80,14 @@ func (AuditEvent) Policy() ent.Policy {
 func (Token) Policy() ent.Policy       { return systemOnly() }
 func (AuthRequest) Policy() ent.Policy { return systemOnly() }
 func (Consent) Policy() ent.Policy     { return systemOnly() }
-func (SigningKey) Policy() ent.Policy  { return systemOnly() }
+
+// Administrators see the signing keys' public details; only an OWNER rotates or retires them.
+func (SigningKey) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{rule.DenyQueryIfMember("the signing keys")},
+		Mutation: privacy.MutationPolicy{rule.AllowMutationIfRole(viewer.Owner)},
+	}
+}
 
 func (Session) Policy() ent.Policy {
 	return privacy.Policy{

@@ -14,10 +14,12 @@ import (
 )
 
 // audited lists the entity types whose changes are recorded; the OAuth runtime's own records
-// (tokens, codes, consents, keys, sessions) are not configuration.
+// (tokens, codes, consents, sessions) are not configuration. Signing keys are: their rotation
+// and retirement decide which ID tokens verify (the private key is never recorded: sensitive
+// fields are left out of events).
 var audited = map[string]bool{
 	gen.TypeOrganisation: true, gen.TypeUser: true, gen.TypeAPI: true, gen.TypeScope: true,
-	gen.TypeEndpoint: true, gen.TypeOAuthClient: true, gen.TypeAPIKey: true,
+	gen.TypeEndpoint: true, gen.TypeOAuthClient: true, gen.TypeAPIKey: true, gen.TypeSigningKey: true,
 }
 
 // Hook returns the ent hook that writes the events.

@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -16,12 +14,11 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"scopekeeper/ent"
-	"scopekeeper/ent/signingkey"
-	"scopekeeper/internal/secret"
+	"scopekeeper/internal/keys"
 )
 
 // Algorithm signs ID tokens.
-const Algorithm = jose.RS256
+const Algorithm = keys.Algorithm
 
 // signingKey is an organisation's current ID-token key.
 type signingKey struct {
@@ -29,25 +26,26 @@ type signingKey struct {
 	signer jose.Signer
 }
 
-// signingKey returns the organisation's oldest key, creating one on first use.
+// signingKey returns the organisation's current key, creating one on first use. A rotation is a
+// configuration change, so the cached signer is dropped when it commits (here) or within cacheTTL
+// (in another server process).
 func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, error) {
-	if k, ok := p.keys.Load(orgID); ok {
-		return k.(*signingKey), nil
+	if k, ok := get[*signingKey](p.cache, &p.keys, orgID); ok {
+		return k, nil
 	}
 	mu, _ := p.keyInit.LoadOrStore(orgID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
-	if k, ok := p.keys.Load(orgID); ok {
-		return k.(*signingKey), nil
+	if k, ok := get[*signingKey](p.cache, &p.keys, orgID); ok {
+		return k, nil
 	}
 	ctx = sys(ctx, orgID)
-	row, err := p.oldestKey(ctx)
+	gen := p.cache.generation()
+	row, err := keys.Current(ctx, p.client)
 	if ent.IsNotFound(err) {
-		if err := p.createKey(ctx); err != nil {
-			return nil, err
-		}
-		// Another server process may have created one at the same time: all use the oldest.
-		row, err = p.oldestKey(ctx)
+		// Another server process may create one at the same time: the newer then signs, and
+		// both are published.
+		row, err = keys.New(ctx, p.client)
 	}
 	if err != nil {
 		return nil, err
@@ -62,26 +60,8 @@ func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, erro
 		return nil, err
 	}
 	k := &signingKey{kid: row.Kid, signer: signer}
-	p.keys.Store(orgID, k)
+	put(p.cache, &p.keys, orgID, k, gen)
 	return k, nil
-}
-
-func (p *Provider) oldestKey(ctx context.Context) (*ent.SigningKey, error) {
-	return p.client.SigningKey.Query().Where(signingkey.Algorithm(string(Algorithm))).
-		Order(signingkey.ByCreatedAt(), signingkey.ByID()).First(ctx)
-}
-
-func (p *Provider) createKey(ctx context.Context) error {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return err
-	}
-	return p.client.SigningKey.Create().SetKid(secret.RandomID(12)).SetAlgorithm(string(Algorithm)).
-		SetPrivateKey(der).Exec(ctx)
 }
 
 // idToken signs an OpenID Connect ID token for user, issued to ci alongside accessToken.
@@ -112,19 +92,19 @@ func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request, org *orgIn
 		writeError(w, org.Issuer, serverError(ctx, "signing key", err))
 		return
 	}
-	rows, err := p.client.SigningKey.Query().Order(signingkey.ByCreatedAt(), signingkey.ByID()).All(ctx)
+	rows, err := keys.Published(ctx, p.client)
 	if err != nil {
 		writeError(w, org.Issuer, serverError(ctx, "list signing keys", err))
 		return
 	}
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
 	for _, row := range rows {
-		priv, err := x509.ParsePKCS8PrivateKey(row.PrivateKey)
+		jwk, err := keys.Public(row)
 		if err != nil {
-			continue
+			writeError(w, org.Issuer, serverError(ctx, "signing key "+row.Kid, err))
+			return
 		}
-		pub := priv.(*rsa.PrivateKey).Public()
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: row.Kid, Algorithm: row.Algorithm, Use: "sig"})
+		set.Keys = append(set.Keys, jwk)
 	}
 	publicCORS(w)
 	serveCacheable(w, r, set, "public, max-age=300")

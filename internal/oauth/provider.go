@@ -45,7 +45,7 @@ type Provider struct {
 
 	cache   *cache
 	writer  *tokenWriter
-	keys    sync.Map // organisation ID → *signingKey
+	keys    sync.Map // organisation ID → *entry[*signingKey], through cache
 	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
 	lookups singleflight.Group
 	now     func() time.Time
