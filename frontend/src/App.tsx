@@ -11,6 +11,7 @@ import { ConsentPage } from './features/consent/ConsentPage';
 import { ApiKeysPage } from './features/apikeys/ApiKeysPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { UsersPage } from './features/settings/UsersPage';
+import { AuditLogPage } from './features/audit/AuditLogPage';
 import { NoAccess, NotFoundPage } from './features/layout/states';
 import { canReadAdmin } from './lib/roles';
 import type { ReactNode } from 'react';
@@ -53,6 +54,7 @@ export function App() {
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="settings" element={<AdminOnly><SettingsPage /></AdminOnly>} />
         <Route path="users" element={<AdminOnly><UsersPage /></AdminOnly>} />
+        <Route path="audit" element={<AdminOnly><AuditLogPage /></AdminOnly>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -116,7 +116,7 @@ export function PageHeader({ title, description, action }: { title: ReactNode; d
   );
 }
 
-interface ListTableProps extends Pick<TableProps, 'highlightOnHover' | 'verticalSpacing'> {
+interface ListTableProps extends Pick<TableProps, 'highlightOnHover' | 'verticalSpacing' | 'striped'> {
   /** The table's accessible name. */
   label: string;
   /** The column headings; a `false` one is left out. */
@@ -127,10 +127,10 @@ interface ListTableProps extends Pick<TableProps, 'highlightOnHover' | 'vertical
   children: ReactNode;
 }
 
-/** A striped table of a list page's rows. */
-export function ListTable({ label, columns, minWidth, highlightOnHover, verticalSpacing, children }: ListTableProps) {
+/** A table of a list page's rows, striped unless `striped={false}` (e.g. when rows unfold into detail rows). */
+export function ListTable({ label, columns, minWidth, highlightOnHover, verticalSpacing, striped = true, children }: ListTableProps) {
   const table = (
-    <Table striped highlightOnHover={highlightOnHover} aria-label={label} verticalSpacing={verticalSpacing}>
+    <Table striped={striped} highlightOnHover={highlightOnHover} aria-label={label} verticalSpacing={verticalSpacing}>
       <Table.Thead>
         <Table.Tr>
           {columns.map((c) => c !== false && <Table.Th key={c}>{c}</Table.Th>)}

@@ -21,6 +21,7 @@ const nav: NavItem[] = [
   { to: '/api-keys', label: 'API keys', admin: false },
   { to: '/settings', label: 'Organisation settings', admin: true },
   { to: '/users', label: 'Users', admin: true },
+  { to: '/audit', label: 'Audit log', admin: true },
 ];
 
 export function Shell() {

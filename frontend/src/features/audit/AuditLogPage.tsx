@@ -1,0 +1,203 @@
+import { useMemo, useState } from 'react';
+import { Badge, Button, Code, Group, Paper, Select, Stack, Table, Text } from '@mantine/core';
+import { useQuery } from 'urql';
+import type { AuditEventFieldsFragment, AuditEventWhereInput } from '../../gql/graphql';
+import { ConnectionPager } from '../../lib/paging';
+import { Muted } from '../../components/common';
+import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
+import { EmptyState } from '../layout/states';
+import { diffFields, type FieldChange } from './diffFields';
+import { AuditEventsDocument } from './operations';
+import { actionColors, actionLabels, describeActor, relativeTime, targetTypeLabels, toOptions } from './events';
+
+const ctx = { additionalTypenames: ['AuditEvent'] };
+const actionOptions = toOptions(actionLabels);
+const targetTypeOptions = toOptions(targetTypeLabels);
+
+export function AuditLogPage() {
+  const { search: actor, debounced, setSearch: setActor, pager } = useListControls();
+  const [action, setAction] = useState<string | null>(null);
+  const [targetType, setTargetType] = useState<string | null>(null);
+  const filter = (set: (v: string | null) => void) => (v: string | null) => {
+    set(v);
+    pager.reset();
+  };
+  const actorText = debounced.trim();
+  const where = useMemo(() => {
+    const w: AuditEventWhereInput = {
+      ...(action && { action }),
+      ...(targetType && { targetType }),
+      ...(actorText && { actorContainsFold: actorText }),
+    };
+    return Object.keys(w).length > 0 ? w : undefined;
+  }, [action, targetType, actorText]);
+  const variables = useMemo(() => ({ first: pager.first, after: pager.after, where }), [pager.first, pager.after, where]);
+  const [result, refetch] = useQuery({ query: AuditEventsDocument, variables, context: ctx });
+  const { data } = result;
+  const events = connectionNodes(data?.auditEvents);
+  const filtering = Boolean(action || targetType || actor);
+  const clearFilters = () => {
+    setAction(null);
+    setTargetType(null);
+    setActor('');
+  };
+
+  return (
+    <>
+      <PageHeader title="Audit log" description="Every change to the organisation's configuration: who made it, when, and what it changed. Newest first." />
+      <Paper withBorder p="md">
+        <Group mb="sm" align="flex-end">
+          <Select label="Action" placeholder="Any action" data={actionOptions} value={action} onChange={filter(setAction)} clearable w={170} />
+          <Select label="Target type" placeholder="Any type" data={targetTypeOptions} value={targetType} onChange={filter(setTargetType)} clearable w={190} />
+          <SearchInput label="Actor" placeholder="Email contains…" value={actor} onChange={setActor} w={260} />
+          {filtering && (
+            <Button variant="subtle" onClick={clearFilters}>
+              Clear filters
+            </Button>
+          )}
+        </Group>
+        <QueryStates
+          result={result}
+          refetch={refetch}
+          loadingLabel="Loading the audit log"
+          isEmpty={events.length === 0}
+          empty={
+            <EmptyState title={where ? 'No change matches the filters' : 'No changes recorded yet'}>
+              {where ? undefined : 'Changes to APIs, scopes, endpoints, clients, API keys, users and settings appear here.'}
+            </EmptyState>
+          }
+        />
+        {events.length > 0 && (
+          <ListTable label="Audit log" columns={['When', 'Who', 'Action', 'Target', 'Changes']} minWidth={760} striped={false}>
+            {events.map((e) => (
+              <EventRows key={e.id} event={e} />
+            ))}
+          </ListTable>
+        )}
+        {data && <ConnectionPager pager={pager} connection={data.auditEvents} shown={events.length} noun="events" />}
+      </Paper>
+    </>
+  );
+}
+
+const targetName = (e: AuditEventFieldsFragment) => `${targetTypeLabels[e.targetType] ?? e.targetType} #${e.targetID}`;
+
+/** An event's row, and below it the row its "Changes" button unfolds. */
+function EventRows({ event }: { event: AuditEventFieldsFragment }) {
+  const [open, setOpen] = useState(false);
+  const detailsId = `audit-changes-${event.id}`;
+  const exact = new Date(event.at).toLocaleString();
+  const who = describeActor(event.actor);
+  const target = targetName(event);
+  return (
+    <>
+      <Table.Tr data-event={event.id}>
+        <Table.Td>
+          <Text component="time" dateTime={event.at} title={exact} size="sm">
+            {relativeTime(event.at)}
+          </Text>
+        </Table.Td>
+        <Table.Td>
+          <Group gap={6} wrap="nowrap">
+            {who.name}
+            {who.via && (
+              <Badge size="xs" variant="outline" color="gray">
+                {who.via}
+              </Badge>
+            )}
+          </Group>
+        </Table.Td>
+        <Table.Td>
+          <Badge variant="light" color={actionColors[event.action] ?? 'gray'}>
+            {actionLabels[event.action] ?? event.action}
+          </Badge>
+        </Table.Td>
+        <Table.Td>
+          {targetTypeLabels[event.targetType] ?? event.targetType}{' '}
+          <Text span ff="monospace" size="sm" c="dimmed">
+            #{event.targetID}
+          </Text>
+        </Table.Td>
+        <Table.Td>
+          <Button
+            size="xs"
+            variant="subtle"
+            aria-expanded={open}
+            aria-controls={detailsId}
+            aria-label={`Changes to ${target}`}
+            onClick={() => setOpen((o) => !o)}
+            rightSection={<span aria-hidden>{open ? '▴' : '▾'}</span>}
+          >
+            Changes
+          </Button>
+        </Table.Td>
+      </Table.Tr>
+      <Table.Tr id={detailsId} hidden={!open}>
+        {open && (
+          <Table.Td colSpan={5} bg="gray.0">
+            <Changes event={event} target={target} exact={exact} />
+          </Table.Td>
+        )}
+      </Table.Tr>
+    </>
+  );
+}
+
+const kindColors: Record<FieldChange['kind'], string> = { added: 'teal', removed: 'red', changed: 'blue' };
+
+function Value({ value, color }: { value: string | undefined; color: string }) {
+  if (value === undefined) return <Muted>—</Muted>;
+  return (
+    <Code color={color} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+      {value}
+    </Code>
+  );
+}
+
+/** What an event changed: the fields whose values differ, before and after. */
+function Changes({ event, target, exact }: { event: AuditEventFieldsFragment; target: string; exact: string }) {
+  const changes = diffFields(event.before, event.after);
+  return (
+    <Stack gap="xs" py="xs">
+      <Text size="sm" c="dimmed">
+        {actionLabels[event.action] ?? event.action} of {target} by {event.actor} on {exact}
+      </Text>
+      {changes.length === 0 ? (
+        <Text size="sm">No field changed.</Text>
+      ) : (
+        <Table aria-label={`Changes to ${target}`} withTableBorder bg="white" layout="fixed" verticalSpacing={4}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w="22%">Field</Table.Th>
+              <Table.Th w={100}>Change</Table.Th>
+              <Table.Th>Before</Table.Th>
+              <Table.Th>After</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {changes.map((c) => (
+              <Table.Tr key={c.field} data-field={c.field}>
+                <Table.Td>
+                  <Text ff="monospace" size="sm">
+                    {c.field}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge size="xs" variant="light" color={kindColors[c.kind]}>
+                    {c.kind}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Value value={c.before} color="red.0" />
+                </Table.Td>
+                <Table.Td>
+                  <Value value={c.after} color="teal.0" />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { describeActor, relativeTime } from './events';
+
+describe('relativeTime', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+  const ago = (s: number) => new Date(now - s * 1000).toISOString();
+
+  it('names the largest whole unit', () => {
+    expect(relativeTime(ago(5), now)).toBe('just now');
+    expect(relativeTime(ago(59), now)).toBe('just now');
+    expect(relativeTime(ago(60), now)).toBe('1 minute ago');
+    expect(relativeTime(ago(119), now)).toBe('1 minute ago');
+    expect(relativeTime(ago(3 * 3600 + 59), now)).toBe('3 hours ago');
+    expect(relativeTime(ago(86400), now)).toBe('yesterday');
+    expect(relativeTime(ago(15 * 86400), now)).toBe('2 weeks ago');
+    expect(relativeTime(ago(400 * 86400), now)).toBe('last year');
+  });
+
+  it('reads a clock a little ahead as just now', () => {
+    expect(relativeTime(new Date(now + 2000).toISOString(), now)).toBe('just now');
+  });
+});
+
+describe('describeActor', () => {
+  it('reads users, API keys and the system', () => {
+    expect(describeActor('user:owner@acme.test')).toEqual({ name: 'owner@acme.test' });
+    expect(describeActor('apikey:ci@acme.test')).toEqual({ name: 'ci@acme.test', via: 'API key' });
+    expect(describeActor('system')).toEqual({ name: 'Scopekeeper', via: 'System' });
+    expect(describeActor('something else')).toEqual({ name: 'something else' });
+  });
+});
