@@ -82,3 +82,52 @@ test.describe('as access control', () => {
     await shot(page, 'settings-05-access-control');
   });
 });
+
+test('owner rotates the ID-token signing key and retires the previous one', async ({ page, ownerApi }) => {
+  const org = await gql(ownerApi, '{ viewer { organisation { issuer } } }');
+  const jwks = async () => {
+    const set = await (await ownerApi.get(`${org.data.viewer.organisation.issuer}/oauth/jwks`)).json();
+    return set.keys.map((k: { kid: string }) => k.kid).sort();
+  };
+  await jwks(); // the first key is made on first use
+  const before = (await gql(ownerApi, '{ signingKeys { kid current } }')).data.signingKeys;
+  const oldKid: string = before.find((k: { current: boolean }) => k.current).kid;
+
+  await page.goto('/settings');
+  const table = page.getByRole('table', { name: 'Signing keys' });
+  await expect(table.getByRole('row', { name: new RegExp(oldKid) })).toContainText('Current');
+  await page.getByRole('button', { name: 'Rotate key' }).click();
+  const d = dialog(page, 'Rotate the signing key');
+  await expect(d).toContainText('A new key signs ID tokens from now on');
+  await d.getByRole('button', { name: 'Rotate key' }).click();
+  await closedDialog(page, 'Rotate the signing key');
+
+  const after = (await gql(ownerApi, '{ signingKeys { kid current } }')).data.signingKeys;
+  const newKid: string = after.find((k: { current: boolean }) => k.current).kid;
+  expect(newKid).not.toBe(oldKid);
+  await expect(table.getByRole('row', { name: new RegExp(newKid) })).toContainText('Current');
+  await expect(table.getByRole('row', { name: new RegExp(oldKid) })).toContainText('Published');
+  expect(await jwks()).toEqual(expect.arrayContaining([oldKid, newKid]));
+  await shot(page, 'settings-05-signing-keys-rotated');
+
+  // The current key has no Retire button; the previous one does.
+  await expect(page.getByRole('button', { name: `Retire key ${newKid}` })).toHaveCount(0);
+  await page.getByRole('button', { name: `Retire key ${oldKid}` }).click();
+  const r = dialog(page, 'Retire signing key');
+  await expect(r).toContainText('no longer verify');
+  await r.getByRole('button', { name: 'Retire' }).click();
+  await closedDialog(page, 'Retire signing key');
+  await expect(table.getByRole('row', { name: new RegExp(oldKid) })).toContainText('Retired');
+  expect(await jwks()).not.toContain(oldKid);
+  expect(await jwks()).toContain(newKid);
+});
+
+test.describe('signing keys as a viewer', () => {
+  test.use({ who: 'viewer' });
+  test('a viewer sees the keys but cannot rotate or retire them', async ({ page }) => {
+    await page.goto('/settings');
+    await expect(page.getByRole('table', { name: 'Signing keys' })).toContainText('Current');
+    await expect(page.getByRole('button', { name: 'Rotate key' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: /^Retire key/ })).toHaveCount(0);
+  });
+});

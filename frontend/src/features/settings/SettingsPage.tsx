@@ -9,6 +9,7 @@ import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
 import { splitFieldErrors } from '../../lib/errors';
 import type { NamingPolicy } from '../../gql/graphql';
 import { discoveryUrl } from '../discovery/DiscoveryPreview';
+import { SigningKeys } from './SigningKeys';
 
 const UpdateOrganisationDocument = graphql(`
   mutation UpdateOrganisation($input: UpdateOrganisationInput!) {
@@ -128,6 +129,7 @@ export function SettingsPage() {
           </Stack>
         </form>
       </Paper>
+      <SigningKeys issuer={organisation.issuer} owner={owner} />
     </>
   );
 }
