@@ -33,8 +33,11 @@ func IsPostgres(dsn string) bool {
 }
 
 // SQLiteDSN turns a file path or file: URI into a DSN with the settings Scopekeeper relies on:
-// foreign keys, WAL, a busy timeout, and immediate transactions (a read-then-write transaction in
-// WAL mode otherwise fails at once with SQLITE_BUSY under concurrent writers).
+// foreign keys, WAL, a busy timeout, immediate transactions (a read-then-write transaction in WAL
+// mode otherwise fails at once with SQLITE_BUSY under concurrent writers), cached prepared
+// statements, and synchronous=FULL: every commit is fsynced before it is acknowledged, so it
+// survives a power loss too (NORMAL survives only a crash of the process). Group commit keeps
+// that affordable for token issuance (docs/benchmarks.md).
 func SQLiteDSN(dsn string) (string, error) {
 	if !strings.HasPrefix(dsn, "file:") {
 		dsn = "file:" + dsn
@@ -46,7 +49,7 @@ func SQLiteDSN(dsn string) (string, error) {
 	}
 	for k, v := range map[string]string{
 		"_fk": "1", "_journal_mode": "WAL", "_busy_timeout": "10000",
-		"_txlock": "immediate", "_synchronous": "NORMAL", "cache": "private", "_stmt_cache_size": "64",
+		"_txlock": "immediate", "_synchronous": "FULL", "cache": "private", "_stmt_cache_size": "64",
 	} {
 		if !q.Has(k) {
 			q.Set(k, v)

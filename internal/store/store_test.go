@@ -34,3 +34,18 @@ func TestOpenUpgradesTokensWithoutLookupKey(t *testing.T) {
 		t.Fatalf("tokens after the upgrade: %d (%v), want 0 and a lookup_key column", n, err)
 	}
 }
+
+// Every connection of the pool runs with the settings durability and integrity rely on.
+func TestSQLiteSettings(t *testing.T) {
+	db, err := Open(t.Context(), t.TempDir()+"/s.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for pragma, want := range map[string]string{"synchronous": "2", "journal_mode": "wal", "foreign_keys": "1"} {
+		var got string
+		if err := db.SQL.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
+		}
+	}
+}
