@@ -34,8 +34,8 @@ func newApp(db *store.DB, cfg Config) *app {
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
 	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
-	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth)
-	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth}
+	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth, cfg.Keys)
+	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo})
 	return a
 }

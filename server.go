@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/store"
 )
@@ -58,6 +59,7 @@ type Config struct {
 	DB        string
 	PublicURL string
 	Demo      bool
+	Keys      *keys.Keeper // from --key-encryption-key
 }
 
 func parseServe(args []string) (Config, error) {
@@ -67,11 +69,16 @@ func parseServe(args []string) (Config, error) {
 	fs.StringVar(&c.DB, "db", env("SCOPEKEEPER_DB", "scopekeeper.db"), "SQLite file or file: URI, or a postgres:// URL (env SCOPEKEEPER_DB)")
 	fs.StringVar(&c.PublicURL, "public-url", env("SCOPEKEEPER_PUBLIC_URL", ""), "externally visible base URL (env SCOPEKEEPER_PUBLIC_URL; default http://ADDR)")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo organisation and enable the GraphQL playground")
+	kek := fs.String("key-encryption-key", env("SCOPEKEEPER_KEY_ENCRYPTION_KEY", ""), "32 random bytes in base64 that seal ID-token signing keys at rest (env SCOPEKEEPER_KEY_ENCRYPTION_KEY; e.g. from openssl rand -base64 32)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.Keys, err = keys.NewKeeper(*kek); err != nil {
+		return c, fmt.Errorf("--key-encryption-key: %w", err)
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
@@ -90,6 +97,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
+	if !cfg.Keys.Seals() && !cfg.Demo {
+		slog.Warn("ID-token signing keys are stored unsealed: set --key-encryption-key (SCOPEKEEPER_KEY_ENCRYPTION_KEY) to seal new keys")
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

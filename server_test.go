@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"scopekeeper/internal/keys"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,30 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// serve's flags refuse bad values with the flag's name and a valid example, before anything starts.
+func TestServeFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--public-url", "auth.example.com"}, "https://auth.example.com"},
+		{[]string{"--key-encryption-key", "too-short"}, "--key-encryption-key"},
+		{[]string{"--key-encryption-key", "too-short"}, keys.ExampleKEK},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		if _, err := parseServe(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("parseServe(%q) = %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+	cfg, err := parseServe([]string{"--key-encryption-key", keys.ExampleKEK})
+	if err != nil || !cfg.Keys.Seals() {
+		t.Fatalf("a valid key-encryption key: %v", err)
+	}
+	t.Setenv("SCOPEKEEPER_KEY_ENCRYPTION_KEY", keys.ExampleKEK)
+	if cfg, err := parseServe(nil); err != nil || !cfg.Keys.Seals() {
+		t.Fatalf("the key from the environment: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/store"
 	"scopekeeper/internal/testdb"
@@ -67,7 +68,8 @@ func startServer(t *testing.T, dsn string) *testEnv {
 	e.DB = db
 	srv := httptest.NewUnstartedServer(nil)
 	e.URL = "http://" + srv.Listener.Addr().String()
-	a := newApp(db, Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL})
+	unsealed, _ := keys.NewKeeper("")
+	a := newApp(db, Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL, Keys: unsealed})
 	srv.Config.Handler = a.handler()
 	srv.Start()
 	done := a.runBackground(ctx)

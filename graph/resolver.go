@@ -7,6 +7,7 @@ import (
 
 	"scopekeeper/ent/session"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/password"
 	"scopekeeper/internal/viewer"
 
@@ -32,6 +33,7 @@ type Resolver struct {
 	PublicURL string
 	OAuth     OAuth
 	Access    Access
+	Keys      *keys.Keeper // makes ID-token signing keys
 }
 
 // Issuer is the OAuth issuer URL of the organisation with the given slug.

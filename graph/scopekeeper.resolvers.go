@@ -166,7 +166,7 @@ func (r *mutationResolver) UpdateOrganisation(ctx context.Context, input model.U
 
 // RotateSigningKey is the resolver for the rotateSigningKey field.
 func (r *mutationResolver) RotateSigningKey(ctx context.Context) (*ent.SigningKey, error) {
-	return keys.New(ctx, ent.FromContext(ctx))
+	return r.Keys.New(ctx, ent.FromContext(ctx))
 }
 
 // RetireSigningKey is the resolver for the retireSigningKey field.

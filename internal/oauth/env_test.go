@@ -3,6 +3,8 @@ package oauth
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +18,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/graph"
 	"scopekeeper/internal/auth"
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/store"
@@ -44,9 +47,16 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	sessions := auth.New(db.Client, false)
-	p := New(db.Client, srv.URL, sessions)
+	// Every OAuth test seals its signing keys, as a deployment with a key-encryption key does.
+	kek := make([]byte, 32)
+	_, _ = rand.Read(kek)
+	keeper, err := keys.NewKeeper(base64.StdEncoding.EncodeToString(kek))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(db.Client, srv.URL, sessions, keeper)
 	mux := http.NewServeMux()
-	resolver := &graph.Resolver{PublicURL: srv.URL, OAuth: p}
+	resolver := &graph.Resolver{PublicURL: srv.URL, OAuth: p, Keys: keeper}
 	mux.Handle("/graphql", sessions.Middleware(graph.NewHandler(db.Client, resolver, graph.Options{})))
 	mux.HandleFunc("POST /auth/login", sessions.Login)
 	p.Register(mux)

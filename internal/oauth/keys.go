@@ -2,9 +2,7 @@ package oauth
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -45,14 +43,14 @@ func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, erro
 	if ent.IsNotFound(err) {
 		// Another server process may create one at the same time: the newer then signs, and
 		// both are published.
-		row, err = keys.New(ctx, p.client)
+		row, err = p.keeper.New(ctx, p.client)
 	}
 	if err != nil {
 		return nil, err
 	}
-	priv, err := x509.ParsePKCS8PrivateKey(row.PrivateKey)
+	priv, err := p.keeper.Private(row)
 	if err != nil {
-		return nil, fmt.Errorf("signing key %s: %w", row.Kid, err)
+		return nil, err
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: Algorithm, Key: jose.JSONWebKey{Key: priv, KeyID: row.Kid, Algorithm: string(Algorithm)}},
 		(&jose.SignerOptions{}).WithType("JWT"))
@@ -99,7 +97,7 @@ func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request, org *orgIn
 	}
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
 	for _, row := range rows {
-		jwk, err := keys.Public(row)
+		jwk, err := p.keeper.Public(row)
 		if err != nil {
 			writeError(w, org.Issuer, serverError(ctx, "signing key "+row.Kid, err))
 			return

@@ -83,6 +83,10 @@ func TestSigningKeyRotation(t *testing.T) {
 	}
 
 	oldRaw, oldKid := idToken()
+	stored, err := e.DB.SigningKey.Query().All(e.sys(tn.ID))
+	if err != nil || len(stored) != 1 || stored[0].PrivateKey[0] == 0x30 || !e.P.keeper.Seals() {
+		t.Fatalf("the key is not stored sealed (%d keys, %v)", len(stored), err)
+	}
 	if ks := listKeys(); len(ks) != 1 || ks[0].Kid != oldKid || !ks[0].Current {
 		t.Fatalf("before rotation: keys %+v, want the one that signed (%s), current", ks, oldKid)
 	}

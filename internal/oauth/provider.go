@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"scopekeeper/ent"
+	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/viewer"
 )
@@ -46,6 +47,7 @@ type Provider struct {
 	cache   *cache
 	writer  *tokenWriter
 	keys    sync.Map // organisation ID → *entry[*signingKey], through cache
+	keeper  *keys.Keeper
 	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
 	lookups singleflight.Group
 	now     func() time.Time
@@ -53,9 +55,10 @@ type Provider struct {
 
 // New returns the issuer side of Scopekeeper over client. It installs an ent hook on client that
 // invalidates the caches whenever the configuration changes.
-func New(client *ent.Client, publicURL string, sessions Sessions) *Provider {
+func New(client *ent.Client, publicURL string, sessions Sessions, keeper *keys.Keeper) *Provider {
 	p := &Provider{
 		client:    client,
+		keeper:    keeper,
 		publicURL: strings.TrimSuffix(publicURL, "/"),
 		sessions:  sessions,
 		cache:     newCache(),
