@@ -13,6 +13,7 @@ export const targetTypeLabels: Record<string, string> = {
   APIKey: 'API key',
   User: 'User',
   Organisation: 'Organisation',
+  SigningKey: 'Signing key',
 };
 
 export const toOptions = (labels: Record<string, string>) => Object.entries(labels).map(([value, label]) => ({ value, label }));
