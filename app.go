@@ -32,7 +32,8 @@ type app struct {
 
 func newApp(db *store.DB, cfg Config) *app {
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
-	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch})
+	// Another server process's change reaches this one's caches through the access engine's Sync.
+	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth, cfg.Keys)
 	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys}
@@ -97,6 +98,10 @@ func (a *app) ready(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 }
 
+// syncInterval bounds how long a change made through another server process sharing the database
+// takes to reach this one's caches (one small query per interval).
+const syncInterval = 250 * time.Millisecond
+
 // runBackground starts periodic work; the returned channel closes once it has all stopped.
 func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
@@ -104,6 +109,8 @@ func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 	go func() { defer wg.Done(); a.auth.Run(ctx, 5*time.Second, 10*time.Minute) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.oauth.Run(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.access.Watch(ctx, syncInterval) }()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	return done

@@ -28,6 +28,7 @@ type testEnv struct {
 	t   *testing.T
 	URL string
 	DB  *store.DB
+	app *app
 	// Statements counts the SQL statements the server has run.
 	Statements atomic.Int64
 }
@@ -70,6 +71,7 @@ func startServer(t *testing.T, dsn string) *testEnv {
 	e.URL = "http://" + srv.Listener.Addr().String()
 	unsealed, _ := keys.NewKeeper("")
 	a := newApp(db, Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL, Keys: unsealed})
+	e.app = a
 	srv.Config.Handler = a.handler()
 	srv.Start()
 	done := a.runBackground(ctx)

@@ -28,6 +28,8 @@ type Tx struct {
 	OAuthClient *OAuthClientClient
 	// Organisation is the client for interacting with the Organisation builders.
 	Organisation *OrganisationClient
+	// Revision is the client for interacting with the Revision builders.
+	Revision *RevisionClient
 	// Scope is the client for interacting with the Scope builders.
 	Scope *ScopeClient
 	// Session is the client for interacting with the Session builders.
@@ -177,6 +179,7 @@ func (tx *Tx) init() {
 	tx.Endpoint = NewEndpointClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
 	tx.Organisation = NewOrganisationClient(tx.config)
+	tx.Revision = NewRevisionClient(tx.config)
 	tx.Scope = NewScopeClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.SigningKey = NewSigningKeyClient(tx.config)

@@ -16,6 +16,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
@@ -297,6 +298,33 @@ func (f TraverseOrganisation) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrganisationQuery", q)
 }
 
+// The RevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RevisionFunc func(context.Context, *ent.RevisionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RevisionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RevisionQuery", q)
+}
+
+// The TraverseRevision type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRevision func(context.Context, *ent.RevisionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRevision) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRevision) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RevisionQuery", q)
+}
+
 // The ScopeFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ScopeFunc func(context.Context, *ent.ScopeQuery) (ent.Value, error)
 
@@ -451,6 +479,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OAuthClientQuery, predicate.OAuthClient, oauthclient.OrderOption]{typ: ent.TypeOAuthClient, tq: q}, nil
 	case *ent.OrganisationQuery:
 		return &query[*ent.OrganisationQuery, predicate.Organisation, organisation.OrderOption]{typ: ent.TypeOrganisation, tq: q}, nil
+	case *ent.RevisionQuery:
+		return &query[*ent.RevisionQuery, predicate.Revision, revision.OrderOption]{typ: ent.TypeRevision, tq: q}, nil
 	case *ent.ScopeQuery:
 		return &query[*ent.ScopeQuery, predicate.Scope, scope.OrderOption]{typ: ent.TypeScope, tq: q}, nil
 	case *ent.SessionQuery:

@@ -277,6 +277,19 @@ var (
 		Columns:    OrganisationsColumns,
 		PrimaryKey: []*schema.Column{OrganisationsColumns[0]},
 	}
+	// RevisionsColumns holds the columns for the "revisions" table.
+	RevisionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "organisation_id", Type: field.TypeInt, Unique: true},
+		{Name: "config", Type: field.TypeInt64, Default: 0},
+		{Name: "grants", Type: field.TypeInt64, Default: 0},
+	}
+	// RevisionsTable holds the schema information for the "revisions" table.
+	RevisionsTable = &schema.Table{
+		Name:       "revisions",
+		Columns:    RevisionsColumns,
+		PrimaryKey: []*schema.Column{RevisionsColumns[0]},
+	}
 	// ScopesColumns holds the columns for the "scopes" table.
 	ScopesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -542,6 +555,7 @@ var (
 		EndpointsTable,
 		ClientsTable,
 		OrganisationsTable,
+		RevisionsTable,
 		ScopesTable,
 		SessionsTable,
 		SigningKeysTable,

@@ -303,6 +303,30 @@ func (f OrganisationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganisationMutation", m)
 }
 
+// The RevisionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RevisionQueryRuleFunc func(context.Context, *ent.RevisionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RevisionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RevisionQuery", q)
+}
+
+// The RevisionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RevisionMutationRuleFunc func(context.Context, *ent.RevisionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RevisionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RevisionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RevisionMutation", m)
+}
+
 // The ScopeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ScopeQueryRuleFunc func(context.Context, *ent.ScopeQuery) error
@@ -474,6 +498,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OrganisationQuery:
 		return q.Filter(), nil
+	case *ent.RevisionQuery:
+		return q.Filter(), nil
 	case *ent.ScopeQuery:
 		return q.Filter(), nil
 	case *ent.SessionQuery:
@@ -506,6 +532,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OAuthClientMutation:
 		return m.Filter(), nil
 	case *ent.OrganisationMutation:
+		return m.Filter(), nil
+	case *ent.RevisionMutation:
 		return m.Filter(), nil
 	case *ent.ScopeMutation:
 		return m.Filter(), nil

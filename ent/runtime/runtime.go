@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/revision"
 	"scopekeeper/ent/schema"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/session"
@@ -411,6 +412,25 @@ func init() {
 	organisationDescCreatedAt := organisationFields[4].Descriptor()
 	// organisation.DefaultCreatedAt holds the default value on creation for the created_at field.
 	organisation.DefaultCreatedAt = organisationDescCreatedAt.Default.(func() time.Time)
+	revision.Policy = privacy.NewPolicies(schema.Revision{})
+	revision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := revision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	revisionFields := schema.Revision{}.Fields()
+	_ = revisionFields
+	// revisionDescConfig is the schema descriptor for config field.
+	revisionDescConfig := revisionFields[1].Descriptor()
+	// revision.DefaultConfig holds the default value on creation for the config field.
+	revision.DefaultConfig = revisionDescConfig.Default.(int64)
+	// revisionDescGrants is the schema descriptor for grants field.
+	revisionDescGrants := revisionFields[2].Descriptor()
+	// revision.DefaultGrants holds the default value on creation for the grants field.
+	revision.DefaultGrants = revisionDescGrants.Default.(int64)
 	scopeMixin := schema.Scope{}.Mixin()
 	scope.Policy = privacy.NewPolicies(scopeMixin[0], schema.Scope{})
 	scope.Hooks[0] = func(next ent.Mutator) ent.Mutator {

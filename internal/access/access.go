@@ -6,8 +6,9 @@
 // credentials are cached too. Both are stamped with per-organisation versions that an ent hook
 // (Engine.Hook) bumps after every committed change to APIs, endpoints, scopes, clients, keys,
 // tokens, users or the organisation, so a decision made after a change was acknowledged never uses
-// what was read before it. The versions live in this process: run one server per database, or
-// accept that other processes' changes are seen only through their own engines.
+// what was read before it. Every change is also counted in the database (Revision), in the same
+// transaction, and Sync (run every Watch interval) applies other server processes' changes, so
+// several processes can share one database: each sees another's change within that interval.
 //
 // Matching: a request matches the most specific template, comparing segment by segment, where a
 // literal segment beats a {param}; among templates it considers only those with an endpoint for
@@ -44,6 +45,9 @@ type Options struct {
 	Touch func(keyID int)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Changed is called when Sync finds changes made by another server process, so other caches
+	// of this process can drop what they read before; nil calls nothing.
+	Changed func()
 }
 
 // Engine decides access for every organisation of one database.
@@ -52,6 +56,8 @@ type Engine struct {
 	opts   Options
 
 	configEpoch, grantsEpoch atomic.Uint64
+	syncMu                   sync.Mutex
+	seen                     map[int]seenRevision // by organisation ID, as Sync last read them
 	mu                       sync.RWMutex
 	orgs                     map[int]*orgState
 	slugs                    sync.Map // slug → organisation ID (slugs never change)
@@ -63,7 +69,7 @@ func New(client *ent.Client, opts Options) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}}
+	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}, seen: map[int]seenRevision{}}
 }
 
 // Decide answers whether credential may call METHOD PATH in organisation orgID.

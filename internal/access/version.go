@@ -2,12 +2,15 @@ package access
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/ent"
 
 	gen "scopekeeper/ent"
+	"scopekeeper/ent/revision"
 	"scopekeeper/internal/viewer"
 )
 
@@ -106,10 +109,18 @@ func (e *Engine) Hook() ent.Hook {
 						return err
 					})
 				})
-				return next.Mutate(ctx, m)
+				v, err := next.Mutate(ctx, m)
+				if err != nil {
+					return v, err
+				}
+				// Counted in the same transaction: other processes see the change when it commits.
+				return v, record(ctx, tx.Client(), orgID, what)
 			}
 			v, err := next.Mutate(ctx, m)
 			bump()
+			if err == nil {
+				err = record(ctx, e.client, orgID, what)
+			}
 			return v, err
 		})
 	}
@@ -132,5 +143,73 @@ func (e *Engine) bump(orgID int, known bool, what int) {
 	}
 	if what&affectsGrants != 0 {
 		s.grants.Add(1)
+	}
+}
+
+// record counts a change in the database (organisation 0: outside any organisation), for the
+// other server processes sharing it.
+func record(ctx context.Context, client *gen.Client, orgID, what int) error {
+	var config, grants int64
+	if what&affectsConfig != 0 {
+		config = 1
+	}
+	if what&affectsGrants != 0 {
+		grants = 1
+	}
+	return client.Revision.Create().SetOrganisationID(orgID).SetConfig(config).SetGrants(grants).
+		OnConflictColumns(revision.FieldOrganisationID).
+		Update(func(u *gen.RevisionUpsert) { u.AddConfig(config).AddGrants(grants) }).
+		Exec(viewer.SystemContext(ctx, orgID))
+}
+
+// seenRevision is what Sync last read of one organisation's counters.
+type seenRevision struct{ config, grants int64 }
+
+// Sync applies the changes that other server processes committed to the database since the last
+// Sync (changes made through this process were applied when they committed). It reports whether
+// any counter moved. Run it often (Watch): until it runs, this process may decide with what it
+// read before another process's change.
+func (e *Engine) Sync(ctx context.Context) (bool, error) {
+	rows, err := e.client.Revision.Query().All(viewer.SystemContext(ctx, 0))
+	if err != nil {
+		return false, err
+	}
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	changed := false
+	for _, r := range rows {
+		last := e.seen[r.OrganisationID]
+		what := 0
+		if r.Config > last.config {
+			what |= affectsConfig
+		}
+		if r.Grants > last.grants {
+			what |= affectsGrants
+		}
+		if what != 0 {
+			e.bump(r.OrganisationID, r.OrganisationID != 0, what)
+			e.seen[r.OrganisationID] = seenRevision{r.Config, r.Grants}
+			changed = true
+		}
+	}
+	if changed && e.opts.Changed != nil {
+		e.opts.Changed()
+	}
+	return changed, nil
+}
+
+// Watch runs Sync every interval until ctx ends.
+func (e *Engine) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.Sync(ctx); err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "access: read other processes' changes", "error", err)
+			}
+		}
 	}
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // cacheTTL bounds how long a cached entry is trusted even without an invalidation. Changes made
-// through this process invalidate at once (the ent hook below); the TTL only matters for changes
-// made by another server process sharing the database.
+// through this process invalidate at once (the ent hook below), changes made by another server
+// process sharing the database when the access engine's Sync sees them (ForgetCached); the TTL
+// is the bound when nothing calls Sync.
 const cacheTTL = 2 * time.Second
 
 // maxCredentials bounds the resolved-token cache; it is emptied when full.
@@ -23,7 +24,7 @@ const maxCredentials = 200_000
 // runtimeTypes are the OAuth runtime's own records: writing them is not a configuration change.
 var runtimeTypes = map[string]bool{
 	ent.TypeToken: true, ent.TypeAuthRequest: true, ent.TypeConsent: true, ent.TypeSession: true,
-	ent.TypeAuditEvent: true,
+	ent.TypeAuditEvent: true, ent.TypeRevision: true,
 }
 
 // cache holds what token issuance and introspection read on every request. Every entry is tagged
@@ -153,3 +154,6 @@ func (c *cache) invalidationHook() entgo.Hook {
 		})
 	}
 }
+
+// ForgetCached drops everything cached: another server process changed the configuration.
+func (p *Provider) ForgetCached() { p.cache.bump() }
