@@ -42,3 +42,33 @@ func TestNewSplit(t *testing.T) {
 		}
 	}
 }
+
+// LookupKey reads credentials from requests: whatever it is given, it returns nil or a 16-byte key
+// that a credential with that value would carry, and it finds the key of every real credential.
+func FuzzLookupKey(f *testing.F) {
+	real, key, _ := NewSplit(AccessTokenPrefix, time.UnixMilli(1_790_000_000_000))
+	f.Add(real)
+	f.Add("ska_")
+	f.Add("ska_" + strings.Repeat("A", 64))
+	f.Add("ska_" + strings.Repeat("=", 64))
+	f.Add(APIKeyPrefix + "x")
+	f.Fuzz(func(t *testing.T, value string) {
+		got := LookupKey(AccessTokenPrefix, value)
+		if got == nil {
+			if value == real {
+				t.Fatal("a real credential has no key")
+			}
+			return
+		}
+		if len(got) != 16 || !strings.HasPrefix(value, AccessTokenPrefix) {
+			t.Fatalf("LookupKey(%q) = %x", value, got)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(value, AccessTokenPrefix))
+		if err != nil || !bytes.Equal(raw[:16], got) {
+			t.Fatalf("LookupKey(%q) = %x, not the value's first 16 bytes (%v)", value, got, err)
+		}
+		if value == real && !bytes.Equal(got, key) {
+			t.Fatalf("the real credential's key %x, want %x", got, key)
+		}
+	})
+}
