@@ -1,17 +1,21 @@
+import { lazy } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { LoginPage } from './features/auth/LoginPage';
 import { RequireViewer, useViewer } from './features/auth/viewer';
 import { Shell } from './features/layout/Shell';
-import { ApisPage } from './features/apis/ApisPage';
-import { ApiPage } from './features/apis/ApiPage';
-import { ClientsPage } from './features/clients/ClientsPage';
-import { ClientPage } from './features/clients/ClientPage';
-import { DiscoveryPage } from './features/discovery/DiscoveryPage';
 import { ConsentPage } from './features/consent/ConsentPage';
-import { ApiKeysPage } from './features/apikeys/ApiKeysPage';
-import { SettingsPage } from './features/settings/SettingsPage';
-import { UsersPage } from './features/settings/UsersPage';
-import { AuditLogPage } from './features/audit/AuditLogPage';
+
+// The console's pages load on first visit (the Shell shows a loader meanwhile), so sign-in and
+// the consent screen, which end users see, do not download the whole console.
+const ApisPage = lazy(() => import('./features/apis/ApisPage').then((m) => ({ default: m.ApisPage })));
+const ApiPage = lazy(() => import('./features/apis/ApiPage').then((m) => ({ default: m.ApiPage })));
+const ClientsPage = lazy(() => import('./features/clients/ClientsPage').then((m) => ({ default: m.ClientsPage })));
+const ClientPage = lazy(() => import('./features/clients/ClientPage').then((m) => ({ default: m.ClientPage })));
+const DiscoveryPage = lazy(() => import('./features/discovery/DiscoveryPage').then((m) => ({ default: m.DiscoveryPage })));
+const ApiKeysPage = lazy(() => import('./features/apikeys/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
+const SettingsPage = lazy(() => import('./features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const UsersPage = lazy(() => import('./features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
+const AuditLogPage = lazy(() => import('./features/audit/AuditLogPage').then((m) => ({ default: m.AuditLogPage })));
 import { NoAccess, NotFoundPage } from './features/layout/states';
 import { canReadAdmin } from './lib/roles';
 import type { ReactNode } from 'react';

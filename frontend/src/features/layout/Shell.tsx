@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useViewer } from '../auth/viewer';
+import { Loading } from './states';
 import { logout } from '../auth/session';
 import { ChangePasswordDialog } from '../auth/ChangePasswordDialog';
 import { useResetClient } from '../../lib/ClientProvider';
@@ -88,7 +89,9 @@ export function Shell() {
           ))}
       </AppShell.Navbar>
       <AppShell.Main bg="gray.0">
-        <Outlet />
+        <Suspense fallback={<Loading label="Loading the page" />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
       <ChangePasswordDialog opened={changingPassword} onClose={() => setChangingPassword(false)} />
     </AppShell>
