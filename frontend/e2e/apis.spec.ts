@@ -50,6 +50,8 @@ test('a duplicate API name is refused beside the field', async ({ page, ownerApi
   await d.getByLabel('Name', { exact: false }).first().fill(name);
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toHaveAttribute('aria-invalid', 'true');
+  // Focus goes to the field to fix.
+  await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toBeFocused();
   await shot(page, 'apis-03-duplicate');
   await d.getByRole('button', { name: 'Close' }).click();
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Alert, Button, Group, Modal, Stack, type ModalProps } from '@mantine/core';
 import type { CombinedError } from 'urql';
 
@@ -26,11 +26,30 @@ interface FormDialogProps {
   children: ReactNode;
 }
 
-/** A modal with a form: an error banner, the fields, then "Close" and "Save". */
+/** Moves focus to the first field marked invalid in form, so keyboard and screen-reader users land on what to fix. */
+export function focusFirstInvalid(form: HTMLFormElement | null) {
+  const field = form?.querySelector<HTMLElement>('[aria-invalid="true"]');
+  field?.focus();
+}
+
+/**
+ * A modal with a form: an error banner, the fields, then "Close" and "Save". After a Save that
+ * leaves a field in error (client-side or from the server), focus moves to the first such field.
+ */
 export function FormDialog({ opened, onClose, title, size, onSubmit, busy, error, children }: FormDialogProps) {
+  const form = useRef<HTMLFormElement>(null);
+  const [saves, setSaves] = useState(0);
+  async function submit(e: FormEvent) {
+    await onSubmit(e);
+    setSaves((n) => n + 1);
+  }
+  // After the render that shows what a Save produced (and once it is no longer busy).
+  useEffect(() => {
+    if (saves > 0 && !busy) focusFirstInvalid(form.current);
+  }, [saves, busy]);
   return (
     <Modal opened={opened} onClose={onClose} title={title} size={size}>
-      <form onSubmit={onSubmit} noValidate aria-label={title}>
+      <form ref={form} onSubmit={(e) => void submit(e)} noValidate aria-label={title}>
         <Stack>
           <ErrorBanner>{error}</ErrorBanner>
           {children}
