@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
 )
 
 // Two server processes on one database: a change made through one reaches the other's cached
@@ -55,7 +59,56 @@ func TestChangesReachOtherServers(t *testing.T) {
 			map[string]any{"in": map[string]any{"apiID": api, "method": "GET", "path": "/forums/threads/{id}/posts", "scopeIDs": []string{f.read}}})
 		sync()
 		expectDecision(t, onB.decide(t, token, "GET", "/forums/threads/7/posts"), true, "granted", "forums.threads.readonly")
+
+		// A signing-key rotation: B signs ID tokens with the new key after its sync.
+		d := f.owner.must(`mutation($in: CreateClientInput!) { createClient(input: $in) { client { id clientId } clientSecret } }`,
+			map[string]any{"in": map[string]any{"name": "web", "kind": "WEB", "redirectURIs": []string{"https://app.example/cb"}}})
+		web := &oauth2.Config{ClientID: str(d, "createClient.client.clientId"), ClientSecret: str(d, "createClient.clientSecret"),
+			RedirectURL: "https://app.example/cb", Scopes: []string{"openid", "forums.threads.readonly"},
+			Endpoint: oauth2.Endpoint{AuthURL: b.URL + "/o/acme/oauth/authorize", TokenURL: b.URL + "/o/acme/oauth/token"}}
+		f.owner.must(`mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`,
+			map[string]any{"c": str(d, "createClient.client.id"), "s": []string{f.read}})
+		ownerOnB := b.login("owner@acme.test", "correct horse battery")
+		idTokenKey(t, web, ownerOnB) // makes the organisation's first key
+		sync()                       // so that the rotation is the only change the next sync brings
+		before := idTokenKey(t, web, ownerOnB)
+		rotated := str(f.owner.must(`mutation { rotateSigningKey { kid } }`, nil), "rotateSigningKey.kid")
+		sync()
+		if after := idTokenKey(t, web, ownerOnB); after != rotated || after == before {
+			t.Fatalf("after the rotation through A, B signs with %s, want the new key %s (was %s)", after, rotated, before)
+		}
 	})
+}
+
+// idTokenKey runs the authorization-code flow with PKCE as the signed-in user of g and returns
+// the key ID that signed the ID token.
+func idTokenKey(t *testing.T, cfg *oauth2.Config, g *gqlClient) string {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	hc := &http.Client{Jar: g.http.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatalf("authorize: %s, no redirect", resp.Status)
+	}
+	if loc.Path == "/consent" {
+		d := g.must(`mutation($id: ID!) { decideConsent(id: $id, approve: true) { redirectTo } }`, map[string]any{"id": loc.Query().Get("request")})
+		loc, _ = url.Parse(str(d, "decideConsent.redirectTo"))
+	}
+	tok, err := cfg.Exchange(context.Background(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	return jws.Signatures[0].Header.KeyID
 }
 
 // introspect asks server e about token as the gateway client of f.

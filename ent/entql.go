@@ -213,6 +213,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			revision.FieldOrganisationID: {Type: field.TypeInt, Column: revision.FieldOrganisationID},
 			revision.FieldConfig:         {Type: field.TypeInt64, Column: revision.FieldConfig},
 			revision.FieldGrants:         {Type: field.TypeInt64, Column: revision.FieldGrants},
+			revision.FieldKeys:           {Type: field.TypeInt64, Column: revision.FieldKeys},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -2036,6 +2037,11 @@ func (f *RevisionFilter) WhereConfig(p entql.Int64P) {
 // WhereGrants applies the entql int64 predicate on the grants field.
 func (f *RevisionFilter) WhereGrants(p entql.Int64P) {
 	f.Where(p.Field(revision.FieldGrants))
+}
+
+// WhereKeys applies the entql int64 predicate on the keys field.
+func (f *RevisionFilter) WhereKeys(p entql.Int64P) {
+	f.Where(p.Field(revision.FieldKeys))
 }
 
 // addPredicate implements the predicateAdder interface.

@@ -8489,6 +8489,8 @@ type RevisionMutation struct {
 	add_config         *int64
 	grants             *int64
 	addgrants          *int64
+	keys               *int64
+	addkeys            *int64
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*Revision, error)
@@ -8761,6 +8763,62 @@ func (m *RevisionMutation) ResetGrants() {
 	m.addgrants = nil
 }
 
+// SetKeys sets the "keys" field.
+func (m *RevisionMutation) SetKeys(i int64) {
+	m.keys = &i
+	m.addkeys = nil
+}
+
+// Keys returns the value of the "keys" field in the mutation.
+func (m *RevisionMutation) Keys() (r int64, exists bool) {
+	v := m.keys
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeys returns the old "keys" field's value of the Revision entity.
+// If the Revision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevisionMutation) OldKeys(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeys is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeys requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeys: %w", err)
+	}
+	return oldValue.Keys, nil
+}
+
+// AddKeys adds i to the "keys" field.
+func (m *RevisionMutation) AddKeys(i int64) {
+	if m.addkeys != nil {
+		*m.addkeys += i
+	} else {
+		m.addkeys = &i
+	}
+}
+
+// AddedKeys returns the value that was added to the "keys" field in this mutation.
+func (m *RevisionMutation) AddedKeys() (r int64, exists bool) {
+	v := m.addkeys
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetKeys resets all changes to the "keys" field.
+func (m *RevisionMutation) ResetKeys() {
+	m.keys = nil
+	m.addkeys = nil
+}
+
 // Where appends a list predicates to the RevisionMutation builder.
 func (m *RevisionMutation) Where(ps ...predicate.Revision) {
 	m.predicates = append(m.predicates, ps...)
@@ -8795,7 +8853,7 @@ func (m *RevisionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RevisionMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 4)
 	if m.organisation_id != nil {
 		fields = append(fields, revision.FieldOrganisationID)
 	}
@@ -8804,6 +8862,9 @@ func (m *RevisionMutation) Fields() []string {
 	}
 	if m.grants != nil {
 		fields = append(fields, revision.FieldGrants)
+	}
+	if m.keys != nil {
+		fields = append(fields, revision.FieldKeys)
 	}
 	return fields
 }
@@ -8819,6 +8880,8 @@ func (m *RevisionMutation) Field(name string) (ent.Value, bool) {
 		return m.Config()
 	case revision.FieldGrants:
 		return m.Grants()
+	case revision.FieldKeys:
+		return m.Keys()
 	}
 	return nil, false
 }
@@ -8834,6 +8897,8 @@ func (m *RevisionMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldConfig(ctx)
 	case revision.FieldGrants:
 		return m.OldGrants(ctx)
+	case revision.FieldKeys:
+		return m.OldKeys(ctx)
 	}
 	return nil, fmt.Errorf("unknown Revision field %s", name)
 }
@@ -8864,6 +8929,13 @@ func (m *RevisionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetGrants(v)
 		return nil
+	case revision.FieldKeys:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeys(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Revision field %s", name)
 }
@@ -8881,6 +8953,9 @@ func (m *RevisionMutation) AddedFields() []string {
 	if m.addgrants != nil {
 		fields = append(fields, revision.FieldGrants)
 	}
+	if m.addkeys != nil {
+		fields = append(fields, revision.FieldKeys)
+	}
 	return fields
 }
 
@@ -8895,6 +8970,8 @@ func (m *RevisionMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedConfig()
 	case revision.FieldGrants:
 		return m.AddedGrants()
+	case revision.FieldKeys:
+		return m.AddedKeys()
 	}
 	return nil, false
 }
@@ -8924,6 +9001,13 @@ func (m *RevisionMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddGrants(v)
+		return nil
+	case revision.FieldKeys:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddKeys(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Revision numeric field %s", name)
@@ -8960,6 +9044,9 @@ func (m *RevisionMutation) ResetField(name string) error {
 		return nil
 	case revision.FieldGrants:
 		m.ResetGrants()
+		return nil
+	case revision.FieldKeys:
+		m.ResetKeys()
 		return nil
 	}
 	return fmt.Errorf("unknown Revision field %s", name)

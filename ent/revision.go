@@ -21,7 +21,9 @@ type Revision struct {
 	// Config holds the value of the "config" field.
 	Config int64 `json:"config,omitempty"`
 	// Grants holds the value of the "grants" field.
-	Grants       int64 `json:"grants,omitempty"`
+	Grants int64 `json:"grants,omitempty"`
+	// Keys holds the value of the "keys" field.
+	Keys         int64 `json:"keys,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -30,7 +32,7 @@ func (*Revision) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case revision.FieldID, revision.FieldOrganisationID, revision.FieldConfig, revision.FieldGrants:
+		case revision.FieldID, revision.FieldOrganisationID, revision.FieldConfig, revision.FieldGrants, revision.FieldKeys:
 			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -70,6 +72,12 @@ func (_m *Revision) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field grants", values[i])
 			} else if value.Valid {
 				_m.Grants = value.Int64
+			}
+		case revision.FieldKeys:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field keys", values[i])
+			} else if value.Valid {
+				_m.Keys = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -115,6 +123,9 @@ func (_m *Revision) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("grants=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Grants))
+	builder.WriteString(", ")
+	builder.WriteString("keys=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Keys))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -55,6 +55,20 @@ func (_c *RevisionCreate) SetNillableGrants(v *int64) *RevisionCreate {
 	return _c
 }
 
+// SetKeys sets the "keys" field.
+func (_c *RevisionCreate) SetKeys(v int64) *RevisionCreate {
+	_c.mutation.SetKeys(v)
+	return _c
+}
+
+// SetNillableKeys sets the "keys" field if the given value is not nil.
+func (_c *RevisionCreate) SetNillableKeys(v *int64) *RevisionCreate {
+	if v != nil {
+		_c.SetKeys(*v)
+	}
+	return _c
+}
+
 // Mutation returns the RevisionMutation object of the builder.
 func (_c *RevisionCreate) Mutation() *RevisionMutation {
 	return _c.mutation
@@ -100,6 +114,10 @@ func (_c *RevisionCreate) defaults() error {
 		v := revision.DefaultGrants
 		_c.mutation.SetGrants(v)
 	}
+	if _, ok := _c.mutation.Keys(); !ok {
+		v := revision.DefaultKeys
+		_c.mutation.SetKeys(v)
+	}
 	return nil
 }
 
@@ -113,6 +131,9 @@ func (_c *RevisionCreate) check() error {
 	}
 	if _, ok := _c.mutation.Grants(); !ok {
 		return &ValidationError{Name: "grants", err: errors.New(`ent: missing required field "Revision.grants"`)}
+	}
+	if _, ok := _c.mutation.Keys(); !ok {
+		return &ValidationError{Name: "keys", err: errors.New(`ent: missing required field "Revision.keys"`)}
 	}
 	return nil
 }
@@ -152,6 +173,10 @@ func (_c *RevisionCreate) createSpec() (*Revision, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Grants(); ok {
 		_spec.SetField(revision.FieldGrants, field.TypeInt64, value)
 		_node.Grants = value
+	}
+	if value, ok := _c.mutation.Keys(); ok {
+		_spec.SetField(revision.FieldKeys, field.TypeInt64, value)
+		_node.Keys = value
 	}
 	return _node, _spec
 }
@@ -241,6 +266,24 @@ func (u *RevisionUpsert) AddGrants(v int64) *RevisionUpsert {
 	return u
 }
 
+// SetKeys sets the "keys" field.
+func (u *RevisionUpsert) SetKeys(v int64) *RevisionUpsert {
+	u.Set(revision.FieldKeys, v)
+	return u
+}
+
+// UpdateKeys sets the "keys" field to the value that was provided on create.
+func (u *RevisionUpsert) UpdateKeys() *RevisionUpsert {
+	u.SetExcluded(revision.FieldKeys)
+	return u
+}
+
+// AddKeys adds v to the "keys" field.
+func (u *RevisionUpsert) AddKeys(v int64) *RevisionUpsert {
+	u.Add(revision.FieldKeys, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -325,6 +368,27 @@ func (u *RevisionUpsertOne) AddGrants(v int64) *RevisionUpsertOne {
 func (u *RevisionUpsertOne) UpdateGrants() *RevisionUpsertOne {
 	return u.Update(func(s *RevisionUpsert) {
 		s.UpdateGrants()
+	})
+}
+
+// SetKeys sets the "keys" field.
+func (u *RevisionUpsertOne) SetKeys(v int64) *RevisionUpsertOne {
+	return u.Update(func(s *RevisionUpsert) {
+		s.SetKeys(v)
+	})
+}
+
+// AddKeys adds v to the "keys" field.
+func (u *RevisionUpsertOne) AddKeys(v int64) *RevisionUpsertOne {
+	return u.Update(func(s *RevisionUpsert) {
+		s.AddKeys(v)
+	})
+}
+
+// UpdateKeys sets the "keys" field to the value that was provided on create.
+func (u *RevisionUpsertOne) UpdateKeys() *RevisionUpsertOne {
+	return u.Update(func(s *RevisionUpsert) {
+		s.UpdateKeys()
 	})
 }
 
@@ -578,6 +642,27 @@ func (u *RevisionUpsertBulk) AddGrants(v int64) *RevisionUpsertBulk {
 func (u *RevisionUpsertBulk) UpdateGrants() *RevisionUpsertBulk {
 	return u.Update(func(s *RevisionUpsert) {
 		s.UpdateGrants()
+	})
+}
+
+// SetKeys sets the "keys" field.
+func (u *RevisionUpsertBulk) SetKeys(v int64) *RevisionUpsertBulk {
+	return u.Update(func(s *RevisionUpsert) {
+		s.SetKeys(v)
+	})
+}
+
+// AddKeys adds v to the "keys" field.
+func (u *RevisionUpsertBulk) AddKeys(v int64) *RevisionUpsertBulk {
+	return u.Update(func(s *RevisionUpsert) {
+		s.AddKeys(v)
+	})
+}
+
+// UpdateKeys sets the "keys" field to the value that was provided on create.
+func (u *RevisionUpsertBulk) UpdateKeys() *RevisionUpsertBulk {
+	return u.Update(func(s *RevisionUpsert) {
+		s.UpdateKeys()
 	})
 }
 

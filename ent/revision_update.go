@@ -69,6 +69,27 @@ func (_u *RevisionUpdate) AddGrants(v int64) *RevisionUpdate {
 	return _u
 }
 
+// SetKeys sets the "keys" field.
+func (_u *RevisionUpdate) SetKeys(v int64) *RevisionUpdate {
+	_u.mutation.ResetKeys()
+	_u.mutation.SetKeys(v)
+	return _u
+}
+
+// SetNillableKeys sets the "keys" field if the given value is not nil.
+func (_u *RevisionUpdate) SetNillableKeys(v *int64) *RevisionUpdate {
+	if v != nil {
+		_u.SetKeys(*v)
+	}
+	return _u
+}
+
+// AddKeys adds value to the "keys" field.
+func (_u *RevisionUpdate) AddKeys(v int64) *RevisionUpdate {
+	_u.mutation.AddKeys(v)
+	return _u
+}
+
 // Mutation returns the RevisionMutation object of the builder.
 func (_u *RevisionUpdate) Mutation() *RevisionMutation {
 	return _u.mutation
@@ -121,6 +142,12 @@ func (_u *RevisionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedGrants(); ok {
 		_spec.AddField(revision.FieldGrants, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Keys(); ok {
+		_spec.SetField(revision.FieldKeys, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedKeys(); ok {
+		_spec.AddField(revision.FieldKeys, field.TypeInt64, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -181,6 +208,27 @@ func (_u *RevisionUpdateOne) SetNillableGrants(v *int64) *RevisionUpdateOne {
 // AddGrants adds value to the "grants" field.
 func (_u *RevisionUpdateOne) AddGrants(v int64) *RevisionUpdateOne {
 	_u.mutation.AddGrants(v)
+	return _u
+}
+
+// SetKeys sets the "keys" field.
+func (_u *RevisionUpdateOne) SetKeys(v int64) *RevisionUpdateOne {
+	_u.mutation.ResetKeys()
+	_u.mutation.SetKeys(v)
+	return _u
+}
+
+// SetNillableKeys sets the "keys" field if the given value is not nil.
+func (_u *RevisionUpdateOne) SetNillableKeys(v *int64) *RevisionUpdateOne {
+	if v != nil {
+		_u.SetKeys(*v)
+	}
+	return _u
+}
+
+// AddKeys adds value to the "keys" field.
+func (_u *RevisionUpdateOne) AddKeys(v int64) *RevisionUpdateOne {
+	_u.mutation.AddKeys(v)
 	return _u
 }
 
@@ -266,6 +314,12 @@ func (_u *RevisionUpdateOne) sqlSave(ctx context.Context) (_node *Revision, err 
 	}
 	if value, ok := _u.mutation.AddedGrants(); ok {
 		_spec.AddField(revision.FieldGrants, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Keys(); ok {
+		_spec.SetField(revision.FieldKeys, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedKeys(); ok {
+		_spec.AddField(revision.FieldKeys, field.TypeInt64, value)
 	}
 	_node = &Revision{config: _u.config}
 	_spec.Assign = _node.assignValues

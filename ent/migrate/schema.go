@@ -283,6 +283,7 @@ var (
 		{Name: "organisation_id", Type: field.TypeInt, Unique: true},
 		{Name: "config", Type: field.TypeInt64, Default: 0},
 		{Name: "grants", Type: field.TypeInt64, Default: 0},
+		{Name: "keys", Type: field.TypeInt64, Default: 0},
 	}
 	// RevisionsTable holds the schema information for the "revisions" table.
 	RevisionsTable = &schema.Table{

@@ -18,6 +18,8 @@ const (
 	FieldConfig = "config"
 	// FieldGrants holds the string denoting the grants field in the database.
 	FieldGrants = "grants"
+	// FieldKeys holds the string denoting the keys field in the database.
+	FieldKeys = "keys"
 	// Table holds the table name of the revision in the database.
 	Table = "revisions"
 )
@@ -28,6 +30,7 @@ var Columns = []string{
 	FieldOrganisationID,
 	FieldConfig,
 	FieldGrants,
+	FieldKeys,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -52,6 +55,8 @@ var (
 	DefaultConfig int64
 	// DefaultGrants holds the default value on creation for the "grants" field.
 	DefaultGrants int64
+	// DefaultKeys holds the default value on creation for the "keys" field.
+	DefaultKeys int64
 )
 
 // OrderOption defines the ordering options for the Revision queries.
@@ -75,4 +80,9 @@ func ByConfig(opts ...sql.OrderTermOption) OrderOption {
 // ByGrants orders the results by the grants field.
 func ByGrants(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGrants, opts...).ToFunc()
+}
+
+// ByKeys orders the results by the keys field.
+func ByKeys(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKeys, opts...).ToFunc()
 }

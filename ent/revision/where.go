@@ -68,6 +68,11 @@ func Grants(v int64) predicate.Revision {
 	return predicate.Revision(sql.FieldEQ(FieldGrants, v))
 }
 
+// Keys applies equality check predicate on the "keys" field. It's identical to KeysEQ.
+func Keys(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldEQ(FieldKeys, v))
+}
+
 // OrganisationIDEQ applies the EQ predicate on the "organisation_id" field.
 func OrganisationIDEQ(v int) predicate.Revision {
 	return predicate.Revision(sql.FieldEQ(FieldOrganisationID, v))
@@ -186,6 +191,46 @@ func GrantsLT(v int64) predicate.Revision {
 // GrantsLTE applies the LTE predicate on the "grants" field.
 func GrantsLTE(v int64) predicate.Revision {
 	return predicate.Revision(sql.FieldLTE(FieldGrants, v))
+}
+
+// KeysEQ applies the EQ predicate on the "keys" field.
+func KeysEQ(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldEQ(FieldKeys, v))
+}
+
+// KeysNEQ applies the NEQ predicate on the "keys" field.
+func KeysNEQ(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldNEQ(FieldKeys, v))
+}
+
+// KeysIn applies the In predicate on the "keys" field.
+func KeysIn(vs ...int64) predicate.Revision {
+	return predicate.Revision(sql.FieldIn(FieldKeys, vs...))
+}
+
+// KeysNotIn applies the NotIn predicate on the "keys" field.
+func KeysNotIn(vs ...int64) predicate.Revision {
+	return predicate.Revision(sql.FieldNotIn(FieldKeys, vs...))
+}
+
+// KeysGT applies the GT predicate on the "keys" field.
+func KeysGT(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldGT(FieldKeys, v))
+}
+
+// KeysGTE applies the GTE predicate on the "keys" field.
+func KeysGTE(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldGTE(FieldKeys, v))
+}
+
+// KeysLT applies the LT predicate on the "keys" field.
+func KeysLT(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldLT(FieldKeys, v))
+}
+
+// KeysLTE applies the LTE predicate on the "keys" field.
+func KeysLTE(v int64) predicate.Revision {
+	return predicate.Revision(sql.FieldLTE(FieldKeys, v))
 }
 
 // And groups predicates with the AND operator between them.

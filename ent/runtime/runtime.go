@@ -431,6 +431,10 @@ func init() {
 	revisionDescGrants := revisionFields[2].Descriptor()
 	// revision.DefaultGrants holds the default value on creation for the grants field.
 	revision.DefaultGrants = revisionDescGrants.Default.(int64)
+	// revisionDescKeys is the schema descriptor for keys field.
+	revisionDescKeys := revisionFields[3].Descriptor()
+	// revision.DefaultKeys holds the default value on creation for the keys field.
+	revision.DefaultKeys = revisionDescKeys.Default.(int64)
 	scopeMixin := schema.Scope{}.Mixin()
 	scope.Policy = privacy.NewPolicies(scopeMixin[0], schema.Scope{})
 	scope.Hooks[0] = func(next ent.Mutator) ent.Mutator {

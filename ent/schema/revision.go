@@ -10,7 +10,8 @@ import (
 // Revision counts an organisation's committed changes, so that every server process sharing the
 // database learns of changes made through another (internal/access.Engine.Sync): config counts
 // changes to what the endpoint matcher is compiled from, grants changes to what a credential
-// grants. Organisation 0 stands for changes outside any organisation. Both only grow.
+// grants, keys changes to the ID-token signing keys. Organisation 0 stands for changes outside
+// any organisation. All only grow.
 type Revision struct{ ent.Schema }
 
 func (Revision) Fields() []ent.Field {
@@ -18,6 +19,7 @@ func (Revision) Fields() []ent.Field {
 		field.Int("organisation_id").Unique().Immutable(),
 		field.Int64("config").Default(0),
 		field.Int64("grants").Default(0),
+		field.Int64("keys").Default(0),
 	}
 }
 

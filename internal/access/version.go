@@ -59,6 +59,7 @@ func (e *Engine) grantStamp(s *orgState) uint64  { return e.grantsEpoch.Load() +
 const (
 	affectsConfig = 1 << iota
 	affectsGrants
+	affectsKeys // nothing the engine caches; counted so other processes drop cached signers
 )
 
 func affected(m ent.Mutation) int {
@@ -69,6 +70,8 @@ func affected(m ent.Mutation) int {
 		return affectsConfig | affectsGrants
 	case gen.TypeOAuthClient, gen.TypeOrganisation, gen.TypeUser:
 		return affectsGrants
+	case gen.TypeSigningKey:
+		return affectsKeys
 	case gen.TypeAPIKey:
 		// The batched last-used write changes nothing a decision reads.
 		if f := m.Fields(); len(f) == 1 && f[0] == "last_used_at" && len(m.AddedEdges()) == 0 &&
@@ -149,21 +152,24 @@ func (e *Engine) bump(orgID int, known bool, what int) {
 // record counts a change in the database (organisation 0: outside any organisation), for the
 // other server processes sharing it.
 func record(ctx context.Context, client *gen.Client, orgID, what int) error {
-	var config, grants int64
+	var config, grants, keys int64
 	if what&affectsConfig != 0 {
 		config = 1
 	}
 	if what&affectsGrants != 0 {
 		grants = 1
 	}
-	return client.Revision.Create().SetOrganisationID(orgID).SetConfig(config).SetGrants(grants).
+	if what&affectsKeys != 0 {
+		keys = 1
+	}
+	return client.Revision.Create().SetOrganisationID(orgID).SetConfig(config).SetGrants(grants).SetKeys(keys).
 		OnConflictColumns(revision.FieldOrganisationID).
-		Update(func(u *gen.RevisionUpsert) { u.AddConfig(config).AddGrants(grants) }).
+		Update(func(u *gen.RevisionUpsert) { u.AddConfig(config).AddGrants(grants).AddKeys(keys) }).
 		Exec(viewer.SystemContext(ctx, orgID))
 }
 
 // seenRevision is what Sync last read of one organisation's counters.
-type seenRevision struct{ config, grants int64 }
+type seenRevision struct{ config, grants, keys int64 }
 
 // Sync applies the changes that other server processes committed to the database since the last
 // Sync (changes made through this process were applied when they committed). It reports whether
@@ -186,9 +192,12 @@ func (e *Engine) Sync(ctx context.Context) (bool, error) {
 		if r.Grants > last.grants {
 			what |= affectsGrants
 		}
+		if r.Keys > last.keys {
+			what |= affectsKeys
+		}
 		if what != 0 {
 			e.bump(r.OrganisationID, r.OrganisationID != 0, what)
-			e.seen[r.OrganisationID] = seenRevision{r.Config, r.Grants}
+			e.seen[r.OrganisationID] = seenRevision{r.Config, r.Grants, r.Keys}
 			changed = true
 		}
 	}
