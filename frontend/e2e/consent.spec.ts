@@ -72,6 +72,7 @@ test.describe('consent', () => {
   test('an unknown request shows an error', async ({ page }) => {
     await page.goto('/login');
     await signIn(page, USERS.member.email, USERS.member.password);
+    await expect(page).not.toHaveURL(/\/login/); // signed in before leaving the page
     await page.goto('/consent?request=999999');
     await expect(page.getByRole('alert')).toContainText('cannot be shown');
     await expect(page.getByRole('alert')).toContainText('does not exist');
