@@ -264,3 +264,31 @@ func TestBuiltInAPIStaysAsMade(t *testing.T) {
 	owner.fails("FORBIDDEN", `mutation($id: ID!) { deleteAPI(id: $id) }`, map[string]any{"id": api})
 	owner.fails("NOT_FOUND", `mutation { updateScope(id: "not-an-id", input: {displayName: "x"}) { id } }`, nil)
 }
+
+// The audit log's vocabulary names every action and target type its events carry.
+func TestAuditVocabulary(t *testing.T) {
+	e := newEnv(t)
+	owner := e.org("acme")
+	owner.must(createAPI, map[string]any{"in": map[string]any{"name": "forums", "basePath": "/forums"}})
+	owner.must(`mutation { rotateSigningKey { id } }`, nil)
+	v := owner.must(`{ auditVocabulary { actions targetTypes } }`, nil)
+	in := func(list, value string) bool {
+		for _, x := range get(v, "auditVocabulary."+list).([]any) {
+			if x == value {
+				return true
+			}
+		}
+		return false
+	}
+	events := owner.must(`{ auditEvents(first: 100) { edges { node { action targetType } } } }`, nil)
+	for _, edge := range get(events, "auditEvents.edges").([]any) {
+		if a, tt := str(edge, "node.action"), str(edge, "node.targetType"); !in("actions", a) || !in("targetTypes", tt) {
+			t.Errorf("an event (%s %s) outside the vocabulary %v", a, tt, v)
+		}
+	}
+	for _, want := range []string{"API", "Scope", "OAuthClient", "APIKey", "SigningKey"} {
+		if !in("targetTypes", want) {
+			t.Errorf("targetTypes lacks %s: %v", want, v)
+		}
+	}
+}

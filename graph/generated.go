@@ -133,6 +133,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AuditVocabulary struct {
+		Actions     func(childComplexity int) int
+		TargetTypes func(childComplexity int) int
+	}
+
 	Client struct {
 		AllowUncategorizedModify func(childComplexity int) int
 		AllowUncategorizedRead   func(childComplexity int) int
@@ -264,6 +269,7 @@ type ComplexityRoot struct {
 		APIKeys           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
 		Apis              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIOrder, where *ent.APIWhereInput) int
 		AuditEvents       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		AuditVocabulary   func(childComplexity int) int
 		Clients           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ClientOrder, where *ent.ClientWhereInput) int
 		ConsentRequest    func(childComplexity int, id int) int
 		DiscoveryDocument func(childComplexity int) int
@@ -410,6 +416,7 @@ type QueryResolver interface {
 	ScopeImpact(ctx context.Context, id int) (*model.ScopeImpact, error)
 	ExplainAccess(ctx context.Context, credential string, method string, path string) (*model.AccessDecision, error)
 	ConsentRequest(ctx context.Context, id int) (*model.ConsentRequest, error)
+	AuditVocabulary(ctx context.Context) (*model.AuditVocabulary, error)
 }
 type ScopeResolver interface {
 	Group(ctx context.Context, obj *ent.Scope) (*string, error)
@@ -770,6 +777,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "AuditVocabulary.actions":
+		if e.ComplexityRoot.AuditVocabulary.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditVocabulary.Actions(childComplexity), true
+	case "AuditVocabulary.targetTypes":
+		if e.ComplexityRoot.AuditVocabulary.TargetTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditVocabulary.TargetTypes(childComplexity), true
 
 	case "Client.allowUncategorizedModify":
 		if e.ComplexityRoot.Client.AllowUncategorizedModify == nil {
@@ -1453,6 +1473,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
+	case "Query.auditVocabulary":
+		if e.ComplexityRoot.Query.AuditVocabulary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AuditVocabulary(childComplexity), true
 	case "Query.clients":
 		if e.ComplexityRoot.Query.Clients == nil {
 			break
@@ -2176,6 +2202,16 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditVocabulary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "actions":
+		return ec.fieldContext_AuditVocabulary_actions(ctx, field)
+	case "targetTypes":
+		return ec.fieldContext_AuditVocabulary_targetTypes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditVocabulary", field.Name)
 }
 
 func (ec *executionContext) childFields_Client(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5145,6 +5181,52 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AuditVocabulary_actions(ctx context.Context, field graphql.CollectedField, obj *model.AuditVocabulary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditVocabulary_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditVocabulary_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditVocabulary", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditVocabulary_targetTypes(ctx context.Context, field graphql.CollectedField, obj *model.AuditVocabulary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditVocabulary_targetTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetTypes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditVocabulary_targetTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditVocabulary", field, false, false, "String")
 }
 
 func (ec *executionContext) _Client_id(ctx context.Context, field graphql.CollectedField, obj *ent.OAuthClient) (ret graphql.Marshaler) {
@@ -8364,6 +8446,38 @@ func (ec *executionContext) fieldContext_Query_consentRequest(ctx context.Contex
 	if fc.Args, err = ec.field_Query_consentRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditVocabulary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditVocabulary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AuditVocabulary(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditVocabulary) graphql.Marshaler {
+			return ec.marshalNAuditVocabulary2ᚖscopekeeperᚋgraphᚋmodelᚐAuditVocabulary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditVocabulary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditVocabulary(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -17389,6 +17503,44 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var auditVocabularyImplementors = []string{"AuditVocabulary"}
+
+func (ec *executionContext) _AuditVocabulary(ctx context.Context, sel ast.SelectionSet, obj *model.AuditVocabulary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditVocabularyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditVocabulary")
+		case "actions":
+			out.Values[i] = ec._AuditVocabulary_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetTypes":
+			out.Values[i] = ec._AuditVocabulary_targetTypes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var clientImplementors = []string{"Client", "Node"}
 
 func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, obj *ent.OAuthClient) graphql.Marshaler {
@@ -18382,6 +18534,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_consentRequest(ctx, field)
+				})
+		case "auditVocabulary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditVocabulary(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -19402,6 +19560,14 @@ func (ec *executionContext) marshalNAuditEventOrderField2ᚖscopekeeperᚋentᚐ
 func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖscopekeeperᚋentᚐAuditEventWhereInput(ctx context.Context, v any) (*ent.AuditEventWhereInput, error) {
 	res, err := ec.unmarshalInputAuditEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditVocabulary2ᚖscopekeeperᚋgraphᚋmodelᚐAuditVocabulary(ctx context.Context, sel ast.SelectionSet, v *model.AuditVocabulary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditVocabulary!")
+		return graphql.Null
+	}
+	return ec._AuditVocabulary(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/graph/model"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/audit"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/password"
 	"scopekeeper/internal/scopename"
@@ -327,6 +328,11 @@ func (r *queryResolver) ExplainAccess(ctx context.Context, credential string, me
 // ConsentRequest is the resolver for the consentRequest field.
 func (r *queryResolver) ConsentRequest(ctx context.Context, id int) (*model.ConsentRequest, error) {
 	return r.OAuth.ConsentRequest(ctx, id)
+}
+
+// AuditVocabulary is the resolver for the auditVocabulary field.
+func (r *queryResolver) AuditVocabulary(ctx context.Context) (*model.AuditVocabulary, error) {
+	return &model.AuditVocabulary{Actions: audit.Actions(), TargetTypes: audit.TargetTypes()}, nil
 }
 
 // Group is the resolver for the group field.

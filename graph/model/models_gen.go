@@ -27,6 +27,14 @@ type AccessDecision struct {
 	Explanation []string `json:"explanation"`
 }
 
+// What the audit log records, for its filters.
+type AuditVocabulary struct {
+	// The actions of events: create, update, delete.
+	Actions []string `json:"actions"`
+	// The types of what events changed, e.g. Scope or OAuthClient (an API client).
+	TargetTypes []string `json:"targetTypes"`
+}
+
 type ClientSecretPayload struct {
 	Client *ent.OAuthClient `json:"client"`
 	// The client secret, shown only now; null for BROWSER clients.

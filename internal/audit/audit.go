@@ -5,6 +5,8 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 
 	"entgo.io/ent"
@@ -87,14 +89,27 @@ func Hook() ent.Hook {
 	}
 }
 
+// The actions events record.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionDelete = "delete"
+)
+
+// Actions lists what an event's action may be.
+func Actions() []string { return []string{ActionCreate, ActionUpdate, ActionDelete} }
+
+// TargetTypes lists what an event's target type may be, sorted.
+func TargetTypes() []string { return slices.Sorted(maps.Keys(audited)) }
+
 func action(m ent.Mutation) string {
 	switch {
 	case m.Op().Is(ent.OpCreate):
-		return "create"
+		return ActionCreate
 	case m.Op().Is(ent.OpDelete | ent.OpDeleteOne):
-		return "delete"
+		return ActionDelete
 	default:
-		return "update"
+		return ActionUpdate
 	}
 }
 

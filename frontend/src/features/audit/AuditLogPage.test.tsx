@@ -18,6 +18,9 @@ const event = (id: string, extra: Record<string, unknown> = {}) => ({
 
 function client(seen: Record<string, unknown>[], events = [event('e1'), event('e2', { actor: 'apikey:ci@acme.test', action: 'create', targetType: 'OAuthClient', before: null })]) {
   return mockClient((name, variables) => {
+    if (name === 'AuditVocabulary') {
+      return { auditVocabulary: { __typename: 'AuditVocabulary', actions: ['create', 'update', 'delete'], targetTypes: ['API', 'OAuthClient', 'Scope'] } };
+    }
     if (name !== 'AuditEvents') return undefined;
     seen.push(variables);
     return {

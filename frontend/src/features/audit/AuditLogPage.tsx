@@ -7,12 +7,10 @@ import { Muted } from '../../components/common';
 import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
 import { EmptyState } from '../layout/states';
 import { diffFields, type FieldChange } from './diffFields';
-import { AuditEventsDocument } from './operations';
+import { AuditEventsDocument, AuditVocabularyDocument } from './operations';
 import { actionColors, actionLabels, describeActor, relativeTime, targetTypeLabels, toOptions } from './events';
 
 const ctx = { additionalTypenames: ['AuditEvent'] };
-const actionOptions = toOptions(actionLabels);
-const targetTypeOptions = toOptions(targetTypeLabels);
 
 export function AuditLogPage() {
   const { search: actor, debounced, setSearch: setActor, pager } = useListControls();
@@ -33,6 +31,9 @@ export function AuditLogPage() {
   }, [action, targetType, actorText]);
   const variables = useMemo(() => ({ first: pager.first, after: pager.after, where }), [pager.first, pager.after, where]);
   const [result, refetch] = useQuery({ query: AuditEventsDocument, variables, context: ctx });
+  const [{ data: vocabulary }] = useQuery({ query: AuditVocabularyDocument });
+  const actionOptions = toOptions(vocabulary?.auditVocabulary.actions ?? [], actionLabels);
+  const targetTypeOptions = toOptions(vocabulary?.auditVocabulary.targetTypes ?? [], targetTypeLabels);
   const { data } = result;
   const events = connectionNodes(data?.auditEvents);
   const filtering = Boolean(action || targetType || actor);

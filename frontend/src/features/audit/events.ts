@@ -1,6 +1,6 @@
 /**
- * The audit log's vocabulary. The server (internal/audit) records these actions and these entity
- * types and offers no list of them, so the filters offer these; anything else shows as it is.
+ * How the audit log's vocabulary reads. The lists themselves come from the API (auditVocabulary);
+ * a value without a label here shows as it is.
  */
 export const actionLabels: Record<string, string> = { create: 'Create', update: 'Update', delete: 'Delete' };
 export const actionColors: Record<string, string> = { create: 'teal', update: 'blue', delete: 'red' };
@@ -16,7 +16,8 @@ export const targetTypeLabels: Record<string, string> = {
   SigningKey: 'Signing key',
 };
 
-export const toOptions = (labels: Record<string, string>) => Object.entries(labels).map(([value, label]) => ({ value, label }));
+/** Select options for values, labelled where labels has a label. */
+export const toOptions = (values: string[], labels: Record<string, string>) => values.map((value) => ({ value, label: labels[value] ?? value }));
 
 /** Who made a change, from the recorded actor: `user:EMAIL`, `apikey:OWNER-EMAIL` or `system`. */
 export function describeActor(actor: string): { name: string; via?: 'API key' | 'System' } {

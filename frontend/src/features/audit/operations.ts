@@ -13,6 +13,15 @@ export const AuditEventFieldsFragment = graphql(`
   }
 `);
 
+export const AuditVocabularyDocument = graphql(`
+  query AuditVocabulary {
+    auditVocabulary {
+      actions
+      targetTypes
+    }
+  }
+`);
+
 export const AuditEventsDocument = graphql(`
   query AuditEvents($first: Int, $after: Cursor, $where: AuditEventWhereInput) {
     auditEvents(first: $first, after: $after, where: $where, orderBy: { field: AT, direction: DESC }) {
