@@ -14,6 +14,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/privacy"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/metrics"
 )
 
 // presentError is the one place where errors become GraphQL errors with the contract's
@@ -48,6 +49,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	case isInputError(err):
 		setExtensions(gqlErr, &apperr.Error{Code: apperr.ValidationFailed, Field: inputField(gqlErr)})
 	default:
+		metrics.DatabaseError()
 		slog.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "error", err)
 		gqlErr.Message = "Something went wrong on our side; the change was not made. Please try again."
 		gqlErr.Extensions = map[string]any{"code": "INTERNAL_SERVER_ERROR"}
@@ -127,4 +129,25 @@ func camel(name string) string {
 		}
 	}
 	return strings.Join(parts, "")
+}
+
+// presentAll sends every error of a response through presentError, also those that never passed
+// the presenter: entgql's Transactioner reports a failed commit ("database or disk is full") as a
+// bare message without extensions.code. It is the outermost extension.
+type presentAll struct{}
+
+func (presentAll) ExtensionName() string                   { return "PresentAll" }
+func (presentAll) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (presentAll) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	rsp := next(ctx)
+	if rsp == nil {
+		return rsp
+	}
+	for i, e := range rsp.Errors {
+		if e.Extensions["code"] == nil {
+			rsp.Errors[i] = presentError(ctx, e)
+		}
+	}
+	return rsp
 }

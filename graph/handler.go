@@ -2,58 +2,86 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"scopekeeper/ent"
+	"scopekeeper/internal/bodylimit"
 	"scopekeeper/internal/viewer"
-)
-
-// Limits on what one operation may ask for.
-const (
-	MaxComplexity = 20000
-	MaxDepth      = 15
-	// unboundedPage is what a connection without first/last counts as: it may return every row.
-	unboundedPage = 1000
 )
 
 // Options configure the handler.
 type Options struct {
-	// Playground adds the GET transport GraphiQL uses (demo mode only).
+	// Playground adds the GET transport GraphiQL uses and lets callers who are not signed in
+	// introspect the schema (demo mode only).
 	Playground bool
+	// MaxBody bounds a request body in bytes (413 beyond); 0 means bodylimit.Default.
+	MaxBody int64
+}
+
+// operationTimeout bounds the work of one request, also after its caller has gone.
+const operationTimeout = 30 * time.Second
+
+// Handler serves /graphql.
+type Handler struct {
+	client *ent.Client
+	srv    *handler.Server
+	cache  *acceptedCache
 }
 
 // NewHandler returns the /graphql handler.
-func NewHandler(client *ent.Client, r *Resolver, opts Options) http.Handler {
+func NewHandler(client *ent.Client, r *Resolver, opts Options) *Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = bodylimit.Default
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()}))
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post{maxBody: opts.MaxBody})
 	if opts.Playground {
 		srv.AddTransport(transport.GET{})
 	}
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	cache := newAcceptedCache()
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(MaxTokens)
+	// Extensions run in this order; the cache takes a document only once all accepted it.
+	srv.Use(presentAll{})
+	srv.Use(fieldLimit{cache: cache})
+	srv.Use(operationLimits{openIntrospection: opts.Playground})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(keyScopeCheck{})
+	srv.Use(accept{cache: cache})
 	srv.Use(entgql.Transactioner{TxOpener: client})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		slog.ErrorContext(ctx, "graphql: panic", "panic", p)
+		// A runtime error says what broke; any other value might hold what the caller sent.
+		what := fmt.Sprintf("%T", p)
+		if re, ok := p.(runtime.Error); ok {
+			what = re.Error()
+		}
+		slog.ErrorContext(ctx, "graphql: panic", "panic", what, "stack", string(debug.Stack()))
 		return gqlerror.Errorf("Something went wrong on our side; the change was not made.")
 	})
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		srv.ServeHTTP(w, req.WithContext(ent.NewContext(req.Context(), client)))
-	})
+	return &Handler{client: client, srv: srv, cache: cache}
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	// Answers are per caller and may carry a new client secret or API key.
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(ent.NewContext(req.Context(), h.client), operationTimeout)
+	defer cancel()
+	h.srv.ServeHTTP(w, req.WithContext(ctx))
 }
 
 // complexity makes connections cost their page size times their selection (TOOLCHAIN pitfall 6).
@@ -90,59 +118,6 @@ func complexity() ComplexityRoot {
 		return page(child, first, last)
 	}
 	return c
-}
-
-func page(child int, first, last *int) int {
-	n := unboundedPage
-	switch {
-	case first != nil:
-		n = *first
-	case last != nil:
-		n = *last
-	}
-	if n < 1 {
-		n = 1
-	}
-	return 1 + child*n
-}
-
-// depthLimit refuses operations nested deeper than max, before any resolver runs.
-type depthLimit struct{ max int }
-
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if depth(oc.Operation.SelectionSet, oc.Doc.Fragments, 0) > d.max {
-		err := gqlerror.Errorf("The operation is nested more than %d levels deep; split it into several.", d.max)
-		err.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
-		return err
-	}
-	return nil
-}
-
-func depth(set ast.SelectionSet, frags ast.FragmentDefinitionList, level int) int {
-	if level > 64 { // fragments that spread each other are refused by validation; stop anyway
-		return level
-	}
-	max := level
-	for _, s := range set {
-		var d int
-		switch s := s.(type) {
-		case *ast.Field:
-			d = depth(s.SelectionSet, frags, level+1)
-		case *ast.InlineFragment:
-			d = depth(s.SelectionSet, frags, level)
-		case *ast.FragmentSpread:
-			if f := frags.ForName(s.Name); f != nil {
-				d = depth(f.SelectionSet, frags, level)
-			}
-		}
-		if d > max {
-			max = d
-		}
-	}
-	return max
 }
 
 // keyScopeCheck applies contract rule 11 per operation, so an API key without
