@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,9 +15,12 @@ import (
 	"scopekeeper/graph"
 	"scopekeeper/internal/access"
 	"scopekeeper/internal/auth"
+	"scopekeeper/internal/bodylimit"
 	"scopekeeper/internal/console"
 	"scopekeeper/internal/httplog"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/oauth"
+	"scopekeeper/internal/reqid"
 	"scopekeeper/internal/store"
 )
 
@@ -28,21 +32,37 @@ type app struct {
 	graph  http.Handler
 	access *access.Engine
 	oauth  *oauth.Provider
+
+	readiness readiness
 }
 
 func newApp(db *store.DB, cfg Config) *app {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = bodylimit.Default
+	}
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
 	// Another server process's change reaches this one's caches through the access engine's Sync.
 	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth, cfg.Keys)
 	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys}
-	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo})
+	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo, MaxBody: cfg.MaxBody})
 	return a
 }
 
-// handler routes every request. Admin routes (console, GraphQL, sign-in) accept cross-origin
-// requests only from the public URL; the OAuth routes are registered by their own package.
+// logLevel is the level of request log lines: debug in demo mode, so that the terminal keeps the
+// demo login in view.
+func (a *app) logLevel() slog.Level {
+	if a.cfg.Demo {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+// handler routes every request. Every response carries an X-Request-Id; every request is
+// counted and timed by route, and its body is limited. Admin routes (console, GraphQL, sign-in)
+// accept cross-origin requests only from the public URL; the OAuth routes are registered by their
+// own package.
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	admin := cors.New(cors.Options{
@@ -53,14 +73,18 @@ func (a *app) handler() http.Handler {
 	})
 	// Admin traffic is logged per request; the issuer's machine traffic is not, to keep its hot
 	// paths cheap.
-	mux.Handle("/graphql", httplog.Middleware(admin.Handler(a.auth.Middleware(a.graphOrPlayground()))))
-	mux.Handle("POST /auth/login", httplog.Middleware(admin.Handler(http.HandlerFunc(a.auth.Login))))
-	mux.Handle("POST /auth/logout", httplog.Middleware(admin.Handler(http.HandlerFunc(a.auth.Logout))))
+	logged := func(h http.Handler) http.Handler { return httplog.Middleware(a.logLevel(), h) }
+	mux.Handle("/graphql", logged(admin.Handler(a.auth.Middleware(a.graphOrPlayground()))))
+	mux.Handle("POST /auth/login", logged(admin.Handler(http.HandlerFunc(a.auth.Login))))
+	mux.Handle("POST /auth/logout", logged(admin.Handler(http.HandlerFunc(a.auth.Logout))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	if a.cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metrics.LoopbackOnly(metrics.Handler()))
+	}
 	a.access.Register(mux) // POST /o/{slug}/v1/check
 	a.oauth.Register(mux)  // the rest of every organisation's issuer
 	dist, err := fs.Sub(frontend.Dist, "dist")
@@ -68,7 +92,7 @@ func (a *app) handler() http.Handler {
 		panic(err) // the embed directive guarantees the folder
 	}
 	mux.Handle("/", console.Handler(dist))
-	return mux
+	return reqid.Middleware(metrics.Middleware(bodylimit.Middleware(a.cfg.MaxBody, mux)))
 }
 
 // graphOrPlayground serves GraphiQL to browsers asking GET /graphql in demo mode.
@@ -86,16 +110,44 @@ func (a *app) graphOrPlayground() http.Handler {
 	})
 }
 
+// ready answers 200 while the database answers and accepts a write (a full disk or a read-only
+// database is not ready). Every call pings; the write probe runs at most once a second, so polling
+// cannot make the server write without bound.
 func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	w.Header().Set("Content-Type", "application/json")
-	if err := a.db.SQL.PingContext(ctx); err != nil {
+	err := a.db.SQL.PingContext(ctx)
+	if err == nil {
+		err = a.readiness.check(ctx, a.db.Writable)
+	}
+	if err != nil {
+		slog.ErrorContext(ctx, "readyz: the database is not ready", "error", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
 		return
 	}
 	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// readiness remembers the last write probe for probeTTL.
+type readiness struct {
+	mu   sync.Mutex
+	at   time.Time
+	last error
+}
+
+const probeTTL = time.Second
+
+func (p *readiness) check(ctx context.Context, probe func(context.Context) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.at) < probeTTL {
+		return p.last
+	}
+	p.last, p.at = probe(ctx), time.Now()
+	return p.last
 }
 
 // syncInterval bounds how long a change made through another server process sharing the database

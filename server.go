@@ -14,12 +14,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"scopekeeper/internal/bodylimit"
 	"scopekeeper/internal/keys"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/reqid"
 	"scopekeeper/internal/store"
 )
 
@@ -53,6 +57,14 @@ func env(name, def string) string {
 	return def
 }
 
+// envInt is env for a number; a malformed value is left for the flag to refuse.
+func envInt(name string, def int64) int64 {
+	if v, err := strconv.ParseInt(env(name, ""), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
 // Config is what serve needs.
 type Config struct {
 	Addr      string
@@ -60,6 +72,10 @@ type Config struct {
 	PublicURL string
 	Demo      bool
 	Keys      *keys.Keeper // from --key-encryption-key
+	// MaxBody bounds request bodies in bytes (413 beyond).
+	MaxBody int64
+	// MetricsAddr, when set, serves /metrics there instead of to loopback callers of Addr.
+	MetricsAddr string
 }
 
 func parseServe(args []string) (Config, error) {
@@ -69,12 +85,17 @@ func parseServe(args []string) (Config, error) {
 	fs.StringVar(&c.DB, "db", env("SCOPEKEEPER_DB", "scopekeeper.db"), "SQLite file or file: URI, or a postgres:// URL (env SCOPEKEEPER_DB)")
 	fs.StringVar(&c.PublicURL, "public-url", env("SCOPEKEEPER_PUBLIC_URL", ""), "externally visible base URL (env SCOPEKEEPER_PUBLIC_URL; default http://ADDR)")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo organisation and enable the GraphQL playground")
+	fs.Int64Var(&c.MaxBody, "max-body", envInt("SCOPEKEEPER_MAX_BODY", bodylimit.Default), "largest request body in bytes; larger ones get 413 (env SCOPEKEEPER_MAX_BODY)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SCOPEKEEPER_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (env SCOPEKEEPER_METRICS_ADDR; default: on --addr, to loopback callers only)")
 	kek := fs.String("key-encryption-key", env("SCOPEKEEPER_KEY_ENCRYPTION_KEY", ""), "32 random bytes in base64 that seal ID-token signing keys at rest (env SCOPEKEEPER_KEY_ENCRYPTION_KEY; e.g. from openssl rand -base64 32)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.MaxBody < 1024 {
+		return c, fmt.Errorf("--max-body %d is too small: give at least 1024 bytes, e.g. --max-body 1048576", c.MaxBody)
 	}
 	var err error
 	if c.Keys, err = keys.NewKeeper(*kek); err != nil {
@@ -95,7 +116,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := slog.New(reqid.LogHandler(slog.NewJSONHandler(os.Stderr, nil)))
 	slog.SetDefault(logger)
 	if !cfg.Keys.Seals() && !cfg.Demo {
 		slog.Warn("ID-token signing keys are stored unsealed: set --key-encryption-key (SCOPEKEEPER_KEY_ENCRYPTION_KEY) to seal new keys")
@@ -135,8 +156,17 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := app.runBackground(bg)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		msrv, err := serveMetrics(cfg.MetricsAddr, errc)
+		if err != nil {
+			cancelBG()
+			<-done
+			return err
+		}
+		defer msrv.Close()
+	}
 	select {
 	case err := <-errc:
 		cancelBG()
@@ -154,6 +184,19 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// serveMetrics serves /metrics alone on addr.
+func serveMetrics(addr string, errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() { errc <- srv.Serve(ln) }()
+	return srv, nil
 }
 
 func bootstrap(ctx context.Context, args []string, out io.Writer) error {

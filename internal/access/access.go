@@ -28,6 +28,7 @@ import (
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/viewer"
 )
 
@@ -109,6 +110,7 @@ func (e *Engine) decideAll(ctx context.Context, orgID int, cred string, reqs []R
 	out := make([]Decision, len(reqs))
 	for i, r := range reqs {
 		out[i] = decide(g, v, r.Method, r.Path, now, explain)
+		metrics.Decided(out[i].Reason)
 	}
 	return out, g, nil
 }
@@ -180,8 +182,10 @@ func (e *Engine) credential(ctx context.Context, s *orgState, orgID int, value s
 	g := s.creds[key]
 	s.mu.RUnlock()
 	if g != nil && g.stamp == stamp {
+		metrics.CacheHit("access_credentials")
 		return g, nil
 	}
+	metrics.CacheMiss("access_credentials")
 	c, err := credential.Resolve(ctx, e.client, orgID, value)
 	if err != nil {
 		return nil, err

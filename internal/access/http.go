@@ -13,6 +13,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/viewer"
@@ -186,6 +187,7 @@ func writeError(w http.ResponseWriter, status int, code, description string) {
 }
 
 func serverError(w http.ResponseWriter, r *http.Request, err error) {
+	metrics.DatabaseError()
 	slog.ErrorContext(r.Context(), "access: check", "error", err)
 	writeError(w, http.StatusInternalServerError, "server_error", "Something went wrong on our side; try again.")
 }

@@ -10,6 +10,7 @@ import (
 
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/secret"
 )
 
@@ -77,8 +78,10 @@ func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*re
 	}
 	digest := secret.Digest(value)
 	if c, ok := p.cache.credential(digest); ok && c.cred.Client.OrganisationID == org.ID {
+		metrics.CacheHit("introspection")
 		return c, nil
 	}
+	metrics.CacheMiss("introspection")
 	v, err, _ := p.lookups.Do(strconv.Itoa(org.ID)+":"+string(digest), func() (any, error) {
 		gen, revoked := p.cache.generation(), p.cache.revoked.Load()
 		c, err := credential.Resolve(context.WithoutCancel(ctx), p.client, org.ID, value)

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/secret"
 )
 
@@ -80,6 +81,7 @@ func (p *Provider) clientCredentials(r *http.Request, org *orgInfo, ci *clientIn
 	if err != nil {
 		return nil, serverError(r.Context(), "issue token", err)
 	}
+	metrics.Issued("client_credentials")
 	return &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
 		Scope: joinScopes(scopeNames(granted), false)}, nil
 }
@@ -149,6 +151,7 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
+	metrics.Issued("authorization_code")
 	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
 		Scope: joinScopes(scopeNames(granted), openid)}
 	if openid {

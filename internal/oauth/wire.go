@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"scopekeeper/internal/metrics"
 )
 
 // maxBody bounds the bodies of the token, introspection and revocation endpoints.
@@ -143,6 +145,7 @@ func writeError(w http.ResponseWriter, issuer string, e *oidc.Error) {
 // serverError logs err and returns the error the client sees.
 func serverError(ctx context.Context, what string, err error) *oidc.Error {
 	if !errors.Is(err, context.Canceled) {
+		metrics.DatabaseError()
 		slog.ErrorContext(ctx, "oauth: "+what, "error", err)
 	}
 	return oidc.ErrServerError().WithDescription("Something went wrong on our side; try again.")

@@ -5,14 +5,20 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
+	"golang.org/x/sys/unix"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/migrate"
@@ -84,6 +90,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		if dsn, err = SQLiteDSN(dsn); err != nil {
 			return nil, err
 		}
+		if err := checkDir(dsn); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -112,8 +121,50 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		client.Close()
 		return nil, fmt.Errorf("migrate the schema: %w", err)
 	}
+	if _, err := db.ExecContext(ctx, probeTable); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("create the readiness probe: %w", err)
+	}
 	client.Use(audit.Hook())
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+}
+
+// The readiness probe writes one row of its own table: a database that answers reads but cannot
+// commit (a full disk, a read-only file system, a standby) is not ready.
+const (
+	probeTable = `CREATE TABLE IF NOT EXISTS readiness_probe (id INTEGER PRIMARY KEY, checked_at BIGINT NOT NULL)`
+	probeWrite = `INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`
+)
+
+// Writable reports whether the database accepts and commits a write.
+func (db *DB) Writable(ctx context.Context) error {
+	_, err := db.SQL.ExecContext(ctx, probeWrite, time.Now().UnixNano())
+	return err
+}
+
+// checkDir says plainly what is wrong with the directory of a SQLite file, where SQLite itself
+// only says "unable to open database file".
+func checkDir(dsn string) error {
+	path := strings.TrimPrefix(dsn, "file:")
+	path, _, _ = strings.Cut(path, "?")
+	if path == "" || path == ":memory:" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the database directory %s does not exist: create it, or pass --db with a path in an existing directory", dir)
+	case err != nil:
+		return fmt.Errorf("the database directory %s cannot be read: %w", dir, err)
+	case !info.IsDir():
+		return fmt.Errorf("%s is not a directory: pass --db with a file path such as /var/lib/scopekeeper/scopekeeper.db", dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fmt.Errorf("the database directory %s is not writable (%v): SQLite needs to create its -wal and -shm files beside the database", dir, err)
+	}
+	return nil
 }
 
 // upgrade makes the data changes the automatic schema migration cannot. Each step is a no-op once
