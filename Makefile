@@ -59,6 +59,7 @@ e2e: build
 bench:
 	set -o pipefail; { \
 	  go test -run '^$$' -bench 'Loopback' -benchtime 5s -count 3 ./internal/oauth && \
+	  go test -run '^$$' -bench 'Server' -benchtime 5s -count 3 . && \
 	  go test -run '^$$' -bench 'HTTP|DecideLarge' -benchtime 20000x -count 3 ./internal/access && \
 	  go test -run '^$$' -bench 'BenchmarkMatch|BenchmarkDecide$$' -benchmem ./internal/access; \
 	} | go run ./cmd/benchratio

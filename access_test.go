@@ -26,7 +26,7 @@ type accessFixture struct {
 	worker                   string // its node ID
 }
 
-func newAccessFixture(t *testing.T, e *testEnv, slug string) *accessFixture {
+func newAccessFixture(t testing.TB, e *testEnv, slug string) *accessFixture {
 	t.Helper()
 	f := &accessFixture{e: e, owner: e.org(slug)}
 	c := f.owner
@@ -61,7 +61,7 @@ func newAccessFixture(t *testing.T, e *testEnv, slug string) *accessFixture {
 }
 
 // token gets a real access token for the worker from the token endpoint.
-func (f *accessFixture) token(t *testing.T, slug string, scopes ...string) string {
+func (f *accessFixture) token(t testing.TB, slug string, scopes ...string) string {
 	t.Helper()
 	cfg := clientcredentials.Config{ClientID: f.workerID, ClientSecret: f.workerSecret,
 		TokenURL: f.e.URL + "/o/" + slug + "/oauth/token", Scopes: scopes}

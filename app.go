@@ -59,11 +59,15 @@ func (a *app) logLevel() slog.Level {
 	return slog.LevelInfo
 }
 
-// handler routes every request. Every response carries an X-Request-Id; every request is
-// counted and timed by route, and its body is limited. Admin routes (console, GraphQL, sign-in)
-// accept cross-origin requests only from the public URL; the OAuth routes are registered by their
-// own package.
+// handler serves every request: each response carries an X-Request-Id, each request is counted
+// and timed by route, and its body is limited.
 func (a *app) handler() http.Handler {
+	return reqid.Middleware(metrics.Middleware(bodylimit.Middleware(a.cfg.MaxBody, a.routes())))
+}
+
+// routes routes every request. Admin routes (console, GraphQL, sign-in) accept cross-origin
+// requests only from the public URL; the OAuth routes are registered by their own package.
+func (a *app) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	admin := cors.New(cors.Options{
 		AllowedOrigins:   []string{a.cfg.PublicURL},
@@ -92,7 +96,7 @@ func (a *app) handler() http.Handler {
 		panic(err) // the embed directive guarantees the folder
 	}
 	mux.Handle("/", console.Handler(dist))
-	return reqid.Middleware(metrics.Middleware(bodylimit.Middleware(a.cfg.MaxBody, mux)))
+	return mux
 }
 
 // graphOrPlayground serves GraphiQL to browsers asking GET /graphql in demo mode.

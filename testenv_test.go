@@ -25,7 +25,7 @@ import (
 
 // testEnv is a running server on a fresh database.
 type testEnv struct {
-	t   *testing.T
+	t   testing.TB
 	URL string
 	DB  *store.DB
 	app *app
@@ -57,7 +57,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, dsn func(t *testing.T) st
 }
 
 // startServer opens dsn and serves the whole application on a loopback port.
-func startServer(t *testing.T, dsn string) *testEnv {
+func startServer(t testing.TB, dsn string) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +96,7 @@ func startServer(t *testing.T, dsn string) *testEnv {
 type inRequest struct{}
 
 // newEnv starts a server on a fresh SQLite database.
-func newEnv(t *testing.T) *testEnv { return startServer(t, t.TempDir()+"/test.db") }
+func newEnv(t testing.TB) *testEnv { return startServer(t, t.TempDir()+"/test.db") }
 
 // org creates an organisation with its owner and returns the owner's GraphQL client.
 func (e *testEnv) org(slug string) *gqlClient {
@@ -138,7 +138,7 @@ func (e *testEnv) withKey(key string) *gqlClient {
 }
 
 type gqlClient struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	http   *http.Client
 	bearer string

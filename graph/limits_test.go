@@ -16,7 +16,7 @@ import (
 )
 
 // newTestHandler serves the GraphQL handler over a fresh SQLite database, with nobody signed in.
-func newTestHandler(t *testing.T, opts Options) (*Handler, *httptest.Server) {
+func newTestHandler(t testing.TB, opts Options) (*Handler, *httptest.Server) {
 	t.Helper()
 	db, err := store.Open(t.Context(), t.TempDir()+"/graph.db")
 	if err != nil {
