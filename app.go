@@ -16,6 +16,7 @@ import (
 	"scopekeeper/internal/access"
 	"scopekeeper/internal/auth"
 	"scopekeeper/internal/bodylimit"
+	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/console"
 	"scopekeeper/internal/httplog"
 	"scopekeeper/internal/metrics"
@@ -86,6 +87,11 @@ func (a *app) routes() *http.ServeMux {
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	mux.HandleFunc("GET "+configdoc.SchemaPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/schema+json")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write(configdoc.Schema)
+	})
 	if a.cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", metrics.LoopbackOnly(metrics.Handler()))
 	}

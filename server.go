@@ -45,8 +45,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return serve(ctx, args, out)
 	case "bootstrap":
 		return bootstrap(ctx, args, out)
+	case "export":
+		return exportCmd(ctx, args, out)
+	case "import":
+		return importCmd(ctx, args, out)
 	default:
-		return fmt.Errorf("unknown command %q: use serve or bootstrap", cmd)
+		return fmt.Errorf("unknown command %q: use serve, bootstrap, export or import", cmd)
 	}
 }
 

@@ -14,12 +14,21 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/privacy"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/metrics"
 )
 
 // presentError is the one place where errors become GraphQL errors with the contract's
 // extensions.code; anything unrecognised is logged and reported without its details.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
+	var oe *configdoc.ObjectError
+	if errors.As(err, &oe) {
+		// An import's rule break: the rule's own answer, naming the object that breaks it.
+		inner := presentError(ctx, oe.Err)
+		inner.Message = oe.Object + ": " + inner.Message
+		inner.Extensions["object"] = oe.Object
+		return inner
+	}
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	var ae *apperr.Error
 	var ve *ent.ValidationError

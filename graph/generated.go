@@ -194,6 +194,12 @@ type ComplexityRoot struct {
 		Required       func(childComplexity int) int
 	}
 
+	CreatedClientSecret struct {
+		Client       func(childComplexity int) int
+		ClientID     func(childComplexity int) int
+		ClientSecret func(childComplexity int) int
+	}
+
 	Endpoint struct {
 		API       func(childComplexity int) int
 		APIID     func(childComplexity int) int
@@ -216,33 +222,40 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ImportPlan struct {
+		Applied       func(childComplexity int) int
+		Changes       func(childComplexity int) int
+		ClientSecrets func(childComplexity int) int
+	}
+
 	Mutation struct {
-		ChangePassword     func(childComplexity int, currentPassword string, newPassword string) int
-		CreateAPI          func(childComplexity int, input ent.CreateAPIInput) int
-		CreateAPIKey       func(childComplexity int, input ent.CreateAPIKeyInput) int
-		CreateClient       func(childComplexity int, input ent.CreateClientInput) int
-		CreateEndpoint     func(childComplexity int, input ent.CreateEndpointInput) int
-		CreateScope        func(childComplexity int, input ent.CreateScopeInput) int
-		CreateUser         func(childComplexity int, input model.CreateUserInput) int
-		DecideConsent      func(childComplexity int, id int, approve bool, scopes []string) int
-		DeleteAPI          func(childComplexity int, id int) int
-		DeleteClient       func(childComplexity int, id int) int
-		DeleteEndpoint     func(childComplexity int, id int) int
-		DeleteScope        func(childComplexity int, id int) int
-		DeleteUser         func(childComplexity int, id int) int
-		RetireSigningKey   func(childComplexity int, id int) int
-		RevokeAPIKey       func(childComplexity int, id int) int
-		RotateClientSecret func(childComplexity int, id int) int
-		RotateSigningKey   func(childComplexity int) int
-		SetClientScopes    func(childComplexity int, clientID int, scopeIDs []int) int
-		SetUserPassword    func(childComplexity int, id int, password string) int
-		UpdateAPI          func(childComplexity int, id int, input ent.UpdateAPIInput) int
-		UpdateAPIKey       func(childComplexity int, id int, input ent.UpdateAPIKeyInput) int
-		UpdateClient       func(childComplexity int, id int, input ent.UpdateClientInput) int
-		UpdateEndpoint     func(childComplexity int, id int, input ent.UpdateEndpointInput) int
-		UpdateOrganisation func(childComplexity int, input model.UpdateOrganisationInput) int
-		UpdateScope        func(childComplexity int, id int, input ent.UpdateScopeInput) int
-		UpdateUser         func(childComplexity int, id int, input ent.UpdateUserInput) int
+		ChangePassword      func(childComplexity int, currentPassword string, newPassword string) int
+		CreateAPI           func(childComplexity int, input ent.CreateAPIInput) int
+		CreateAPIKey        func(childComplexity int, input ent.CreateAPIKeyInput) int
+		CreateClient        func(childComplexity int, input ent.CreateClientInput) int
+		CreateEndpoint      func(childComplexity int, input ent.CreateEndpointInput) int
+		CreateScope         func(childComplexity int, input ent.CreateScopeInput) int
+		CreateUser          func(childComplexity int, input model.CreateUserInput) int
+		DecideConsent       func(childComplexity int, id int, approve bool, scopes []string) int
+		DeleteAPI           func(childComplexity int, id int) int
+		DeleteClient        func(childComplexity int, id int) int
+		DeleteEndpoint      func(childComplexity int, id int) int
+		DeleteScope         func(childComplexity int, id int) int
+		DeleteUser          func(childComplexity int, id int) int
+		ImportConfiguration func(childComplexity int, document string, dryRun bool, prune bool) int
+		RetireSigningKey    func(childComplexity int, id int) int
+		RevokeAPIKey        func(childComplexity int, id int) int
+		RotateClientSecret  func(childComplexity int, id int) int
+		RotateSigningKey    func(childComplexity int) int
+		SetClientScopes     func(childComplexity int, clientID int, scopeIDs []int) int
+		SetUserPassword     func(childComplexity int, id int, password string) int
+		UpdateAPI           func(childComplexity int, id int, input ent.UpdateAPIInput) int
+		UpdateAPIKey        func(childComplexity int, id int, input ent.UpdateAPIKeyInput) int
+		UpdateClient        func(childComplexity int, id int, input ent.UpdateClientInput) int
+		UpdateEndpoint      func(childComplexity int, id int, input ent.UpdateEndpointInput) int
+		UpdateOrganisation  func(childComplexity int, input model.UpdateOrganisationInput) int
+		UpdateScope         func(childComplexity int, id int, input ent.UpdateScopeInput) int
+		UpdateUser          func(childComplexity int, id int, input ent.UpdateUserInput) int
 	}
 
 	Organisation struct {
@@ -265,23 +278,32 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PlanChange struct {
+		Action func(childComplexity int) int
+		Fields func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Name   func(childComplexity int) int
+		UsedBy func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
-		Apis              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIOrder, where *ent.APIWhereInput) int
-		AuditEvents       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		AuditVocabulary   func(childComplexity int) int
-		Clients           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ClientOrder, where *ent.ClientWhereInput) int
-		ConsentRequest    func(childComplexity int, id int) int
-		DiscoveryDocument func(childComplexity int) int
-		Endpoints         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EndpointOrder, where *ent.EndpointWhereInput) int
-		ExplainAccess     func(childComplexity int, credential string, method string, path string) int
-		Node              func(childComplexity int, id int) int
-		Nodes             func(childComplexity int, ids []int) int
-		ScopeImpact       func(childComplexity int, id int) int
-		Scopes            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) int
-		SigningKeys       func(childComplexity int) int
-		Users             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
-		Viewer            func(childComplexity int) int
+		APIKeys             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
+		Apis                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIOrder, where *ent.APIWhereInput) int
+		AuditEvents         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		AuditVocabulary     func(childComplexity int) int
+		Clients             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ClientOrder, where *ent.ClientWhereInput) int
+		ConsentRequest      func(childComplexity int, id int) int
+		DiscoveryDocument   func(childComplexity int) int
+		Endpoints           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EndpointOrder, where *ent.EndpointWhereInput) int
+		ExplainAccess       func(childComplexity int, credential string, method string, path string) int
+		ExportConfiguration func(childComplexity int, format model.ConfigurationFormat) int
+		Node                func(childComplexity int, id int) int
+		Nodes               func(childComplexity int, ids []int) int
+		ScopeImpact         func(childComplexity int, id int) int
+		Scopes              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) int
+		SigningKeys         func(childComplexity int) int
+		Users               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		Viewer              func(childComplexity int) int
 	}
 
 	Scope struct {
@@ -394,6 +416,7 @@ type MutationResolver interface {
 	SetUserPassword(ctx context.Context, id int, password string) (*ent.User, error)
 	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*ent.User, error)
 	DecideConsent(ctx context.Context, id int, approve bool, scopes []string) (*model.ConsentDecision, error)
+	ImportConfiguration(ctx context.Context, document string, dryRun bool, prune bool) (*model.ImportPlan, error)
 }
 type OrganisationResolver interface {
 	Issuer(ctx context.Context, obj *ent.Organisation) (string, error)
@@ -411,6 +434,7 @@ type QueryResolver interface {
 	Scopes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) (*ent.ScopeConnection, error)
 	SigningKeys(ctx context.Context) ([]*ent.SigningKey, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	ExportConfiguration(ctx context.Context, format model.ConfigurationFormat) (string, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	DiscoveryDocument(ctx context.Context) (map[string]any, error)
 	ScopeImpact(ctx context.Context, id int) (*model.ScopeImpact, error)
@@ -991,6 +1015,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConsentScope.Required(childComplexity), true
 
+	case "CreatedClientSecret.client":
+		if e.ComplexityRoot.CreatedClientSecret.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatedClientSecret.Client(childComplexity), true
+	case "CreatedClientSecret.clientId":
+		if e.ComplexityRoot.CreatedClientSecret.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatedClientSecret.ClientID(childComplexity), true
+	case "CreatedClientSecret.clientSecret":
+		if e.ComplexityRoot.CreatedClientSecret.ClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatedClientSecret.ClientSecret(childComplexity), true
+
 	case "Endpoint.api":
 		if e.ComplexityRoot.Endpoint.API == nil {
 			break
@@ -1071,6 +1114,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EndpointEdge.Node(childComplexity), true
+
+	case "ImportPlan.applied":
+		if e.ComplexityRoot.ImportPlan.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Applied(childComplexity), true
+	case "ImportPlan.changes":
+		if e.ComplexityRoot.ImportPlan.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Changes(childComplexity), true
+	case "ImportPlan.clientSecrets":
+		if e.ComplexityRoot.ImportPlan.ClientSecrets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.ClientSecrets(childComplexity), true
 
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
@@ -1215,6 +1277,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["id"].(int)), true
+	case "Mutation.importConfiguration":
+		if e.ComplexityRoot.Mutation.ImportConfiguration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importConfiguration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportConfiguration(childComplexity, args["document"].(string), args["dryRun"].(bool), args["prune"].(bool)), true
 	case "Mutation.retireSigningKey":
 		if e.ComplexityRoot.Mutation.RetireSigningKey == nil {
 			break
@@ -1440,6 +1513,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PlanChange.action":
+		if e.ComplexityRoot.PlanChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChange.Action(childComplexity), true
+	case "PlanChange.fields":
+		if e.ComplexityRoot.PlanChange.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChange.Fields(childComplexity), true
+	case "PlanChange.kind":
+		if e.ComplexityRoot.PlanChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChange.Kind(childComplexity), true
+	case "PlanChange.name":
+		if e.ComplexityRoot.PlanChange.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChange.Name(childComplexity), true
+	case "PlanChange.usedBy":
+		if e.ComplexityRoot.PlanChange.UsedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChange.UsedBy(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -1529,6 +1633,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ExplainAccess(childComplexity, args["credential"].(string), args["method"].(string), args["path"].(string)), true
+	case "Query.exportConfiguration":
+		if e.ComplexityRoot.Query.ExportConfiguration == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportConfiguration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportConfiguration(childComplexity, args["format"].(model.ConfigurationFormat)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2013,7 +2128,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/ent.graphql" "schema/scopekeeper.graphql"
+//go:embed "schema/configuration.graphql" "schema/ent.graphql" "schema/scopekeeper.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2025,6 +2140,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "schema/configuration.graphql", Input: sourceData("schema/configuration.graphql"), BuiltIn: false},
 	{Name: "schema/ent.graphql", Input: sourceData("schema/ent.graphql"), BuiltIn: false},
 	{Name: "schema/scopekeeper.graphql", Input: sourceData("schema/scopekeeper.graphql"), BuiltIn: false},
 }
@@ -2326,6 +2442,18 @@ func (ec *executionContext) childFields_ConsentScope(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ConsentScope", field.Name)
 }
 
+func (ec *executionContext) childFields_CreatedClientSecret(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "client":
+		return ec.fieldContext_CreatedClientSecret_client(ctx, field)
+	case "clientId":
+		return ec.fieldContext_CreatedClientSecret_clientId(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_CreatedClientSecret_clientSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreatedClientSecret", field.Name)
+}
+
 func (ec *executionContext) childFields_Endpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2370,6 +2498,18 @@ func (ec *executionContext) childFields_EndpointEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type EndpointEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changes":
+		return ec.fieldContext_ImportPlan_changes(ctx, field)
+	case "applied":
+		return ec.fieldContext_ImportPlan_applied(ctx, field)
+	case "clientSecrets":
+		return ec.fieldContext_ImportPlan_clientSecrets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportPlan", field.Name)
+}
+
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2408,6 +2548,22 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_PlanChange_action(ctx, field)
+	case "kind":
+		return ec.fieldContext_PlanChange_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_PlanChange_name(ctx, field)
+	case "fields":
+		return ec.fieldContext_PlanChange_fields(ctx, field)
+	case "usedBy":
+		return ec.fieldContext_PlanChange_usedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Scope(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2990,6 +3146,36 @@ func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importConfiguration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "prune",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["prune"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_retireSigningKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3547,6 +3733,20 @@ func (ec *executionContext) field_Query_explainAccess_args(ctx context.Context, 
 		return nil, err
 	}
 	args["path"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportConfiguration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.ConfigurationFormat, error) {
+			return ec.unmarshalNConfigurationFormat2scopekeeperᚋgraphᚋmodelᚐConfigurationFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
 	return args, nil
 }
 
@@ -6028,6 +6228,75 @@ func (ec *executionContext) fieldContext_ConsentScope_alreadyGranted(_ context.C
 	return graphql.NewScalarFieldContext("ConsentScope", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _CreatedClientSecret_client(ctx context.Context, field graphql.CollectedField, obj *model.CreatedClientSecret) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatedClientSecret_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatedClientSecret_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatedClientSecret", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreatedClientSecret_clientId(ctx context.Context, field graphql.CollectedField, obj *model.CreatedClientSecret) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatedClientSecret_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatedClientSecret_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatedClientSecret", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreatedClientSecret_clientSecret(ctx context.Context, field graphql.CollectedField, obj *model.CreatedClientSecret) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatedClientSecret_clientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreatedClientSecret_clientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatedClientSecret", field, false, false, "String")
+}
+
 func (ec *executionContext) _Endpoint_id(ctx context.Context, field graphql.CollectedField, obj *ent.Endpoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6370,6 +6639,93 @@ func (ec *executionContext) _EndpointEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_EndpointEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EndpointEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ImportPlan_changes(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlanChange) graphql.Marshaler {
+			return ec.marshalNPlanChange2ᚕᚖscopekeeperᚋgraphᚋmodelᚐPlanChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportPlan_clientSecrets(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_clientSecrets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientSecrets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CreatedClientSecret) graphql.Marshaler {
+			return ec.marshalNCreatedClientSecret2ᚕᚖscopekeeperᚋgraphᚋmodelᚐCreatedClientSecretᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_clientSecrets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatedClientSecret(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createAPI(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7504,6 +7860,50 @@ func (ec *executionContext) fieldContext_Mutation_decideConsent(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importConfiguration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importConfiguration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportConfiguration(ctx, fc.Args["document"].(string), fc.Args["dryRun"].(bool), fc.Args["prune"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+			return ec.marshalNImportPlan2ᚖscopekeeperᚋgraphᚋmodelᚐImportPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importConfiguration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importConfiguration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7833,6 +8233,121 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PlanChange_action(ctx context.Context, field graphql.CollectedField, obj *model.PlanChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PlanAction) graphql.Marshaler {
+			return ec.marshalNPlanAction2scopekeeperᚋgraphᚋmodelᚐPlanAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanChange", field, false, false, "PlanAction")
+}
+
+func (ec *executionContext) _PlanChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.PlanChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanChange_name(ctx context.Context, field graphql.CollectedField, obj *model.PlanChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanChange_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanChange_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanChange_fields(ctx context.Context, field graphql.CollectedField, obj *model.PlanChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanChange_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanChange_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanChange_usedBy(ctx context.Context, field graphql.CollectedField, obj *model.PlanChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanChange_usedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanChange_usedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8257,6 +8772,50 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportConfiguration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportConfiguration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportConfiguration(ctx, fc.Args["format"].(model.ConfigurationFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportConfiguration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportConfiguration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17927,6 +18486,49 @@ func (ec *executionContext) _ConsentScope(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var createdClientSecretImplementors = []string{"CreatedClientSecret"}
+
+func (ec *executionContext) _CreatedClientSecret(ctx context.Context, sel ast.SelectionSet, obj *model.CreatedClientSecret) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createdClientSecretImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreatedClientSecret")
+		case "client":
+			out.Values[i] = ec._CreatedClientSecret_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientId":
+			out.Values[i] = ec._CreatedClientSecret_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientSecret":
+			out.Values[i] = ec._CreatedClientSecret_clientSecret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var endpointImplementors = []string{"Endpoint", "Node"}
 
 func (ec *executionContext) _Endpoint(ctx context.Context, sel ast.SelectionSet, obj *ent.Endpoint) graphql.Marshaler {
@@ -18058,6 +18660,49 @@ func (ec *executionContext) _EndpointEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._EndpointEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importPlanImplementors = []string{"ImportPlan"}
+
+func (ec *executionContext) _ImportPlan(ctx context.Context, sel ast.SelectionSet, obj *model.ImportPlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportPlan")
+		case "changes":
+			out.Values[i] = ec._ImportPlan_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._ImportPlan_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientSecrets":
+			out.Values[i] = ec._ImportPlan_clientSecrets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18279,6 +18924,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importConfiguration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importConfiguration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18426,6 +19078,59 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var planChangeImplementors = []string{"PlanChange"}
+
+func (ec *executionContext) _PlanChange(ctx context.Context, sel ast.SelectionSet, obj *model.PlanChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanChange")
+		case "action":
+			out.Values[i] = ec._PlanChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._PlanChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PlanChange_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fields":
+			out.Values[i] = ec._PlanChange_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usedBy":
+			out.Values[i] = ec._PlanChange_usedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -18504,6 +19209,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
+				})
+		case "exportConfiguration":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportConfiguration(ctx, field)
 				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -19653,6 +20364,16 @@ func (ec *executionContext) unmarshalNClientWhereInput2ᚖscopekeeperᚋentᚐCl
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNConfigurationFormat2scopekeeperᚋgraphᚋmodelᚐConfigurationFormat(ctx context.Context, v any) (model.ConfigurationFormat, error) {
+	var res model.ConfigurationFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConfigurationFormat2scopekeeperᚋgraphᚋmodelᚐConfigurationFormat(ctx context.Context, sel ast.SelectionSet, v model.ConfigurationFormat) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNConsentDecision2ᚖscopekeeperᚋgraphᚋmodelᚐConsentDecision(ctx context.Context, sel ast.SelectionSet, v *model.ConsentDecision) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ConsentDecision!")
@@ -19729,6 +20450,30 @@ func (ec *executionContext) unmarshalNCreateScopeInput2scopekeeperᚋentᚐCreat
 func (ec *executionContext) unmarshalNCreateUserInput2scopekeeperᚋgraphᚋmodelᚐCreateUserInput(ctx context.Context, v any) (model.CreateUserInput, error) {
 	res, err := ec.unmarshalInputCreateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreatedClientSecret2ᚕᚖscopekeeperᚋgraphᚋmodelᚐCreatedClientSecretᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CreatedClientSecret) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreatedClientSecret2ᚖscopekeeperᚋgraphᚋmodelᚐCreatedClientSecret(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreatedClientSecret2ᚖscopekeeperᚋgraphᚋmodelᚐCreatedClientSecret(ctx context.Context, sel ast.SelectionSet, v *model.CreatedClientSecret) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreatedClientSecret!")
+		return graphql.Null
+	}
+	return ec._CreatedClientSecret(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[int], error) {
@@ -19829,6 +20574,14 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) marshalNImportPlan2ᚖscopekeeperᚋgraphᚋmodelᚐImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportPlan!")
+		return graphql.Null
+	}
+	return ec._ImportPlan(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19906,6 +20659,40 @@ func (ec *executionContext) unmarshalNOrganisationWhereInput2ᚖscopekeeperᚋen
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPlanAction2scopekeeperᚋgraphᚋmodelᚐPlanAction(ctx context.Context, v any) (model.PlanAction, error) {
+	var res model.PlanAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlanAction2scopekeeperᚋgraphᚋmodelᚐPlanAction(ctx context.Context, sel ast.SelectionSet, v model.PlanAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPlanChange2ᚕᚖscopekeeperᚋgraphᚋmodelᚐPlanChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlanChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanChange2ᚖscopekeeperᚋgraphᚋmodelᚐPlanChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanChange2ᚖscopekeeperᚋgraphᚋmodelᚐPlanChange(ctx context.Context, sel ast.SelectionSet, v *model.PlanChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanChange!")
+		return graphql.Null
+	}
+	return ec._PlanChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2scopekeeperᚋinternalᚋviewerᚐRole(ctx context.Context, v any) (viewer.Role, error) {

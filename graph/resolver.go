@@ -7,6 +7,7 @@ import (
 
 	"scopekeeper/ent/session"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/password"
 	"scopekeeper/internal/viewer"
@@ -63,4 +64,26 @@ func endSessions(ctx context.Context, client *ent.Client, user, keep int) error 
 		Where(session.UserID(user), session.IDNEQ(keep)).
 		Exec(viewer.SystemContext(ctx, viewer.FromContext(ctx).OrgID))
 	return err
+}
+
+// importPlan is an import's plan as GraphQL shows it; secrets only when it was applied.
+func importPlan(p *configdoc.Plan, applied bool) *model.ImportPlan {
+	out := &model.ImportPlan{Applied: applied, Changes: make([]*model.PlanChange, len(p.Changes)), ClientSecrets: []*model.CreatedClientSecret{}}
+	for i, c := range p.Changes {
+		out.Changes[i] = &model.PlanChange{Action: model.PlanAction(c.Action), Kind: c.Kind, Name: c.Name,
+			Fields: nonNilStrings(c.Fields), UsedBy: nonNilStrings(c.UsedBy)}
+	}
+	if applied {
+		for _, s := range p.Secrets {
+			out.ClientSecrets = append(out.ClientSecrets, &model.CreatedClientSecret{Client: s.Client, ClientID: s.ClientID, ClientSecret: optional(s.Secret, s.Secret != "")})
+		}
+	}
+	return out
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

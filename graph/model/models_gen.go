@@ -3,9 +3,13 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"scopekeeper/ent"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/viewer"
+	"strconv"
 )
 
 type APIKeySecretPayload struct {
@@ -76,6 +80,34 @@ type CreateUserInput struct {
 	Role        viewer.Role `json:"role"`
 }
 
+// The client secret of a client the import created: shown once.
+type CreatedClientSecret struct {
+	Client   string `json:"client"`
+	ClientID string `json:"clientId"`
+	// Null for BROWSER clients, which have no secret.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+}
+
+type ImportPlan struct {
+	Changes []*PlanChange `json:"changes"`
+	// False for a dry run: nothing was changed.
+	Applied       bool                   `json:"applied"`
+	ClientSecrets []*CreatedClientSecret `json:"clientSecrets"`
+}
+
+// One step of an import plan.
+type PlanChange struct {
+	Action PlanAction `json:"action"`
+	// Organisation, API, Scope, Endpoint or Client.
+	Kind string `json:"kind"`
+	// The object's name: an API's, scope's or client's name, or an endpoint such as "GET /forums/threads".
+	Name string `json:"name"`
+	// The fields an update changes.
+	Fields []string `json:"fields"`
+	// For a deleted scope: who uses it, as scopeImpact says.
+	UsedBy []string `json:"usedBy"`
+}
+
 // Who uses a scope, and whether it can be deleted.
 type ScopeImpact struct {
 	Scope     *ent.Scope `json:"scope"`
@@ -101,4 +133,116 @@ type UpdateOrganisationInput struct {
 type Viewer struct {
 	User         *ent.User         `json:"user"`
 	Organisation *ent.Organisation `json:"organisation"`
+}
+
+type ConfigurationFormat string
+
+const (
+	ConfigurationFormatYaml ConfigurationFormat = "YAML"
+	ConfigurationFormatJSON ConfigurationFormat = "JSON"
+)
+
+var AllConfigurationFormat = []ConfigurationFormat{
+	ConfigurationFormatYaml,
+	ConfigurationFormatJSON,
+}
+
+func (e ConfigurationFormat) IsValid() bool {
+	switch e {
+	case ConfigurationFormatYaml, ConfigurationFormatJSON:
+		return true
+	}
+	return false
+}
+
+func (e ConfigurationFormat) String() string {
+	return string(e)
+}
+
+func (e *ConfigurationFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConfigurationFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConfigurationFormat", str)
+	}
+	return nil
+}
+
+func (e ConfigurationFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConfigurationFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConfigurationFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PlanAction string
+
+const (
+	PlanActionCreate PlanAction = "CREATE"
+	PlanActionUpdate PlanAction = "UPDATE"
+	PlanActionDelete PlanAction = "DELETE"
+)
+
+var AllPlanAction = []PlanAction{
+	PlanActionCreate,
+	PlanActionUpdate,
+	PlanActionDelete,
+}
+
+func (e PlanAction) IsValid() bool {
+	switch e {
+	case PlanActionCreate, PlanActionUpdate, PlanActionDelete:
+		return true
+	}
+	return false
+}
+
+func (e PlanAction) String() string {
+	return string(e)
+}
+
+func (e *PlanAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PlanAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PlanAction", str)
+	}
+	return nil
+}
+
+func (e PlanAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PlanAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PlanAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
