@@ -8,10 +8,13 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
@@ -21,6 +24,7 @@ func main() {
 		entgql.WithConfigPath("gqlgen.yml"),
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(false),
+		entgql.WithSchemaHook(dropAppendFields),
 	)
 	if err != nil {
 		log.Fatalf("entgql: %v", err)
@@ -59,4 +63,19 @@ func dropClientAlias(path string) error {
 		return err
 	}
 	return os.WriteFile(path, src, 0o644)
+}
+
+// dropAppendFields removes the append<Field> inputs entgql adds for JSON list fields: its generated
+// Mutate passes the set value instead of the appended one (ent/contrib#639), so they did nothing.
+// A list is replaced whole through its own field (redirectURIs), the one way to change it.
+func dropAppendFields(_ *gen.Graph, s *ast.Schema) error {
+	for _, t := range s.Types {
+		if t.Kind != ast.InputObject {
+			continue
+		}
+		t.Fields = slices.DeleteFunc(t.Fields, func(f *ast.FieldDefinition) bool {
+			return strings.HasPrefix(f.Name, "append")
+		})
+	}
+	return nil
 }

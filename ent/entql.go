@@ -179,6 +179,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			oauthclient.FieldAllowUncategorizedRead:   {Type: field.TypeBool, Column: oauthclient.FieldAllowUncategorizedRead},
 			oauthclient.FieldAllowUncategorizedModify: {Type: field.TypeBool, Column: oauthclient.FieldAllowUncategorizedModify},
 			oauthclient.FieldEnabled:                  {Type: field.TypeBool, Column: oauthclient.FieldEnabled},
+			oauthclient.FieldScopeRemovals:            {Type: field.TypeJSON, Column: oauthclient.FieldScopeRemovals},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -1679,6 +1680,11 @@ func (f *OAuthClientFilter) WhereAllowUncategorizedModify(p entql.BoolP) {
 // WhereEnabled applies the entql bool predicate on the enabled field.
 func (f *OAuthClientFilter) WhereEnabled(p entql.BoolP) {
 	f.Where(p.Field(oauthclient.FieldEnabled))
+}
+
+// WhereScopeRemovals applies the entql json.RawMessage predicate on the scope_removals field.
+func (f *OAuthClientFilter) WhereScopeRemovals(p entql.BytesP) {
+	f.Where(p.Field(oauthclient.FieldScopeRemovals))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.

@@ -5542,6 +5542,7 @@ type OAuthClientMutation struct {
 	allow_uncategorized_read   *bool
 	allow_uncategorized_modify *bool
 	enabled                    *bool
+	scope_removals             *map[int]time.Time
 	clearedFields              map[string]struct{}
 	organisation               *int
 	clearedorganisation        bool
@@ -6134,6 +6135,55 @@ func (m *OAuthClientMutation) ResetEnabled() {
 	m.enabled = nil
 }
 
+// SetScopeRemovals sets the "scope_removals" field.
+func (m *OAuthClientMutation) SetScopeRemovals(value map[int]time.Time) {
+	m.scope_removals = &value
+}
+
+// ScopeRemovals returns the value of the "scope_removals" field in the mutation.
+func (m *OAuthClientMutation) ScopeRemovals() (r map[int]time.Time, exists bool) {
+	v := m.scope_removals
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeRemovals returns the old "scope_removals" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldScopeRemovals(ctx context.Context) (v map[int]time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeRemovals is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeRemovals requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeRemovals: %w", err)
+	}
+	return oldValue.ScopeRemovals, nil
+}
+
+// ClearScopeRemovals clears the value of the "scope_removals" field.
+func (m *OAuthClientMutation) ClearScopeRemovals() {
+	m.scope_removals = nil
+	m.clearedFields[oauthclient.FieldScopeRemovals] = struct{}{}
+}
+
+// ScopeRemovalsCleared returns if the "scope_removals" field was cleared in this mutation.
+func (m *OAuthClientMutation) ScopeRemovalsCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldScopeRemovals]
+	return ok
+}
+
+// ResetScopeRemovals resets all changes to the "scope_removals" field.
+func (m *OAuthClientMutation) ResetScopeRemovals() {
+	m.scope_removals = nil
+	delete(m.clearedFields, oauthclient.FieldScopeRemovals)
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *OAuthClientMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -6411,7 +6461,7 @@ func (m *OAuthClientMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OAuthClientMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.organisation != nil {
 		fields = append(fields, oauthclient.FieldOrganisationID)
 	}
@@ -6448,6 +6498,9 @@ func (m *OAuthClientMutation) Fields() []string {
 	if m.enabled != nil {
 		fields = append(fields, oauthclient.FieldEnabled)
 	}
+	if m.scope_removals != nil {
+		fields = append(fields, oauthclient.FieldScopeRemovals)
+	}
 	return fields
 }
 
@@ -6480,6 +6533,8 @@ func (m *OAuthClientMutation) Field(name string) (ent.Value, bool) {
 		return m.AllowUncategorizedModify()
 	case oauthclient.FieldEnabled:
 		return m.Enabled()
+	case oauthclient.FieldScopeRemovals:
+		return m.ScopeRemovals()
 	}
 	return nil, false
 }
@@ -6513,6 +6568,8 @@ func (m *OAuthClientMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldAllowUncategorizedModify(ctx)
 	case oauthclient.FieldEnabled:
 		return m.OldEnabled(ctx)
+	case oauthclient.FieldScopeRemovals:
+		return m.OldScopeRemovals(ctx)
 	}
 	return nil, fmt.Errorf("unknown OAuthClient field %s", name)
 }
@@ -6606,6 +6663,13 @@ func (m *OAuthClientMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEnabled(v)
 		return nil
+	case oauthclient.FieldScopeRemovals:
+		v, ok := value.(map[int]time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeRemovals(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient field %s", name)
 }
@@ -6645,6 +6709,9 @@ func (m *OAuthClientMutation) ClearedFields() []string {
 	if m.FieldCleared(oauthclient.FieldSecretHash) {
 		fields = append(fields, oauthclient.FieldSecretHash)
 	}
+	if m.FieldCleared(oauthclient.FieldScopeRemovals) {
+		fields = append(fields, oauthclient.FieldScopeRemovals)
+	}
 	return fields
 }
 
@@ -6664,6 +6731,9 @@ func (m *OAuthClientMutation) ClearField(name string) error {
 		return nil
 	case oauthclient.FieldSecretHash:
 		m.ClearSecretHash()
+		return nil
+	case oauthclient.FieldScopeRemovals:
+		m.ClearScopeRemovals()
 		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient nullable field %s", name)
@@ -6708,6 +6778,9 @@ func (m *OAuthClientMutation) ResetField(name string) error {
 		return nil
 	case oauthclient.FieldEnabled:
 		m.ResetEnabled()
+		return nil
+	case oauthclient.FieldScopeRemovals:
+		m.ResetScopeRemovals()
 		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient field %s", name)

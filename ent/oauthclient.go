@@ -43,6 +43,8 @@ type OAuthClient struct {
 	AllowUncategorizedModify bool `json:"allow_uncategorized_modify,omitempty"`
 	// Enabled holds the value of the "enabled" field.
 	Enabled bool `json:"enabled,omitempty"`
+	// ScopeRemovals holds the value of the "scope_removals" field.
+	ScopeRemovals map[int]time.Time `json:"scope_removals,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OAuthClientQuery when eager-loading is set.
 	Edges        OAuthClientEdges `json:"edges"`
@@ -125,7 +127,7 @@ func (*OAuthClient) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case oauthclient.FieldRedirectURIs, oauthclient.FieldSecretHash:
+		case oauthclient.FieldRedirectURIs, oauthclient.FieldSecretHash, oauthclient.FieldScopeRemovals:
 			values[i] = new([]byte)
 		case oauthclient.FieldAllowUncategorizedRead, oauthclient.FieldAllowUncategorizedModify, oauthclient.FieldEnabled:
 			values[i] = new(sql.NullBool)
@@ -230,6 +232,14 @@ func (_m *OAuthClient) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Enabled = value.Bool
 			}
+		case oauthclient.FieldScopeRemovals:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_removals", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ScopeRemovals); err != nil {
+					return fmt.Errorf("unmarshal field scope_removals: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -325,6 +335,9 @@ func (_m *OAuthClient) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Enabled))
+	builder.WriteString(", ")
+	builder.WriteString("scope_removals=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ScopeRemovals))
 	builder.WriteByte(')')
 	return builder.String()
 }

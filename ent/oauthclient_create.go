@@ -147,6 +147,12 @@ func (_c *OAuthClientCreate) SetNillableEnabled(v *bool) *OAuthClientCreate {
 	return _c
 }
 
+// SetScopeRemovals sets the "scope_removals" field.
+func (_c *OAuthClientCreate) SetScopeRemovals(v map[int]time.Time) *OAuthClientCreate {
+	_c.mutation.SetScopeRemovals(v)
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *OAuthClientCreate) SetOrganisation(v *Organisation) *OAuthClientCreate {
 	return _c.SetOrganisationID(v.ID)
@@ -403,6 +409,10 @@ func (_c *OAuthClientCreate) createSpec() (*OAuthClient, *sqlgraph.CreateSpec) {
 		_spec.SetField(oauthclient.FieldEnabled, field.TypeBool, value)
 		_node.Enabled = value
 	}
+	if value, ok := _c.mutation.ScopeRemovals(); ok {
+		_spec.SetField(oauthclient.FieldScopeRemovals, field.TypeJSON, value)
+		_node.ScopeRemovals = value
+	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -644,6 +654,24 @@ func (u *OAuthClientUpsert) UpdateEnabled() *OAuthClientUpsert {
 	return u
 }
 
+// SetScopeRemovals sets the "scope_removals" field.
+func (u *OAuthClientUpsert) SetScopeRemovals(v map[int]time.Time) *OAuthClientUpsert {
+	u.Set(oauthclient.FieldScopeRemovals, v)
+	return u
+}
+
+// UpdateScopeRemovals sets the "scope_removals" field to the value that was provided on create.
+func (u *OAuthClientUpsert) UpdateScopeRemovals() *OAuthClientUpsert {
+	u.SetExcluded(oauthclient.FieldScopeRemovals)
+	return u
+}
+
+// ClearScopeRemovals clears the value of the "scope_removals" field.
+func (u *OAuthClientUpsert) ClearScopeRemovals() *OAuthClientUpsert {
+	u.SetNull(oauthclient.FieldScopeRemovals)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -821,6 +849,27 @@ func (u *OAuthClientUpsertOne) SetEnabled(v bool) *OAuthClientUpsertOne {
 func (u *OAuthClientUpsertOne) UpdateEnabled() *OAuthClientUpsertOne {
 	return u.Update(func(s *OAuthClientUpsert) {
 		s.UpdateEnabled()
+	})
+}
+
+// SetScopeRemovals sets the "scope_removals" field.
+func (u *OAuthClientUpsertOne) SetScopeRemovals(v map[int]time.Time) *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetScopeRemovals(v)
+	})
+}
+
+// UpdateScopeRemovals sets the "scope_removals" field to the value that was provided on create.
+func (u *OAuthClientUpsertOne) UpdateScopeRemovals() *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdateScopeRemovals()
+	})
+}
+
+// ClearScopeRemovals clears the value of the "scope_removals" field.
+func (u *OAuthClientUpsertOne) ClearScopeRemovals() *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.ClearScopeRemovals()
 	})
 }
 
@@ -1167,6 +1216,27 @@ func (u *OAuthClientUpsertBulk) SetEnabled(v bool) *OAuthClientUpsertBulk {
 func (u *OAuthClientUpsertBulk) UpdateEnabled() *OAuthClientUpsertBulk {
 	return u.Update(func(s *OAuthClientUpsert) {
 		s.UpdateEnabled()
+	})
+}
+
+// SetScopeRemovals sets the "scope_removals" field.
+func (u *OAuthClientUpsertBulk) SetScopeRemovals(v map[int]time.Time) *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetScopeRemovals(v)
+	})
+}
+
+// UpdateScopeRemovals sets the "scope_removals" field to the value that was provided on create.
+func (u *OAuthClientUpsertBulk) UpdateScopeRemovals() *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdateScopeRemovals()
+	})
+}
+
+// ClearScopeRemovals clears the value of the "scope_removals" field.
+func (u *OAuthClientUpsertBulk) ClearScopeRemovals() *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.ClearScopeRemovals()
 	})
 }
 

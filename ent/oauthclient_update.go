@@ -139,6 +139,18 @@ func (_u *OAuthClientUpdate) SetNillableEnabled(v *bool) *OAuthClientUpdate {
 	return _u
 }
 
+// SetScopeRemovals sets the "scope_removals" field.
+func (_u *OAuthClientUpdate) SetScopeRemovals(v map[int]time.Time) *OAuthClientUpdate {
+	_u.mutation.SetScopeRemovals(v)
+	return _u
+}
+
+// ClearScopeRemovals clears the value of the "scope_removals" field.
+func (_u *OAuthClientUpdate) ClearScopeRemovals() *OAuthClientUpdate {
+	_u.mutation.ClearScopeRemovals()
+	return _u
+}
+
 // AddScopeIDs adds the "scopes" edge to the Scope entity by IDs.
 func (_u *OAuthClientUpdate) AddScopeIDs(ids ...int) *OAuthClientUpdate {
 	_u.mutation.AddScopeIDs(ids...)
@@ -394,6 +406,12 @@ func (_u *OAuthClientUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.Enabled(); ok {
 		_spec.SetField(oauthclient.FieldEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ScopeRemovals(); ok {
+		_spec.SetField(oauthclient.FieldScopeRemovals, field.TypeJSON, value)
+	}
+	if _u.mutation.ScopeRemovalsCleared() {
+		_spec.ClearField(oauthclient.FieldScopeRemovals, field.TypeJSON)
 	}
 	if _u.mutation.ScopesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -701,6 +719,18 @@ func (_u *OAuthClientUpdateOne) SetNillableEnabled(v *bool) *OAuthClientUpdateOn
 	return _u
 }
 
+// SetScopeRemovals sets the "scope_removals" field.
+func (_u *OAuthClientUpdateOne) SetScopeRemovals(v map[int]time.Time) *OAuthClientUpdateOne {
+	_u.mutation.SetScopeRemovals(v)
+	return _u
+}
+
+// ClearScopeRemovals clears the value of the "scope_removals" field.
+func (_u *OAuthClientUpdateOne) ClearScopeRemovals() *OAuthClientUpdateOne {
+	_u.mutation.ClearScopeRemovals()
+	return _u
+}
+
 // AddScopeIDs adds the "scopes" edge to the Scope entity by IDs.
 func (_u *OAuthClientUpdateOne) AddScopeIDs(ids ...int) *OAuthClientUpdateOne {
 	_u.mutation.AddScopeIDs(ids...)
@@ -986,6 +1016,12 @@ func (_u *OAuthClientUpdateOne) sqlSave(ctx context.Context) (_node *OAuthClient
 	}
 	if value, ok := _u.mutation.Enabled(); ok {
 		_spec.SetField(oauthclient.FieldEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ScopeRemovals(); ok {
+		_spec.SetField(oauthclient.FieldScopeRemovals, field.TypeJSON, value)
+	}
+	if _u.mutation.ScopeRemovalsCleared() {
+		_spec.ClearField(oauthclient.FieldScopeRemovals, field.TypeJSON)
 	}
 	if _u.mutation.ScopesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -16626,7 +16626,7 @@ func (ec *executionContext) unmarshalInputUpdateClientInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "redirectURIs", "appendRedirectURIs", "clearRedirectURIs", "allowUncategorizedRead", "allowUncategorizedModify", "enabled"}
+	fieldsInOrder := [...]string{"name", "description", "redirectURIs", "clearRedirectURIs", "allowUncategorizedRead", "allowUncategorizedModify", "enabled"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16654,13 +16654,6 @@ func (ec *executionContext) unmarshalInputUpdateClientInput(ctx context.Context,
 				return it, err
 			}
 			it.RedirectURIs = data
-		case "appendRedirectURIs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRedirectURIs"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AppendRedirectURIs = data
 		case "clearRedirectURIs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRedirectURIs"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)

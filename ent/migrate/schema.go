@@ -246,6 +246,7 @@ var (
 		{Name: "allow_uncategorized_read", Type: field.TypeBool, Default: false},
 		{Name: "allow_uncategorized_modify", Type: field.TypeBool, Default: false},
 		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "scope_removals", Type: field.TypeJSON, Nullable: true},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
 	// ClientsTable holds the schema information for the "clients" table.
@@ -256,7 +257,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "clients_organisations_clients",
-				Columns:    []*schema.Column{ClientsColumns[12]},
+				Columns:    []*schema.Column{ClientsColumns[13]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

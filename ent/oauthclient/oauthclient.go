@@ -42,6 +42,8 @@ const (
 	FieldAllowUncategorizedModify = "allow_uncategorized_modify"
 	// FieldEnabled holds the string denoting the enabled field in the database.
 	FieldEnabled = "enabled"
+	// FieldScopeRemovals holds the string denoting the scope_removals field in the database.
+	FieldScopeRemovals = "scope_removals"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeScopes holds the string denoting the scopes edge name in mutations.
@@ -104,6 +106,7 @@ var Columns = []string{
 	FieldAllowUncategorizedRead,
 	FieldAllowUncategorizedModify,
 	FieldEnabled,
+	FieldScopeRemovals,
 }
 
 var (
@@ -128,7 +131,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [5]ent.Hook
+	Hooks  [7]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time

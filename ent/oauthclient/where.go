@@ -510,6 +510,16 @@ func EnabledNEQ(v bool) predicate.OAuthClient {
 	return predicate.OAuthClient(sql.FieldNEQ(FieldEnabled, v))
 }
 
+// ScopeRemovalsIsNil applies the IsNil predicate on the "scope_removals" field.
+func ScopeRemovalsIsNil() predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldIsNull(FieldScopeRemovals))
+}
+
+// ScopeRemovalsNotNil applies the NotNil predicate on the "scope_removals" field.
+func ScopeRemovalsNotNil() predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldNotNull(FieldScopeRemovals))
+}
+
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.
 func HasOrganisation() predicate.OAuthClient {
 	return predicate.OAuthClient(func(s *sql.Selector) {

@@ -46,11 +46,13 @@ func init() {
 
 	api.Hooks[2] = apiMixinHooks0[1]
 
-	api.Hooks[3] = apiHooks[0]
+	api.Hooks[3] = apiMixinHooks0[2]
 
-	api.Hooks[4] = apiHooks[1]
+	api.Hooks[4] = apiHooks[0]
 
-	api.Hooks[5] = apiHooks[2]
+	api.Hooks[5] = apiHooks[1]
+
+	api.Hooks[6] = apiHooks[2]
 	apiMixinFields1 := apiMixin[1].Fields()
 	_ = apiMixinFields1
 	apiFields := schema.API{}.Fields()
@@ -137,7 +139,9 @@ func init() {
 
 	apikey.Hooks[2] = apikeyMixinHooks0[1]
 
-	apikey.Hooks[3] = apikeyHooks[0]
+	apikey.Hooks[3] = apikeyMixinHooks0[2]
+
+	apikey.Hooks[4] = apikeyHooks[0]
 	apikeyFields := schema.APIKey{}.Fields()
 	_ = apikeyFields
 	// apikeyDescName is the schema descriptor for name field.
@@ -185,6 +189,8 @@ func init() {
 	auditevent.Hooks[1] = auditeventMixinHooks0[0]
 
 	auditevent.Hooks[2] = auditeventMixinHooks0[1]
+
+	auditevent.Hooks[3] = auditeventMixinHooks0[2]
 	auditeventFields := schema.AuditEvent{}.Fields()
 	_ = auditeventFields
 	// auditeventDescAt is the schema descriptor for at field.
@@ -206,6 +212,8 @@ func init() {
 	authrequest.Hooks[1] = authrequestMixinHooks0[0]
 
 	authrequest.Hooks[2] = authrequestMixinHooks0[1]
+
+	authrequest.Hooks[3] = authrequestMixinHooks0[2]
 	authrequestFields := schema.AuthRequest{}.Fields()
 	_ = authrequestFields
 	// authrequestDescState is the schema descriptor for state field.
@@ -235,6 +243,8 @@ func init() {
 	consent.Hooks[1] = consentMixinHooks0[0]
 
 	consent.Hooks[2] = consentMixinHooks0[1]
+
+	consent.Hooks[3] = consentMixinHooks0[2]
 	consentFields := schema.Consent{}.Fields()
 	_ = consentFields
 	// consentDescUpdatedAt is the schema descriptor for updated_at field.
@@ -260,9 +270,11 @@ func init() {
 
 	endpoint.Hooks[2] = endpointMixinHooks0[1]
 
-	endpoint.Hooks[3] = endpointHooks[0]
+	endpoint.Hooks[3] = endpointMixinHooks0[2]
 
-	endpoint.Hooks[4] = endpointHooks[1]
+	endpoint.Hooks[4] = endpointHooks[0]
+
+	endpoint.Hooks[5] = endpointHooks[1]
 	endpointMixinFields1 := endpointMixin[1].Fields()
 	_ = endpointMixinFields1
 	endpointFields := schema.Endpoint{}.Fields()
@@ -312,9 +324,13 @@ func init() {
 
 	oauthclient.Hooks[2] = oauthclientMixinHooks0[1]
 
-	oauthclient.Hooks[3] = oauthclientHooks[0]
+	oauthclient.Hooks[3] = oauthclientMixinHooks0[2]
 
-	oauthclient.Hooks[4] = oauthclientHooks[1]
+	oauthclient.Hooks[4] = oauthclientHooks[0]
+
+	oauthclient.Hooks[5] = oauthclientHooks[1]
+
+	oauthclient.Hooks[6] = oauthclientHooks[2]
 	oauthclientMixinFields1 := oauthclientMixin[1].Fields()
 	_ = oauthclientMixinFields1
 	oauthclientFields := schema.OAuthClient{}.Fields()
@@ -378,6 +394,8 @@ func init() {
 	organisationMixinHooks0 := organisationMixin[0].Hooks()
 
 	organisation.Hooks[1] = organisationMixinHooks0[0]
+
+	organisation.Hooks[2] = organisationMixinHooks0[1]
 	organisationFields := schema.Organisation{}.Fields()
 	_ = organisationFields
 	// organisationDescName is the schema descriptor for name field.
@@ -452,15 +470,17 @@ func init() {
 
 	scope.Hooks[2] = scopeMixinHooks0[1]
 
-	scope.Hooks[3] = scopeHooks[0]
+	scope.Hooks[3] = scopeMixinHooks0[2]
 
-	scope.Hooks[4] = scopeHooks[1]
+	scope.Hooks[4] = scopeHooks[0]
 
-	scope.Hooks[5] = scopeHooks[2]
+	scope.Hooks[5] = scopeHooks[1]
 
-	scope.Hooks[6] = scopeHooks[3]
+	scope.Hooks[6] = scopeHooks[2]
 
-	scope.Hooks[7] = scopeHooks[4]
+	scope.Hooks[7] = scopeHooks[3]
+
+	scope.Hooks[8] = scopeHooks[4]
 	scopeMixinFields1 := scopeMixin[1].Fields()
 	_ = scopeMixinFields1
 	scopeFields := schema.Scope{}.Fields()
@@ -557,7 +577,9 @@ func init() {
 
 	signingkey.Hooks[2] = signingkeyMixinHooks0[1]
 
-	signingkey.Hooks[3] = signingkeyHooks[0]
+	signingkey.Hooks[3] = signingkeyMixinHooks0[2]
+
+	signingkey.Hooks[4] = signingkeyHooks[0]
 	signingkeyFields := schema.SigningKey{}.Fields()
 	_ = signingkeyFields
 	// signingkeyDescCreatedAt is the schema descriptor for created_at field.
@@ -579,6 +601,8 @@ func init() {
 	token.Hooks[1] = tokenMixinHooks0[0]
 
 	token.Hooks[2] = tokenMixinHooks0[1]
+
+	token.Hooks[3] = tokenMixinHooks0[2]
 	tokenFields := schema.Token{}.Fields()
 	_ = tokenFields
 	// tokenDescLookupKey is the schema descriptor for lookup_key field.
@@ -606,9 +630,11 @@ func init() {
 
 	user.Hooks[2] = userMixinHooks0[1]
 
-	user.Hooks[3] = userHooks[0]
+	user.Hooks[3] = userMixinHooks0[2]
 
-	user.Hooks[4] = userHooks[1]
+	user.Hooks[4] = userHooks[0]
+
+	user.Hooks[5] = userHooks[1]
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescEmail is the schema descriptor for email field.

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -30,6 +32,9 @@ func (OAuthClient) Fields() []ent.Field {
 		field.Bool("allow_uncategorized_read").Default(false),
 		field.Bool("allow_uncategorized_modify").Default(false),
 		field.Bool("enabled").Default(true),
+		// scope_removals holds, per scope ID, when the scope was last taken from the client: a token
+		// issued before that keeps it withdrawn even if the scope is assigned again (contract rule 8).
+		field.JSON("scope_removals", map[int]time.Time{}).Optional().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

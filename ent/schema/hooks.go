@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -28,10 +29,10 @@ import (
 // The validation rules of the contract, one hook per rule. Each runs inside the mutation's
 // transaction, so what it reads is what the write will see.
 
-// Hooks of TenantMixin set the organisation from the caller and check that every entity a mutation
-// links to belongs to that organisation too.
+// Hooks of TenantMixin set the organisation from the caller, check that every entity a mutation
+// links to belongs to that organisation too, and keep text fields free of control characters.
 func (TenantMixin) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(setOrganisation, ent.OpCreate), sameOrganisationEdges}
+	return []ent.Hook{hook.On(setOrganisation, ent.OpCreate), sameOrganisationEdges, plainText}
 }
 
 func setOrganisation(next ent.Mutator) ent.Mutator {
@@ -51,25 +52,30 @@ func setOrganisation(next ent.Mutator) ent.Mutator {
 	})
 }
 
-// sameOrganisationEdges resolves every linked ID as the caller: another organisation's object is
-// then not found, exactly like one that does not exist.
+// sameOrganisationEdges resolves every linked ID, one by one, as the caller: another organisation's
+// object is then not found, and answered exactly like one that does not exist.
 func sameOrganisationEdges(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		var ids []int
+		if c := viewer.FromContext(ctx); c == nil || c.System {
+			return next.Mutate(ctx, m) // the server's own work, or a privacy bypass
+		}
+		seen := map[int]bool{}
 		for _, e := range m.AddedEdges() {
 			if e == "organisation" {
 				continue
 			}
 			for _, v := range m.AddedIDs(e) {
-				ids = append(ids, v.(int))
-			}
-		}
-		if len(ids) > 0 && !viewer.FromContext(ctx).System {
-			if _, err := clientOf(m).Noders(ctx, ids); err != nil {
-				if gen.IsNotFound(err) {
-					return nil, apperr.Missing("Something this change refers to does not exist: check the IDs.")
+				id := v.(int)
+				if seen[id] {
+					continue
 				}
-				return nil, err
+				seen[id] = true
+				// Noder, not Noders: Noders reports a missing ID beside its result, not as an error.
+				if _, err := clientOf(m).Noder(ctx, id); gen.IsNotFound(err) {
+					return nil, apperr.Missing("Something this change refers to does not exist: check the IDs.")
+				} else if err != nil {
+					return nil, err
+				}
 			}
 		}
 		return next.Mutate(ctx, m)
@@ -393,7 +399,58 @@ func (OAuthClient) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(checkRedirectURIs, ent.OpCreate|ent.OpUpdateOne),
 		hook.On(checkClientScopes, ent.OpUpdateOne),
+		hook.On(recordScopeRemovals, ent.OpUpdate|ent.OpUpdateOne),
 	}
+}
+
+// recordScopeRemovals applies rule 8 to scopes given back: it notes when each scope was taken from
+// the client, and credential.Held withholds it from tokens issued before then. A scope kept across
+// a replacement (setClientScopes) is not taken. Entries of deleted scopes are dropped, so the record
+// stays within the organisation's scopes.
+func recordScopeRemovals(next ent.Mutator) ent.Mutator {
+	return hook.OAuthClientFunc(func(ctx context.Context, m *gen.OAuthClientMutation) (ent.Value, error) {
+		if !m.ScopesCleared() && len(m.RemovedScopesIDs()) == 0 {
+			return next.Mutate(ctx, m)
+		}
+		id, ok := m.ID()
+		if !ok || !m.Op().Is(ent.OpUpdateOne) {
+			return nil, apperr.Invalid("id", "Change the scopes of one client at a time.")
+		}
+		held, err := m.Client().Scope.Query().Where(scope.HasClientsWith(oauthclient.ID(id))).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var taken []int
+		for _, sid := range held {
+			if (m.ScopesCleared() || slices.Contains(m.RemovedScopesIDs(), sid)) && !slices.Contains(m.ScopesIDs(), sid) {
+				taken = append(taken, sid)
+			}
+		}
+		if len(taken) == 0 {
+			return next.Mutate(ctx, m)
+		}
+		old, err := m.OldScopeRemovals(ctx)
+		if err != nil {
+			return nil, err
+		}
+		removals := map[int]time.Time{}
+		if len(old) > 0 {
+			ids := slices.Collect(maps.Keys(old))
+			exist, err := m.Client().Scope.Query().Where(scope.IDIn(ids...)).IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, sid := range exist {
+				removals[sid] = old[sid]
+			}
+		}
+		now := time.Now()
+		for _, sid := range taken {
+			removals[sid] = now
+		}
+		m.SetScopeRemovals(removals)
+		return next.Mutate(ctx, m)
+	})
 }
 
 // checkRedirectURIs: WEB and BROWSER clients need exact redirect URIs; SERVICE clients have none.
@@ -574,8 +631,9 @@ func capitalise(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// Hooks of OrganisationMixin check that the organisation links only its own scopes.
-func (OrganisationMixin) Hooks() []ent.Hook { return []ent.Hook{sameOrganisationEdges} }
+// Hooks of OrganisationMixin check that the organisation links only its own scopes and keep its
+// text free of control characters.
+func (OrganisationMixin) Hooks() []ent.Hook { return []ent.Hook{sameOrganisationEdges, plainText} }
 
 func (SigningKey) Hooks() []ent.Hook {
 	return []ent.Hook{hook.On(keepCurrentKey, ent.OpUpdate|ent.OpUpdateOne)}

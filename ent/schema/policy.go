@@ -59,12 +59,14 @@ func (OAuthClient) Policy() ent.Policy {
 	}
 }
 
-// Every role but VIEWER manages its own API keys; OWNER and ACCESS_CONTROL manage all of them.
+// Every role but VIEWER manages its own API keys; OWNER and ACCESS_CONTROL list, rename and revoke
+// all of them, but only a key's owner changes what it grants.
 func (APIKey) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{rule.FilterOwnKeys(viewer.Role.CanReadAdmin)},
 		Mutation: privacy.MutationPolicy{
 			rule.FilterOwnKeys(viewer.Role.CanAdminister),
+			rule.DenyKeyGrantsUnlessOwner(),
 			rule.AllowMutationIfRole(viewer.Owner, viewer.AccessControl, viewer.Member),
 		},
 	}

@@ -88,7 +88,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
 	LookupKeyValidator func([]byte) error

@@ -6,10 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"entgo.io/ent"
+	"github.com/99designs/gqlgen/graphql"
 
 	gen "scopekeeper/ent"
 	"scopekeeper/internal/viewer"
@@ -44,7 +47,7 @@ func Hook() ent.Hook {
 				}
 				if len(ids) == 1 {
 					id = ids[0]
-					if n, err := client.Noder(ctx, id); err == nil {
+					if n, err := client.Noder(wholeObject{ctx}, id); err == nil {
 						before = toMap(n)
 					}
 				}
@@ -113,16 +116,42 @@ func action(m ent.Mutation) string {
 	}
 }
 
-// toMap turns an entity into the JSON object stored in the event; sensitive fields carry json:"-".
+// wholeObject hides the GraphQL field being resolved from Noder, which would otherwise load only
+// the columns the caller's mutation selected.
+type wholeObject struct{ context.Context }
+
+func (c wholeObject) Value(key any) any {
+	v := c.Context.Value(key)
+	if _, ok := v.(*graphql.FieldContext); ok {
+		return nil
+	}
+	return v
+}
+
+// toMap turns an entity into the JSON object stored in the event: every field under its JSON name,
+// zero values included (ent's tags say omitempty); sensitive fields carry json:"-" and stay out.
 func toMap(v any) map[string]any {
-	b, err := json.Marshal(v)
-	if err != nil {
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	if rv.Kind() != reflect.Struct {
 		return nil
 	}
-	var out map[string]any
-	if json.Unmarshal(b, &out) != nil {
-		return nil
+	out := map[string]any{}
+	for i := 0; i < rv.NumField(); i++ {
+		f := rv.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "" || name == "-" || name == "edges" {
+			continue
+		}
+		// Through JSON, so events hold what they held before: numbers, strings, RFC 3339 times.
+		b, err := json.Marshal(rv.Field(i).Interface())
+		if err != nil {
+			return nil
+		}
+		var value any
+		if json.Unmarshal(b, &value) != nil {
+			return nil
+		}
+		out[name] = value
 	}
-	delete(out, "edges")
 	return out
 }

@@ -119,12 +119,25 @@ func resolveToken(ctx context.Context, client *ent.Client, value string) (*Crede
 	if err != nil {
 		return nil, err
 	}
-	c.Scopes, c.Withdrawn = Narrow(issued, assigned)
+	c.Scopes, c.Withdrawn = Narrow(issued, Held(t.Edges.Client, assigned, t.IssuedAt))
 	c.Active = true
 	return c, nil
 }
 
-// Narrow applies rule 8 to a token: of the scopes issued, those still assigned to the client are
+// Held keeps of assigned (the client's scopes now) those it has held without a break since at: a
+// scope taken from the client after at and given back is not granted again to what was issued
+// before it was taken (rule 8: a token does not regain what was taken from it).
+func Held(client *ent.OAuthClient, assigned []int, at time.Time) []int {
+	held := make([]int, 0, len(assigned))
+	for _, id := range assigned {
+		if removed, ok := client.ScopeRemovals[id]; !ok || removed.Before(at) {
+			held = append(held, id)
+		}
+	}
+	return held
+}
+
+// Narrow applies rule 8 to a token: of the scopes issued, those the client still holds (Held) are
 // granted, and a required scope stays granted while another granted scope of its API is.
 func Narrow(issued []*ent.Scope, assigned []int) (granted, withdrawn []*ent.Scope) {
 	apis := map[int]bool{}

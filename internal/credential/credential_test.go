@@ -1,7 +1,9 @@
 package credential
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"scopekeeper/ent"
 )
@@ -42,5 +44,22 @@ func TestNarrow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHeld covers rule 8 for scopes given back: what was taken after issuance stays taken.
+func TestHeld(t *testing.T) {
+	issued := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	client := &ent.OAuthClient{ScopeRemovals: map[int]time.Time{
+		1: issued.Add(-time.Minute),      // taken and given back before issuance
+		2: issued.Add(time.Minute),       // taken after issuance, given back since
+		3: issued,                        // taken in the instant of issuance: withheld (fail closed)
+		4: issued.Add(-time.Microsecond), // taken just before issuance
+	}}
+	if got := Held(client, []int{1, 2, 3, 4, 5}, issued); !slices.Equal(got, []int{1, 4, 5}) {
+		t.Fatalf("held %v, want [1 4 5]", got)
+	}
+	if got := Held(&ent.OAuthClient{}, []int{7}, issued); !slices.Equal(got, []int{7}) {
+		t.Fatalf("held %v without removals, want [7]", got)
 	}
 }

@@ -194,7 +194,9 @@ type issued struct {
 func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
 	now := p.now()
 	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
-	now = now.Truncate(time.Second)
+	// Microseconds (what PostgreSQL keeps), not seconds: credential.Held compares the issuance
+	// with when a scope was taken from the client, which may be in the same second.
+	now = now.Truncate(time.Microsecond)
 	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
 		issued: now, expires: now.Add(AccessTokenTTL)}
 	if err := p.writer.write(ctx, row); err != nil {

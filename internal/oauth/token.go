@@ -143,7 +143,7 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 		}
 	}
 	// Rule 8 already at redemption: what the client lost since the code was issued is not granted.
-	granted, _ := credential.Narrow(scopes, scopeIDs(ci.assigned))
+	granted, _ := credential.Narrow(scopes, credential.Held(ci.c, scopeIDs(ci.assigned), ar.CreatedAt))
 	if len(granted) == 0 && !openid {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this authorization.")
 	}

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/entql"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/apikey"
 	"scopekeeper/ent/privacy"
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/apperr"
@@ -144,6 +145,36 @@ func FilterOwnKeys(allowed func(viewer.Role) bool) privacy.QueryMutationRule {
 		f.(interface{ WhereOwnerID(entql.IntP) }).WhereOwnerID(entql.IntEQ(c.UserID))
 		return privacy.Skip
 	})
+}
+
+// DenyKeyGrantsUnlessOwner applies contract section 2: only a key's owner changes what it grants
+// (its scopes and its uncategorized flags), so an administrator who may rename or revoke every key
+// cannot widen another user's.
+func DenyKeyGrantsUnlessOwner() privacy.MutationRule {
+	return privacy.APIKeyMutationRuleFunc(func(ctx context.Context, m *ent.APIKeyMutation) error {
+		c := viewer.FromContext(ctx)
+		if c.System || m.Op().Is(ent.OpCreate) || !changesGrants(m) {
+			return privacy.Skip
+		}
+		ids, err := m.IDs(ctx)
+		if err != nil {
+			return err
+		}
+		others, err := m.Client().APIKey.Query().Where(apikey.IDIn(ids...), apikey.OwnerIDNEQ(c.UserID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if others {
+			return deny("Only the key's owner may change its scopes or what uncategorized endpoints it reaches; you may rename or revoke it.")
+		}
+		return privacy.Skip
+	})
+}
+
+func changesGrants(m *ent.APIKeyMutation) bool {
+	_, read := m.AllowUncategorizedRead()
+	_, modify := m.AllowUncategorizedModify()
+	return read || modify || m.ScopesCleared() || len(m.ScopesIDs()) > 0 || len(m.RemovedScopesIDs()) > 0
 }
 
 // AllowOwnPassword lets any signed-in user (not an API key) change their own password and nothing
