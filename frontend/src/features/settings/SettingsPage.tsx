@@ -3,13 +3,14 @@ import { Alert, Button, Group, NumberInput, Paper, Select, Stack, Text, TextInpu
 import { useMutation, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
-import { isOwner, namingHelp, ownerReason } from '../../lib/roles';
+import { canManage, isOwner, namingHelp, ownerReason } from '../../lib/roles';
 import { ReadOnlyNotice } from '../../components/common';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
 import { splitFieldErrors } from '../../lib/errors';
 import type { NamingPolicy } from '../../gql/graphql';
 import { discoveryUrl } from '../discovery/DiscoveryPreview';
 import { SigningKeys } from './SigningKeys';
+import { ConfigurationPanel } from './ConfigurationPanel';
 
 const UpdateOrganisationDocument = graphql(`
   mutation UpdateOrganisation($input: UpdateOrganisationInput!) {
@@ -130,6 +131,7 @@ export function SettingsPage() {
         </form>
       </Paper>
       <SigningKeys issuer={organisation.issuer} owner={owner} />
+      <ConfigurationPanel slug={organisation.slug} canImport={canManage(user.role)} />
     </>
   );
 }

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { test, expect, shot, uniq } from './fixtures';
+import { gql } from './env';
+import { seedApi, seedScope } from './pages';
+
+const section = (page: import('@playwright/test').Page) => page.getByRole('region', { name: 'Configuration as code' });
+
+async function exportFile(page: import('@playwright/test').Page, button: string) {
+  const [download] = await Promise.all([page.waitForEvent('download'), section(page).getByRole('button', { name: button }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^acme-scopekeeper\.(yaml|json)$/);
+  return readFileSync((await download.path())!, 'utf8');
+}
+
+test('owner exports the configuration, previews an import and applies it', async ({ page, ownerApi }) => {
+  const apiName = uniq('cfg');
+  const apiID = await seedApi(ownerApi, { name: apiName, basePath: `/${apiName}` });
+  await seedScope(ownerApi, { apiID, name: `${apiName}_read` });
+  await page.goto('/settings');
+  const yaml = await exportFile(page, 'Export YAML');
+  expect(yaml).toContain('version: scopekeeper/v1');
+  expect(yaml).toContain(`name: ${apiName}_read`);
+  await expect(section(page).getByRole('status')).toHaveText('Downloaded acme-scopekeeper.yaml.');
+
+  // The document with one scope more: the preview lists exactly that, and changes nothing.
+  const doc = JSON.parse(await exportFile(page, 'Export JSON'));
+  doc.apis.find((a: { name: string }) => a.name === apiName).scopes.push({ name: `${apiName}_write`, displayName: 'Write' });
+  await section(page).getByLabel('Document', { exact: true }).fill(JSON.stringify(doc, null, 2));
+  await section(page).getByRole('button', { name: 'Preview changes' }).click();
+  const plan = section(page).getByRole('table', { name: 'Import plan' });
+  await expect(plan.getByRole('row')).toHaveCount(2);
+  await expect(plan.getByRole('row', { name: `Add Scope ${apiName}_write` })).toBeVisible();
+  await expect(section(page).getByText('Preview: nothing has changed yet.')).toBeVisible();
+  await shot(page, 'configuration-01-preview');
+  const before = await gql(ownerApi, `query($n: String!) { scopes(where: {name: $n}) { totalCount } }`, { n: `${apiName}_write` });
+  expect(before.data.scopes.totalCount).toBe(0);
+
+  await section(page).getByRole('button', { name: 'Apply 1 change' }).click();
+  await expect(section(page).getByText('Applied 1 change.')).toBeVisible();
+  const after = await gql(ownerApi, `query($n: String!) { scopes(where: {name: $n}) { totalCount } }`, { n: `${apiName}_write` });
+  expect(after.data.scopes.totalCount).toBe(1);
+  await shot(page, 'configuration-02-applied');
+
+  // A document that breaks a rule says where, and changes nothing.
+  doc.apis.find((a: { name: string }) => a.name === apiName).basePath = 'no-slash';
+  await section(page).getByLabel('Document', { exact: true }).fill(JSON.stringify(doc));
+  await section(page).getByRole('button', { name: 'Preview changes' }).click();
+  await expect(section(page).getByRole('alert')).toContainText('Nothing was changed');
+  await expect(section(page).getByRole('alert')).toContainText('basePath');
+  await shot(page, 'configuration-03-refused');
+});
+
+test.describe('viewer', () => {
+  test.use({ who: 'viewer' });
+  test('exports but cannot import', async ({ page }) => {
+    await page.goto('/settings');
+    expect(await exportFile(page, 'Export YAML')).toContain('version: scopekeeper/v1');
+    await expect(section(page).getByRole('button', { name: 'Preview changes' })).toHaveCount(0);
+  });
+});
