@@ -217,6 +217,12 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	EndpointCoverage struct {
+		Uncategorized func(childComplexity int) int
+		Unreachable   func(childComplexity int) int
+		UnusedScopes  func(childComplexity int) int
+	}
+
 	EndpointEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
@@ -294,6 +300,7 @@ type ComplexityRoot struct {
 		Clients             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ClientOrder, where *ent.ClientWhereInput) int
 		ConsentRequest      func(childComplexity int, id int) int
 		DiscoveryDocument   func(childComplexity int) int
+		EndpointCoverage    func(childComplexity int, apiID int) int
 		Endpoints           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EndpointOrder, where *ent.EndpointWhereInput) int
 		ExplainAccess       func(childComplexity int, credential string, method string, path string) int
 		ExportConfiguration func(childComplexity int, format model.ConfigurationFormat) int
@@ -435,6 +442,7 @@ type QueryResolver interface {
 	SigningKeys(ctx context.Context) ([]*ent.SigningKey, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	ExportConfiguration(ctx context.Context, format model.ConfigurationFormat) (string, error)
+	EndpointCoverage(ctx context.Context, apiID int) (*model.EndpointCoverage, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	DiscoveryDocument(ctx context.Context) (map[string]any, error)
 	ScopeImpact(ctx context.Context, id int) (*model.ScopeImpact, error)
@@ -1102,6 +1110,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EndpointConnection.TotalCount(childComplexity), true
 
+	case "EndpointCoverage.uncategorized":
+		if e.ComplexityRoot.EndpointCoverage.Uncategorized == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndpointCoverage.Uncategorized(childComplexity), true
+	case "EndpointCoverage.unreachable":
+		if e.ComplexityRoot.EndpointCoverage.Unreachable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndpointCoverage.Unreachable(childComplexity), true
+	case "EndpointCoverage.unusedScopes":
+		if e.ComplexityRoot.EndpointCoverage.UnusedScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndpointCoverage.UnusedScopes(childComplexity), true
+
 	case "EndpointEdge.cursor":
 		if e.ComplexityRoot.EndpointEdge.Cursor == nil {
 			break
@@ -1611,6 +1638,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DiscoveryDocument(childComplexity), true
+	case "Query.endpointCoverage":
+		if e.ComplexityRoot.Query.EndpointCoverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_endpointCoverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EndpointCoverage(childComplexity, args["apiID"].(int)), true
 	case "Query.endpoints":
 		if e.ComplexityRoot.Query.Endpoints == nil {
 			break
@@ -2128,7 +2166,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/configuration.graphql" "schema/ent.graphql" "schema/scopekeeper.graphql"
+//go:embed "schema/ent.graphql" "schema/governance.graphql" "schema/scopekeeper.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2140,8 +2178,8 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
-	{Name: "schema/configuration.graphql", Input: sourceData("schema/configuration.graphql"), BuiltIn: false},
 	{Name: "schema/ent.graphql", Input: sourceData("schema/ent.graphql"), BuiltIn: false},
+	{Name: "schema/governance.graphql", Input: sourceData("schema/governance.graphql"), BuiltIn: false},
 	{Name: "schema/scopekeeper.graphql", Input: sourceData("schema/scopekeeper.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2486,6 +2524,18 @@ func (ec *executionContext) childFields_EndpointConnection(ctx context.Context, 
 		return ec.fieldContext_EndpointConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EndpointConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EndpointCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uncategorized":
+		return ec.fieldContext_EndpointCoverage_uncategorized(ctx, field)
+	case "unusedScopes":
+		return ec.fieldContext_EndpointCoverage_unusedScopes(ctx, field)
+	case "unreachable":
+		return ec.fieldContext_EndpointCoverage_unreachable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EndpointCoverage", field.Name)
 }
 
 func (ec *executionContext) childFields_EndpointEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3649,6 +3699,20 @@ func (ec *executionContext) field_Query_consentRequest_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_endpointCoverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "apiID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["apiID"] = arg0
 	return args, nil
 }
 
@@ -6586,6 +6650,102 @@ func (ec *executionContext) fieldContext_EndpointConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("EndpointConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _EndpointCoverage_uncategorized(ctx context.Context, field graphql.CollectedField, obj *model.EndpointCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndpointCoverage_uncategorized(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uncategorized, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Endpoint) graphql.Marshaler {
+			return ec.marshalNEndpoint2ᚕᚖscopekeeperᚋentᚐEndpointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndpointCoverage_uncategorized(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndpointCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Endpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EndpointCoverage_unusedScopes(ctx context.Context, field graphql.CollectedField, obj *model.EndpointCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndpointCoverage_unusedScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnusedScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Scope) graphql.Marshaler {
+			return ec.marshalNScope2ᚕᚖscopekeeperᚋentᚐScopeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndpointCoverage_unusedScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndpointCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scope(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EndpointCoverage_unreachable(ctx context.Context, field graphql.CollectedField, obj *model.EndpointCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndpointCoverage_unreachable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unreachable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Endpoint) graphql.Marshaler {
+			return ec.marshalNEndpoint2ᚕᚖscopekeeperᚋentᚐEndpointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndpointCoverage_unreachable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndpointCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Endpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EndpointEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EndpointEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8816,6 +8976,50 @@ func (ec *executionContext) fieldContext_Query_exportConfiguration(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_exportConfiguration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_endpointCoverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_endpointCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EndpointCoverage(ctx, fc.Args["apiID"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EndpointCoverage) graphql.Marshaler {
+			return ec.marshalNEndpointCoverage2ᚖscopekeeperᚋgraphᚋmodelᚐEndpointCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_endpointCoverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EndpointCoverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_endpointCoverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18635,6 +18839,49 @@ func (ec *executionContext) _EndpointConnection(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var endpointCoverageImplementors = []string{"EndpointCoverage"}
+
+func (ec *executionContext) _EndpointCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.EndpointCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, endpointCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EndpointCoverage")
+		case "uncategorized":
+			out.Values[i] = ec._EndpointCoverage_uncategorized(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unusedScopes":
+			out.Values[i] = ec._EndpointCoverage_unusedScopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unreachable":
+			out.Values[i] = ec._EndpointCoverage_unreachable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var endpointEdgeImplementors = []string{"EndpointEdge"}
 
 func (ec *executionContext) _EndpointEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EndpointEdge) graphql.Marshaler {
@@ -19208,6 +19455,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_exportConfiguration(ctx, field)
+				})
+		case "endpointCoverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_endpointCoverage(ctx, field)
 				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -20479,6 +20732,22 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNEndpoint2ᚕᚖscopekeeperᚋentᚐEndpointᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Endpoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEndpoint2ᚖscopekeeperᚋentᚐEndpoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEndpoint2ᚖscopekeeperᚋentᚐEndpoint(ctx context.Context, sel ast.SelectionSet, v *ent.Endpoint) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Endpoint!")
@@ -20493,6 +20762,14 @@ func (ec *executionContext) marshalNEndpointConnection2ᚖscopekeeperᚋentᚐEn
 		return graphql.Null
 	}
 	return ec._EndpointConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEndpointCoverage2ᚖscopekeeperᚋgraphᚋmodelᚐEndpointCoverage(ctx context.Context, sel ast.SelectionSet, v *model.EndpointCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EndpointCoverage!")
+		return graphql.Null
+	}
+	return ec._EndpointCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNEndpointOrderField2ᚖscopekeeperᚋentᚐEndpointOrderField(ctx context.Context, v any) (*ent.EndpointOrderField, error) {
@@ -20696,6 +20973,22 @@ func (ec *executionContext) unmarshalNRole2scopekeeperᚋinternalᚋviewerᚐRol
 
 func (ec *executionContext) marshalNRole2scopekeeperᚋinternalᚋviewerᚐRole(ctx context.Context, sel ast.SelectionSet, v viewer.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNScope2ᚕᚖscopekeeperᚋentᚐScopeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Scope) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScope2ᚖscopekeeperᚋentᚐScope(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNScope2ᚖscopekeeperᚋentᚐScope(ctx context.Context, sel ast.SelectionSet, v *ent.Scope) graphql.Marshaler {

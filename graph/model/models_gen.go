@@ -88,6 +88,16 @@ type CreatedClientSecret struct {
 	ClientSecret *string `json:"clientSecret,omitempty"`
 }
 
+// How an API's scopes cover its endpoints.
+type EndpointCoverage struct {
+	// Endpoints no scope guards: open only to credentials that allow uncategorized reads or modifications.
+	Uncategorized []*ent.Endpoint `json:"uncategorized"`
+	// Scopes linked to no endpoint (directly, or as the modify sibling of a readonly scope that is).
+	UnusedScopes []*ent.Scope `json:"unusedScopes"`
+	// Endpoints that no enabled client and no live API key can reach.
+	Unreachable []*ent.Endpoint `json:"unreachable"`
+}
+
 type ImportPlan struct {
 	Changes []*PlanChange `json:"changes"`
 	// False for a dry run: nothing was changed.

@@ -5,6 +5,7 @@ import { ApiDocument } from './operations';
 import { ApiDialog, type ApiFormValue } from './ApiDialog';
 import { ScopesTab } from '../scopes/ScopesTab';
 import { EndpointsTab } from '../endpoints/EndpointsTab';
+import { CoveragePanel } from '../endpoints/CoveragePanel';
 import { ApiDiscoveryTab } from '../discovery/ApiDiscoveryTab';
 import { useViewer } from '../auth/viewer';
 import { canManage, manageReason } from '../../lib/roles';
@@ -95,6 +96,7 @@ export function ApiPage() {
         </Tabs.Panel>
         <Tabs.Panel value="endpoints">
           <EndpointsTab api={api} manage={manage && !api.builtIn} />
+          {!api.builtIn && <CoveragePanel apiId={api.id} />}
         </Tabs.Panel>
         <Tabs.Panel value="discovery">
           <ApiDiscoveryTab apiId={api.id} manage={manage} readOnlyReason={reason} />

@@ -57,3 +57,18 @@ test.describe('viewer', () => {
     await expect(section(page).getByRole('button', { name: 'Preview changes' })).toHaveCount(0);
   });
 });
+
+test('the Endpoints tab shows what the scopes leave uncovered', async ({ page, ownerApi }) => {
+  const apiName = uniq('cov');
+  const apiID = await seedApi(ownerApi, { name: apiName, basePath: `/${apiName}` });
+  await gql(ownerApi, `mutation($in: CreateEndpointInput!) { createEndpoint(input: $in) { id } }`, {
+    in: { apiID, method: 'DELETE', path: `/${apiName}/things/{id}` },
+  });
+  await seedScope(ownerApi, { apiID, name: `${apiName}_unused` });
+  await page.goto(`/apis/${apiID}/endpoints`);
+  const coverage = page.getByRole('region', { name: 'Coverage' });
+  await expect(coverage.getByRole('list', { name: 'Uncategorized endpoints' })).toContainText(`DELETE /${apiName}/things/{id}`);
+  await expect(coverage.getByRole('list', { name: 'Scopes that guard nothing' })).toContainText(`${apiName}_unused`);
+  await expect(coverage.getByRole('list', { name: 'Endpoints nobody can reach' })).toContainText(`DELETE /${apiName}/things/{id}`);
+  await shot(page, 'governance-04-coverage');
+});

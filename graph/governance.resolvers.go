@@ -11,6 +11,7 @@ import (
 	"scopekeeper/graph/model"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/configdoc"
+	"scopekeeper/internal/coverage"
 	"scopekeeper/internal/viewer"
 )
 
@@ -54,4 +55,13 @@ func (r *queryResolver) ExportConfiguration(ctx context.Context, format model.Co
 	}
 	b, err := configdoc.Encode(d, configdoc.Format(format))
 	return string(b), err
+}
+
+// EndpointCoverage is the resolver for the endpointCoverage field.
+func (r *queryResolver) EndpointCoverage(ctx context.Context, apiID int) (*model.EndpointCoverage, error) {
+	r2, err := coverage.Of(ctx, ent.FromContext(ctx), apiID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EndpointCoverage{Uncategorized: r2.Uncategorized, UnusedScopes: r2.UnusedScopes, Unreachable: r2.Unreachable}, nil
 }
