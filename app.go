@@ -4,7 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"scopekeeper/internal/console"
 	"scopekeeper/internal/httplog"
 	"scopekeeper/internal/oauth"
+	"scopekeeper/internal/secheaders"
 	"scopekeeper/internal/store"
 )
 
@@ -31,7 +31,7 @@ type app struct {
 }
 
 func newApp(db *store.DB, cfg Config) *app {
-	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
+	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, cfg.PublicURL)}
 	// Another server process's change reaches this one's caches through the access engine's Sync.
 	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
@@ -68,7 +68,7 @@ func (a *app) handler() http.Handler {
 		panic(err) // the embed directive guarantees the folder
 	}
 	mux.Handle("/", console.Handler(dist))
-	return mux
+	return secheaders.Handler(a.cfg.PublicURL, mux)
 }
 
 // graphOrPlayground serves GraphiQL to browsers asking GET /graphql in demo mode.
