@@ -68,7 +68,7 @@ func (a *app) handler() http.Handler {
 		panic(err) // the embed directive guarantees the folder
 	}
 	mux.Handle("/", console.Handler(dist))
-	return secheaders.Handler(a.cfg.PublicURL, mux)
+	return secheaders.Handler(a.cfg.PublicURL, a.cfg.TrustedProxies.Handler(mux))
 }
 
 // graphOrPlayground serves GraphiQL to browsers asking GET /graphql in demo mode.

@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"scopekeeper/internal/auth"
+	"scopekeeper/internal/clientaddr"
 	"scopekeeper/internal/keys"
+	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/store"
 )
 
@@ -301,6 +303,49 @@ func TestSecurityHeaders(t *testing.T) {
 			a := newApp(db, Config{PublicURL: public, Keys: kp})
 			defer a.oauth.Close()
 			check(t, a.handler(), strings.HasPrefix(public, "https:"))
+		})
+	}
+}
+
+// X-Forwarded-For names the client only when the peer is a --trusted-proxies address.
+func TestTrustedProxies(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		t.Run(strconv.FormatBool(trusted), func(t *testing.T) {
+			db, err := store.Open(context.Background(), t.TempDir()+"/p.db")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			srv := httptest.NewUnstartedServer(nil)
+			kp, _ := keys.NewKeeper("")
+			cfg := Config{PublicURL: "http://" + srv.Listener.Addr().String(), Keys: kp}
+			if trusted {
+				cfg.TrustedProxies, _ = clientaddr.Parse("127.0.0.0/8")
+			}
+			a := newApp(db, cfg)
+			defer a.oauth.Close()
+			srv.Config.Handler = a.handler()
+			srv.Start()
+			defer srv.Close()
+			if _, _, err := orgs.Bootstrap(context.Background(), db.Client, orgs.Owner{OrgName: "Acme", OrgSlug: "acme", Email: "owner@acme.test", Password: "correct horse battery"}); err != nil {
+				t.Fatal(err)
+			}
+			try := func(xff, pw string) int {
+				return send(t, http.DefaultClient, "POST", srv.URL+"/auth/login", map[string]string{"Content-Type": "application/json", "X-Forwarded-For": xff},
+					loginBody("owner@acme.test", pw)).status
+			}
+			for i := 0; i < auth.SignInLimits.Pair; i++ {
+				try("198.51.100."+strconv.Itoa(i+1)+", 198.51.100.1", "guess") // a client may prepend anything
+			}
+			got := try("198.51.100.2", "correct horse battery")
+			if want := map[bool]int{false: http.StatusTooManyRequests, true: http.StatusOK}[trusted]; got != want {
+				t.Fatalf("another forwarded client after %d failures: %d, want %d", auth.SignInLimits.Pair, got, want)
+			}
+			if trusted {
+				if got := try("198.51.100.1", "correct horse battery"); got != http.StatusTooManyRequests {
+					t.Fatalf("the forwarded client that failed: %d", got)
+				}
+			}
 		})
 	}
 }

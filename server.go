@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"scopekeeper/internal/clientaddr"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/store"
@@ -60,6 +61,8 @@ type Config struct {
 	PublicURL string
 	Demo      bool
 	Keys      *keys.Keeper // from --key-encryption-key
+	// TrustedProxies may set X-Forwarded-For: throttling then counts the client they name.
+	TrustedProxies clientaddr.Proxies
 }
 
 func parseServe(args []string) (Config, error) {
@@ -70,6 +73,7 @@ func parseServe(args []string) (Config, error) {
 	fs.StringVar(&c.PublicURL, "public-url", env("SCOPEKEEPER_PUBLIC_URL", ""), "externally visible base URL (env SCOPEKEEPER_PUBLIC_URL; default http://ADDR)")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo organisation and enable the GraphQL playground")
 	kek := fs.String("key-encryption-key", env("SCOPEKEEPER_KEY_ENCRYPTION_KEY", ""), "32 random bytes in base64 that seal ID-token signing keys at rest (env SCOPEKEEPER_KEY_ENCRYPTION_KEY; e.g. from openssl rand -base64 32)")
+	proxies := fs.String("trusted-proxies", env("SCOPEKEEPER_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env SCOPEKEEPER_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -77,6 +81,9 @@ func parseServe(args []string) (Config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var err error
+	if c.TrustedProxies, err = clientaddr.Parse(*proxies); err != nil {
+		return c, fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	if c.Keys, err = keys.NewKeeper(*kek); err != nil {
 		return c, fmt.Errorf("--key-encryption-key: %w", err)
 	}

@@ -84,8 +84,8 @@ func (g *Guard) Refund(id, addr string, now time.Time) {
 
 func pairKey(id, addr string) string { return id + "\x00" + addr }
 
-// Addr is the address r comes from: the host of its RemoteAddr (forwarding headers are not
-// trusted), with IPv6 addresses grouped by their /64, which one subscriber usually holds whole.
+// Addr is the address r comes from: the host of its RemoteAddr (which clientaddr sets from
+// X-Forwarded-For only behind --trusted-proxies), with IPv6 addresses grouped by their /64, which one subscriber usually holds whole.
 func Addr(r *http.Request) string {
 	host := r.RemoteAddr
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
