@@ -15,13 +15,21 @@ const HSTS = "max-age=63072000; includeSubDomains"
 func Handler(publicURL string, next http.Handler) http.Handler {
 	https := strings.HasPrefix(strings.ToLower(publicURL), "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Shared, full slices: no allocation per response (an Add by someone else appends to a copy).
 		h := w.Header()
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
+		h["Referrer-Policy"] = noReferrer
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = deny
 		if https {
-			h.Set("Strict-Transport-Security", HSTS)
+			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+var (
+	noReferrer = []string{"no-referrer"}
+	nosniff    = []string{"nosniff"}
+	deny       = []string{"DENY"}
+	hsts       = []string{HSTS}
+)
