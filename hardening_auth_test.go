@@ -161,8 +161,12 @@ func TestSignInThrottlePerPairAddressAndEmail(t *testing.T) {
 			t.Fatalf("failure %d: %d %s", i+1, a.status, a.body)
 		}
 	}
+	before := e.Statements.Load()
 	if a := try("127.0.0.2", owner, right); !refused(a) {
 		t.Fatalf("after %d failures from one address: %d %s %v", l.Pair, a.status, a.body, a.header)
+	}
+	if n := e.Statements.Load() - before; n != 0 {
+		t.Fatalf("a refused sign-in ran %d SQL statements, want none", n)
 	}
 	if a := try("127.0.0.1", owner, right); a.status != 200 {
 		t.Fatalf("the owner, from a clean address: %d %s", a.status, a.body)

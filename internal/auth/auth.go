@@ -103,21 +103,25 @@ func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	ctx := rule.Bypass(r.Context())
-	u, err := s.client.User.Query().Where(user.Email(email)).Only(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		slog.ErrorContext(ctx, "auth: look up user", "error", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
-		return
-	}
-	var hash *string
-	if u != nil {
-		hash = &u.PasswordHash
+	var u *ent.User
+	lookup := func() (*string, error) {
+		var err error
+		if u, err = s.client.User.Query().Where(user.Email(email)).Only(ctx); ent.IsNotFound(err) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return &u.PasswordHash, nil
 	}
 	var tooMany *TooManyAttempts
-	switch err := s.verify(email, throttle.Addr(r), req.Password, hash); {
+	switch err := s.verify(email, throttle.Addr(r), req.Password, lookup); {
 	case errors.As(err, &tooMany):
 		w.Header().Set("Retry-After", strconv.Itoa(tooMany.RetryAfter()))
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_attempts", "error_description": tooMany.Error()})
+		return
+	case err != nil && !errors.Is(err, ErrWrongPassword):
+		slog.ErrorContext(ctx, "auth: look up user", "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	case err != nil:
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_credentials"})

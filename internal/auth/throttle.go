@@ -41,13 +41,17 @@ func minutes(d time.Duration) string {
 // ErrWrongPassword is a password that does not match.
 var ErrWrongPassword = errors.New("wrong password")
 
-// verify checks pw against the account email's hash (nil: the account does not exist) under the
-// throttle. The failure is counted before verifying, so concurrent guesses are counted at once,
-// and taken back on success.
-func (s *Service) verify(email, addr, pw string, hash *string) error {
+// verify checks pw against the hash of the account email (hash returns nil when there is none)
+// under the throttle, which refuses before anything is looked up. The failure is counted before
+// verifying, so concurrent guesses are counted at once, and taken back on success.
+func (s *Service) verify(email, addr, pw string, lookup func() (*string, error)) error {
 	now := time.Now()
 	if wait := s.guard.Check(email, addr, now); wait > 0 {
 		return &TooManyAttempts{Wait: wait}
+	}
+	hash, err := lookup()
+	if err != nil {
+		return err
 	}
 	s.guard.Fail(email, addr, now)
 	if hash == nil {
@@ -78,5 +82,5 @@ func CheckCurrentPassword(ctx context.Context, u *ent.User, pw string) error {
 	if !ok {
 		return errors.New("auth: CheckCurrentPassword outside auth.Middleware")
 	}
-	return a.s.verify(strings.ToLower(u.Email), a.addr, pw, &u.PasswordHash)
+	return a.s.verify(strings.ToLower(u.Email), a.addr, pw, func() (*string, error) { return &u.PasswordHash, nil })
 }
