@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/oauth"
 	"scopekeeper/internal/reqid"
+	"scopekeeper/internal/secheaders"
 	"scopekeeper/internal/store"
 )
 
@@ -41,7 +41,7 @@ func newApp(db *store.DB, cfg Config) *app {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = bodylimit.Default
 	}
-	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, strings.HasPrefix(cfg.PublicURL, "https://"))}
+	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, cfg.PublicURL)}
 	// Another server process's change reaches this one's caches through the access engine's Sync.
 	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
@@ -60,10 +60,13 @@ func (a *app) logLevel() slog.Level {
 	return slog.LevelInfo
 }
 
-// handler serves every request: each response carries an X-Request-Id, each request is counted
-// and timed by route, and its body is limited.
+// handler serves every request: each response carries an X-Request-Id and the security headers,
+// the client's address is taken from trusted proxies, each request is counted and timed by route,
+// and its body is limited. (metrics.Middleware must stay next to the mux: it reads the pattern the
+// mux records on the request it is given.)
 func (a *app) handler() http.Handler {
-	return reqid.Middleware(metrics.Middleware(bodylimit.Middleware(a.cfg.MaxBody, a.routes())))
+	return reqid.Middleware(secheaders.Handler(a.cfg.PublicURL, a.cfg.TrustedProxies.Handler(
+		metrics.Middleware(bodylimit.Middleware(a.cfg.MaxBody, a.routes())))))
 }
 
 // routes routes every request. Admin routes (console, GraphQL, sign-in) accept cross-origin

@@ -17,9 +17,9 @@ func TestRoles(t *testing.T) {
 		clients := map[string]*gqlClient{"OWNER": owner}
 		for _, role := range []string{"ACCESS_CONTROL", "VIEWER", "MEMBER"} {
 			email := fmt.Sprintf("%s@acme.test", role)
-			owner.must(`mutation($e: String!, $r: Role!) { createUser(input: {email: $e, password: "role-password", role: $r}) { id } }`,
+			owner.must(`mutation($e: String!, $r: Role!) { createUser(input: {email: $e, password: "role password 42", role: $r}) { id } }`,
 				map[string]any{"e": email, "r": role})
-			clients[role] = e.login(email, "role-password")
+			clients[role] = e.login(email, "role password 42")
 		}
 		admins := []string{"OWNER", "ACCESS_CONTROL"}
 		keyHolders := []string{"OWNER", "ACCESS_CONTROL", "MEMBER"}
@@ -49,7 +49,7 @@ func TestRoles(t *testing.T) {
 			return str(owner.must(`mutation { createAPIKey(input: {name: "k"}) { apiKey { id } } }`, nil), "createAPIKey.apiKey.id")
 		}
 		newUser := func() string {
-			return str(owner.must(`mutation($e: String!) { createUser(input: {email: $e, password: "user-password", role: MEMBER}) { id } }`,
+			return str(owner.must(`mutation($e: String!) { createUser(input: {email: $e, password: "user password 42", role: MEMBER}) { id } }`,
 				map[string]any{"e": fmt.Sprintf("u%d@acme.test", next())}), "createUser.id")
 		}
 		cases := []struct {
@@ -103,7 +103,7 @@ func TestRoles(t *testing.T) {
 			}},
 			{"updateOrganisation", owners, func() op { return op{`mutation { updateOrganisation(input: {maxScopesPerClient: 9}) { id } }`, nil} }},
 			{"createUser", owners, func() op {
-				return op{`mutation($e: String!) { createUser(input: {email: $e, password: "user-password", role: VIEWER}) { id } }`,
+				return op{`mutation($e: String!) { createUser(input: {email: $e, password: "user password 42", role: VIEWER}) { id } }`,
 					map[string]any{"e": fmt.Sprintf("v%d@acme.test", next())}}
 			}},
 			{"updateUser", owners, func() op {

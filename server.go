@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"scopekeeper/internal/bodylimit"
+	"scopekeeper/internal/clientaddr"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/orgs"
@@ -80,6 +81,8 @@ type Config struct {
 	MaxBody int64
 	// MetricsAddr, when set, serves /metrics there instead of to loopback callers of Addr.
 	MetricsAddr string
+	// TrustedProxies may set X-Forwarded-For: throttling then counts the client they name.
+	TrustedProxies clientaddr.Proxies
 }
 
 func parseServe(args []string) (Config, error) {
@@ -92,6 +95,7 @@ func parseServe(args []string) (Config, error) {
 	fs.Int64Var(&c.MaxBody, "max-body", envInt("SCOPEKEEPER_MAX_BODY", bodylimit.Default), "largest request body in bytes; larger ones get 413 (env SCOPEKEEPER_MAX_BODY)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SCOPEKEEPER_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (env SCOPEKEEPER_METRICS_ADDR; default: on --addr, to loopback callers only)")
 	kek := fs.String("key-encryption-key", env("SCOPEKEEPER_KEY_ENCRYPTION_KEY", ""), "32 random bytes in base64 that seal ID-token signing keys at rest (env SCOPEKEEPER_KEY_ENCRYPTION_KEY; e.g. from openssl rand -base64 32)")
+	proxies := fs.String("trusted-proxies", env("SCOPEKEEPER_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env SCOPEKEEPER_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -102,6 +106,9 @@ func parseServe(args []string) (Config, error) {
 		return c, fmt.Errorf("--max-body %d is too small: give at least 1024 bytes, e.g. --max-body 1048576", c.MaxBody)
 	}
 	var err error
+	if c.TrustedProxies, err = clientaddr.Parse(*proxies); err != nil {
+		return c, fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	if c.Keys, err = keys.NewKeeper(*kek); err != nil {
 		return c, fmt.Errorf("--key-encryption-key: %w", err)
 	}

@@ -52,7 +52,7 @@ func TestLogin(t *testing.T) {
 	resp.Body.Close()
 	c.fails("UNAUTHENTICATED", `{ viewer { user { email } } }`, nil)
 
-	// Repeated failures lock the email out for a while, even with the right password.
+	// Repeated failures from one address lock the email out there for a while, even with the right password.
 	for i := 0; i < 10; i++ {
 		post(`{"email":"owner@acme.test","password":"guess"}`)
 	}

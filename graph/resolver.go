@@ -4,11 +4,14 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"scopekeeper/ent/session"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/configdoc"
+	"scopekeeper/internal/auth"
 	"scopekeeper/internal/keys"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/password"
 	"scopekeeper/internal/viewer"
 
@@ -47,11 +50,26 @@ func optional(s string, ok bool) *string {
 	return &s
 }
 
-func checkPassword(field, pw string) error {
-	if len(pw) < password.MinLength {
-		return apperr.Invalid(field, "The password needs at least %d characters, e.g. a passphrase such as \"correct horse battery staple\".", password.MinLength)
+// checkPassword applies the password rule; email is the account's, which the password must not echo.
+func checkPassword(field, pw, email string) error {
+	if err := password.Check(pw, email); err != nil {
+		return apperr.Invalid(field, "%s", err.Error())
 	}
 	return nil
+}
+
+// checkCurrentPassword verifies the password a user changes, throttled like sign-in.
+func checkCurrentPassword(ctx context.Context, u *ent.User, pw string) error {
+	var tooMany *auth.TooManyAttempts
+	switch err := auth.CheckCurrentPassword(ctx, u, pw); {
+	case errors.Is(err, auth.ErrWrongPassword):
+		return apperr.Invalid("currentPassword", "The current password is not right.")
+	case errors.As(err, &tooMany):
+		metrics.ThrottledRequest("change_password")
+		return apperr.Invalid("currentPassword", "%s", tooMany.Error())
+	default:
+		return err
+	}
 }
 
 // hashPassword exists because resolvers' password arguments shadow the package's name.

@@ -182,7 +182,7 @@ func (r *mutationResolver) RetireSigningKey(ctx context.Context, id int) (*ent.S
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error) {
-	if err := checkPassword("password", input.Password); err != nil {
+	if err := checkPassword("password", input.Password, input.Email); err != nil {
 		return nil, err
 	}
 	return ent.FromContext(ctx).User.Create().
@@ -203,12 +203,15 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, id int) (int, error) 
 
 // SetUserPassword is the resolver for the setUserPassword field.
 func (r *mutationResolver) SetUserPassword(ctx context.Context, id int, password string) (*ent.User, error) {
-	if err := checkPassword("password", password); err != nil {
+	client := ent.FromContext(ctx)
+	u, err := client.User.Get(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	client := ent.FromContext(ctx)
-	u, err := client.User.UpdateOneID(id).SetPasswordHash(hashPassword(password)).Save(ctx)
-	if err != nil {
+	if err := checkPassword("password", password, u.Email); err != nil {
+		return nil, err
+	}
+	if u, err = client.User.UpdateOne(u).SetPasswordHash(hashPassword(password)).Save(ctx); err != nil {
 		return nil, err
 	}
 	return u, endSessions(ctx, client, id, 0)
@@ -225,10 +228,10 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword s
 	if err != nil {
 		return nil, err
 	}
-	if ok, _ := password.Verify(currentPassword, u.PasswordHash); !ok {
-		return nil, apperr.Invalid("currentPassword", "The current password is not right.")
+	if err := checkCurrentPassword(ctx, u, currentPassword); err != nil {
+		return nil, err
 	}
-	if err := checkPassword("newPassword", newPassword); err != nil {
+	if err := checkPassword("newPassword", newPassword, u.Email); err != nil {
 		return nil, err
 	}
 	if u, err = client.User.UpdateOne(u).SetPasswordHash(password.Hash(newPassword)).Save(ctx); err != nil {

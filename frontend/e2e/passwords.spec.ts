@@ -27,7 +27,7 @@ test('owner sets a password; the user signs in with it and changes it from the h
     await expect(sp.getByLabel('New password')).toBeFocused();
     await sp.getByLabel('New password').fill('short');
     await sp.getByRole('button', { name: 'Save' }).click();
-    await expect(sp.getByLabel('New password')).toHaveAccessibleDescription(/needs at least 8 characters/);
+    await expect(sp.getByLabel('New password')).toHaveAccessibleDescription(/needs at least 12 characters/);
     await expect(sp.getByLabel('New password')).toHaveAttribute('aria-invalid', 'true');
     await shot(page, 'passwords-01-set-too-short');
     await sp.getByLabel('New password').fill(set);

@@ -5,8 +5,11 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,10 +20,11 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/user"
+	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/orgs"
-	"scopekeeper/internal/password"
 	"scopekeeper/internal/rule"
 	"scopekeeper/internal/secret"
+	"scopekeeper/internal/throttle"
 	"scopekeeper/internal/viewer"
 )
 
@@ -34,16 +38,31 @@ const SessionTTL = 12 * time.Hour
 type Service struct {
 	client *ent.Client
 	secure bool // Secure cookies when the public URL is https
+	// sameOrigin refuses cookie-authenticated writes sent by other sites (login CSRF, CSRF).
+	sameOrigin *http.CrossOriginProtection
 
 	mu       sync.Mutex
 	lastUsed map[int]time.Time // API key ID → last use, flushed in batches
 
-	throttle *throttle
+	guard *throttle.Guard
 }
 
-// New returns a Service; secure marks cookies Secure.
-func New(client *ent.Client, secure bool) *Service {
-	return &Service{client: client, secure: secure, lastUsed: map[int]time.Time{}, throttle: newThrottle()}
+// New returns a Service for the server at publicURL: cookies are Secure when it is https, and
+// browsers may sign in, out and use the session only from pages of its origin.
+func New(client *ent.Client, publicURL string) *Service {
+	s := &Service{client: client, secure: strings.HasPrefix(publicURL, "https://"), lastUsed: map[int]time.Time{},
+		sameOrigin: http.NewCrossOriginProtection(), guard: throttle.New(SignInLimits)}
+	if u, err := url.Parse(publicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		// Behind a proxy the Host header may differ from the public URL, which pages' Origin carries.
+		_ = s.sameOrigin.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
+	return s
+}
+
+// crossSite answers a browser request that another site's page sent.
+func crossSite(w http.ResponseWriter) {
+	writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross_site_request",
+		"error_description": "Sign-in, sign-out and the session work only from the console's own pages."})
 }
 
 type loginRequest struct {
@@ -67,6 +86,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // Login handles POST /auth/login.
 func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
+	if s.sameOrigin.Check(r) != nil {
+		crossSite(w)
+		return
+	}
+	// JSON only: a form or a no-cors fetch from another site can send text/plain, never JSON.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "invalid_request",
+			"error_description": `send Content-Type: application/json, e.g. {"email":"ada@example.com","password":"…"}`})
+		return
+	}
 	var req loginRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.Email == "" || req.Password == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request",
@@ -74,30 +103,32 @@ func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if wait := s.throttle.blocked(email, time.Now()); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_attempts",
-			"error_description": "Too many failed sign-ins for this email; wait and try again."})
-		return
-	}
 	ctx := rule.Bypass(r.Context())
-	u, err := s.client.User.Query().Where(user.Email(email)).Only(ctx)
-	if err != nil {
-		// Unknown email: spend the time a verification takes, so both failures look alike.
-		password.VerifyDummy(req.Password)
-		if !ent.IsNotFound(err) {
-			slog.ErrorContext(ctx, "auth: look up user", "error", err)
+	var u *ent.User
+	lookup := func() (*string, error) {
+		var err error
+		if u, err = s.client.User.Query().Where(user.Email(email)).Only(ctx); ent.IsNotFound(err) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
 		}
-		s.throttle.fail(email, time.Now())
+		return &u.PasswordHash, nil
+	}
+	var tooMany *TooManyAttempts
+	switch err := s.verify(email, throttle.Addr(r), req.Password, lookup); {
+	case errors.As(err, &tooMany):
+		metrics.ThrottledRequest("sign_in")
+		w.Header().Set("Retry-After", strconv.Itoa(tooMany.RetryAfter()))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_attempts", "error_description": tooMany.Error()})
+		return
+	case err != nil && !errors.Is(err, ErrWrongPassword):
+		slog.ErrorContext(ctx, "auth: look up user", "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		return
+	case err != nil:
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_credentials"})
 		return
 	}
-	if ok, _ := password.Verify(req.Password, u.PasswordHash); !ok {
-		s.throttle.fail(email, time.Now())
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_credentials"})
-		return
-	}
-	s.throttle.succeed(email)
 	value, digest := secret.New(secret.SessionPrefix)
 	expires := time.Now().Add(SessionTTL)
 	if err := s.client.Session.Create().SetTokenHash(digest).SetUserID(u.ID).SetExpiresAt(expires).Exec(ctx); err != nil {
@@ -115,8 +146,13 @@ func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"user": UserJSON{ID: u.ID, Email: u.Email, Role: u.Role}})
 }
 
-// Logout handles POST /auth/logout.
+// Logout handles POST /auth/logout. Another site's request is refused whole: the session and
+// the cookie both stay.
 func (s *Service) Logout(w http.ResponseWriter, r *http.Request) {
+	if s.sameOrigin.Check(r) != nil {
+		crossSite(w)
+		return
+	}
 	if c, err := r.Cookie(CookieName); err == nil {
 		_, err := s.client.Session.Delete().Where(session.TokenHash(secret.Digest(c.Value))).Exec(rule.Bypass(r.Context()))
 		if err != nil {
@@ -204,9 +240,12 @@ func contains(list []string, s string) bool {
 }
 
 // Middleware puts the request's caller into its context: an API key from Authorization: Bearer, or
-// the session cookie. A bearer credential that is not a live key is refused with 401.
+// the session cookie. A bearer credential that is not a live key is refused with 401; a write
+// carrying the session cookie that another site's page sent, with 403 (a key is not ambient: no
+// page can make a browser send it).
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), attemptKey{}, attempt{s: s, addr: throttle.Addr(r)}))
 		var c *viewer.Caller
 		var err error
 		if h := r.Header.Get("Authorization"); h != "" {
@@ -219,6 +258,11 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				unauthenticated(w, "The API key is invalid, expired or revoked.")
 				return
 			}
+		} else if _, cerr := r.Cookie(CookieName); cerr == nil && s.sameOrigin.Check(r) != nil {
+			writeJSON(w, http.StatusForbidden, map[string]any{"errors": []any{map[string]any{
+				"message":    "Requests with the session cookie are accepted only from the console's own pages; scripts use an API key.",
+				"extensions": map[string]any{"code": "FORBIDDEN"}}}})
+			return
 		} else {
 			c, err = s.SessionCaller(r)
 		}

@@ -162,8 +162,8 @@ func Issued(grant string) { issued.inc(grant) }
 // Decided counts an access decision with its reason.
 func Decided(reason string) { decided.inc(reason) }
 
-// throttledRequest counts a 429 for what (sign_in, token, change_password).
-func throttledRequest(what string) { throttled.inc(what) }
+// ThrottledRequest counts a 429 for what (sign_in, token, change_password).
+func ThrottledRequest(what string) { throttled.inc(what) }
 
 // CacheHit and CacheMiss count a lookup in the named cache.
 func CacheHit(cache string)  { hits.inc(cache) }

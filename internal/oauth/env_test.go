@@ -46,7 +46,7 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
-	sessions := auth.New(db.Client, false)
+	sessions := auth.New(db.Client, "")
 	// Every OAuth test seals its signing keys, as a deployment with a key-encryption key does.
 	kek := make([]byte, 32)
 	_, _ = rand.Read(kek)

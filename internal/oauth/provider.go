@@ -20,6 +20,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/throttle"
 	"scopekeeper/internal/viewer"
 )
 
@@ -51,6 +52,7 @@ type Provider struct {
 	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
 	lookups singleflight.Group
 	now     func() time.Time
+	guard   *throttle.Guard // failed client authentications at the token endpoint
 }
 
 // New returns the issuer side of Scopekeeper over client. It installs an ent hook on client that
@@ -63,6 +65,7 @@ func New(client *ent.Client, publicURL string, sessions Sessions, keeper *keys.K
 		sessions:  sessions,
 		cache:     newCache(),
 		now:       time.Now,
+		guard:     throttle.New(TokenLimits),
 	}
 	client.Use(p.cache.invalidationHook())
 	p.writer = newTokenWriter(client)

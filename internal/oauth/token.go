@@ -3,6 +3,7 @@ package oauth
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -14,6 +15,7 @@ import (
 	"scopekeeper/internal/credential"
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/secret"
+	"scopekeeper/internal/throttle"
 )
 
 // handleToken is POST ISSUER/oauth/token (RFC 6749 §3.2, §4.1.3, §4.4, §5).
@@ -24,13 +26,29 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request, org *orgI
 		writeError(w, org.Issuer, oe)
 		return
 	}
+	addr, now := throttle.Addr(r), p.now()
+	if wait := p.guard.Check(f.creds.id, addr, now); wait > 0 {
+		metrics.ThrottledRequest("token")
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		writeJSON(w, http.StatusTooManyRequests, wireError{Error: "too_many_requests",
+			Description: "Too many failed client authentications for this client from this address; retry after the Retry-After seconds."})
+		return
+	}
 	resp, oe := p.token(r, org, f)
 	if oe != nil {
+		if oe.ErrorType == oidc.InvalidClient {
+			p.guard.Fail(f.creds.id, addr, now)
+		}
 		writeError(w, org.Issuer, oe)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// TokenLimits throttle failed client authentications at the token endpoint per client_id and per
+// address (see throttle.Guard), within 15-minute windows. Secrets are 256-bit, so this does not
+// guard them against guessing; it stops a caller from making the server spend work on failures.
+var TokenLimits = throttle.Limits{Pair: 10, Address: 100, Identity: 50, Window: 15 * time.Minute, Capacity: 50_000}
 
 // tokenResponse is RFC 6749 §5.1's body (scope is always sent: it may differ from the request).
 type tokenResponse struct {

@@ -15,7 +15,7 @@ import (
 type Login struct{ Email, Password string }
 
 // The demo organisation's owner.
-var demoOwner = Owner{OrgName: "Acme Forums", OrgSlug: "acme", Email: "admin@acme.example", Password: "scopekeeper-demo"}
+var demoOwner = Owner{OrgName: "Acme Forums", OrgSlug: "acme", Email: "admin@acme.example", Password: "purple otter demo"}
 
 // SeedDemo creates the demo organisation with a forums API, its scopes, endpoints and clients, unless
 // it exists already. It returns the owner's login.

@@ -42,8 +42,9 @@ func (o Owner) Validate() error {
 		return fmt.Errorf("--org-slug %q must be lowercase letters, digits and hyphens, e.g. --org-slug acme", o.OrgSlug)
 	case !strings.Contains(o.Email, "@"):
 		return fmt.Errorf("--email %q is not an email address, e.g. --email owner@acme.example", o.Email)
-	case len(o.Password) < password.MinLength:
-		return fmt.Errorf("--password must have at least %d characters", password.MinLength)
+	}
+	if err := password.Check(o.Password, o.Email, o.OrgName, o.OrgSlug); err != nil {
+		return fmt.Errorf("--password: %v", err)
 	}
 	return nil
 }

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -21,8 +24,39 @@ const (
 	saltLen   = 16
 )
 
-// MinLength is the shortest password accepted.
-const MinLength = 8
+// The password rule: MinLength to MaxLength characters and, by zxcvbn's estimate, at least MinScore
+// (10^8 guesses): no common word, name, date, keyboard walk, repetition or sequence alone, nor the
+// user's email, organisation or the product's name.
+const (
+	MinLength = 12
+	MaxLength = 256 // bounds zxcvbn's work, which grows faster than the length
+	MinScore  = 3
+)
+
+// Guidance is the advice every refusal ends with.
+const Guidance = `Use a passphrase of three or four unrelated words, e.g. "copper lantern orbit meadow".`
+
+// Check returns nil when pw follows the password rule, or an error whose message says why not and
+// how to choose one. context holds words an attacker would try first (email, organisation).
+func Check(pw string, context ...string) error {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < MinLength:
+		return fmt.Errorf("The password needs at least %d characters. %s", MinLength, Guidance)
+	case n > MaxLength:
+		return fmt.Errorf("The password may have at most %d characters. %s", MaxLength, Guidance)
+	}
+	words := []string{"scopekeeper"}
+	for _, c := range context {
+		c = strings.ToLower(c)
+		words = append(words, c)
+		words = append(words, strings.FieldsFunc(c, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+	}
+	if zxcvbn.PasswordStrength(pw, words).Score < MinScore {
+		return fmt.Errorf("The password is too easy to guess: it is made of common words, names, dates, keyboard patterns, repetitions or the account's own details. %s", Guidance)
+	}
+	return nil
+}
 
 // Hash returns the PHC-formatted argon2id hash of pw.
 func Hash(pw string) string {

@@ -81,7 +81,7 @@ export function ChangePasswordDialog({ opened, onClose }: { opened: boolean; onC
         onChange={set('newPassword')}
         error={errs.newPassword}
         aria-invalid={Boolean(errs.newPassword)}
-        description="At least 8 characters."
+        description="At least 12 characters, hard to guess: e.g. three or four unrelated words."
         autoComplete="new-password"
       />
     </FormDialog>

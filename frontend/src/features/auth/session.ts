@@ -4,18 +4,27 @@ export const consoleRoutes = ['/apis', '/clients', '/discovery', '/api-keys', '/
 export type NextTarget = { kind: 'route'; to: string } | { kind: 'page'; to: string };
 
 /**
- * Decides where to go after signing in. `next` must be a same-origin absolute path; console routes are
+ * Decides where to go after signing in. `next` must be a path of this origin, as the browser reads it:
+ * the URL parser drops tabs and newlines and reads `\` as `/`, so `/\t/evil.test` or `/\evil.test` name
+ * another host. `next` is therefore resolved against `origin` by that same parser, and only a result on
+ * `origin` whose path does not itself start with `//` is followed, in its normalised form. Console routes are
  * followed inside the single-page app, anything else (e.g. /o/acme/oauth/authorize?…) with a full page load.
  */
-export function resolveNext(next: string | null | undefined): NextTarget {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
-    return { kind: 'route', to: '/' };
+export function resolveNext(next: string | null | undefined, origin: string = window.location.origin): NextTarget {
+  const home: NextTarget = { kind: 'route', to: '/' };
+  if (!next || !next.startsWith('/')) return home;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return home;
   }
-  const path = next.split(/[?#]/)[0];
-  if (path === '/' || consoleRoutes.some((r) => path === r || path.startsWith(`${r}/`))) {
-    return { kind: 'route', to: next };
+  const to = url.pathname + url.search + url.hash;
+  if (url.origin !== origin || to.startsWith('//')) return home;
+  if (url.pathname === '/' || consoleRoutes.some((r) => url.pathname === r || url.pathname.startsWith(`${r}/`))) {
+    return { kind: 'route', to };
   }
-  return { kind: 'page', to: next };
+  return { kind: 'page', to };
 }
 
 export interface SignedInUser {

@@ -262,7 +262,7 @@ function SetPasswordDialog({ user, onClose, onSaved }: { user: { id: string; ema
         error={errs.password}
         // Mantine's PasswordInput marks errors with data-invalid only; tell assistive tech too.
         aria-invalid={Boolean(errs.password)}
-        description="At least 8 characters."
+        description="At least 12 characters, hard to guess: e.g. three or four unrelated words."
         autoComplete="new-password"
         data-autofocus
       />
