@@ -8,8 +8,8 @@ import (
 
 	"scopekeeper/ent/session"
 	"scopekeeper/internal/apperr"
-	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/auth"
+	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/password"
