@@ -197,8 +197,8 @@ func TestControlCharactersRefused(t *testing.T) {
 		{"client name", createClient, "name", map[string]any{"in": map[string]any{"name": "work\x07er", "kind": "SERVICE"}}},
 		{"client redirect URI", `mutation($id: ID!) { updateClient(id: $id, input: {redirectURIs: ["https://app.example.com/cb\u0000"]}) { id } }`, "redirectURIs", map[string]any{"id": web}},
 		{"API key name", `mutation { createAPIKey(input: {name: "ci\u007f"}) { key } }`, "name", nil},
-		{"user email", `mutation { createUser(input: {email: "ada\u0000@acme.test", password: "user-password", role: VIEWER}) { id } }`, "email", nil},
-		{"user displayName", `mutation { createUser(input: {email: "ada@acme.test", displayName: "Ada\u0000", password: "user-password", role: VIEWER}) { id } }`, "displayName", nil},
+		{"user email", `mutation { createUser(input: {email: "ada\u0000@acme.test", password: "plum-harbour-violet-9", role: VIEWER}) { id } }`, "email", nil},
+		{"user displayName", `mutation { createUser(input: {email: "ada@acme.test", displayName: "Ada\u0000", password: "plum-harbour-violet-9", role: VIEWER}) { id } }`, "displayName", nil},
 		{"organisation name", `mutation { updateOrganisation(input: {name: "Acme\u0000"}) { id } }`, "name", nil},
 	}
 	for _, tc := range cases {
