@@ -108,7 +108,7 @@ func ownerID(t *testing.T, e *testEnv, slug string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := e.DB.Client.User.Query().Where(user.Email("owner@"+slug+".test")).OnlyID(viewer.SystemContext(ctx, org.ID))
+	id, err := e.DB.Client.User.Query().Where(user.Email("owner@" + slug + ".test")).OnlyID(viewer.SystemContext(ctx, org.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
