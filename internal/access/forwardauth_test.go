@@ -2,6 +2,7 @@ package access
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -132,4 +133,45 @@ func FuzzCheckedRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestForwardAuthFailsClosed: when the decision cannot be made, the answer is 503, never 200.
+func TestForwardAuthFailsClosed(t *testing.T) {
+	w := openWorld(t, t.TempDir()+"/access.db", false)
+	api := w.api("forums", "/forums")
+	read := w.scope(api, "forums.threads.readonly")
+	w.endpoint(api, "GET", "/forums/threads", read)
+	must(w.db.Organisation.UpdateOneID(w.orgID).AddAPIKeyAllowedScopes(read).Save(w.sys))
+	key, _ := w.key(read)
+	mux := http.NewServeMux()
+	w.engine.Register(mux)
+	ask := func(e *Engine, cred string) *httptest.ResponseRecorder {
+		mux := mux
+		if e != w.engine {
+			mux = http.NewServeMux()
+			e.Register(mux)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/o/acme/v1/forward-auth", nil)
+		r.Header.Set("X-Forwarded-Method", "GET")
+		r.Header.Set("X-Forwarded-Uri", "/forums/threads")
+		r.Header.Set("X-API-Key", cred)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		return rec
+	}
+	if rec := ask(w.engine, key); rec.Code != http.StatusOK || rec.Header().Get(HeaderScope) != "forums.threads.readonly" {
+		t.Fatalf("while the database is up: %d %v", rec.Code, rec.Header())
+	}
+	// The organisation and the key are cached now; another key must be read from the database.
+	other, _ := w.key(read)
+	if err := w.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rec := ask(w.engine, other); rec.Code != http.StatusServiceUnavailable || rec.Header().Get(HeaderSubject) != "" {
+		t.Fatalf("database closed: %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	// An engine without a database panics on its first read: the panic is answered with a 503.
+	if rec := ask(New(nil, Options{}), key); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("panic: %d %s", rec.Code, rec.Body)
+	}
 }
