@@ -181,6 +181,13 @@ func TestForwardAuth(t *testing.T) {
 		})
 	}
 
+	t.Run("GraphQL gives the URL", func(t *testing.T) {
+		d := f.owner.must(`{ viewer { organisation { forwardAuthURL } } }`, nil)
+		if got := str(d, "viewer.organisation.forwardAuthURL"); got != issuer+"/v1/forward-auth" {
+			t.Fatalf("forwardAuthURL %q", got)
+		}
+	})
+
 	t.Run("never 200 otherwise", func(t *testing.T) {
 		tok := f.token(t, "acme")
 		for _, c := range []struct {
