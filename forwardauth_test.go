@@ -222,6 +222,30 @@ func TestForwardAuth(t *testing.T) {
 		}
 	})
 
+	t.Run("a repeated question reads nothing from the database", func(t *testing.T) {
+		tok := f.token(t, "acme")
+		ask := func() {
+			r := conventions[2].build(issuer, "GET", "/forums/threads/9")
+			r.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+		ask()
+		before := e.Statements.Load()
+		for i := 0; i < 20; i++ {
+			ask()
+		}
+		if n := e.Statements.Load() - before; n != 0 {
+			t.Fatalf("20 cached forward-auth requests ran %d SQL statements", n)
+		}
+	})
+
 	t.Run("a change takes effect on the next request", func(t *testing.T) {
 		tok := f.token(t, "acme")
 		ask := func() int {
