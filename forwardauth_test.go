@@ -13,6 +13,7 @@ import (
 
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/secret"
 	"scopekeeper/internal/viewer"
 )
 
@@ -44,6 +45,9 @@ func forwardCases(t *testing.T, e *testEnv, f *accessFixture) []forwardCase {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("revoke: %v %v", resp, err)
 	}
+	expiredTok := f.token(t, "acme")
+	expireToken(t, e, expiredTok)
+	expectDecision(t, f.decide(t, expiredTok, "GET", "/forums/threads"), false, "expired", "")
 	expiredID, expired := f.key(t, f.read)
 	_, key := f.key(t, f.read)
 	keys := f.owner.must(`{ apiKeys(first: 50) { edges { node { prefix } } } }`, nil)
@@ -69,6 +73,7 @@ func forwardCases(t *testing.T, e *testEnv, f *accessFixture) []forwardCase {
 		{name: "no credential", method: "GET", uri: "/forums/threads", status: 401, challenge: invalid},
 		{name: "unknown token", cred: "ska_unknown", method: "GET", uri: "/forums/threads", status: 401, challenge: invalid},
 		{name: "revoked token", cred: revoked, method: "GET", uri: "/forums/threads", status: 401, challenge: invalid},
+		{name: "expired token", cred: expiredTok, method: "GET", uri: "/forums/threads", status: 401, challenge: invalid},
 		{name: "expired API key", cred: expired, method: "GET", uri: "/forums/threads", status: 401, challenge: invalid},
 		{name: "API key, allowed", cred: key, method: "GET", uri: "/forums/threads", status: 200,
 			scope: "forums.threads.readonly", subject: owner, client: keyPrefix},
@@ -98,6 +103,20 @@ func expire(t *testing.T, e *testEnv, slug, keyID string) {
 	}
 	if err := e.DB.Client.APIKey.UpdateOneID(id).SetExpiresAt(time.Now().Add(-time.Minute)).Exec(sys); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// expireToken moves a token's expiry into the past before it is first used (the schema keeps
+// expires_at immutable, so through SQL; nothing has cached the token yet).
+func expireToken(t *testing.T, e *testEnv, tok string) {
+	t.Helper()
+	res, err := e.DB.SQL.Exec(`UPDATE tokens SET expires_at = $1 WHERE lookup_key = $2`,
+		time.Now().Add(-time.Minute).UTC(), secret.LookupKey(secret.AccessTokenPrefix, tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("expire token: %d rows", n)
 	}
 }
 
@@ -162,112 +181,114 @@ func setCredential(r *http.Request, c forwardCase) {
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func TestForwardAuth(t *testing.T) {
-	e := newEnv(t)
-	f := newAccessFixture(t, e, "acme")
-	cases := forwardCases(t, e, f)
-	issuer := e.URL + "/o/acme"
-	for _, conv := range conventions {
-		t.Run(conv.name, func(t *testing.T) {
-			for _, c := range cases {
-				r := conv.build(issuer, c.method, c.uri)
-				setCredential(r, c)
+	forEachBackend(t, func(t *testing.T, dsn func(*testing.T) string) {
+		e := startServer(t, dsn(t))
+		f := newAccessFixture(t, e, "acme")
+		cases := forwardCases(t, e, f)
+		issuer := e.URL + "/o/acme"
+		for _, conv := range conventions {
+			t.Run(conv.name, func(t *testing.T) {
+				for _, c := range cases {
+					r := conv.build(issuer, c.method, c.uri)
+					setCredential(r, c)
+					resp, err := noRedirects.Do(r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					expectForward(t, c, resp)
+				}
+			})
+		}
+
+		t.Run("GraphQL gives the URL", func(t *testing.T) {
+			d := f.owner.must(`{ viewer { organisation { forwardAuthURL } } }`, nil)
+			if got := str(d, "viewer.organisation.forwardAuthURL"); got != issuer+"/v1/forward-auth" {
+				t.Fatalf("forwardAuthURL %q", got)
+			}
+		})
+
+		t.Run("never 200 otherwise", func(t *testing.T) {
+			tok := f.token(t, "acme")
+			for _, c := range []struct {
+				method, target string
+				header         map[string]string
+				status         int
+			}{
+				{"GET", "/o/acme/v1/forward-auth", nil, 400},       // nothing to check
+				{"DELETE", "/o/acme/v1/forward-auth", nil, 400},    // every method is routed here, never to the console
+				{"OPTIONS", "/o/acme/v1/forward-auth/x", nil, 403}, // Envoy form, no such endpoint
+				{"GET", "/o/nope/v1/forward-auth/forums/threads", nil, 404},
+				{"GET", "/o/acme/v1/forward-auth", map[string]string{"X-Forwarded-Uri": "/forums/threads"}, 400}, // half a pair
+				{"GET", "/o/acme/v1/forward-auth", map[string]string{"X-Original-Method": "GET", "X-Original-URI": "/forums/threads/..;/stats"}, 400},
+				{"GET", "/o/acme/v1/forward-auth/forums/threads/../stats", nil, 307}, // the router redirects to the clean path: never 200
+				{"GET", "/o/acme/v1/forward-auth", map[string]string{"X-Forwarded-Method": "G E T", "X-Forwarded-Uri": "/forums/threads"}, 400},
+			} {
+				u, _ := url.Parse(e.URL)
+				r := &http.Request{Method: c.method, URL: &url.URL{Scheme: "http", Host: u.Host, Opaque: c.target}, Header: http.Header{}, Host: u.Host}
+				r.Header.Set("Authorization", "Bearer "+tok)
+				for k, v := range c.header {
+					r.Header.Set(k, v)
+				}
 				resp, err := noRedirects.Do(r)
 				if err != nil {
 					t.Fatal(err)
 				}
+				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				expectForward(t, c, resp)
+				if resp.StatusCode != c.status || resp.Header.Get("X-Scopekeeper-Subject") != "" {
+					t.Errorf("%s %s %v: status %d, want %d: %s", c.method, c.target, c.header, resp.StatusCode, c.status, body)
+				}
 			}
 		})
-	}
 
-	t.Run("GraphQL gives the URL", func(t *testing.T) {
-		d := f.owner.must(`{ viewer { organisation { forwardAuthURL } } }`, nil)
-		if got := str(d, "viewer.organisation.forwardAuthURL"); got != issuer+"/v1/forward-auth" {
-			t.Fatalf("forwardAuthURL %q", got)
-		}
-	})
-
-	t.Run("never 200 otherwise", func(t *testing.T) {
-		tok := f.token(t, "acme")
-		for _, c := range []struct {
-			method, target string
-			header         map[string]string
-			status         int
-		}{
-			{"GET", "/o/acme/v1/forward-auth", nil, 400},       // nothing to check
-			{"DELETE", "/o/acme/v1/forward-auth", nil, 400},    // every method is routed here, never to the console
-			{"OPTIONS", "/o/acme/v1/forward-auth/x", nil, 403}, // Envoy form, no such endpoint
-			{"GET", "/o/nope/v1/forward-auth/forums/threads", nil, 404},
-			{"GET", "/o/acme/v1/forward-auth", map[string]string{"X-Forwarded-Uri": "/forums/threads"}, 400}, // half a pair
-			{"GET", "/o/acme/v1/forward-auth", map[string]string{"X-Original-Method": "GET", "X-Original-URI": "/forums/threads/..;/stats"}, 400},
-			{"GET", "/o/acme/v1/forward-auth/forums/threads/../stats", nil, 307}, // the router redirects to the clean path: never 200
-			{"GET", "/o/acme/v1/forward-auth", map[string]string{"X-Forwarded-Method": "G E T", "X-Forwarded-Uri": "/forums/threads"}, 400},
-		} {
-			u, _ := url.Parse(e.URL)
-			r := &http.Request{Method: c.method, URL: &url.URL{Scheme: "http", Host: u.Host, Opaque: c.target}, Header: http.Header{}, Host: u.Host}
-			r.Header.Set("Authorization", "Bearer "+tok)
-			for k, v := range c.header {
-				r.Header.Set(k, v)
+		t.Run("a repeated question reads nothing from the database", func(t *testing.T) {
+			tok := f.token(t, "acme")
+			ask := func() {
+				r := conventions[2].build(issuer, "GET", "/forums/threads/9")
+				r.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("status %d", resp.StatusCode)
+				}
 			}
-			resp, err := noRedirects.Do(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != c.status || resp.Header.Get("X-Scopekeeper-Subject") != "" {
-				t.Errorf("%s %s %v: status %d, want %d: %s", c.method, c.target, c.header, resp.StatusCode, c.status, body)
-			}
-		}
-	})
-
-	t.Run("a repeated question reads nothing from the database", func(t *testing.T) {
-		tok := f.token(t, "acme")
-		ask := func() {
-			r := conventions[2].build(issuer, "GET", "/forums/threads/9")
-			r.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := http.DefaultClient.Do(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Fatalf("status %d", resp.StatusCode)
-			}
-		}
-		ask()
-		before := e.Statements.Load()
-		for i := 0; i < 20; i++ {
 			ask()
-		}
-		if n := e.Statements.Load() - before; n != 0 {
-			t.Fatalf("20 cached forward-auth requests ran %d SQL statements", n)
-		}
-	})
-
-	t.Run("a change takes effect on the next request", func(t *testing.T) {
-		tok := f.token(t, "acme")
-		ask := func() int {
-			r := conventions[0].build(issuer, "POST", "/forums/threads")
-			r.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := http.DefaultClient.Do(r)
-			if err != nil {
-				t.Fatal(err)
+			before := e.Statements.Load()
+			for i := 0; i < 20; i++ {
+				ask()
 			}
-			resp.Body.Close()
-			return resp.StatusCode
-		}
-		if s := ask(); s != 200 {
-			t.Fatalf("before: %d", s)
-		}
-		f.owner.must(`mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`,
-			map[string]any{"c": f.worker, "s": []string{f.read}})
-		defer f.owner.must(`mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`,
-			map[string]any{"c": f.worker, "s": []string{f.read, f.modify}})
-		if s := ask(); s != 403 {
-			t.Fatalf("after the client lost the modify scope: %d", s)
-		}
+			if n := e.Statements.Load() - before; n != 0 {
+				t.Fatalf("20 cached forward-auth requests ran %d SQL statements", n)
+			}
+		})
+
+		t.Run("a change takes effect on the next request", func(t *testing.T) {
+			tok := f.token(t, "acme")
+			ask := func() int {
+				r := conventions[0].build(issuer, "POST", "/forums/threads")
+				r.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if s := ask(); s != 200 {
+				t.Fatalf("before: %d", s)
+			}
+			f.owner.must(`mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`,
+				map[string]any{"c": f.worker, "s": []string{f.read}})
+			defer f.owner.must(`mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`,
+				map[string]any{"c": f.worker, "s": []string{f.read, f.modify}})
+			if s := ask(); s != 403 {
+				t.Fatalf("after the client lost the modify scope: %d", s)
+			}
+		})
 	})
 }
 
