@@ -244,3 +244,85 @@ func TestForwardAuthNGINX(t *testing.T) {
 		gatewayDown(t, startNGINX(t, freeAddr(t), strings.TrimPrefix(api.URL, "http://")), f.token(t, "acme"), hits)
 	})
 }
+
+// caddyBin finds Caddy: SCOPEKEEPER_CADDY, else caddy on PATH ("" when neither).
+func caddyBin() string {
+	if p := os.Getenv("SCOPEKEEPER_CADDY"); p != "" {
+		return p
+	}
+	p, _ := exec.LookPath("caddy")
+	return p
+}
+
+// startCaddy runs Caddy with the documented site, served over plain HTTP on a free loopback port,
+// and returns its URL.
+func startCaddy(t *testing.T, bin, scopekeeper, api string) string {
+	t.Helper()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	site := documented(t, "caddy", "caddyfile",
+		[2]string{"api.example.com {", "http://" + addr + " {"},
+		[2]string{"forward_auth https://auth.example.com {", "forward_auth http://" + scopekeeper + " {"},
+		[2]string{"reverse_proxy 127.0.0.1:3000", "reverse_proxy " + api})
+	file := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(file, []byte("{\n\tadmin off\n\tpersist_config off\n}\n\n"+site), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("caddy output:\n%s", out.String())
+		}
+	})
+	for i := 0; i < 400; i++ {
+		select {
+		case <-exited:
+			t.Fatalf("caddy exited: %s", out.String())
+		default:
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("caddy never listened on %s: %s", addr, out.String())
+	return ""
+}
+
+// TestForwardAuthCaddy does the same through real Caddy (forward_auth) with the documented site.
+func TestForwardAuthCaddy(t *testing.T) {
+	bin := caddyBin()
+	if bin == "" {
+		t.Skip("Caddy is not installed: go install github.com/caddyserver/caddy/v2/cmd/caddy@v2.11.9 and put it on PATH (or set SCOPEKEEPER_CADDY) to run this test")
+	}
+	e := newEnv(t)
+	f := newAccessFixture(t, e, "acme")
+	cases := forwardCases(t, e, f)
+	api, hits := echoAPI(t)
+	gateway := startCaddy(t, bin, strings.TrimPrefix(e.URL, "http://"), strings.TrimPrefix(api.URL, "http://"))
+
+	// Caddy passes forward auth's answer to the client when it is not a 2xx.
+	gatewayTable(t, gateway, cases, hits, 400)
+	t.Run("a client cannot choose what is checked", func(t *testing.T) {
+		gatewayNoForgedRequest(t, gateway, f.token(t, "acme", "forums.threads.readonly"), hits)
+	})
+	t.Run("forward auth down: nothing passes", func(t *testing.T) {
+		gatewayDown(t, startCaddy(t, bin, freeAddr(t), strings.TrimPrefix(api.URL, "http://")), f.token(t, "acme"), hits)
+	})
+}
