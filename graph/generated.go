@@ -267,6 +267,7 @@ type ComplexityRoot struct {
 	Organisation struct {
 		APIKeyAllowedScopes func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
+		ForwardAuthURL      func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Issuer              func(childComplexity int) int
 		MaxScopesPerClient  func(childComplexity int) int
@@ -427,6 +428,7 @@ type MutationResolver interface {
 }
 type OrganisationResolver interface {
 	Issuer(ctx context.Context, obj *ent.Organisation) (string, error)
+	ForwardAuthURL(ctx context.Context, obj *ent.Organisation) (string, error)
 	NamingGuideline(ctx context.Context, obj *ent.Organisation) (string, error)
 	NamingExample(ctx context.Context, obj *ent.Organisation) (string, error)
 }
@@ -1466,6 +1468,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.CreatedAt(childComplexity), true
+	case "Organisation.forwardAuthURL":
+		if e.ComplexityRoot.Organisation.ForwardAuthURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.ForwardAuthURL(childComplexity), true
 	case "Organisation.id":
 		if e.ComplexityRoot.Organisation.ID == nil {
 			break
@@ -2578,6 +2586,8 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_apiKeyAllowedScopes(ctx, field)
 	case "issuer":
 		return ec.fieldContext_Organisation_issuer(ctx, field)
+	case "forwardAuthURL":
+		return ec.fieldContext_Organisation_forwardAuthURL(ctx, field)
 	case "namingGuideline":
 		return ec.fieldContext_Organisation_namingGuideline(ctx, field)
 	case "namingExample":
@@ -8254,6 +8264,29 @@ func (ec *executionContext) _Organisation_issuer(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Organisation_forwardAuthURL(ctx context.Context, field graphql.CollectedField, obj *ent.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_forwardAuthURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organisation().ForwardAuthURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_forwardAuthURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, true, true, "String")
 }
 
@@ -19240,6 +19273,12 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organisation_issuer(ctx, field, obj)
+				})
+		case "forwardAuthURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organisation_forwardAuthURL(ctx, field, obj)
 				})
 		case "namingGuideline":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -250,6 +250,11 @@ func (r *organisationResolver) Issuer(ctx context.Context, obj *ent.Organisation
 	return r.Resolver.Issuer(obj.Slug), nil
 }
 
+// ForwardAuthURL is the resolver for the forwardAuthURL field.
+func (r *organisationResolver) ForwardAuthURL(ctx context.Context, obj *ent.Organisation) (string, error) {
+	return r.Resolver.Issuer(obj.Slug) + "/v1/forward-auth", nil
+}
+
 // NamingGuideline is the resolver for the namingGuideline field.
 func (r *organisationResolver) NamingGuideline(ctx context.Context, obj *ent.Organisation) (string, error) {
 	return scopename.Guideline(obj.NamingPolicy), nil

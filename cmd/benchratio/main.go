@@ -1,6 +1,8 @@
 // Command benchratio reads `go test -bench` output on stdin, passes it through, and ends with a
 // table that puts every throughput (a …/s metric) beside the bare net/http baseline measured in the
-// same package and run (the benchmark whose name contains "Bare"). Repeated runs (-count) of a
+// same package and run: the benchmark whose name contains "Bare" and, without it, is the longest
+// prefix of the benchmark's name (HTTPBare for HTTPCheck, HTTPForwardAuthBare for
+// HTTPForwardAuth, Loopback/Bare for Loopback/ClientCredentials). Repeated runs (-count) of a
 // benchmark are averaged.
 package main
 
@@ -62,14 +64,28 @@ func main() {
 	fmt.Println()
 	fmt.Printf("%-60s %14s %10s %12s\n", "benchmark (mean of runs)", "per second", "p99", "vs bare")
 	for _, r := range results {
-		ratio := "-"
+		ratio, best := "-", -1
 		for _, b := range results {
-			if b.pkg == r.pkg && strings.Contains(b.name, "Bare") && b.rate > 0 {
-				ratio = fmt.Sprintf("%.2f×", r.rate/b.rate)
+			stem, ok := bareStem(b.name)
+			if ok && b.pkg == r.pkg && b.rate > 0 && strings.HasPrefix(r.name, stem) && len(stem) > best {
+				ratio, best = fmt.Sprintf("%.2f×", r.rate/b.rate), len(stem)
 			}
 		}
 		fmt.Printf("%-60s %14.0f %10s %12s\n", shortPkg(r.pkg)+" "+r.name, r.rate, r.p99, ratio)
 	}
+}
+
+// bareStem is a baseline's name without "Bare", the -GOMAXPROCS suffix and a trailing slash.
+func bareStem(name string) (string, bool) {
+	if i := strings.LastIndexByte(name, '-'); i >= 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
+		}
+	}
+	if !strings.Contains(name, "Bare") {
+		return "", false
+	}
+	return strings.TrimSuffix(strings.Replace(name, "Bare", "", 1), "/"), true
 }
 
 func shortPkg(p string) string { return p[strings.LastIndex(p, "/")+1:] }

@@ -27,6 +27,25 @@ test('owner changes organisation settings', async ({ page, ownerApi }) => {
   }
 });
 
+test('settings show the forward auth URL beside the issuer, and gateways can use it', async ({ page, ownerApi }) => {
+  await page.goto('/settings');
+  const form = page.getByRole('form', { name: 'Organisation settings' });
+  const org = await gql(ownerApi, '{ viewer { organisation { issuer forwardAuthURL } } }');
+  const { issuer, forwardAuthURL } = org.data.viewer.organisation;
+  expect(forwardAuthURL).toBe(`${issuer}/v1/forward-auth`);
+  await expect(form.getByRole('textbox', { name: 'Issuer' })).toHaveValue(issuer);
+  await expect(form.getByRole('textbox', { name: 'Forward auth URL' })).toHaveValue(forwardAuthURL);
+  await form.getByRole('button', { name: 'Copy forward auth URL' }).click();
+  await expect(form.getByRole('button', { name: 'Copy forward auth URL' })).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(forwardAuthURL);
+  await shot(page, 'settings-06-forward-auth-url');
+
+  // What a gateway asks without a credential is refused, with the challenge gateways pass on.
+  const resp = await ownerApi.get(forwardAuthURL, { headers: { 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/forums/threads' } });
+  expect(resp.status()).toBe(401);
+  expect(resp.headers()['www-authenticate']).toBe('Bearer error="invalid_token"');
+});
+
 test('owner lists, creates, changes and deletes users', async ({ page, ownerApi }) => {
   await page.goto('/users');
   await expect(page.getByRole('table', { name: 'Users' })).toContainText('viewer@acme.test');

@@ -19,9 +19,10 @@ import (
 	"scopekeeper/internal/loadgen"
 )
 
-// The HTTP benchmarks: POST /o/{slug}/v1/check on one organisation with 1,000 APIs × 50
-// endpoints, against a bare net/http handler that reads the same body and writes a fixed answer,
-// both through the same keep-alive client in the same run. Run with
+// The HTTP benchmarks: POST /o/{slug}/v1/check and GET /o/{slug}/v1/forward-auth on one
+// organisation with 1,000 APIs × 50 endpoints, each against a bare net/http handler that reads the
+// same request and writes a fixed answer (…Bare), all through the same keep-alive client in the
+// same run. Run with
 //
 //	go test -run '^$' -bench 'HTTP' -benchtime 20000x ./internal/access
 
@@ -35,7 +36,8 @@ type httpFixture struct {
 	client   string
 	secret   string
 	cred     string
-	requests [][]byte // request bodies, over every API
+	requests [][]byte  // request bodies, over every API
+	allowed  []Request // requests the token may make (the APIs of its scopes), for forward auth
 }
 
 var (
@@ -85,6 +87,9 @@ func seedLarge(b *testing.B) *httpFixture {
 				links[s.ID] = append(links[s.ID], len(epCreates)-1)
 				req := strings.ReplaceAll(path, "{id}", fmt.Sprint(j*7919%100000))
 				f.requests = append(f.requests, []byte(fmt.Sprintf(`{"credential":%q,"method":%q,"path":%q}`, "%CRED%", m, req)))
+				if i < 5 {
+					f.allowed = append(f.allowed, Request{Method: string(m), Path: req})
+				}
 			}
 		}
 		var eps []*ent.Endpoint
@@ -102,14 +107,17 @@ func seedLarge(b *testing.B) *httpFixture {
 		if err := tx.Commit(); err != nil {
 			panic(err)
 		}
-		// A token holding ten scopes: a few requests are granted, most are missing_scope.
+		// A token holding ten scopes (those of the first five APIs): a few requests are granted,
+		// most are missing_scope.
 		oc, sec := w.client(scopes[:10]...)
 		f.client, f.secret = oc.ClientID, sec
 		f.cred = w.token(oc, 24*time.Hour, scopes[:10]...)
 		for i, r := range f.requests {
 			f.requests[i] = bytes.Replace(r, []byte("%CRED%"), []byte(f.cred), 1)
 		}
-		rand.New(rand.NewSource(1)).Shuffle(len(f.requests), func(i, j int) { f.requests[i], f.requests[j] = f.requests[j], f.requests[i] })
+		rnd := rand.New(rand.NewSource(1))
+		rnd.Shuffle(len(f.requests), func(i, j int) { f.requests[i], f.requests[j] = f.requests[j], f.requests[i] })
+		rnd.Shuffle(len(f.allowed), func(i, j int) { f.allowed[i], f.allowed[j] = f.allowed[j], f.allowed[i] })
 		// Compile once, outside the timed loop.
 		if _, err := w.engine.Decide(context.Background(), w.orgID, f.cred, "GET", "/api0/e0"); err != nil {
 			panic(err)
@@ -159,6 +167,44 @@ func BenchmarkHTTPBare(b *testing.B) {
 	}))
 	defer srv.Close()
 	runHTTP(b, srv.URL+"/o/acme/v1/check", f.client, f.secret, f.requests)
+}
+
+// runForwardAuth asks about the token's allowed requests as Traefik does (GET with
+// X-Forwarded-Method and X-Forwarded-Uri), every answer a 200.
+func runForwardAuth(b *testing.B, url string, f *httpFixture) {
+	reqs := make([][]byte, len(f.allowed))
+	for i, r := range f.allowed {
+		h := http.Header{"Authorization": {"Bearer " + f.cred}, "X-Forwarded-Method": {r.Method}, "X-Forwarded-Uri": {r.Path}}
+		reqs[i] = loadgen.Request(http.MethodGet, url, h, nil)
+	}
+	loadgen.Run(b, url, 32, reqs, http.StatusOK)
+}
+
+// BenchmarkHTTPForwardAuth is GET /o/{slug}/v1/forward-auth on the same organisation.
+func BenchmarkHTTPForwardAuth(b *testing.B) {
+	f := seedLarge(b)
+	mux := http.NewServeMux()
+	f.w.engine.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	runForwardAuth(b, srv.URL+"/o/acme/v1/forward-auth", f)
+}
+
+// BenchmarkHTTPForwardAuthBare is its baseline: a handler that answers 200 with the identity
+// headers.
+func BenchmarkHTTPForwardAuthBare(b *testing.B) {
+	f := seedLarge(b)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set(HeaderSubject, f.client)
+		h.Set(HeaderClient, f.client)
+		h.Set(HeaderScope, "api0.items.readonly")
+		h.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	runForwardAuth(b, srv.URL+"/o/acme/v1/forward-auth", f)
 }
 
 // BenchmarkDecideLarge is one in-process decision (cached credential and view) on the same data.

@@ -36,6 +36,34 @@ type Decision struct {
 	ExpiresAt time.Time
 	// Explanation says step by step why, when asked for.
 	Explanation []string
+
+	// matched and in: the endpoints the request matched, in the view it was decided with, so a
+	// denial can name the scopes that would allow it (ScopesThatAllow) without work on the hot path.
+	matched []*compiledEndpoint
+	in      *view
+}
+
+// ScopesThatAllow lists, space-separated, the scopes that would allow the request (linked to the
+// endpoint it matched, or their modify siblings), for a 403's WWW-Authenticate; "" when none
+// would (an unknown path, an uncategorized endpoint or a credential problem).
+func (d *Decision) ScopesThatAllow() string {
+	var b strings.Builder
+	seen := map[int]bool{}
+	for _, ep := range d.matched {
+		for _, list := range [2][]int{ep.Linked, ep.Siblings} {
+			for _, id := range list {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(d.in.scopes[id].Name)
+			}
+		}
+	}
+	return b.String()
 }
 
 // CredentialProblem reports whether the decision is about the credential itself rather than the
@@ -138,6 +166,7 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 		d.Reason = ReasonUnknownPath
 		return d
 	}
+	d.matched, d.in = eps, v
 	if explain {
 		x.add("%s %s matches the endpoint %s %s.", method, path, eps[0].Method, eps[0].Path)
 		if method != eps[0].Method {

@@ -24,9 +24,12 @@ const MaxBatch = 100
 
 const maxBody = 1 << 20
 
-// Register adds POST /o/{slug}/v1/check to mux.
+// Register adds POST /o/{slug}/v1/check and forward auth, /o/{slug}/v1/forward-auth[/…] for
+// every method, to mux.
 func (e *Engine) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /o/{slug}/v1/check", e.ServeCheck)
+	mux.HandleFunc("/o/{slug}/v1/forward-auth", e.ServeForwardAuth)
+	mux.HandleFunc("/o/{slug}/v1/forward-auth/", e.ServeForwardAuth)
 }
 
 // checkBody is the request of POST /v1/check: one request, or a batch under "requests".

@@ -14,6 +14,7 @@ export const testViewer: Viewer = {
     name: 'Acme',
     slug: 'acme',
     issuer: 'http://127.0.0.1:8080/o/acme',
+    forwardAuthURL: 'http://127.0.0.1:8080/o/acme/v1/forward-auth',
     namingPolicy: 'SNAKE_CASE',
     namingGuideline: 'Use lowercase letters, digits and underscores.',
     namingExample: 'read_user_data',

@@ -20,6 +20,7 @@ export const ViewerDocument = graphql(`
         name
         slug
         issuer
+        forwardAuthURL
         namingPolicy
         namingGuideline
         namingExample

@@ -4,7 +4,7 @@ import { useMutation, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
 import { canManage, isOwner, namingHelp, ownerReason } from '../../lib/roles';
-import { ReadOnlyNotice } from '../../components/common';
+import { CopyValue, ReadOnlyNotice } from '../../components/common';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
 import { splitFieldErrors } from '../../lib/errors';
 import type { NamingPolicy } from '../../gql/graphql';
@@ -84,7 +84,24 @@ export function SettingsPage() {
             )}
             <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={!owner} error={errs.name} required />
             <TextInput label="Slug" value={organisation.slug} readOnly variant="filled" description="Part of the issuer URL; it cannot change." />
-            <TextInput label="Issuer" value={organisation.issuer} readOnly variant="filled" description={`Discovery: ${discoveryUrl(organisation.issuer)}`} />
+            <TextInput
+              label="Issuer"
+              value={organisation.issuer}
+              readOnly
+              variant="filled"
+              description={`Discovery: ${discoveryUrl(organisation.issuer)}`}
+              rightSection={<CopyValue value={organisation.issuer} label="issuer" />}
+              rightSectionWidth={80}
+            />
+            <TextInput
+              label="Forward auth URL"
+              value={organisation.forwardAuthURL}
+              readOnly
+              variant="filled"
+              description="For gateways (NGINX auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz): it answers 200 only for requests the credential may make."
+              rightSection={<CopyValue value={organisation.forwardAuthURL} label="forward auth URL" />}
+              rightSectionWidth={80}
+            />
             <Select
               label="Scope naming policy"
               data={policyOptions}
