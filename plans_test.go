@@ -93,6 +93,7 @@ func consoleQueries() []consoleQuery {
 		{"audit log", planAudit, func(_, _, _ string) map[string]any { return nil }},
 		{"API keys", planKeys, func(_, _, _ string) map[string]any { return nil }},
 		{"users", planUsers, func(_, _, _ string) map[string]any { return nil }},
+		{"discovery preview", `{ discoveryDocument }`, func(_, _, _ string) map[string]any { return nil }},
 	}
 }
 

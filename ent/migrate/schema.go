@@ -488,6 +488,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[3], ScopesColumns[0]},
 			},
+			{
+				Name:    "scope_organisation_id_show_in_discovery_document_deprecated_name",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[9], ScopesColumns[10], ScopesColumns[3]},
+			},
 		},
 	}
 	// ScopeEndpointsColumns holds the columns for the "scope_endpoints" table.

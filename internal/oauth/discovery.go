@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -15,11 +16,12 @@ import (
 	"scopekeeper/ent/scope"
 )
 
-// discoveryDoc is an organisation's discovery document, rendered.
+// discoveryDoc is an organisation's discovery document, rendered at a revision (cache.docRevision).
 type discoveryDoc struct {
 	doc  map[string]any
 	body []byte
 	etag string
+	rev  uint64
 }
 
 // DiscoveryDocument is the RFC 8414 / OpenID Connect Discovery metadata of org's issuer, generated
@@ -33,11 +35,36 @@ func (p *Provider) DiscoveryDocument(ctx context.Context, org *ent.Organisation)
 	return d.doc, nil
 }
 
+// discovery returns org's document at its current revision. The document is rendered once per
+// revision: concurrent requests that miss wait for one rendering (single flight) rather than each
+// reading every scope of the organisation. A request that joined a rendering begun before the
+// revision it saw renders again, so a change is visible on the next request.
 func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, error) {
-	if d, ok := get[*discoveryDoc](p.cache, &p.cache.docs, org.ID); ok {
-		return d, nil
+	rev := p.cache.docRevision(org.ID)
+	for {
+		if v, ok := p.cache.docs.Load(org.ID); ok && v.(*discoveryDoc).rev >= rev {
+			return v.(*discoveryDoc), nil
+		}
+		v, err, _ := p.docFlights.Do(strconv.Itoa(org.ID), func() (any, error) {
+			// Not bound to the request that happened to start it: others wait for it too.
+			return p.renderDiscovery(context.WithoutCancel(ctx), org)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if d := v.(*discoveryDoc); d.rev >= rev {
+			return d, nil
+		}
 	}
-	gen := p.cache.generation()
+}
+
+// renderDiscovery reads org's scopes and renders its document, stamped with the revision read
+// before the scopes.
+func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discoveryDoc, error) {
+	rev := p.cache.docRevision(org.ID)
+	if v, ok := p.cache.docs.Load(org.ID); ok && v.(*discoveryDoc).rev >= rev {
+		return v.(*discoveryDoc), nil // rendered by the flight just before this one
+	}
 	names, err := p.client.Scope.Query().
 		Where(scope.ShowInDiscoveryDocument(true), scope.Deprecated(false)).
 		Select(scope.FieldName).Strings(sys(ctx, org.ID))
@@ -79,8 +106,8 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	if err != nil {
 		return nil, err
 	}
-	d := &discoveryDoc{doc: doc, body: append(body, '\n'), etag: etagOf(body)}
-	put(p.cache, &p.cache.docs, org.ID, d, gen)
+	d := &discoveryDoc{doc: doc, body: append(body, '\n'), etag: etagOf(body), rev: rev}
+	p.cache.docs.Store(org.ID, d)
 	return d, nil
 }
 

@@ -50,7 +50,9 @@ type Provider struct {
 	keeper  *keys.Keeper
 	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
 	lookups singleflight.Group
-	now     func() time.Time
+	// docFlights renders each organisation's discovery document once however many ask for it.
+	docFlights singleflight.Group
+	now        func() time.Time
 }
 
 // New returns the issuer side of Scopekeeper over client. It installs an ent hook on client that
