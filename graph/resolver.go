@@ -39,13 +39,6 @@ type Resolver struct {
 // Issuer is the OAuth issuer URL of the organisation with the given slug.
 func (r *Resolver) Issuer(slug string) string { return r.PublicURL + "/o/" + slug }
 
-func optional(s string, ok bool) *string {
-	if !ok {
-		return nil
-	}
-	return &s
-}
-
 func checkPassword(field, pw string) error {
 	if len(pw) < password.MinLength {
 		return apperr.Invalid(field, "The password needs at least %d characters, e.g. a passphrase such as \"correct horse battery staple\".", password.MinLength)
