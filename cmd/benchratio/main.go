@@ -64,12 +64,19 @@ func main() {
 	for _, r := range results {
 		ratio := "-"
 		for _, b := range results {
-			if b.pkg == r.pkg && strings.Contains(b.name, "Bare") && b.rate > 0 {
+			if b.pkg == r.pkg && strings.Contains(b.name, "Bare") && b.rate > 0 && sameGroup(b.name, r.name) {
 				ratio = fmt.Sprintf("%.2f×", r.rate/b.rate)
 			}
 		}
 		fmt.Printf("%-60s %14.0f %10s %12s\n", shortPkg(r.pkg)+" "+r.name, r.rate, r.p99, ratio)
 	}
+}
+
+// sameGroup reports whether a Bare baseline belongs to r: a baseline inside sub-benchmarks
+// (Scale/scopes=1000/Bare) serves only its siblings; a top-level one the whole package.
+func sameGroup(bare, r string) bool {
+	i := strings.LastIndex(bare, "/")
+	return i < 0 || strings.HasPrefix(r, bare[:i+1])
 }
 
 func shortPkg(p string) string { return p[strings.LastIndex(p, "/")+1:] }
