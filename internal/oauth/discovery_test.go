@@ -139,7 +139,7 @@ func TestDiscoveryRenderedOncePerRevision(t *testing.T) {
 	var reads atomic.Int64 // statements that read an organisation's scopes for its document
 	e := newEnvDSN(t, t.TempDir()+"/oauth.db", store.WithDriver(func(d dialect.Driver) dialect.Driver {
 		return dialect.DebugWithContext(d, func(_ context.Context, v ...any) {
-			if s := fmt.Sprint(v...); strings.Contains(s, "WHERE (`scopes`.`show_in_discovery_document`") {
+			if s := fmt.Sprint(v...); strings.Contains(s, "SELECT `scopes`.`name` FROM `scopes` WHERE (`scopes`.`show_in_discovery_document` = ?") {
 				reads.Add(1)
 			}
 		})
