@@ -312,9 +312,9 @@ var (
 				Columns: []*schema.Column{EndpointsColumns[5], EndpointsColumns[3], EndpointsColumns[4]},
 			},
 			{
-				Name:    "endpoint_api_id_path_id",
+				Name:    "endpoint_organisation_id_api_id_path_id",
 				Unique:  false,
-				Columns: []*schema.Column{EndpointsColumns[5], EndpointsColumns[4], EndpointsColumns[0]},
+				Columns: []*schema.Column{EndpointsColumns[6], EndpointsColumns[5], EndpointsColumns[4], EndpointsColumns[0]},
 			},
 		},
 	}
@@ -464,24 +464,24 @@ var (
 				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[4]},
 			},
 			{
-				Name:    "scope_api_id_name_id",
+				Name:    "scope_organisation_id_api_id_name_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[12], ScopesColumns[3], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[3], ScopesColumns[0]},
 			},
 			{
-				Name:    "scope_api_id_display_name_id",
+				Name:    "scope_organisation_id_api_id_display_name_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[12], ScopesColumns[5], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[5], ScopesColumns[0]},
 			},
 			{
-				Name:    "scope_api_id_created_at_id",
+				Name:    "scope_organisation_id_api_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[12], ScopesColumns[1], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[1], ScopesColumns[0]},
 			},
 			{
-				Name:    "scope_api_id_updated_at_id",
+				Name:    "scope_organisation_id_api_id_updated_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[12], ScopesColumns[2], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[2], ScopesColumns[0]},
 			},
 			{
 				Name:    "scope_organisation_id_name_id",

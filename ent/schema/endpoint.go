@@ -34,7 +34,7 @@ func (Endpoint) Edges() []ent.Edge {
 func (Endpoint) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("api_id", "method", "path").Unique(),
-		index.Fields("api_id", "path", "id"), // the Endpoints tab's order
+		index.Fields("organisation_id", "api_id", "path", "id"), // the Endpoints tab's order
 	}
 }
 
