@@ -5,7 +5,7 @@ DEMO_DB   ?= scopekeeper-demo.db
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 5s
 
-.PHONY: run test build console generate generated go-test fuzz js-test e2e bench clean
+.PHONY: run test build console generate generated go-test fuzz js-test e2e bench bench-scale clean
 
 node_modules: package-lock.json
 	npm ci --no-audit --no-fund
@@ -63,6 +63,25 @@ bench:
 	  go test -run '^$$' -bench 'HTTP|DecideLarge' -benchtime 20000x -count 3 ./internal/access && \
 	  go test -run '^$$' -bench 'BenchmarkMatch|BenchmarkDecide$$' -benchmem ./internal/access; \
 	} | go run ./cmd/benchratio
+
+## bench-scale: the admin API and discovery as one organisation grows (docs/benchmarks.md): per size,
+## `scopekeeper generate` writes a database (SCALE_ORGS small organisations of 1,000 scopes beside
+## it), then BenchmarkScale loads the real binary over it
+SCALE_SIZES    ?= 1000 10000 100000
+SCALE_ORGS     ?= 100
+SCALE_DIR      ?= $(shell mktemp -d)
+SCALE_PASSWORD := scopekeeper-bench
+SCALE_TIME     ?= 2s
+bench-scale:
+	go build -o $(BIN) .
+	set -o pipefail; for n in $(SCALE_SIZES); do \
+	  db=$(SCALE_DIR)/scale-$$n.db; rm -f $$db*; \
+	  /usr/bin/time -f "generate $$n scopes: %e s, %M KiB peak" ./$(BIN) generate --db $$db --scopes $$n \
+	    --orgs $(SCALE_ORGS) --org-scopes 1000 --password $(SCALE_PASSWORD) >/dev/null || exit 1; \
+	  SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) SCOPEKEEPER_BENCH_SCALE_DB=$$db SCOPEKEEPER_BENCH_SCALE_PASSWORD=$(SCALE_PASSWORD) \
+	  SCOPEKEEPER_BENCH_SCALE_LABEL=scopes=$$n go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime $(SCALE_TIME) . || exit 1; \
+	  rm -f $$db*; \
+	done | go run ./cmd/benchratio
 
 clean:
 	rm -rf $(BIN) frontend/dist/assets frontend/dist/index.html test-output

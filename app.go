@@ -176,6 +176,8 @@ func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 	go func() { defer wg.Done(); a.oauth.Run(ctx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.access.Watch(ctx, syncInterval) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.db.KeepOptimized(ctx) }()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	return done

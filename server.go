@@ -25,6 +25,7 @@ import (
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/reqid"
+	"scopekeeper/internal/scalegen"
 	"scopekeeper/internal/store"
 )
 
@@ -50,8 +51,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return exportCmd(ctx, args, out)
 	case "import":
 		return importCmd(ctx, args, out)
+	case "generate":
+		return generate(ctx, args, out)
 	default:
-		return fmt.Errorf("unknown command %q: use serve, bootstrap, export or import", cmd)
+		return fmt.Errorf("unknown command %q: use serve, bootstrap, export, import or generate", cmd)
 	}
 }
 
@@ -237,4 +240,39 @@ func bootstrap(ctx context.Context, args []string, out io.Writer) error {
 	return json.NewEncoder(out).Encode(map[string]string{
 		"organisationId": fmt.Sprint(orgID), "userId": fmt.Sprint(userID),
 	})
+}
+
+// generate writes generated organisations for measurements at scale (internal/scalegen).
+func generate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var spec scalegen.Spec
+	dsn := fs.String("db", "", "database (a new SQLite file, or an empty PostgreSQL database)")
+	fs.StringVar(&spec.Slug, "slug", "large", "the large organisation's slug")
+	fs.StringVar(&spec.Password, "password", "", "password of the generated owners")
+	fs.IntVar(&spec.Scopes, "scopes", 1000, "scopes in the large organisation's API")
+	fs.IntVar(&spec.Orgs, "orgs", 1000, "small organisations beside it")
+	fs.IntVar(&spec.OrgScopes, "org-scopes", 1000, "scopes of each small organisation")
+	fs.IntVar(&spec.ClientEvery, "client-every", 10, "one client per this many scopes")
+	usage := "usage: generate --db DSN --password PASSWORD [--slug large] [--scopes 1000] [--orgs 1000] [--org-scopes 1000] [--client-every 10]"
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("generate: %v (%s)", err, usage)
+	}
+	if *dsn == "" || len(spec.Password) < 8 {
+		return fmt.Errorf("generate: --db and a --password of at least 8 characters are required (%s)", usage)
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	spec.Progress = func(format string, args ...any) {
+		slog.Info(fmt.Sprintf(format, args...), "elapsed", time.Since(start).Round(time.Millisecond))
+	}
+	res, err := scalegen.Generate(ctx, db, spec)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(res)
 }

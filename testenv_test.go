@@ -32,6 +32,41 @@ type testEnv struct {
 	// Statements counts the SQL statements run on behalf of HTTP requests (background work, such
 	// as the 250 ms sync, is not counted).
 	Statements atomic.Int64
+
+	mu        sync.Mutex
+	capturing bool
+	captured  []statement // while capturing, the statements run for HTTP requests
+}
+
+// statement is one SQL statement as ent sent it to the database.
+type statement struct {
+	query string
+	args  []any
+}
+
+func (e *testEnv) record(ctx context.Context, query string, args any) {
+	if ctx.Value(inRequest{}) == nil {
+		return
+	}
+	e.Statements.Add(1)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.capturing {
+		a, _ := args.([]any)
+		e.captured = append(e.captured, statement{query, a})
+	}
+}
+
+// capture returns the statements that requests ran while f ran.
+func (e *testEnv) capture(f func()) []statement {
+	e.mu.Lock()
+	e.capturing, e.captured = true, nil
+	e.mu.Unlock()
+	f()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.capturing = false
+	return e.captured
 }
 
 // backends returns the databases the suite runs against: SQLite always, PostgreSQL when
@@ -62,11 +97,7 @@ func startServer(t testing.TB, dsn string) *testEnv {
 	e := &testEnv{t: t}
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := store.Open(ctx, dsn, store.WithDriver(func(d dialect.Driver) dialect.Driver {
-		return dialect.DebugWithContext(d, func(ctx context.Context, _ ...any) {
-			if ctx.Value(inRequest{}) != nil {
-				e.Statements.Add(1)
-			}
-		})
+		return &recordingDriver{Driver: d, record: e.record}
 	}))
 	if err != nil {
 		t.Fatal(err)

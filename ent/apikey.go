@@ -55,13 +55,16 @@ type APIKeyEdges struct {
 	Owner *User `json:"owner,omitempty"`
 	// Scopes holds the value of the scopes edge.
 	Scopes []*Scope `json:"scopes,omitempty"`
+	// ScopeLinks holds the value of the scope_links edge.
+	ScopeLinks []*APIKeyScope `json:"scope_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedScopes map[string][]*Scope
+	namedScopes     map[string][]*Scope
+	namedScopeLinks map[string][]*APIKeyScope
 }
 
 // OrganisationOrErr returns the Organisation value or an error if the edge
@@ -93,6 +96,15 @@ func (e APIKeyEdges) ScopesOrErr() ([]*Scope, error) {
 		return e.Scopes, nil
 	}
 	return nil, &NotLoadedError{edge: "scopes"}
+}
+
+// ScopeLinksOrErr returns the ScopeLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e APIKeyEdges) ScopeLinksOrErr() ([]*APIKeyScope, error) {
+	if e.loadedTypes[3] {
+		return e.ScopeLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "scope_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -228,6 +240,11 @@ func (_m *APIKey) QueryScopes() *ScopeQuery {
 	return NewAPIKeyClient(_m.config).QueryScopes(_m)
 }
 
+// QueryScopeLinks queries the "scope_links" edge of the APIKey entity.
+func (_m *APIKey) QueryScopeLinks() *APIKeyScopeQuery {
+	return NewAPIKeyClient(_m.config).QueryScopeLinks(_m)
+}
+
 // Update returns a builder for updating this APIKey.
 // Note that you need to call APIKey.Unwrap() before calling this method if this APIKey
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -313,6 +330,30 @@ func (_m *APIKey) appendNamedScopes(name string, edges ...*Scope) {
 		_m.Edges.namedScopes[name] = []*Scope{}
 	} else {
 		_m.Edges.namedScopes[name] = append(_m.Edges.namedScopes[name], edges...)
+	}
+}
+
+// NamedScopeLinks returns the ScopeLinks named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *APIKey) NamedScopeLinks(name string) ([]*APIKeyScope, error) {
+	if _m.Edges.namedScopeLinks == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedScopeLinks[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *APIKey) appendNamedScopeLinks(name string, edges ...*APIKeyScope) {
+	if _m.Edges.namedScopeLinks == nil {
+		_m.Edges.namedScopeLinks = make(map[string][]*APIKeyScope)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedScopeLinks[name] = []*APIKeyScope{}
+	} else {
+		_m.Edges.namedScopeLinks[name] = append(_m.Edges.namedScopeLinks[name], edges...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
@@ -23,16 +24,18 @@ import (
 // APIKeyQuery is the builder for querying APIKey entities.
 type APIKeyQuery struct {
 	config
-	ctx              *QueryContext
-	order            []apikey.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.APIKey
-	withOrganisation *OrganisationQuery
-	withOwner        *UserQuery
-	withScopes       *ScopeQuery
-	modifiers        []func(*sql.Selector)
-	loadTotal        []func(context.Context, []*APIKey) error
-	withNamedScopes  map[string]*ScopeQuery
+	ctx                 *QueryContext
+	order               []apikey.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.APIKey
+	withOrganisation    *OrganisationQuery
+	withOwner           *UserQuery
+	withScopes          *ScopeQuery
+	withScopeLinks      *APIKeyScopeQuery
+	modifiers           []func(*sql.Selector)
+	loadTotal           []func(context.Context, []*APIKey) error
+	withNamedScopes     map[string]*ScopeQuery
+	withNamedScopeLinks map[string]*APIKeyScopeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -128,6 +131,28 @@ func (_q *APIKeyQuery) QueryScopes() *ScopeQuery {
 			sqlgraph.From(apikey.Table, apikey.FieldID, selector),
 			sqlgraph.To(scope.Table, scope.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, apikey.ScopesTable, apikey.ScopesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScopeLinks chains the current query on the "scope_links" edge.
+func (_q *APIKeyQuery) QueryScopeLinks() *APIKeyScopeQuery {
+	query := (&APIKeyScopeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apikey.Table, apikey.FieldID, selector),
+			sqlgraph.To(apikeyscope.Table, apikeyscope.APIKeyColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, apikey.ScopeLinksTable, apikey.ScopeLinksColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -330,6 +355,7 @@ func (_q *APIKeyQuery) Clone() *APIKeyQuery {
 		withOrganisation: _q.withOrganisation.Clone(),
 		withOwner:        _q.withOwner.Clone(),
 		withScopes:       _q.withScopes.Clone(),
+		withScopeLinks:   _q.withScopeLinks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -366,6 +392,17 @@ func (_q *APIKeyQuery) WithScopes(opts ...func(*ScopeQuery)) *APIKeyQuery {
 		opt(query)
 	}
 	_q.withScopes = query
+	return _q
+}
+
+// WithScopeLinks tells the query-builder to eager-load the nodes that are connected to
+// the "scope_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *APIKeyQuery) WithScopeLinks(opts ...func(*APIKeyScopeQuery)) *APIKeyQuery {
+	query := (&APIKeyScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScopeLinks = query
 	return _q
 }
 
@@ -453,10 +490,11 @@ func (_q *APIKeyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*APIKe
 	var (
 		nodes       = []*APIKey{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganisation != nil,
 			_q.withOwner != nil,
 			_q.withScopes != nil,
+			_q.withScopeLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -499,10 +537,24 @@ func (_q *APIKeyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*APIKe
 			return nil, err
 		}
 	}
+	if query := _q.withScopeLinks; query != nil {
+		if err := _q.loadScopeLinks(ctx, query, nodes,
+			func(n *APIKey) { n.Edges.ScopeLinks = []*APIKeyScope{} },
+			func(n *APIKey, e *APIKeyScope) { n.Edges.ScopeLinks = append(n.Edges.ScopeLinks, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedScopes {
 		if err := _q.loadScopes(ctx, query, nodes,
 			func(n *APIKey) { n.appendNamedScopes(name) },
 			func(n *APIKey, e *Scope) { n.appendNamedScopes(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedScopeLinks {
+		if err := _q.loadScopeLinks(ctx, query, nodes,
+			func(n *APIKey) { n.appendNamedScopeLinks(name) },
+			func(n *APIKey, e *APIKeyScope) { n.appendNamedScopeLinks(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -633,6 +685,36 @@ func (_q *APIKeyQuery) loadScopes(ctx context.Context, query *ScopeQuery, nodes 
 	}
 	return nil
 }
+func (_q *APIKeyQuery) loadScopeLinks(ctx context.Context, query *APIKeyScopeQuery, nodes []*APIKey, init func(*APIKey), assign func(*APIKey, *APIKeyScope)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*APIKey)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(apikeyscope.FieldAPIKeyID)
+	}
+	query.Where(predicate.APIKeyScope(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(apikey.ScopeLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.APIKeyID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "api_key_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *APIKeyQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -735,6 +817,20 @@ func (_q *APIKeyQuery) WithNamedScopes(name string, opts ...func(*ScopeQuery)) *
 		_q.withNamedScopes = make(map[string]*ScopeQuery)
 	}
 	_q.withNamedScopes[name] = query
+	return _q
+}
+
+// WithNamedScopeLinks tells the query-builder to eager-load the nodes that are connected to the "scope_links"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *APIKeyQuery) WithNamedScopeLinks(name string, opts ...func(*APIKeyScopeQuery)) *APIKeyQuery {
+	query := (&APIKeyScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedScopeLinks == nil {
+		_q.withNamedScopeLinks = make(map[string]*APIKeyScopeQuery)
+	}
+	_q.withNamedScopeLinks[name] = query
 	return _q
 }
 

@@ -13,14 +13,18 @@ import (
 
 	"scopekeeper/ent/api"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
 	"scopekeeper/ent/auditevent"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeendpoint"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -41,14 +45,20 @@ type Client struct {
 	API *APIClient
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// APIKeyScope is the client for interacting with the APIKeyScope builders.
+	APIKeyScope *APIKeyScopeClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// AuthRequest is the client for interacting with the AuthRequest builders.
 	AuthRequest *AuthRequestClient
+	// ClientScope is the client for interacting with the ClientScope builders.
+	ClientScope *ClientScopeClient
 	// Consent is the client for interacting with the Consent builders.
 	Consent *ConsentClient
 	// Endpoint is the client for interacting with the Endpoint builders.
 	Endpoint *EndpointClient
+	// KeyAllowedScope is the client for interacting with the KeyAllowedScope builders.
+	KeyAllowedScope *KeyAllowedScopeClient
 	// OAuthClient is the client for interacting with the OAuthClient builders.
 	OAuthClient *OAuthClientClient
 	// Organisation is the client for interacting with the Organisation builders.
@@ -57,6 +67,8 @@ type Client struct {
 	Revision *RevisionClient
 	// Scope is the client for interacting with the Scope builders.
 	Scope *ScopeClient
+	// ScopeEndpoint is the client for interacting with the ScopeEndpoint builders.
+	ScopeEndpoint *ScopeEndpointClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// SigningKey is the client for interacting with the SigningKey builders.
@@ -80,14 +92,18 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.API = NewAPIClient(c.config)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.APIKeyScope = NewAPIKeyScopeClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.AuthRequest = NewAuthRequestClient(c.config)
+	c.ClientScope = NewClientScopeClient(c.config)
 	c.Consent = NewConsentClient(c.config)
 	c.Endpoint = NewEndpointClient(c.config)
+	c.KeyAllowedScope = NewKeyAllowedScopeClient(c.config)
 	c.OAuthClient = NewOAuthClientClient(c.config)
 	c.Organisation = NewOrganisationClient(c.config)
 	c.Revision = NewRevisionClient(c.config)
 	c.Scope = NewScopeClient(c.config)
+	c.ScopeEndpoint = NewScopeEndpointClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.SigningKey = NewSigningKeyClient(c.config)
 	c.Token = NewTokenClient(c.config)
@@ -182,22 +198,26 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		API:          NewAPIClient(cfg),
-		APIKey:       NewAPIKeyClient(cfg),
-		AuditEvent:   NewAuditEventClient(cfg),
-		AuthRequest:  NewAuthRequestClient(cfg),
-		Consent:      NewConsentClient(cfg),
-		Endpoint:     NewEndpointClient(cfg),
-		OAuthClient:  NewOAuthClientClient(cfg),
-		Organisation: NewOrganisationClient(cfg),
-		Revision:     NewRevisionClient(cfg),
-		Scope:        NewScopeClient(cfg),
-		Session:      NewSessionClient(cfg),
-		SigningKey:   NewSigningKeyClient(cfg),
-		Token:        NewTokenClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		API:             NewAPIClient(cfg),
+		APIKey:          NewAPIKeyClient(cfg),
+		APIKeyScope:     NewAPIKeyScopeClient(cfg),
+		AuditEvent:      NewAuditEventClient(cfg),
+		AuthRequest:     NewAuthRequestClient(cfg),
+		ClientScope:     NewClientScopeClient(cfg),
+		Consent:         NewConsentClient(cfg),
+		Endpoint:        NewEndpointClient(cfg),
+		KeyAllowedScope: NewKeyAllowedScopeClient(cfg),
+		OAuthClient:     NewOAuthClientClient(cfg),
+		Organisation:    NewOrganisationClient(cfg),
+		Revision:        NewRevisionClient(cfg),
+		Scope:           NewScopeClient(cfg),
+		ScopeEndpoint:   NewScopeEndpointClient(cfg),
+		Session:         NewSessionClient(cfg),
+		SigningKey:      NewSigningKeyClient(cfg),
+		Token:           NewTokenClient(cfg),
+		User:            NewUserClient(cfg),
 	}, nil
 }
 
@@ -215,22 +235,26 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		API:          NewAPIClient(cfg),
-		APIKey:       NewAPIKeyClient(cfg),
-		AuditEvent:   NewAuditEventClient(cfg),
-		AuthRequest:  NewAuthRequestClient(cfg),
-		Consent:      NewConsentClient(cfg),
-		Endpoint:     NewEndpointClient(cfg),
-		OAuthClient:  NewOAuthClientClient(cfg),
-		Organisation: NewOrganisationClient(cfg),
-		Revision:     NewRevisionClient(cfg),
-		Scope:        NewScopeClient(cfg),
-		Session:      NewSessionClient(cfg),
-		SigningKey:   NewSigningKeyClient(cfg),
-		Token:        NewTokenClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		API:             NewAPIClient(cfg),
+		APIKey:          NewAPIKeyClient(cfg),
+		APIKeyScope:     NewAPIKeyScopeClient(cfg),
+		AuditEvent:      NewAuditEventClient(cfg),
+		AuthRequest:     NewAuthRequestClient(cfg),
+		ClientScope:     NewClientScopeClient(cfg),
+		Consent:         NewConsentClient(cfg),
+		Endpoint:        NewEndpointClient(cfg),
+		KeyAllowedScope: NewKeyAllowedScopeClient(cfg),
+		OAuthClient:     NewOAuthClientClient(cfg),
+		Organisation:    NewOrganisationClient(cfg),
+		Revision:        NewRevisionClient(cfg),
+		Scope:           NewScopeClient(cfg),
+		ScopeEndpoint:   NewScopeEndpointClient(cfg),
+		Session:         NewSessionClient(cfg),
+		SigningKey:      NewSigningKeyClient(cfg),
+		Token:           NewTokenClient(cfg),
+		User:            NewUserClient(cfg),
 	}, nil
 }
 
@@ -260,9 +284,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.API, c.APIKey, c.AuditEvent, c.AuthRequest, c.Consent, c.Endpoint,
-		c.OAuthClient, c.Organisation, c.Revision, c.Scope, c.Session, c.SigningKey,
-		c.Token, c.User,
+		c.API, c.APIKey, c.APIKeyScope, c.AuditEvent, c.AuthRequest, c.ClientScope,
+		c.Consent, c.Endpoint, c.KeyAllowedScope, c.OAuthClient, c.Organisation,
+		c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -272,9 +296,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.API, c.APIKey, c.AuditEvent, c.AuthRequest, c.Consent, c.Endpoint,
-		c.OAuthClient, c.Organisation, c.Revision, c.Scope, c.Session, c.SigningKey,
-		c.Token, c.User,
+		c.API, c.APIKey, c.APIKeyScope, c.AuditEvent, c.AuthRequest, c.ClientScope,
+		c.Consent, c.Endpoint, c.KeyAllowedScope, c.OAuthClient, c.Organisation,
+		c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -287,14 +311,20 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.API.mutate(ctx, m)
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *APIKeyScopeMutation:
+		return c.APIKeyScope.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
 	case *AuthRequestMutation:
 		return c.AuthRequest.mutate(ctx, m)
+	case *ClientScopeMutation:
+		return c.ClientScope.mutate(ctx, m)
 	case *ConsentMutation:
 		return c.Consent.mutate(ctx, m)
 	case *EndpointMutation:
 		return c.Endpoint.mutate(ctx, m)
+	case *KeyAllowedScopeMutation:
+		return c.KeyAllowedScope.mutate(ctx, m)
 	case *OAuthClientMutation:
 		return c.OAuthClient.mutate(ctx, m)
 	case *OrganisationMutation:
@@ -303,6 +333,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Revision.mutate(ctx, m)
 	case *ScopeMutation:
 		return c.Scope.mutate(ctx, m)
+	case *ScopeEndpointMutation:
+		return c.ScopeEndpoint.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *SigningKeyMutation:
@@ -654,6 +686,22 @@ func (c *APIKeyClient) QueryScopes(_m *APIKey) *ScopeQuery {
 	return query
 }
 
+// QueryScopeLinks queries the scope_links edge of a APIKey.
+func (c *APIKeyClient) QueryScopeLinks(_m *APIKey) *APIKeyScopeQuery {
+	query := (&APIKeyScopeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apikey.Table, apikey.FieldID, id),
+			sqlgraph.To(apikeyscope.Table, apikeyscope.APIKeyColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, apikey.ScopeLinksTable, apikey.ScopeLinksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *APIKeyClient) Hooks() []Hook {
 	hooks := c.hooks.APIKey
@@ -677,6 +725,122 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// APIKeyScopeClient is a client for the APIKeyScope schema.
+type APIKeyScopeClient struct {
+	config
+}
+
+// NewAPIKeyScopeClient returns a client for the APIKeyScope from the given config.
+func NewAPIKeyScopeClient(c config) *APIKeyScopeClient {
+	return &APIKeyScopeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apikeyscope.Hooks(f(g(h())))`.
+func (c *APIKeyScopeClient) Use(hooks ...Hook) {
+	c.hooks.APIKeyScope = append(c.hooks.APIKeyScope, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apikeyscope.Intercept(f(g(h())))`.
+func (c *APIKeyScopeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIKeyScope = append(c.inters.APIKeyScope, interceptors...)
+}
+
+// Create returns a builder for creating a APIKeyScope entity.
+func (c *APIKeyScopeClient) Create() *APIKeyScopeCreate {
+	mutation := newAPIKeyScopeMutation(c.config, OpCreate)
+	return &APIKeyScopeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIKeyScope entities.
+func (c *APIKeyScopeClient) CreateBulk(builders ...*APIKeyScopeCreate) *APIKeyScopeCreateBulk {
+	return &APIKeyScopeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APIKeyScopeClient) MapCreateBulk(slice any, setFunc func(*APIKeyScopeCreate, int)) *APIKeyScopeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APIKeyScopeCreateBulk{err: fmt.Errorf("calling to APIKeyScopeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APIKeyScopeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APIKeyScopeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIKeyScope.
+func (c *APIKeyScopeClient) Update() *APIKeyScopeUpdate {
+	mutation := newAPIKeyScopeMutation(c.config, OpUpdate)
+	return &APIKeyScopeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APIKeyScopeClient) UpdateOne(_m *APIKeyScope) *APIKeyScopeUpdateOne {
+	mutation := newAPIKeyScopeMutation(c.config, OpUpdateOne)
+	mutation.api_key = &_m.APIKeyID
+	mutation.scope = &_m.ScopeID
+	return &APIKeyScopeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIKeyScope.
+func (c *APIKeyScopeClient) Delete() *APIKeyScopeDelete {
+	mutation := newAPIKeyScopeMutation(c.config, OpDelete)
+	return &APIKeyScopeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for APIKeyScope.
+func (c *APIKeyScopeClient) Query() *APIKeyScopeQuery {
+	return &APIKeyScopeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIKeyScope},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryAPIKey queries the api_key edge of a APIKeyScope.
+func (c *APIKeyScopeClient) QueryAPIKey(_m *APIKeyScope) *APIKeyQuery {
+	return c.Query().
+		Where(apikeyscope.APIKeyID(_m.APIKeyID), apikeyscope.ScopeID(_m.ScopeID)).
+		QueryAPIKey()
+}
+
+// QueryScope queries the scope edge of a APIKeyScope.
+func (c *APIKeyScopeClient) QueryScope(_m *APIKeyScope) *ScopeQuery {
+	return c.Query().
+		Where(apikeyscope.APIKeyID(_m.APIKeyID), apikeyscope.ScopeID(_m.ScopeID)).
+		QueryScope()
+}
+
+// Hooks returns the client hooks.
+func (c *APIKeyScopeClient) Hooks() []Hook {
+	return c.hooks.APIKeyScope
+}
+
+// Interceptors returns the client interceptors.
+func (c *APIKeyScopeClient) Interceptors() []Interceptor {
+	return c.inters.APIKeyScope
+}
+
+func (c *APIKeyScopeClient) mutate(ctx context.Context, m *APIKeyScopeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APIKeyScopeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APIKeyScopeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APIKeyScopeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APIKeyScopeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIKeyScope mutation op: %q", m.Op())
 	}
 }
 
@@ -993,6 +1157,122 @@ func (c *AuthRequestClient) mutate(ctx context.Context, m *AuthRequestMutation) 
 		return (&AuthRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuthRequest mutation op: %q", m.Op())
+	}
+}
+
+// ClientScopeClient is a client for the ClientScope schema.
+type ClientScopeClient struct {
+	config
+}
+
+// NewClientScopeClient returns a client for the ClientScope from the given config.
+func NewClientScopeClient(c config) *ClientScopeClient {
+	return &ClientScopeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `clientscope.Hooks(f(g(h())))`.
+func (c *ClientScopeClient) Use(hooks ...Hook) {
+	c.hooks.ClientScope = append(c.hooks.ClientScope, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `clientscope.Intercept(f(g(h())))`.
+func (c *ClientScopeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ClientScope = append(c.inters.ClientScope, interceptors...)
+}
+
+// Create returns a builder for creating a ClientScope entity.
+func (c *ClientScopeClient) Create() *ClientScopeCreate {
+	mutation := newClientScopeMutation(c.config, OpCreate)
+	return &ClientScopeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ClientScope entities.
+func (c *ClientScopeClient) CreateBulk(builders ...*ClientScopeCreate) *ClientScopeCreateBulk {
+	return &ClientScopeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ClientScopeClient) MapCreateBulk(slice any, setFunc func(*ClientScopeCreate, int)) *ClientScopeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ClientScopeCreateBulk{err: fmt.Errorf("calling to ClientScopeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ClientScopeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ClientScopeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ClientScope.
+func (c *ClientScopeClient) Update() *ClientScopeUpdate {
+	mutation := newClientScopeMutation(c.config, OpUpdate)
+	return &ClientScopeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ClientScopeClient) UpdateOne(_m *ClientScope) *ClientScopeUpdateOne {
+	mutation := newClientScopeMutation(c.config, OpUpdateOne)
+	mutation.client = &_m.OauthClientID
+	mutation.scope = &_m.ScopeID
+	return &ClientScopeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ClientScope.
+func (c *ClientScopeClient) Delete() *ClientScopeDelete {
+	mutation := newClientScopeMutation(c.config, OpDelete)
+	return &ClientScopeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for ClientScope.
+func (c *ClientScopeClient) Query() *ClientScopeQuery {
+	return &ClientScopeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeClientScope},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryClient queries the client edge of a ClientScope.
+func (c *ClientScopeClient) QueryClient(_m *ClientScope) *OAuthClientQuery {
+	return c.Query().
+		Where(clientscope.OauthClientID(_m.OauthClientID), clientscope.ScopeID(_m.ScopeID)).
+		QueryClient()
+}
+
+// QueryScope queries the scope edge of a ClientScope.
+func (c *ClientScopeClient) QueryScope(_m *ClientScope) *ScopeQuery {
+	return c.Query().
+		Where(clientscope.OauthClientID(_m.OauthClientID), clientscope.ScopeID(_m.ScopeID)).
+		QueryScope()
+}
+
+// Hooks returns the client hooks.
+func (c *ClientScopeClient) Hooks() []Hook {
+	return c.hooks.ClientScope
+}
+
+// Interceptors returns the client interceptors.
+func (c *ClientScopeClient) Interceptors() []Interceptor {
+	return c.inters.ClientScope
+}
+
+func (c *ClientScopeClient) mutate(ctx context.Context, m *ClientScopeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ClientScopeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ClientScopeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ClientScopeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ClientScopeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ClientScope mutation op: %q", m.Op())
 	}
 }
 
@@ -1360,6 +1640,122 @@ func (c *EndpointClient) mutate(ctx context.Context, m *EndpointMutation) (Value
 	}
 }
 
+// KeyAllowedScopeClient is a client for the KeyAllowedScope schema.
+type KeyAllowedScopeClient struct {
+	config
+}
+
+// NewKeyAllowedScopeClient returns a client for the KeyAllowedScope from the given config.
+func NewKeyAllowedScopeClient(c config) *KeyAllowedScopeClient {
+	return &KeyAllowedScopeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `keyallowedscope.Hooks(f(g(h())))`.
+func (c *KeyAllowedScopeClient) Use(hooks ...Hook) {
+	c.hooks.KeyAllowedScope = append(c.hooks.KeyAllowedScope, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `keyallowedscope.Intercept(f(g(h())))`.
+func (c *KeyAllowedScopeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KeyAllowedScope = append(c.inters.KeyAllowedScope, interceptors...)
+}
+
+// Create returns a builder for creating a KeyAllowedScope entity.
+func (c *KeyAllowedScopeClient) Create() *KeyAllowedScopeCreate {
+	mutation := newKeyAllowedScopeMutation(c.config, OpCreate)
+	return &KeyAllowedScopeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KeyAllowedScope entities.
+func (c *KeyAllowedScopeClient) CreateBulk(builders ...*KeyAllowedScopeCreate) *KeyAllowedScopeCreateBulk {
+	return &KeyAllowedScopeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KeyAllowedScopeClient) MapCreateBulk(slice any, setFunc func(*KeyAllowedScopeCreate, int)) *KeyAllowedScopeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KeyAllowedScopeCreateBulk{err: fmt.Errorf("calling to KeyAllowedScopeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KeyAllowedScopeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KeyAllowedScopeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KeyAllowedScope.
+func (c *KeyAllowedScopeClient) Update() *KeyAllowedScopeUpdate {
+	mutation := newKeyAllowedScopeMutation(c.config, OpUpdate)
+	return &KeyAllowedScopeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KeyAllowedScopeClient) UpdateOne(_m *KeyAllowedScope) *KeyAllowedScopeUpdateOne {
+	mutation := newKeyAllowedScopeMutation(c.config, OpUpdateOne)
+	mutation.organisation = &_m.OrganisationID
+	mutation.scope = &_m.ScopeID
+	return &KeyAllowedScopeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KeyAllowedScope.
+func (c *KeyAllowedScopeClient) Delete() *KeyAllowedScopeDelete {
+	mutation := newKeyAllowedScopeMutation(c.config, OpDelete)
+	return &KeyAllowedScopeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for KeyAllowedScope.
+func (c *KeyAllowedScopeClient) Query() *KeyAllowedScopeQuery {
+	return &KeyAllowedScopeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKeyAllowedScope},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryOrganisation queries the organisation edge of a KeyAllowedScope.
+func (c *KeyAllowedScopeClient) QueryOrganisation(_m *KeyAllowedScope) *OrganisationQuery {
+	return c.Query().
+		Where(keyallowedscope.OrganisationID(_m.OrganisationID), keyallowedscope.ScopeID(_m.ScopeID)).
+		QueryOrganisation()
+}
+
+// QueryScope queries the scope edge of a KeyAllowedScope.
+func (c *KeyAllowedScopeClient) QueryScope(_m *KeyAllowedScope) *ScopeQuery {
+	return c.Query().
+		Where(keyallowedscope.OrganisationID(_m.OrganisationID), keyallowedscope.ScopeID(_m.ScopeID)).
+		QueryScope()
+}
+
+// Hooks returns the client hooks.
+func (c *KeyAllowedScopeClient) Hooks() []Hook {
+	return c.hooks.KeyAllowedScope
+}
+
+// Interceptors returns the client interceptors.
+func (c *KeyAllowedScopeClient) Interceptors() []Interceptor {
+	return c.inters.KeyAllowedScope
+}
+
+func (c *KeyAllowedScopeClient) mutate(ctx context.Context, m *KeyAllowedScopeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KeyAllowedScopeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KeyAllowedScopeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KeyAllowedScopeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KeyAllowedScopeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KeyAllowedScope mutation op: %q", m.Op())
+	}
+}
+
 // OAuthClientClient is a client for the OAuthClient schema.
 type OAuthClientClient struct {
 	config
@@ -1541,6 +1937,22 @@ func (c *OAuthClientClient) QueryAuthRequests(_m *OAuthClient) *AuthRequestQuery
 			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, id),
 			sqlgraph.To(authrequest.Table, authrequest.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, oauthclient.AuthRequestsTable, oauthclient.AuthRequestsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScopeLinks queries the scope_links edge of a OAuthClient.
+func (c *OAuthClientClient) QueryScopeLinks(_m *OAuthClient) *ClientScopeQuery {
+	query := (&ClientScopeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, id),
+			sqlgraph.To(clientscope.Table, clientscope.ClientColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, oauthclient.ScopeLinksTable, oauthclient.ScopeLinksColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1867,6 +2279,22 @@ func (c *OrganisationClient) QueryAPIKeyAllowedScopes(_m *Organisation) *ScopeQu
 			sqlgraph.From(organisation.Table, organisation.FieldID, id),
 			sqlgraph.To(scope.Table, scope.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, organisation.APIKeyAllowedScopesTable, organisation.APIKeyAllowedScopesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAPIKeyAllowedScopeLinks queries the api_key_allowed_scope_links edge of a Organisation.
+func (c *OrganisationClient) QueryAPIKeyAllowedScopeLinks(_m *Organisation) *KeyAllowedScopeQuery {
+	query := (&KeyAllowedScopeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organisation.Table, organisation.FieldID, id),
+			sqlgraph.To(keyallowedscope.Table, keyallowedscope.OrganisationColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, organisation.APIKeyAllowedScopeLinksTable, organisation.APIKeyAllowedScopeLinksColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2238,6 +2666,22 @@ func (c *ScopeClient) QueryAllowedForKeysOf(_m *Scope) *OrganisationQuery {
 	return query
 }
 
+// QueryEndpointLinks queries the endpoint_links edge of a Scope.
+func (c *ScopeClient) QueryEndpointLinks(_m *Scope) *ScopeEndpointQuery {
+	query := (&ScopeEndpointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scope.Table, scope.FieldID, id),
+			sqlgraph.To(scopeendpoint.Table, scopeendpoint.ScopeColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, scope.EndpointLinksTable, scope.EndpointLinksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ScopeClient) Hooks() []Hook {
 	hooks := c.hooks.Scope
@@ -2261,6 +2705,122 @@ func (c *ScopeClient) mutate(ctx context.Context, m *ScopeMutation) (Value, erro
 		return (&ScopeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Scope mutation op: %q", m.Op())
+	}
+}
+
+// ScopeEndpointClient is a client for the ScopeEndpoint schema.
+type ScopeEndpointClient struct {
+	config
+}
+
+// NewScopeEndpointClient returns a client for the ScopeEndpoint from the given config.
+func NewScopeEndpointClient(c config) *ScopeEndpointClient {
+	return &ScopeEndpointClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scopeendpoint.Hooks(f(g(h())))`.
+func (c *ScopeEndpointClient) Use(hooks ...Hook) {
+	c.hooks.ScopeEndpoint = append(c.hooks.ScopeEndpoint, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scopeendpoint.Intercept(f(g(h())))`.
+func (c *ScopeEndpointClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScopeEndpoint = append(c.inters.ScopeEndpoint, interceptors...)
+}
+
+// Create returns a builder for creating a ScopeEndpoint entity.
+func (c *ScopeEndpointClient) Create() *ScopeEndpointCreate {
+	mutation := newScopeEndpointMutation(c.config, OpCreate)
+	return &ScopeEndpointCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScopeEndpoint entities.
+func (c *ScopeEndpointClient) CreateBulk(builders ...*ScopeEndpointCreate) *ScopeEndpointCreateBulk {
+	return &ScopeEndpointCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScopeEndpointClient) MapCreateBulk(slice any, setFunc func(*ScopeEndpointCreate, int)) *ScopeEndpointCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScopeEndpointCreateBulk{err: fmt.Errorf("calling to ScopeEndpointClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScopeEndpointCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScopeEndpointCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScopeEndpoint.
+func (c *ScopeEndpointClient) Update() *ScopeEndpointUpdate {
+	mutation := newScopeEndpointMutation(c.config, OpUpdate)
+	return &ScopeEndpointUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScopeEndpointClient) UpdateOne(_m *ScopeEndpoint) *ScopeEndpointUpdateOne {
+	mutation := newScopeEndpointMutation(c.config, OpUpdateOne)
+	mutation.scope = &_m.ScopeID
+	mutation.endpoint = &_m.EndpointID
+	return &ScopeEndpointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScopeEndpoint.
+func (c *ScopeEndpointClient) Delete() *ScopeEndpointDelete {
+	mutation := newScopeEndpointMutation(c.config, OpDelete)
+	return &ScopeEndpointDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for ScopeEndpoint.
+func (c *ScopeEndpointClient) Query() *ScopeEndpointQuery {
+	return &ScopeEndpointQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScopeEndpoint},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryScope queries the scope edge of a ScopeEndpoint.
+func (c *ScopeEndpointClient) QueryScope(_m *ScopeEndpoint) *ScopeQuery {
+	return c.Query().
+		Where(scopeendpoint.ScopeID(_m.ScopeID), scopeendpoint.EndpointID(_m.EndpointID)).
+		QueryScope()
+}
+
+// QueryEndpoint queries the endpoint edge of a ScopeEndpoint.
+func (c *ScopeEndpointClient) QueryEndpoint(_m *ScopeEndpoint) *EndpointQuery {
+	return c.Query().
+		Where(scopeendpoint.ScopeID(_m.ScopeID), scopeendpoint.EndpointID(_m.EndpointID)).
+		QueryEndpoint()
+}
+
+// Hooks returns the client hooks.
+func (c *ScopeEndpointClient) Hooks() []Hook {
+	return c.hooks.ScopeEndpoint
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScopeEndpointClient) Interceptors() []Interceptor {
+	return c.inters.ScopeEndpoint
+}
+
+func (c *ScopeEndpointClient) mutate(ctx context.Context, m *ScopeEndpointMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScopeEndpointCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScopeEndpointUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScopeEndpointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScopeEndpointDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScopeEndpoint mutation op: %q", m.Op())
 	}
 }
 
@@ -2931,12 +3491,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		API, APIKey, AuditEvent, AuthRequest, Consent, Endpoint, OAuthClient,
-		Organisation, Revision, Scope, Session, SigningKey, Token, User []ent.Hook
+		API, APIKey, APIKeyScope, AuditEvent, AuthRequest, ClientScope, Consent,
+		Endpoint, KeyAllowedScope, OAuthClient, Organisation, Revision, Scope,
+		ScopeEndpoint, Session, SigningKey, Token, User []ent.Hook
 	}
 	inters struct {
-		API, APIKey, AuditEvent, AuthRequest, Consent, Endpoint, OAuthClient,
-		Organisation, Revision, Scope, Session, SigningKey, Token,
-		User []ent.Interceptor
+		API, APIKey, APIKeyScope, AuditEvent, AuthRequest, ClientScope, Consent,
+		Endpoint, KeyAllowedScope, OAuthClient, Organisation, Revision, Scope,
+		ScopeEndpoint, Session, SigningKey, Token, User []ent.Interceptor
 	}
 )

@@ -9,14 +9,18 @@ import (
 	"reflect"
 	"scopekeeper/ent/api"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
 	"scopekeeper/ent/auditevent"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeendpoint"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -86,20 +90,24 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			api.Table:          api.ValidColumn,
-			apikey.Table:       apikey.ValidColumn,
-			auditevent.Table:   auditevent.ValidColumn,
-			authrequest.Table:  authrequest.ValidColumn,
-			consent.Table:      consent.ValidColumn,
-			endpoint.Table:     endpoint.ValidColumn,
-			oauthclient.Table:  oauthclient.ValidColumn,
-			organisation.Table: organisation.ValidColumn,
-			revision.Table:     revision.ValidColumn,
-			scope.Table:        scope.ValidColumn,
-			session.Table:      session.ValidColumn,
-			signingkey.Table:   signingkey.ValidColumn,
-			token.Table:        token.ValidColumn,
-			user.Table:         user.ValidColumn,
+			api.Table:             api.ValidColumn,
+			apikey.Table:          apikey.ValidColumn,
+			apikeyscope.Table:     apikeyscope.ValidColumn,
+			auditevent.Table:      auditevent.ValidColumn,
+			authrequest.Table:     authrequest.ValidColumn,
+			clientscope.Table:     clientscope.ValidColumn,
+			consent.Table:         consent.ValidColumn,
+			endpoint.Table:        endpoint.ValidColumn,
+			keyallowedscope.Table: keyallowedscope.ValidColumn,
+			oauthclient.Table:     oauthclient.ValidColumn,
+			organisation.Table:    organisation.ValidColumn,
+			revision.Table:        revision.ValidColumn,
+			scope.Table:           scope.ValidColumn,
+			scopeendpoint.Table:   scopeendpoint.ValidColumn,
+			session.Table:         session.ValidColumn,
+			signingkey.Table:      signingkey.ValidColumn,
+			token.Table:           token.ValidColumn,
+			user.Table:            user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

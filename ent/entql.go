@@ -5,15 +5,19 @@ package ent
 import (
 	"scopekeeper/ent/api"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
 	"scopekeeper/ent/auditevent"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeendpoint"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -27,7 +31,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   api.Table,
@@ -75,6 +79,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   apikeyscope.Table,
+			Columns: apikeyscope.Columns,
+			CompositeID: []*sqlgraph.FieldSpec{
+				{
+					Type:   field.TypeInt,
+					Column: apikeyscope.FieldAPIKeyID,
+				},
+				{
+					Type:   field.TypeInt,
+					Column: apikeyscope.FieldScopeID,
+				},
+			},
+		},
+		Type: "APIKeyScope",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			apikeyscope.FieldAPIKeyID: {Type: field.TypeInt, Column: apikeyscope.FieldAPIKeyID},
+			apikeyscope.FieldScopeID:  {Type: field.TypeInt, Column: apikeyscope.FieldScopeID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
 			Columns: auditevent.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -94,7 +119,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldAt:             {Type: field.TypeTime, Column: auditevent.FieldAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   authrequest.Table,
 			Columns: authrequest.Columns,
@@ -119,7 +144,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			authrequest.FieldCodeUsedAt:     {Type: field.TypeTime, Column: authrequest.FieldCodeUsedAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   clientscope.Table,
+			Columns: clientscope.Columns,
+			CompositeID: []*sqlgraph.FieldSpec{
+				{
+					Type:   field.TypeInt,
+					Column: clientscope.FieldOauthClientID,
+				},
+				{
+					Type:   field.TypeInt,
+					Column: clientscope.FieldScopeID,
+				},
+			},
+		},
+		Type: "ClientScope",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			clientscope.FieldOauthClientID: {Type: field.TypeInt, Column: clientscope.FieldOauthClientID},
+			clientscope.FieldScopeID:       {Type: field.TypeInt, Column: clientscope.FieldScopeID},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   consent.Table,
 			Columns: consent.Columns,
@@ -137,7 +183,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			consent.FieldUpdatedAt:      {Type: field.TypeTime, Column: consent.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   endpoint.Table,
 			Columns: endpoint.Columns,
@@ -156,7 +202,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			endpoint.FieldAPIID:          {Type: field.TypeInt, Column: endpoint.FieldAPIID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   keyallowedscope.Table,
+			Columns: keyallowedscope.Columns,
+			CompositeID: []*sqlgraph.FieldSpec{
+				{
+					Type:   field.TypeInt,
+					Column: keyallowedscope.FieldOrganisationID,
+				},
+				{
+					Type:   field.TypeInt,
+					Column: keyallowedscope.FieldScopeID,
+				},
+			},
+		},
+		Type: "KeyAllowedScope",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			keyallowedscope.FieldOrganisationID: {Type: field.TypeInt, Column: keyallowedscope.FieldOrganisationID},
+			keyallowedscope.FieldScopeID:        {Type: field.TypeInt, Column: keyallowedscope.FieldScopeID},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   oauthclient.Table,
 			Columns: oauthclient.Columns,
@@ -182,7 +249,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			oauthclient.FieldScopeRemovals:            {Type: field.TypeJSON, Column: oauthclient.FieldScopeRemovals},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organisation.Table,
 			Columns: organisation.Columns,
@@ -200,7 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organisation.FieldCreatedAt:          {Type: field.TypeTime, Column: organisation.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   revision.Table,
 			Columns: revision.Columns,
@@ -217,7 +284,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			revision.FieldKeys:           {Type: field.TypeInt64, Column: revision.FieldKeys},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scope.Table,
 			Columns: scope.Columns,
@@ -243,7 +310,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scope.FieldAPIID:                   {Type: field.TypeInt, Column: scope.FieldAPIID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   scopeendpoint.Table,
+			Columns: scopeendpoint.Columns,
+			CompositeID: []*sqlgraph.FieldSpec{
+				{
+					Type:   field.TypeInt,
+					Column: scopeendpoint.FieldScopeID,
+				},
+				{
+					Type:   field.TypeInt,
+					Column: scopeendpoint.FieldEndpointID,
+				},
+			},
+		},
+		Type: "ScopeEndpoint",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			scopeendpoint.FieldScopeID:    {Type: field.TypeInt, Column: scopeendpoint.FieldScopeID},
+			scopeendpoint.FieldEndpointID: {Type: field.TypeInt, Column: scopeendpoint.FieldEndpointID},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -260,7 +348,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldExpiresAt: {Type: field.TypeTime, Column: session.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingkey.Table,
 			Columns: signingkey.Columns,
@@ -279,7 +367,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldRetiredAt:      {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   token.Table,
 			Columns: token.Columns,
@@ -302,7 +390,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			token.FieldRevokedAt:      {Type: field.TypeTime, Column: token.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -394,6 +482,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Scope",
 	)
 	graph.MustAddE(
+		"scope_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   apikey.ScopeLinksTable,
+			Columns: []string{apikey.ScopeLinksColumn},
+			Bidi:    false,
+		},
+		"APIKey",
+		"APIKeyScope",
+	)
+	graph.MustAddE(
+		"api_key",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apikeyscope.APIKeyTable,
+			Columns: []string{apikeyscope.APIKeyColumn},
+			Bidi:    false,
+		},
+		"APIKeyScope",
+		"APIKey",
+	)
+	graph.MustAddE(
+		"scope",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apikeyscope.ScopeTable,
+			Columns: []string{apikeyscope.ScopeColumn},
+			Bidi:    false,
+		},
+		"APIKeyScope",
+		"Scope",
+	)
+	graph.MustAddE(
 		"organisation",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -428,6 +552,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AuthRequest",
 		"OAuthClient",
+	)
+	graph.MustAddE(
+		"client",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   clientscope.ClientTable,
+			Columns: []string{clientscope.ClientColumn},
+			Bidi:    false,
+		},
+		"ClientScope",
+		"OAuthClient",
+	)
+	graph.MustAddE(
+		"scope",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   clientscope.ScopeTable,
+			Columns: []string{clientscope.ScopeColumn},
+			Bidi:    false,
+		},
+		"ClientScope",
+		"Scope",
 	)
 	graph.MustAddE(
 		"organisation",
@@ -505,6 +653,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"organisation",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   keyallowedscope.OrganisationTable,
+			Columns: []string{keyallowedscope.OrganisationColumn},
+			Bidi:    false,
+		},
+		"KeyAllowedScope",
+		"Organisation",
+	)
+	graph.MustAddE(
+		"scope",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   keyallowedscope.ScopeTable,
+			Columns: []string{keyallowedscope.ScopeColumn},
+			Bidi:    false,
+		},
+		"KeyAllowedScope",
+		"Scope",
+	)
+	graph.MustAddE(
+		"organisation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
 			Inverse: true,
 			Table:   oauthclient.OrganisationTable,
 			Columns: []string{oauthclient.OrganisationColumn},
@@ -560,6 +732,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"OAuthClient",
 		"AuthRequest",
+	)
+	graph.MustAddE(
+		"scope_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   oauthclient.ScopeLinksTable,
+			Columns: []string{oauthclient.ScopeLinksColumn},
+			Bidi:    false,
+		},
+		"OAuthClient",
+		"ClientScope",
 	)
 	graph.MustAddE(
 		"users",
@@ -706,6 +890,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Scope",
 	)
 	graph.MustAddE(
+		"api_key_allowed_scope_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   organisation.APIKeyAllowedScopeLinksTable,
+			Columns: []string{organisation.APIKeyAllowedScopeLinksColumn},
+			Bidi:    false,
+		},
+		"Organisation",
+		"KeyAllowedScope",
+	)
+	graph.MustAddE(
 		"organisation",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -776,6 +972,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Scope",
 		"Organisation",
+	)
+	graph.MustAddE(
+		"endpoint_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   scope.EndpointLinksTable,
+			Columns: []string{scope.EndpointLinksColumn},
+			Bidi:    false,
+		},
+		"Scope",
+		"ScopeEndpoint",
+	)
+	graph.MustAddE(
+		"scope",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scopeendpoint.ScopeTable,
+			Columns: []string{scopeendpoint.ScopeColumn},
+			Bidi:    false,
+		},
+		"ScopeEndpoint",
+		"Scope",
+	)
+	graph.MustAddE(
+		"endpoint",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scopeendpoint.EndpointTable,
+			Columns: []string{scopeendpoint.EndpointColumn},
+			Bidi:    false,
+		},
+		"ScopeEndpoint",
+		"Endpoint",
 	)
 	graph.MustAddE(
 		"user",
@@ -1141,6 +1373,93 @@ func (f *APIKeyFilter) WhereHasScopesWith(preds ...predicate.Scope) {
 	})))
 }
 
+// WhereHasScopeLinks applies a predicate to check if query has an edge scope_links.
+func (f *APIKeyFilter) WhereHasScopeLinks() {
+	f.Where(entql.HasEdge("scope_links"))
+}
+
+// WhereHasScopeLinksWith applies a predicate to check if query has an edge scope_links with a given conditions (other predicates).
+func (f *APIKeyFilter) WhereHasScopeLinksWith(preds ...predicate.APIKeyScope) {
+	f.Where(entql.HasEdgeWith("scope_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *APIKeyScopeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the APIKeyScopeQuery builder.
+func (_q *APIKeyScopeQuery) Filter() *APIKeyScopeFilter {
+	return &APIKeyScopeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *APIKeyScopeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the APIKeyScopeMutation builder.
+func (m *APIKeyScopeMutation) Filter() *APIKeyScopeFilter {
+	return &APIKeyScopeFilter{config: m.config, predicateAdder: m}
+}
+
+// APIKeyScopeFilter provides a generic filtering capability at runtime for APIKeyScopeQuery.
+type APIKeyScopeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *APIKeyScopeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereAPIKeyID applies the entql int predicate on the api_key_id field.
+func (f *APIKeyScopeFilter) WhereAPIKeyID(p entql.IntP) {
+	f.Where(p.Field(apikeyscope.FieldAPIKeyID))
+}
+
+// WhereScopeID applies the entql int predicate on the scope_id field.
+func (f *APIKeyScopeFilter) WhereScopeID(p entql.IntP) {
+	f.Where(p.Field(apikeyscope.FieldScopeID))
+}
+
+// WhereHasAPIKey applies a predicate to check if query has an edge api_key.
+func (f *APIKeyScopeFilter) WhereHasAPIKey() {
+	f.Where(entql.HasEdge("api_key"))
+}
+
+// WhereHasAPIKeyWith applies a predicate to check if query has an edge api_key with a given conditions (other predicates).
+func (f *APIKeyScopeFilter) WhereHasAPIKeyWith(preds ...predicate.APIKey) {
+	f.Where(entql.HasEdgeWith("api_key", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasScope applies a predicate to check if query has an edge scope.
+func (f *APIKeyScopeFilter) WhereHasScope() {
+	f.Where(entql.HasEdge("scope"))
+}
+
+// WhereHasScopeWith applies a predicate to check if query has an edge scope with a given conditions (other predicates).
+func (f *APIKeyScopeFilter) WhereHasScopeWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("scope", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AuditEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1170,7 +1489,7 @@ type AuditEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1264,7 +1583,7 @@ type AuthRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuthRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1364,6 +1683,79 @@ func (f *AuthRequestFilter) WhereHasClientWith(preds ...predicate.OAuthClient) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ClientScopeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ClientScopeQuery builder.
+func (_q *ClientScopeQuery) Filter() *ClientScopeFilter {
+	return &ClientScopeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ClientScopeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ClientScopeMutation builder.
+func (m *ClientScopeMutation) Filter() *ClientScopeFilter {
+	return &ClientScopeFilter{config: m.config, predicateAdder: m}
+}
+
+// ClientScopeFilter provides a generic filtering capability at runtime for ClientScopeQuery.
+type ClientScopeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ClientScopeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereOauthClientID applies the entql int predicate on the oauth_client_id field.
+func (f *ClientScopeFilter) WhereOauthClientID(p entql.IntP) {
+	f.Where(p.Field(clientscope.FieldOauthClientID))
+}
+
+// WhereScopeID applies the entql int predicate on the scope_id field.
+func (f *ClientScopeFilter) WhereScopeID(p entql.IntP) {
+	f.Where(p.Field(clientscope.FieldScopeID))
+}
+
+// WhereHasClient applies a predicate to check if query has an edge client.
+func (f *ClientScopeFilter) WhereHasClient() {
+	f.Where(entql.HasEdge("client"))
+}
+
+// WhereHasClientWith applies a predicate to check if query has an edge client with a given conditions (other predicates).
+func (f *ClientScopeFilter) WhereHasClientWith(preds ...predicate.OAuthClient) {
+	f.Where(entql.HasEdgeWith("client", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasScope applies a predicate to check if query has an edge scope.
+func (f *ClientScopeFilter) WhereHasScope() {
+	f.Where(entql.HasEdge("scope"))
+}
+
+// WhereHasScopeWith applies a predicate to check if query has an edge scope with a given conditions (other predicates).
+func (f *ClientScopeFilter) WhereHasScopeWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("scope", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ConsentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1392,7 +1784,7 @@ type ConsentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ConsentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1499,7 +1891,7 @@ type EndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1583,6 +1975,79 @@ func (f *EndpointFilter) WhereHasScopesWith(preds ...predicate.Scope) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *KeyAllowedScopeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the KeyAllowedScopeQuery builder.
+func (_q *KeyAllowedScopeQuery) Filter() *KeyAllowedScopeFilter {
+	return &KeyAllowedScopeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *KeyAllowedScopeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the KeyAllowedScopeMutation builder.
+func (m *KeyAllowedScopeMutation) Filter() *KeyAllowedScopeFilter {
+	return &KeyAllowedScopeFilter{config: m.config, predicateAdder: m}
+}
+
+// KeyAllowedScopeFilter provides a generic filtering capability at runtime for KeyAllowedScopeQuery.
+type KeyAllowedScopeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *KeyAllowedScopeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereOrganisationID applies the entql int predicate on the organisation_id field.
+func (f *KeyAllowedScopeFilter) WhereOrganisationID(p entql.IntP) {
+	f.Where(p.Field(keyallowedscope.FieldOrganisationID))
+}
+
+// WhereScopeID applies the entql int predicate on the scope_id field.
+func (f *KeyAllowedScopeFilter) WhereScopeID(p entql.IntP) {
+	f.Where(p.Field(keyallowedscope.FieldScopeID))
+}
+
+// WhereHasOrganisation applies a predicate to check if query has an edge organisation.
+func (f *KeyAllowedScopeFilter) WhereHasOrganisation() {
+	f.Where(entql.HasEdge("organisation"))
+}
+
+// WhereHasOrganisationWith applies a predicate to check if query has an edge organisation with a given conditions (other predicates).
+func (f *KeyAllowedScopeFilter) WhereHasOrganisationWith(preds ...predicate.Organisation) {
+	f.Where(entql.HasEdgeWith("organisation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasScope applies a predicate to check if query has an edge scope.
+func (f *KeyAllowedScopeFilter) WhereHasScope() {
+	f.Where(entql.HasEdge("scope"))
+}
+
+// WhereHasScopeWith applies a predicate to check if query has an edge scope with a given conditions (other predicates).
+func (f *KeyAllowedScopeFilter) WhereHasScopeWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("scope", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OAuthClientQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1611,7 +2076,7 @@ type OAuthClientFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OAuthClientFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1757,6 +2222,20 @@ func (f *OAuthClientFilter) WhereHasAuthRequestsWith(preds ...predicate.AuthRequ
 	})))
 }
 
+// WhereHasScopeLinks applies a predicate to check if query has an edge scope_links.
+func (f *OAuthClientFilter) WhereHasScopeLinks() {
+	f.Where(entql.HasEdge("scope_links"))
+}
+
+// WhereHasScopeLinksWith applies a predicate to check if query has an edge scope_links with a given conditions (other predicates).
+func (f *OAuthClientFilter) WhereHasScopeLinksWith(preds ...predicate.ClientScope) {
+	f.Where(entql.HasEdgeWith("scope_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *OrganisationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1786,7 +2265,7 @@ type OrganisationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganisationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1990,6 +2469,20 @@ func (f *OrganisationFilter) WhereHasAPIKeyAllowedScopesWith(preds ...predicate.
 	})))
 }
 
+// WhereHasAPIKeyAllowedScopeLinks applies a predicate to check if query has an edge api_key_allowed_scope_links.
+func (f *OrganisationFilter) WhereHasAPIKeyAllowedScopeLinks() {
+	f.Where(entql.HasEdge("api_key_allowed_scope_links"))
+}
+
+// WhereHasAPIKeyAllowedScopeLinksWith applies a predicate to check if query has an edge api_key_allowed_scope_links with a given conditions (other predicates).
+func (f *OrganisationFilter) WhereHasAPIKeyAllowedScopeLinksWith(preds ...predicate.KeyAllowedScope) {
+	f.Where(entql.HasEdgeWith("api_key_allowed_scope_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *RevisionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2019,7 +2512,7 @@ type RevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2079,7 +2572,7 @@ type ScopeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScopeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2239,6 +2732,93 @@ func (f *ScopeFilter) WhereHasAllowedForKeysOfWith(preds ...predicate.Organisati
 	})))
 }
 
+// WhereHasEndpointLinks applies a predicate to check if query has an edge endpoint_links.
+func (f *ScopeFilter) WhereHasEndpointLinks() {
+	f.Where(entql.HasEdge("endpoint_links"))
+}
+
+// WhereHasEndpointLinksWith applies a predicate to check if query has an edge endpoint_links with a given conditions (other predicates).
+func (f *ScopeFilter) WhereHasEndpointLinksWith(preds ...predicate.ScopeEndpoint) {
+	f.Where(entql.HasEdgeWith("endpoint_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ScopeEndpointQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ScopeEndpointQuery builder.
+func (_q *ScopeEndpointQuery) Filter() *ScopeEndpointFilter {
+	return &ScopeEndpointFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ScopeEndpointMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ScopeEndpointMutation builder.
+func (m *ScopeEndpointMutation) Filter() *ScopeEndpointFilter {
+	return &ScopeEndpointFilter{config: m.config, predicateAdder: m}
+}
+
+// ScopeEndpointFilter provides a generic filtering capability at runtime for ScopeEndpointQuery.
+type ScopeEndpointFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ScopeEndpointFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereScopeID applies the entql int predicate on the scope_id field.
+func (f *ScopeEndpointFilter) WhereScopeID(p entql.IntP) {
+	f.Where(p.Field(scopeendpoint.FieldScopeID))
+}
+
+// WhereEndpointID applies the entql int predicate on the endpoint_id field.
+func (f *ScopeEndpointFilter) WhereEndpointID(p entql.IntP) {
+	f.Where(p.Field(scopeendpoint.FieldEndpointID))
+}
+
+// WhereHasScope applies a predicate to check if query has an edge scope.
+func (f *ScopeEndpointFilter) WhereHasScope() {
+	f.Where(entql.HasEdge("scope"))
+}
+
+// WhereHasScopeWith applies a predicate to check if query has an edge scope with a given conditions (other predicates).
+func (f *ScopeEndpointFilter) WhereHasScopeWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("scope", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEndpoint applies a predicate to check if query has an edge endpoint.
+func (f *ScopeEndpointFilter) WhereHasEndpoint() {
+	f.Where(entql.HasEdge("endpoint"))
+}
+
+// WhereHasEndpointWith applies a predicate to check if query has an edge endpoint with a given conditions (other predicates).
+func (f *ScopeEndpointFilter) WhereHasEndpointWith(preds ...predicate.Endpoint) {
+	f.Where(entql.HasEdgeWith("endpoint", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2268,7 +2848,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2342,7 +2922,7 @@ type SigningKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2426,7 +3006,7 @@ type TokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2544,7 +3124,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -8,15 +8,19 @@ import (
 	"fmt"
 	"scopekeeper/ent/api"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
 	"scopekeeper/ent/auditevent"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeendpoint"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -39,20 +43,24 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPI          = "API"
-	TypeAPIKey       = "APIKey"
-	TypeAuditEvent   = "AuditEvent"
-	TypeAuthRequest  = "AuthRequest"
-	TypeConsent      = "Consent"
-	TypeEndpoint     = "Endpoint"
-	TypeOAuthClient  = "OAuthClient"
-	TypeOrganisation = "Organisation"
-	TypeRevision     = "Revision"
-	TypeScope        = "Scope"
-	TypeSession      = "Session"
-	TypeSigningKey   = "SigningKey"
-	TypeToken        = "Token"
-	TypeUser         = "User"
+	TypeAPI             = "API"
+	TypeAPIKey          = "APIKey"
+	TypeAPIKeyScope     = "APIKeyScope"
+	TypeAuditEvent      = "AuditEvent"
+	TypeAuthRequest     = "AuthRequest"
+	TypeClientScope     = "ClientScope"
+	TypeConsent         = "Consent"
+	TypeEndpoint        = "Endpoint"
+	TypeKeyAllowedScope = "KeyAllowedScope"
+	TypeOAuthClient     = "OAuthClient"
+	TypeOrganisation    = "Organisation"
+	TypeRevision        = "Revision"
+	TypeScope           = "Scope"
+	TypeScopeEndpoint   = "ScopeEndpoint"
+	TypeSession         = "Session"
+	TypeSigningKey      = "SigningKey"
+	TypeToken           = "Token"
+	TypeUser            = "User"
 )
 
 // APIMutation represents an operation that mutates the API nodes in the graph.
@@ -2098,6 +2106,388 @@ func (m *APIKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIKey edge %s", name)
 }
 
+// APIKeyScopeMutation represents an operation that mutates the APIKeyScope nodes in the graph.
+type APIKeyScopeMutation struct {
+	config
+	op             Op
+	typ            string
+	clearedFields  map[string]struct{}
+	api_key        *int
+	clearedapi_key bool
+	scope          *int
+	clearedscope   bool
+	done           bool
+	oldValue       func(context.Context) (*APIKeyScope, error)
+	predicates     []predicate.APIKeyScope
+}
+
+var _ ent.Mutation = (*APIKeyScopeMutation)(nil)
+
+// apikeyscopeOption allows management of the mutation configuration using functional options.
+type apikeyscopeOption func(*APIKeyScopeMutation)
+
+// newAPIKeyScopeMutation creates new mutation for the APIKeyScope entity.
+func newAPIKeyScopeMutation(c config, op Op, opts ...apikeyscopeOption) *APIKeyScopeMutation {
+	m := &APIKeyScopeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAPIKeyScope,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m APIKeyScopeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m APIKeyScopeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetAPIKeyID sets the "api_key_id" field.
+func (m *APIKeyScopeMutation) SetAPIKeyID(i int) {
+	m.api_key = &i
+}
+
+// APIKeyID returns the value of the "api_key_id" field in the mutation.
+func (m *APIKeyScopeMutation) APIKeyID() (r int, exists bool) {
+	v := m.api_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAPIKeyID resets all changes to the "api_key_id" field.
+func (m *APIKeyScopeMutation) ResetAPIKeyID() {
+	m.api_key = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *APIKeyScopeMutation) SetScopeID(i int) {
+	m.scope = &i
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *APIKeyScopeMutation) ScopeID() (r int, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *APIKeyScopeMutation) ResetScopeID() {
+	m.scope = nil
+}
+
+// ClearAPIKey clears the "api_key" edge to the APIKey entity.
+func (m *APIKeyScopeMutation) ClearAPIKey() {
+	m.clearedapi_key = true
+	m.clearedFields[apikeyscope.FieldAPIKeyID] = struct{}{}
+}
+
+// APIKeyCleared reports if the "api_key" edge to the APIKey entity was cleared.
+func (m *APIKeyScopeMutation) APIKeyCleared() bool {
+	return m.clearedapi_key
+}
+
+// APIKeyIDs returns the "api_key" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// APIKeyID instead. It exists only for internal usage by the builders.
+func (m *APIKeyScopeMutation) APIKeyIDs() (ids []int) {
+	if id := m.api_key; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAPIKey resets all changes to the "api_key" edge.
+func (m *APIKeyScopeMutation) ResetAPIKey() {
+	m.api_key = nil
+	m.clearedapi_key = false
+}
+
+// ClearScope clears the "scope" edge to the Scope entity.
+func (m *APIKeyScopeMutation) ClearScope() {
+	m.clearedscope = true
+	m.clearedFields[apikeyscope.FieldScopeID] = struct{}{}
+}
+
+// ScopeCleared reports if the "scope" edge to the Scope entity was cleared.
+func (m *APIKeyScopeMutation) ScopeCleared() bool {
+	return m.clearedscope
+}
+
+// ScopeIDs returns the "scope" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScopeID instead. It exists only for internal usage by the builders.
+func (m *APIKeyScopeMutation) ScopeIDs() (ids []int) {
+	if id := m.scope; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScope resets all changes to the "scope" edge.
+func (m *APIKeyScopeMutation) ResetScope() {
+	m.scope = nil
+	m.clearedscope = false
+}
+
+// Where appends a list predicates to the APIKeyScopeMutation builder.
+func (m *APIKeyScopeMutation) Where(ps ...predicate.APIKeyScope) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the APIKeyScopeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *APIKeyScopeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.APIKeyScope, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *APIKeyScopeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *APIKeyScopeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (APIKeyScope).
+func (m *APIKeyScopeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *APIKeyScopeMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.api_key != nil {
+		fields = append(fields, apikeyscope.FieldAPIKeyID)
+	}
+	if m.scope != nil {
+		fields = append(fields, apikeyscope.FieldScopeID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *APIKeyScopeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case apikeyscope.FieldAPIKeyID:
+		return m.APIKeyID()
+	case apikeyscope.FieldScopeID:
+		return m.ScopeID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *APIKeyScopeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema APIKeyScope does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APIKeyScopeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case apikeyscope.FieldAPIKeyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAPIKeyID(v)
+		return nil
+	case apikeyscope.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown APIKeyScope field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *APIKeyScopeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *APIKeyScopeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APIKeyScopeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown APIKeyScope numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *APIKeyScopeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *APIKeyScopeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *APIKeyScopeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown APIKeyScope nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *APIKeyScopeMutation) ResetField(name string) error {
+	switch name {
+	case apikeyscope.FieldAPIKeyID:
+		m.ResetAPIKeyID()
+		return nil
+	case apikeyscope.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKeyScope field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *APIKeyScopeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.api_key != nil {
+		edges = append(edges, apikeyscope.EdgeAPIKey)
+	}
+	if m.scope != nil {
+		edges = append(edges, apikeyscope.EdgeScope)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *APIKeyScopeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case apikeyscope.EdgeAPIKey:
+		if id := m.api_key; id != nil {
+			return []ent.Value{*id}
+		}
+	case apikeyscope.EdgeScope:
+		if id := m.scope; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *APIKeyScopeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *APIKeyScopeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *APIKeyScopeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedapi_key {
+		edges = append(edges, apikeyscope.EdgeAPIKey)
+	}
+	if m.clearedscope {
+		edges = append(edges, apikeyscope.EdgeScope)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *APIKeyScopeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case apikeyscope.EdgeAPIKey:
+		return m.clearedapi_key
+	case apikeyscope.EdgeScope:
+		return m.clearedscope
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *APIKeyScopeMutation) ClearEdge(name string) error {
+	switch name {
+	case apikeyscope.EdgeAPIKey:
+		m.ClearAPIKey()
+		return nil
+	case apikeyscope.EdgeScope:
+		m.ClearScope()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKeyScope unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *APIKeyScopeMutation) ResetEdge(name string) error {
+	switch name {
+	case apikeyscope.EdgeAPIKey:
+		m.ResetAPIKey()
+		return nil
+	case apikeyscope.EdgeScope:
+		m.ResetScope()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKeyScope edge %s", name)
+}
+
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
 	config
@@ -4033,6 +4423,401 @@ func (m *AuthRequestMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuthRequest edge %s", name)
 }
 
+// ClientScopeMutation represents an operation that mutates the ClientScope nodes in the graph.
+type ClientScopeMutation struct {
+	config
+	op            Op
+	typ           string
+	clearedFields map[string]struct{}
+	client        *int
+	clearedclient bool
+	scope         *int
+	clearedscope  bool
+	done          bool
+	oldValue      func(context.Context) (*ClientScope, error)
+	predicates    []predicate.ClientScope
+}
+
+var _ ent.Mutation = (*ClientScopeMutation)(nil)
+
+// clientscopeOption allows management of the mutation configuration using functional options.
+type clientscopeOption func(*ClientScopeMutation)
+
+// newClientScopeMutation creates new mutation for the ClientScope entity.
+func newClientScopeMutation(c config, op Op, opts ...clientscopeOption) *ClientScopeMutation {
+	m := &ClientScopeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeClientScope,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ClientScopeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ClientScopeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetOauthClientID sets the "oauth_client_id" field.
+func (m *ClientScopeMutation) SetOauthClientID(i int) {
+	m.client = &i
+}
+
+// OauthClientID returns the value of the "oauth_client_id" field in the mutation.
+func (m *ClientScopeMutation) OauthClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOauthClientID resets all changes to the "oauth_client_id" field.
+func (m *ClientScopeMutation) ResetOauthClientID() {
+	m.client = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *ClientScopeMutation) SetScopeID(i int) {
+	m.scope = &i
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *ClientScopeMutation) ScopeID() (r int, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *ClientScopeMutation) ResetScopeID() {
+	m.scope = nil
+}
+
+// SetClientID sets the "client" edge to the OAuthClient entity by id.
+func (m *ClientScopeMutation) SetClientID(id int) {
+	m.client = &id
+}
+
+// ClearClient clears the "client" edge to the OAuthClient entity.
+func (m *ClientScopeMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[clientscope.FieldOauthClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the OAuthClient entity was cleared.
+func (m *ClientScopeMutation) ClientCleared() bool {
+	return m.clearedclient
+}
+
+// ClientID returns the "client" edge ID in the mutation.
+func (m *ClientScopeMutation) ClientID() (id int, exists bool) {
+	if m.client != nil {
+		return *m.client, true
+	}
+	return
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *ClientScopeMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *ClientScopeMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// ClearScope clears the "scope" edge to the Scope entity.
+func (m *ClientScopeMutation) ClearScope() {
+	m.clearedscope = true
+	m.clearedFields[clientscope.FieldScopeID] = struct{}{}
+}
+
+// ScopeCleared reports if the "scope" edge to the Scope entity was cleared.
+func (m *ClientScopeMutation) ScopeCleared() bool {
+	return m.clearedscope
+}
+
+// ScopeIDs returns the "scope" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScopeID instead. It exists only for internal usage by the builders.
+func (m *ClientScopeMutation) ScopeIDs() (ids []int) {
+	if id := m.scope; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScope resets all changes to the "scope" edge.
+func (m *ClientScopeMutation) ResetScope() {
+	m.scope = nil
+	m.clearedscope = false
+}
+
+// Where appends a list predicates to the ClientScopeMutation builder.
+func (m *ClientScopeMutation) Where(ps ...predicate.ClientScope) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ClientScopeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ClientScopeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ClientScope, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ClientScopeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ClientScopeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ClientScope).
+func (m *ClientScopeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ClientScopeMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.client != nil {
+		fields = append(fields, clientscope.FieldOauthClientID)
+	}
+	if m.scope != nil {
+		fields = append(fields, clientscope.FieldScopeID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ClientScopeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case clientscope.FieldOauthClientID:
+		return m.OauthClientID()
+	case clientscope.FieldScopeID:
+		return m.ScopeID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ClientScopeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema ClientScope does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClientScopeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case clientscope.FieldOauthClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOauthClientID(v)
+		return nil
+	case clientscope.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ClientScope field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ClientScopeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ClientScopeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClientScopeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ClientScope numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ClientScopeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ClientScopeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ClientScopeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ClientScope nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ClientScopeMutation) ResetField(name string) error {
+	switch name {
+	case clientscope.FieldOauthClientID:
+		m.ResetOauthClientID()
+		return nil
+	case clientscope.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	}
+	return fmt.Errorf("unknown ClientScope field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ClientScopeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.client != nil {
+		edges = append(edges, clientscope.EdgeClient)
+	}
+	if m.scope != nil {
+		edges = append(edges, clientscope.EdgeScope)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ClientScopeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case clientscope.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	case clientscope.EdgeScope:
+		if id := m.scope; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ClientScopeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ClientScopeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ClientScopeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedclient {
+		edges = append(edges, clientscope.EdgeClient)
+	}
+	if m.clearedscope {
+		edges = append(edges, clientscope.EdgeScope)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ClientScopeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case clientscope.EdgeClient:
+		return m.clearedclient
+	case clientscope.EdgeScope:
+		return m.clearedscope
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ClientScopeMutation) ClearEdge(name string) error {
+	switch name {
+	case clientscope.EdgeClient:
+		m.ClearClient()
+		return nil
+	case clientscope.EdgeScope:
+		m.ClearScope()
+		return nil
+	}
+	return fmt.Errorf("unknown ClientScope unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ClientScopeMutation) ResetEdge(name string) error {
+	switch name {
+	case clientscope.EdgeClient:
+		m.ResetClient()
+		return nil
+	case clientscope.EdgeScope:
+		m.ResetScope()
+		return nil
+	}
+	return fmt.Errorf("unknown ClientScope edge %s", name)
+}
+
 // ConsentMutation represents an operation that mutates the Consent nodes in the graph.
 type ConsentMutation struct {
 	config
@@ -5522,6 +6307,388 @@ func (m *EndpointMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Endpoint edge %s", name)
+}
+
+// KeyAllowedScopeMutation represents an operation that mutates the KeyAllowedScope nodes in the graph.
+type KeyAllowedScopeMutation struct {
+	config
+	op                  Op
+	typ                 string
+	clearedFields       map[string]struct{}
+	organisation        *int
+	clearedorganisation bool
+	scope               *int
+	clearedscope        bool
+	done                bool
+	oldValue            func(context.Context) (*KeyAllowedScope, error)
+	predicates          []predicate.KeyAllowedScope
+}
+
+var _ ent.Mutation = (*KeyAllowedScopeMutation)(nil)
+
+// keyallowedscopeOption allows management of the mutation configuration using functional options.
+type keyallowedscopeOption func(*KeyAllowedScopeMutation)
+
+// newKeyAllowedScopeMutation creates new mutation for the KeyAllowedScope entity.
+func newKeyAllowedScopeMutation(c config, op Op, opts ...keyallowedscopeOption) *KeyAllowedScopeMutation {
+	m := &KeyAllowedScopeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKeyAllowedScope,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KeyAllowedScopeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KeyAllowedScopeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetOrganisationID sets the "organisation_id" field.
+func (m *KeyAllowedScopeMutation) SetOrganisationID(i int) {
+	m.organisation = &i
+}
+
+// OrganisationID returns the value of the "organisation_id" field in the mutation.
+func (m *KeyAllowedScopeMutation) OrganisationID() (r int, exists bool) {
+	v := m.organisation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrganisationID resets all changes to the "organisation_id" field.
+func (m *KeyAllowedScopeMutation) ResetOrganisationID() {
+	m.organisation = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *KeyAllowedScopeMutation) SetScopeID(i int) {
+	m.scope = &i
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *KeyAllowedScopeMutation) ScopeID() (r int, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *KeyAllowedScopeMutation) ResetScopeID() {
+	m.scope = nil
+}
+
+// ClearOrganisation clears the "organisation" edge to the Organisation entity.
+func (m *KeyAllowedScopeMutation) ClearOrganisation() {
+	m.clearedorganisation = true
+	m.clearedFields[keyallowedscope.FieldOrganisationID] = struct{}{}
+}
+
+// OrganisationCleared reports if the "organisation" edge to the Organisation entity was cleared.
+func (m *KeyAllowedScopeMutation) OrganisationCleared() bool {
+	return m.clearedorganisation
+}
+
+// OrganisationIDs returns the "organisation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganisationID instead. It exists only for internal usage by the builders.
+func (m *KeyAllowedScopeMutation) OrganisationIDs() (ids []int) {
+	if id := m.organisation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganisation resets all changes to the "organisation" edge.
+func (m *KeyAllowedScopeMutation) ResetOrganisation() {
+	m.organisation = nil
+	m.clearedorganisation = false
+}
+
+// ClearScope clears the "scope" edge to the Scope entity.
+func (m *KeyAllowedScopeMutation) ClearScope() {
+	m.clearedscope = true
+	m.clearedFields[keyallowedscope.FieldScopeID] = struct{}{}
+}
+
+// ScopeCleared reports if the "scope" edge to the Scope entity was cleared.
+func (m *KeyAllowedScopeMutation) ScopeCleared() bool {
+	return m.clearedscope
+}
+
+// ScopeIDs returns the "scope" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScopeID instead. It exists only for internal usage by the builders.
+func (m *KeyAllowedScopeMutation) ScopeIDs() (ids []int) {
+	if id := m.scope; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScope resets all changes to the "scope" edge.
+func (m *KeyAllowedScopeMutation) ResetScope() {
+	m.scope = nil
+	m.clearedscope = false
+}
+
+// Where appends a list predicates to the KeyAllowedScopeMutation builder.
+func (m *KeyAllowedScopeMutation) Where(ps ...predicate.KeyAllowedScope) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KeyAllowedScopeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KeyAllowedScopeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KeyAllowedScope, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KeyAllowedScopeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KeyAllowedScopeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KeyAllowedScope).
+func (m *KeyAllowedScopeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KeyAllowedScopeMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.organisation != nil {
+		fields = append(fields, keyallowedscope.FieldOrganisationID)
+	}
+	if m.scope != nil {
+		fields = append(fields, keyallowedscope.FieldScopeID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KeyAllowedScopeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case keyallowedscope.FieldOrganisationID:
+		return m.OrganisationID()
+	case keyallowedscope.FieldScopeID:
+		return m.ScopeID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KeyAllowedScopeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema KeyAllowedScope does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyAllowedScopeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case keyallowedscope.FieldOrganisationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganisationID(v)
+		return nil
+	case keyallowedscope.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyAllowedScope field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KeyAllowedScopeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KeyAllowedScopeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyAllowedScopeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown KeyAllowedScope numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KeyAllowedScopeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KeyAllowedScopeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KeyAllowedScopeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KeyAllowedScope nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KeyAllowedScopeMutation) ResetField(name string) error {
+	switch name {
+	case keyallowedscope.FieldOrganisationID:
+		m.ResetOrganisationID()
+		return nil
+	case keyallowedscope.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyAllowedScope field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KeyAllowedScopeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organisation != nil {
+		edges = append(edges, keyallowedscope.EdgeOrganisation)
+	}
+	if m.scope != nil {
+		edges = append(edges, keyallowedscope.EdgeScope)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KeyAllowedScopeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case keyallowedscope.EdgeOrganisation:
+		if id := m.organisation; id != nil {
+			return []ent.Value{*id}
+		}
+	case keyallowedscope.EdgeScope:
+		if id := m.scope; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KeyAllowedScopeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KeyAllowedScopeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KeyAllowedScopeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganisation {
+		edges = append(edges, keyallowedscope.EdgeOrganisation)
+	}
+	if m.clearedscope {
+		edges = append(edges, keyallowedscope.EdgeScope)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KeyAllowedScopeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case keyallowedscope.EdgeOrganisation:
+		return m.clearedorganisation
+	case keyallowedscope.EdgeScope:
+		return m.clearedscope
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KeyAllowedScopeMutation) ClearEdge(name string) error {
+	switch name {
+	case keyallowedscope.EdgeOrganisation:
+		m.ClearOrganisation()
+		return nil
+	case keyallowedscope.EdgeScope:
+		m.ClearScope()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyAllowedScope unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KeyAllowedScopeMutation) ResetEdge(name string) error {
+	switch name {
+	case keyallowedscope.EdgeOrganisation:
+		m.ResetOrganisation()
+		return nil
+	case keyallowedscope.EdgeScope:
+		m.ResetScope()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyAllowedScope edge %s", name)
 }
 
 // OAuthClientMutation represents an operation that mutates the OAuthClient nodes in the graph.
@@ -10582,6 +11749,388 @@ func (m *ScopeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Scope edge %s", name)
+}
+
+// ScopeEndpointMutation represents an operation that mutates the ScopeEndpoint nodes in the graph.
+type ScopeEndpointMutation struct {
+	config
+	op              Op
+	typ             string
+	clearedFields   map[string]struct{}
+	scope           *int
+	clearedscope    bool
+	endpoint        *int
+	clearedendpoint bool
+	done            bool
+	oldValue        func(context.Context) (*ScopeEndpoint, error)
+	predicates      []predicate.ScopeEndpoint
+}
+
+var _ ent.Mutation = (*ScopeEndpointMutation)(nil)
+
+// scopeendpointOption allows management of the mutation configuration using functional options.
+type scopeendpointOption func(*ScopeEndpointMutation)
+
+// newScopeEndpointMutation creates new mutation for the ScopeEndpoint entity.
+func newScopeEndpointMutation(c config, op Op, opts ...scopeendpointOption) *ScopeEndpointMutation {
+	m := &ScopeEndpointMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScopeEndpoint,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScopeEndpointMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScopeEndpointMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *ScopeEndpointMutation) SetScopeID(i int) {
+	m.scope = &i
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *ScopeEndpointMutation) ScopeID() (r int, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *ScopeEndpointMutation) ResetScopeID() {
+	m.scope = nil
+}
+
+// SetEndpointID sets the "endpoint_id" field.
+func (m *ScopeEndpointMutation) SetEndpointID(i int) {
+	m.endpoint = &i
+}
+
+// EndpointID returns the value of the "endpoint_id" field in the mutation.
+func (m *ScopeEndpointMutation) EndpointID() (r int, exists bool) {
+	v := m.endpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEndpointID resets all changes to the "endpoint_id" field.
+func (m *ScopeEndpointMutation) ResetEndpointID() {
+	m.endpoint = nil
+}
+
+// ClearScope clears the "scope" edge to the Scope entity.
+func (m *ScopeEndpointMutation) ClearScope() {
+	m.clearedscope = true
+	m.clearedFields[scopeendpoint.FieldScopeID] = struct{}{}
+}
+
+// ScopeCleared reports if the "scope" edge to the Scope entity was cleared.
+func (m *ScopeEndpointMutation) ScopeCleared() bool {
+	return m.clearedscope
+}
+
+// ScopeIDs returns the "scope" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScopeID instead. It exists only for internal usage by the builders.
+func (m *ScopeEndpointMutation) ScopeIDs() (ids []int) {
+	if id := m.scope; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScope resets all changes to the "scope" edge.
+func (m *ScopeEndpointMutation) ResetScope() {
+	m.scope = nil
+	m.clearedscope = false
+}
+
+// ClearEndpoint clears the "endpoint" edge to the Endpoint entity.
+func (m *ScopeEndpointMutation) ClearEndpoint() {
+	m.clearedendpoint = true
+	m.clearedFields[scopeendpoint.FieldEndpointID] = struct{}{}
+}
+
+// EndpointCleared reports if the "endpoint" edge to the Endpoint entity was cleared.
+func (m *ScopeEndpointMutation) EndpointCleared() bool {
+	return m.clearedendpoint
+}
+
+// EndpointIDs returns the "endpoint" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EndpointID instead. It exists only for internal usage by the builders.
+func (m *ScopeEndpointMutation) EndpointIDs() (ids []int) {
+	if id := m.endpoint; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEndpoint resets all changes to the "endpoint" edge.
+func (m *ScopeEndpointMutation) ResetEndpoint() {
+	m.endpoint = nil
+	m.clearedendpoint = false
+}
+
+// Where appends a list predicates to the ScopeEndpointMutation builder.
+func (m *ScopeEndpointMutation) Where(ps ...predicate.ScopeEndpoint) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScopeEndpointMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScopeEndpointMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScopeEndpoint, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScopeEndpointMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScopeEndpointMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScopeEndpoint).
+func (m *ScopeEndpointMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScopeEndpointMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.scope != nil {
+		fields = append(fields, scopeendpoint.FieldScopeID)
+	}
+	if m.endpoint != nil {
+		fields = append(fields, scopeendpoint.FieldEndpointID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScopeEndpointMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scopeendpoint.FieldScopeID:
+		return m.ScopeID()
+	case scopeendpoint.FieldEndpointID:
+		return m.EndpointID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScopeEndpointMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema ScopeEndpoint does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScopeEndpointMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scopeendpoint.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	case scopeendpoint.FieldEndpointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndpointID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeEndpoint field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScopeEndpointMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScopeEndpointMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScopeEndpointMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ScopeEndpoint numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScopeEndpointMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScopeEndpointMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScopeEndpointMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ScopeEndpoint nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScopeEndpointMutation) ResetField(name string) error {
+	switch name {
+	case scopeendpoint.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	case scopeendpoint.FieldEndpointID:
+		m.ResetEndpointID()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeEndpoint field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScopeEndpointMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.scope != nil {
+		edges = append(edges, scopeendpoint.EdgeScope)
+	}
+	if m.endpoint != nil {
+		edges = append(edges, scopeendpoint.EdgeEndpoint)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScopeEndpointMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scopeendpoint.EdgeScope:
+		if id := m.scope; id != nil {
+			return []ent.Value{*id}
+		}
+	case scopeendpoint.EdgeEndpoint:
+		if id := m.endpoint; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScopeEndpointMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScopeEndpointMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScopeEndpointMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedscope {
+		edges = append(edges, scopeendpoint.EdgeScope)
+	}
+	if m.clearedendpoint {
+		edges = append(edges, scopeendpoint.EdgeEndpoint)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScopeEndpointMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scopeendpoint.EdgeScope:
+		return m.clearedscope
+	case scopeendpoint.EdgeEndpoint:
+		return m.clearedendpoint
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScopeEndpointMutation) ClearEdge(name string) error {
+	switch name {
+	case scopeendpoint.EdgeScope:
+		m.ClearScope()
+		return nil
+	case scopeendpoint.EdgeEndpoint:
+		m.ClearEndpoint()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeEndpoint unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScopeEndpointMutation) ResetEdge(name string) error {
+	switch name {
+	case scopeendpoint.EdgeScope:
+		m.ResetScope()
+		return nil
+	case scopeendpoint.EdgeEndpoint:
+		m.ResetEndpoint()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeEndpoint edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.

@@ -63,9 +63,11 @@ type OAuthClientEdges struct {
 	Consents []*Consent `json:"consents,omitempty"`
 	// AuthRequests holds the value of the auth_requests edge.
 	AuthRequests []*AuthRequest `json:"auth_requests,omitempty"`
+	// ScopeLinks holds the value of the scope_links edge.
+	ScopeLinks []*ClientScope `json:"scope_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
@@ -73,6 +75,7 @@ type OAuthClientEdges struct {
 	namedTokens       map[string][]*Token
 	namedConsents     map[string][]*Consent
 	namedAuthRequests map[string][]*AuthRequest
+	namedScopeLinks   map[string][]*ClientScope
 }
 
 // OrganisationOrErr returns the Organisation value or an error if the edge
@@ -120,6 +123,15 @@ func (e OAuthClientEdges) AuthRequestsOrErr() ([]*AuthRequest, error) {
 		return e.AuthRequests, nil
 	}
 	return nil, &NotLoadedError{edge: "auth_requests"}
+}
+
+// ScopeLinksOrErr returns the ScopeLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e OAuthClientEdges) ScopeLinksOrErr() ([]*ClientScope, error) {
+	if e.loadedTypes[5] {
+		return e.ScopeLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "scope_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -276,6 +288,11 @@ func (_m *OAuthClient) QueryConsents() *ConsentQuery {
 // QueryAuthRequests queries the "auth_requests" edge of the OAuthClient entity.
 func (_m *OAuthClient) QueryAuthRequests() *AuthRequestQuery {
 	return NewOAuthClientClient(_m.config).QueryAuthRequests(_m)
+}
+
+// QueryScopeLinks queries the "scope_links" edge of the OAuthClient entity.
+func (_m *OAuthClient) QueryScopeLinks() *ClientScopeQuery {
+	return NewOAuthClientClient(_m.config).QueryScopeLinks(_m)
 }
 
 // Update returns a builder for updating this OAuthClient.
@@ -435,6 +452,30 @@ func (_m *OAuthClient) appendNamedAuthRequests(name string, edges ...*AuthReques
 		_m.Edges.namedAuthRequests[name] = []*AuthRequest{}
 	} else {
 		_m.Edges.namedAuthRequests[name] = append(_m.Edges.namedAuthRequests[name], edges...)
+	}
+}
+
+// NamedScopeLinks returns the ScopeLinks named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *OAuthClient) NamedScopeLinks(name string) ([]*ClientScope, error) {
+	if _m.Edges.namedScopeLinks == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedScopeLinks[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *OAuthClient) appendNamedScopeLinks(name string, edges ...*ClientScope) {
+	if _m.Edges.namedScopeLinks == nil {
+		_m.Edges.namedScopeLinks = make(map[string][]*ClientScope)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedScopeLinks[name] = []*ClientScope{}
+	} else {
+		_m.Edges.namedScopeLinks[name] = append(_m.Edges.namedScopeLinks[name], edges...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
@@ -34,12 +35,14 @@ type OAuthClientQuery struct {
 	withTokens            *TokenQuery
 	withConsents          *ConsentQuery
 	withAuthRequests      *AuthRequestQuery
+	withScopeLinks        *ClientScopeQuery
 	modifiers             []func(*sql.Selector)
 	loadTotal             []func(context.Context, []*OAuthClient) error
 	withNamedScopes       map[string]*ScopeQuery
 	withNamedTokens       map[string]*TokenQuery
 	withNamedConsents     map[string]*ConsentQuery
 	withNamedAuthRequests map[string]*AuthRequestQuery
+	withNamedScopeLinks   map[string]*ClientScopeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -179,6 +182,28 @@ func (_q *OAuthClientQuery) QueryAuthRequests() *AuthRequestQuery {
 			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, selector),
 			sqlgraph.To(authrequest.Table, authrequest.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, oauthclient.AuthRequestsTable, oauthclient.AuthRequestsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScopeLinks chains the current query on the "scope_links" edge.
+func (_q *OAuthClientQuery) QueryScopeLinks() *ClientScopeQuery {
+	query := (&ClientScopeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, selector),
+			sqlgraph.To(clientscope.Table, clientscope.ClientColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, oauthclient.ScopeLinksTable, oauthclient.ScopeLinksColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -383,6 +408,7 @@ func (_q *OAuthClientQuery) Clone() *OAuthClientQuery {
 		withTokens:       _q.withTokens.Clone(),
 		withConsents:     _q.withConsents.Clone(),
 		withAuthRequests: _q.withAuthRequests.Clone(),
+		withScopeLinks:   _q.withScopeLinks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -441,6 +467,17 @@ func (_q *OAuthClientQuery) WithAuthRequests(opts ...func(*AuthRequestQuery)) *O
 		opt(query)
 	}
 	_q.withAuthRequests = query
+	return _q
+}
+
+// WithScopeLinks tells the query-builder to eager-load the nodes that are connected to
+// the "scope_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OAuthClientQuery) WithScopeLinks(opts ...func(*ClientScopeQuery)) *OAuthClientQuery {
+	query := (&ClientScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScopeLinks = query
 	return _q
 }
 
@@ -528,12 +565,13 @@ func (_q *OAuthClientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*OAuthClient{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withOrganisation != nil,
 			_q.withScopes != nil,
 			_q.withTokens != nil,
 			_q.withConsents != nil,
 			_q.withAuthRequests != nil,
+			_q.withScopeLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -591,6 +629,13 @@ func (_q *OAuthClientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withScopeLinks; query != nil {
+		if err := _q.loadScopeLinks(ctx, query, nodes,
+			func(n *OAuthClient) { n.Edges.ScopeLinks = []*ClientScope{} },
+			func(n *OAuthClient, e *ClientScope) { n.Edges.ScopeLinks = append(n.Edges.ScopeLinks, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedScopes {
 		if err := _q.loadScopes(ctx, query, nodes,
 			func(n *OAuthClient) { n.appendNamedScopes(name) },
@@ -616,6 +661,13 @@ func (_q *OAuthClientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadAuthRequests(ctx, query, nodes,
 			func(n *OAuthClient) { n.appendNamedAuthRequests(name) },
 			func(n *OAuthClient, e *AuthRequest) { n.appendNamedAuthRequests(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedScopeLinks {
+		if err := _q.loadScopeLinks(ctx, query, nodes,
+			func(n *OAuthClient) { n.appendNamedScopeLinks(name) },
+			func(n *OAuthClient, e *ClientScope) { n.appendNamedScopeLinks(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -807,6 +859,36 @@ func (_q *OAuthClientQuery) loadAuthRequests(ctx context.Context, query *AuthReq
 	}
 	return nil
 }
+func (_q *OAuthClientQuery) loadScopeLinks(ctx context.Context, query *ClientScopeQuery, nodes []*OAuthClient, init func(*OAuthClient), assign func(*OAuthClient, *ClientScope)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*OAuthClient)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(clientscope.FieldOauthClientID)
+	}
+	query.Where(predicate.ClientScope(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(oauthclient.ScopeLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OauthClientID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "oauth_client_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *OAuthClientQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -948,6 +1030,20 @@ func (_q *OAuthClientQuery) WithNamedAuthRequests(name string, opts ...func(*Aut
 		_q.withNamedAuthRequests = make(map[string]*AuthRequestQuery)
 	}
 	_q.withNamedAuthRequests[name] = query
+	return _q
+}
+
+// WithNamedScopeLinks tells the query-builder to eager-load the nodes that are connected to the "scope_links"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OAuthClientQuery) WithNamedScopeLinks(name string, opts ...func(*ClientScopeQuery)) *OAuthClientQuery {
+	query := (&ClientScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedScopeLinks == nil {
+		_q.withNamedScopeLinks = make(map[string]*ClientScopeQuery)
+	}
+	_q.withNamedScopeLinks[name] = query
 	return _q
 }
 

@@ -60,24 +60,27 @@ type OrganisationEdges struct {
 	SigningKeys []*SigningKey `json:"signing_keys,omitempty"`
 	// APIKeyAllowedScopes holds the value of the api_key_allowed_scopes edge.
 	APIKeyAllowedScopes []*Scope `json:"api_key_allowed_scopes,omitempty"`
+	// APIKeyAllowedScopeLinks holds the value of the api_key_allowed_scope_links edge.
+	APIKeyAllowedScopeLinks []*KeyAllowedScope `json:"api_key_allowed_scope_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
-	namedUsers               map[string][]*User
-	namedApis                map[string][]*API
-	namedScopes              map[string][]*Scope
-	namedEndpoints           map[string][]*Endpoint
-	namedClients             map[string][]*OAuthClient
-	namedAPIKeys             map[string][]*APIKey
-	namedAuditEvents         map[string][]*AuditEvent
-	namedTokens              map[string][]*Token
-	namedAuthRequests        map[string][]*AuthRequest
-	namedConsents            map[string][]*Consent
-	namedSigningKeys         map[string][]*SigningKey
-	namedAPIKeyAllowedScopes map[string][]*Scope
+	namedUsers                   map[string][]*User
+	namedApis                    map[string][]*API
+	namedScopes                  map[string][]*Scope
+	namedEndpoints               map[string][]*Endpoint
+	namedClients                 map[string][]*OAuthClient
+	namedAPIKeys                 map[string][]*APIKey
+	namedAuditEvents             map[string][]*AuditEvent
+	namedTokens                  map[string][]*Token
+	namedAuthRequests            map[string][]*AuthRequest
+	namedConsents                map[string][]*Consent
+	namedSigningKeys             map[string][]*SigningKey
+	namedAPIKeyAllowedScopes     map[string][]*Scope
+	namedAPIKeyAllowedScopeLinks map[string][]*KeyAllowedScope
 }
 
 // UsersOrErr returns the Users value or an error if the edge
@@ -186,6 +189,15 @@ func (e OrganisationEdges) APIKeyAllowedScopesOrErr() ([]*Scope, error) {
 		return e.APIKeyAllowedScopes, nil
 	}
 	return nil, &NotLoadedError{edge: "api_key_allowed_scopes"}
+}
+
+// APIKeyAllowedScopeLinksOrErr returns the APIKeyAllowedScopeLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganisationEdges) APIKeyAllowedScopeLinksOrErr() ([]*KeyAllowedScope, error) {
+	if e.loadedTypes[12] {
+		return e.APIKeyAllowedScopeLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "api_key_allowed_scope_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -321,6 +333,11 @@ func (_m *Organisation) QuerySigningKeys() *SigningKeyQuery {
 // QueryAPIKeyAllowedScopes queries the "api_key_allowed_scopes" edge of the Organisation entity.
 func (_m *Organisation) QueryAPIKeyAllowedScopes() *ScopeQuery {
 	return NewOrganisationClient(_m.config).QueryAPIKeyAllowedScopes(_m)
+}
+
+// QueryAPIKeyAllowedScopeLinks queries the "api_key_allowed_scope_links" edge of the Organisation entity.
+func (_m *Organisation) QueryAPIKeyAllowedScopeLinks() *KeyAllowedScopeQuery {
+	return NewOrganisationClient(_m.config).QueryAPIKeyAllowedScopeLinks(_m)
 }
 
 // Update returns a builder for updating this Organisation.
@@ -649,6 +666,30 @@ func (_m *Organisation) appendNamedAPIKeyAllowedScopes(name string, edges ...*Sc
 		_m.Edges.namedAPIKeyAllowedScopes[name] = []*Scope{}
 	} else {
 		_m.Edges.namedAPIKeyAllowedScopes[name] = append(_m.Edges.namedAPIKeyAllowedScopes[name], edges...)
+	}
+}
+
+// NamedAPIKeyAllowedScopeLinks returns the APIKeyAllowedScopeLinks named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organisation) NamedAPIKeyAllowedScopeLinks(name string) ([]*KeyAllowedScope, error) {
+	if _m.Edges.namedAPIKeyAllowedScopeLinks == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAPIKeyAllowedScopeLinks[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organisation) appendNamedAPIKeyAllowedScopeLinks(name string, edges ...*KeyAllowedScope) {
+	if _m.Edges.namedAPIKeyAllowedScopeLinks == nil {
+		_m.Edges.namedAPIKeyAllowedScopeLinks = make(map[string][]*KeyAllowedScope)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAPIKeyAllowedScopeLinks[name] = []*KeyAllowedScope{}
+	} else {
+		_m.Edges.namedAPIKeyAllowedScopeLinks[name] = append(_m.Edges.namedAPIKeyAllowedScopeLinks[name], edges...)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"scopekeeper/ent/authrequest"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
@@ -31,36 +32,38 @@ import (
 // OrganisationQuery is the builder for querying Organisation entities.
 type OrganisationQuery struct {
 	config
-	ctx                          *QueryContext
-	order                        []organisation.OrderOption
-	inters                       []Interceptor
-	predicates                   []predicate.Organisation
-	withUsers                    *UserQuery
-	withApis                     *APIQuery
-	withScopes                   *ScopeQuery
-	withEndpoints                *EndpointQuery
-	withClients                  *OAuthClientQuery
-	withAPIKeys                  *APIKeyQuery
-	withAuditEvents              *AuditEventQuery
-	withTokens                   *TokenQuery
-	withAuthRequests             *AuthRequestQuery
-	withConsents                 *ConsentQuery
-	withSigningKeys              *SigningKeyQuery
-	withAPIKeyAllowedScopes      *ScopeQuery
-	modifiers                    []func(*sql.Selector)
-	loadTotal                    []func(context.Context, []*Organisation) error
-	withNamedUsers               map[string]*UserQuery
-	withNamedApis                map[string]*APIQuery
-	withNamedScopes              map[string]*ScopeQuery
-	withNamedEndpoints           map[string]*EndpointQuery
-	withNamedClients             map[string]*OAuthClientQuery
-	withNamedAPIKeys             map[string]*APIKeyQuery
-	withNamedAuditEvents         map[string]*AuditEventQuery
-	withNamedTokens              map[string]*TokenQuery
-	withNamedAuthRequests        map[string]*AuthRequestQuery
-	withNamedConsents            map[string]*ConsentQuery
-	withNamedSigningKeys         map[string]*SigningKeyQuery
-	withNamedAPIKeyAllowedScopes map[string]*ScopeQuery
+	ctx                              *QueryContext
+	order                            []organisation.OrderOption
+	inters                           []Interceptor
+	predicates                       []predicate.Organisation
+	withUsers                        *UserQuery
+	withApis                         *APIQuery
+	withScopes                       *ScopeQuery
+	withEndpoints                    *EndpointQuery
+	withClients                      *OAuthClientQuery
+	withAPIKeys                      *APIKeyQuery
+	withAuditEvents                  *AuditEventQuery
+	withTokens                       *TokenQuery
+	withAuthRequests                 *AuthRequestQuery
+	withConsents                     *ConsentQuery
+	withSigningKeys                  *SigningKeyQuery
+	withAPIKeyAllowedScopes          *ScopeQuery
+	withAPIKeyAllowedScopeLinks      *KeyAllowedScopeQuery
+	modifiers                        []func(*sql.Selector)
+	loadTotal                        []func(context.Context, []*Organisation) error
+	withNamedUsers                   map[string]*UserQuery
+	withNamedApis                    map[string]*APIQuery
+	withNamedScopes                  map[string]*ScopeQuery
+	withNamedEndpoints               map[string]*EndpointQuery
+	withNamedClients                 map[string]*OAuthClientQuery
+	withNamedAPIKeys                 map[string]*APIKeyQuery
+	withNamedAuditEvents             map[string]*AuditEventQuery
+	withNamedTokens                  map[string]*TokenQuery
+	withNamedAuthRequests            map[string]*AuthRequestQuery
+	withNamedConsents                map[string]*ConsentQuery
+	withNamedSigningKeys             map[string]*SigningKeyQuery
+	withNamedAPIKeyAllowedScopes     map[string]*ScopeQuery
+	withNamedAPIKeyAllowedScopeLinks map[string]*KeyAllowedScopeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -361,6 +364,28 @@ func (_q *OrganisationQuery) QueryAPIKeyAllowedScopes() *ScopeQuery {
 	return query
 }
 
+// QueryAPIKeyAllowedScopeLinks chains the current query on the "api_key_allowed_scope_links" edge.
+func (_q *OrganisationQuery) QueryAPIKeyAllowedScopeLinks() *KeyAllowedScopeQuery {
+	query := (&KeyAllowedScopeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organisation.Table, organisation.FieldID, selector),
+			sqlgraph.To(keyallowedscope.Table, keyallowedscope.OrganisationColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, organisation.APIKeyAllowedScopeLinksTable, organisation.APIKeyAllowedScopeLinksColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Organisation entity from the query.
 // Returns a *NotFoundError when no Organisation was found.
 func (_q *OrganisationQuery) First(ctx context.Context) (*Organisation, error) {
@@ -548,23 +573,24 @@ func (_q *OrganisationQuery) Clone() *OrganisationQuery {
 		return nil
 	}
 	return &OrganisationQuery{
-		config:                  _q.config,
-		ctx:                     _q.ctx.Clone(),
-		order:                   append([]organisation.OrderOption{}, _q.order...),
-		inters:                  append([]Interceptor{}, _q.inters...),
-		predicates:              append([]predicate.Organisation{}, _q.predicates...),
-		withUsers:               _q.withUsers.Clone(),
-		withApis:                _q.withApis.Clone(),
-		withScopes:              _q.withScopes.Clone(),
-		withEndpoints:           _q.withEndpoints.Clone(),
-		withClients:             _q.withClients.Clone(),
-		withAPIKeys:             _q.withAPIKeys.Clone(),
-		withAuditEvents:         _q.withAuditEvents.Clone(),
-		withTokens:              _q.withTokens.Clone(),
-		withAuthRequests:        _q.withAuthRequests.Clone(),
-		withConsents:            _q.withConsents.Clone(),
-		withSigningKeys:         _q.withSigningKeys.Clone(),
-		withAPIKeyAllowedScopes: _q.withAPIKeyAllowedScopes.Clone(),
+		config:                      _q.config,
+		ctx:                         _q.ctx.Clone(),
+		order:                       append([]organisation.OrderOption{}, _q.order...),
+		inters:                      append([]Interceptor{}, _q.inters...),
+		predicates:                  append([]predicate.Organisation{}, _q.predicates...),
+		withUsers:                   _q.withUsers.Clone(),
+		withApis:                    _q.withApis.Clone(),
+		withScopes:                  _q.withScopes.Clone(),
+		withEndpoints:               _q.withEndpoints.Clone(),
+		withClients:                 _q.withClients.Clone(),
+		withAPIKeys:                 _q.withAPIKeys.Clone(),
+		withAuditEvents:             _q.withAuditEvents.Clone(),
+		withTokens:                  _q.withTokens.Clone(),
+		withAuthRequests:            _q.withAuthRequests.Clone(),
+		withConsents:                _q.withConsents.Clone(),
+		withSigningKeys:             _q.withSigningKeys.Clone(),
+		withAPIKeyAllowedScopes:     _q.withAPIKeyAllowedScopes.Clone(),
+		withAPIKeyAllowedScopeLinks: _q.withAPIKeyAllowedScopeLinks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -703,6 +729,17 @@ func (_q *OrganisationQuery) WithAPIKeyAllowedScopes(opts ...func(*ScopeQuery)) 
 	return _q
 }
 
+// WithAPIKeyAllowedScopeLinks tells the query-builder to eager-load the nodes that are connected to
+// the "api_key_allowed_scope_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganisationQuery) WithAPIKeyAllowedScopeLinks(opts ...func(*KeyAllowedScopeQuery)) *OrganisationQuery {
+	query := (&KeyAllowedScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAPIKeyAllowedScopeLinks = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -787,7 +824,7 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organisation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [13]bool{
 			_q.withUsers != nil,
 			_q.withApis != nil,
 			_q.withScopes != nil,
@@ -800,6 +837,7 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withConsents != nil,
 			_q.withSigningKeys != nil,
 			_q.withAPIKeyAllowedScopes != nil,
+			_q.withAPIKeyAllowedScopeLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -907,6 +945,15 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withAPIKeyAllowedScopeLinks; query != nil {
+		if err := _q.loadAPIKeyAllowedScopeLinks(ctx, query, nodes,
+			func(n *Organisation) { n.Edges.APIKeyAllowedScopeLinks = []*KeyAllowedScope{} },
+			func(n *Organisation, e *KeyAllowedScope) {
+				n.Edges.APIKeyAllowedScopeLinks = append(n.Edges.APIKeyAllowedScopeLinks, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedUsers {
 		if err := _q.loadUsers(ctx, query, nodes,
 			func(n *Organisation) { n.appendNamedUsers(name) },
@@ -988,6 +1035,13 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadAPIKeyAllowedScopes(ctx, query, nodes,
 			func(n *Organisation) { n.appendNamedAPIKeyAllowedScopes(name) },
 			func(n *Organisation, e *Scope) { n.appendNamedAPIKeyAllowedScopes(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAPIKeyAllowedScopeLinks {
+		if err := _q.loadAPIKeyAllowedScopeLinks(ctx, query, nodes,
+			func(n *Organisation) { n.appendNamedAPIKeyAllowedScopeLinks(name) },
+			func(n *Organisation, e *KeyAllowedScope) { n.appendNamedAPIKeyAllowedScopeLinks(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1390,6 +1444,36 @@ func (_q *OrganisationQuery) loadAPIKeyAllowedScopes(ctx context.Context, query 
 	}
 	return nil
 }
+func (_q *OrganisationQuery) loadAPIKeyAllowedScopeLinks(ctx context.Context, query *KeyAllowedScopeQuery, nodes []*Organisation, init func(*Organisation), assign func(*Organisation, *KeyAllowedScope)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organisation)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(keyallowedscope.FieldOrganisationID)
+	}
+	query.Where(predicate.KeyAllowedScope(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organisation.APIKeyAllowedScopeLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganisationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organisation_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *OrganisationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1640,6 +1724,20 @@ func (_q *OrganisationQuery) WithNamedAPIKeyAllowedScopes(name string, opts ...f
 		_q.withNamedAPIKeyAllowedScopes = make(map[string]*ScopeQuery)
 	}
 	_q.withNamedAPIKeyAllowedScopes[name] = query
+	return _q
+}
+
+// WithNamedAPIKeyAllowedScopeLinks tells the query-builder to eager-load the nodes that are connected to the "api_key_allowed_scope_links"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganisationQuery) WithNamedAPIKeyAllowedScopeLinks(name string, opts ...func(*KeyAllowedScopeQuery)) *OrganisationQuery {
+	query := (&KeyAllowedScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAPIKeyAllowedScopeLinks == nil {
+		_q.withNamedAPIKeyAllowedScopeLinks = make(map[string]*KeyAllowedScopeQuery)
+	}
+	_q.withNamedAPIKeyAllowedScopeLinks[name] = query
 	return _q
 }
 

@@ -65,9 +65,11 @@ type ScopeEdges struct {
 	Endpoints []*Endpoint `json:"endpoints,omitempty"`
 	// AllowedForKeysOf holds the value of the allowed_for_keys_of edge.
 	AllowedForKeysOf []*Organisation `json:"allowed_for_keys_of,omitempty"`
+	// EndpointLinks holds the value of the endpoint_links edge.
+	EndpointLinks []*ScopeEndpoint `json:"endpoint_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
@@ -75,6 +77,7 @@ type ScopeEdges struct {
 	namedAPIKeys          map[string][]*APIKey
 	namedEndpoints        map[string][]*Endpoint
 	namedAllowedForKeysOf map[string][]*Organisation
+	namedEndpointLinks    map[string][]*ScopeEndpoint
 }
 
 // OrganisationOrErr returns the Organisation value or an error if the edge
@@ -133,6 +136,15 @@ func (e ScopeEdges) AllowedForKeysOfOrErr() ([]*Organisation, error) {
 		return e.AllowedForKeysOf, nil
 	}
 	return nil, &NotLoadedError{edge: "allowed_for_keys_of"}
+}
+
+// EndpointLinksOrErr returns the EndpointLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e ScopeEdges) EndpointLinksOrErr() ([]*ScopeEndpoint, error) {
+	if e.loadedTypes[6] {
+		return e.EndpointLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "endpoint_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -288,6 +300,11 @@ func (_m *Scope) QueryEndpoints() *EndpointQuery {
 // QueryAllowedForKeysOf queries the "allowed_for_keys_of" edge of the Scope entity.
 func (_m *Scope) QueryAllowedForKeysOf() *OrganisationQuery {
 	return NewScopeClient(_m.config).QueryAllowedForKeysOf(_m)
+}
+
+// QueryEndpointLinks queries the "endpoint_links" edge of the Scope entity.
+func (_m *Scope) QueryEndpointLinks() *ScopeEndpointQuery {
+	return NewScopeClient(_m.config).QueryEndpointLinks(_m)
 }
 
 // Update returns a builder for updating this Scope.
@@ -448,6 +465,30 @@ func (_m *Scope) appendNamedAllowedForKeysOf(name string, edges ...*Organisation
 		_m.Edges.namedAllowedForKeysOf[name] = []*Organisation{}
 	} else {
 		_m.Edges.namedAllowedForKeysOf[name] = append(_m.Edges.namedAllowedForKeysOf[name], edges...)
+	}
+}
+
+// NamedEndpointLinks returns the EndpointLinks named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Scope) NamedEndpointLinks(name string) ([]*ScopeEndpoint, error) {
+	if _m.Edges.namedEndpointLinks == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEndpointLinks[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Scope) appendNamedEndpointLinks(name string, edges ...*ScopeEndpoint) {
+	if _m.Edges.namedEndpointLinks == nil {
+		_m.Edges.namedEndpointLinks = make(map[string][]*ScopeEndpoint)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEndpointLinks[name] = []*ScopeEndpoint{}
+	} else {
+		_m.Edges.namedEndpointLinks[name] = append(_m.Edges.namedEndpointLinks[name], edges...)
 	}
 }
 

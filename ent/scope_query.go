@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeendpoint"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -35,12 +36,14 @@ type ScopeQuery struct {
 	withAPIKeys               *APIKeyQuery
 	withEndpoints             *EndpointQuery
 	withAllowedForKeysOf      *OrganisationQuery
+	withEndpointLinks         *ScopeEndpointQuery
 	modifiers                 []func(*sql.Selector)
 	loadTotal                 []func(context.Context, []*Scope) error
 	withNamedClients          map[string]*OAuthClientQuery
 	withNamedAPIKeys          map[string]*APIKeyQuery
 	withNamedEndpoints        map[string]*EndpointQuery
 	withNamedAllowedForKeysOf map[string]*OrganisationQuery
+	withNamedEndpointLinks    map[string]*ScopeEndpointQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -202,6 +205,28 @@ func (_q *ScopeQuery) QueryAllowedForKeysOf() *OrganisationQuery {
 			sqlgraph.From(scope.Table, scope.FieldID, selector),
 			sqlgraph.To(organisation.Table, organisation.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, scope.AllowedForKeysOfTable, scope.AllowedForKeysOfPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEndpointLinks chains the current query on the "endpoint_links" edge.
+func (_q *ScopeQuery) QueryEndpointLinks() *ScopeEndpointQuery {
+	query := (&ScopeEndpointClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scope.Table, scope.FieldID, selector),
+			sqlgraph.To(scopeendpoint.Table, scopeendpoint.ScopeColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, scope.EndpointLinksTable, scope.EndpointLinksColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -407,6 +432,7 @@ func (_q *ScopeQuery) Clone() *ScopeQuery {
 		withAPIKeys:          _q.withAPIKeys.Clone(),
 		withEndpoints:        _q.withEndpoints.Clone(),
 		withAllowedForKeysOf: _q.withAllowedForKeysOf.Clone(),
+		withEndpointLinks:    _q.withEndpointLinks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -476,6 +502,17 @@ func (_q *ScopeQuery) WithAllowedForKeysOf(opts ...func(*OrganisationQuery)) *Sc
 		opt(query)
 	}
 	_q.withAllowedForKeysOf = query
+	return _q
+}
+
+// WithEndpointLinks tells the query-builder to eager-load the nodes that are connected to
+// the "endpoint_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ScopeQuery) WithEndpointLinks(opts ...func(*ScopeEndpointQuery)) *ScopeQuery {
+	query := (&ScopeEndpointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEndpointLinks = query
 	return _q
 }
 
@@ -563,13 +600,14 @@ func (_q *ScopeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Scope,
 	var (
 		nodes       = []*Scope{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withOrganisation != nil,
 			_q.withAPI != nil,
 			_q.withClients != nil,
 			_q.withAPIKeys != nil,
 			_q.withEndpoints != nil,
 			_q.withAllowedForKeysOf != nil,
+			_q.withEndpointLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -633,6 +671,13 @@ func (_q *ScopeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Scope,
 			return nil, err
 		}
 	}
+	if query := _q.withEndpointLinks; query != nil {
+		if err := _q.loadEndpointLinks(ctx, query, nodes,
+			func(n *Scope) { n.Edges.EndpointLinks = []*ScopeEndpoint{} },
+			func(n *Scope, e *ScopeEndpoint) { n.Edges.EndpointLinks = append(n.Edges.EndpointLinks, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedClients {
 		if err := _q.loadClients(ctx, query, nodes,
 			func(n *Scope) { n.appendNamedClients(name) },
@@ -658,6 +703,13 @@ func (_q *ScopeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Scope,
 		if err := _q.loadAllowedForKeysOf(ctx, query, nodes,
 			func(n *Scope) { n.appendNamedAllowedForKeysOf(name) },
 			func(n *Scope, e *Organisation) { n.appendNamedAllowedForKeysOf(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEndpointLinks {
+		if err := _q.loadEndpointLinks(ctx, query, nodes,
+			func(n *Scope) { n.appendNamedEndpointLinks(name) },
+			func(n *Scope, e *ScopeEndpoint) { n.appendNamedEndpointLinks(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -971,6 +1023,36 @@ func (_q *ScopeQuery) loadAllowedForKeysOf(ctx context.Context, query *Organisat
 	}
 	return nil
 }
+func (_q *ScopeQuery) loadEndpointLinks(ctx context.Context, query *ScopeEndpointQuery, nodes []*Scope, init func(*Scope), assign func(*Scope, *ScopeEndpoint)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Scope)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scopeendpoint.FieldScopeID)
+	}
+	query.Where(predicate.ScopeEndpoint(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(scope.EndpointLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ScopeID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "scope_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *ScopeQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1115,6 +1197,20 @@ func (_q *ScopeQuery) WithNamedAllowedForKeysOf(name string, opts ...func(*Organ
 		_q.withNamedAllowedForKeysOf = make(map[string]*OrganisationQuery)
 	}
 	_q.withNamedAllowedForKeysOf[name] = query
+	return _q
+}
+
+// WithNamedEndpointLinks tells the query-builder to eager-load the nodes that are connected to the "endpoint_links"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ScopeQuery) WithNamedEndpointLinks(name string, opts ...func(*ScopeEndpointQuery)) *ScopeQuery {
+	query := (&ScopeEndpointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEndpointLinks == nil {
+		_q.withNamedEndpointLinks = make(map[string]*ScopeEndpointQuery)
+	}
+	_q.withNamedEndpointLinks[name] = query
 	return _q
 }
 

@@ -16,14 +16,20 @@ type Tx struct {
 	API *APIClient
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// APIKeyScope is the client for interacting with the APIKeyScope builders.
+	APIKeyScope *APIKeyScopeClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// AuthRequest is the client for interacting with the AuthRequest builders.
 	AuthRequest *AuthRequestClient
+	// ClientScope is the client for interacting with the ClientScope builders.
+	ClientScope *ClientScopeClient
 	// Consent is the client for interacting with the Consent builders.
 	Consent *ConsentClient
 	// Endpoint is the client for interacting with the Endpoint builders.
 	Endpoint *EndpointClient
+	// KeyAllowedScope is the client for interacting with the KeyAllowedScope builders.
+	KeyAllowedScope *KeyAllowedScopeClient
 	// OAuthClient is the client for interacting with the OAuthClient builders.
 	OAuthClient *OAuthClientClient
 	// Organisation is the client for interacting with the Organisation builders.
@@ -32,6 +38,8 @@ type Tx struct {
 	Revision *RevisionClient
 	// Scope is the client for interacting with the Scope builders.
 	Scope *ScopeClient
+	// ScopeEndpoint is the client for interacting with the ScopeEndpoint builders.
+	ScopeEndpoint *ScopeEndpointClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// SigningKey is the client for interacting with the SigningKey builders.
@@ -173,14 +181,18 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.API = NewAPIClient(tx.config)
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.APIKeyScope = NewAPIKeyScopeClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.AuthRequest = NewAuthRequestClient(tx.config)
+	tx.ClientScope = NewClientScopeClient(tx.config)
 	tx.Consent = NewConsentClient(tx.config)
 	tx.Endpoint = NewEndpointClient(tx.config)
+	tx.KeyAllowedScope = NewKeyAllowedScopeClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
 	tx.Organisation = NewOrganisationClient(tx.config)
 	tx.Revision = NewRevisionClient(tx.config)
 	tx.Scope = NewScopeClient(tx.config)
+	tx.ScopeEndpoint = NewScopeEndpointClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.SigningKey = NewSigningKeyClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)

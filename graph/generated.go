@@ -40,7 +40,6 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Query() QueryResolver
-	Scope() ScopeResolver
 	SigningKey() SigningKeyResolver
 }
 
@@ -451,11 +450,6 @@ type QueryResolver interface {
 	ExplainAccess(ctx context.Context, credential string, method string, path string) (*model.AccessDecision, error)
 	ConsentRequest(ctx context.Context, id int) (*model.ConsentRequest, error)
 	AuditVocabulary(ctx context.Context) (*model.AuditVocabulary, error)
-}
-type ScopeResolver interface {
-	Group(ctx context.Context, obj *ent.Scope) (*string, error)
-	Entity(ctx context.Context, obj *ent.Scope) (*string, error)
-	Modifier(ctx context.Context, obj *ent.Scope) (*string, error)
 }
 type SigningKeyResolver interface {
 	Current(ctx context.Context, obj *ent.SigningKey) (bool, error)
@@ -9747,7 +9741,7 @@ func (ec *executionContext) _Scope_group(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Scope_group(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Scope().Group(ctx, obj)
+			return obj.Group(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9758,7 +9752,7 @@ func (ec *executionContext) _Scope_group(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Scope_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Scope", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Scope", field, true, false, "String")
 }
 
 func (ec *executionContext) _Scope_entity(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
@@ -9770,7 +9764,7 @@ func (ec *executionContext) _Scope_entity(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Scope_entity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Scope().Entity(ctx, obj)
+			return obj.Entity(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9781,7 +9775,7 @@ func (ec *executionContext) _Scope_entity(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Scope_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Scope", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Scope", field, true, false, "String")
 }
 
 func (ec *executionContext) _Scope_modifier(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
@@ -9793,7 +9787,7 @@ func (ec *executionContext) _Scope_modifier(ctx context.Context, field graphql.C
 			return ec.fieldContext_Scope_modifier(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Scope().Modifier(ctx, obj)
+			return obj.Modifier(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9804,7 +9798,7 @@ func (ec *executionContext) _Scope_modifier(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Scope_modifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Scope", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Scope", field, true, false, "String")
 }
 
 func (ec *executionContext) _ScopeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ScopeConnection) (ret graphql.Marshaler) {
@@ -19658,23 +19652,20 @@ func (ec *executionContext) _Scope(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Scope_endpoints(ctx, field, obj)
 				})
 		case "group":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Scope_group(ctx, field, obj)
-				})
+			out.Values[i] = ec._Scope_group(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "entity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Scope_entity(ctx, field, obj)
-				})
+			out.Values[i] = ec._Scope_entity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "modifier":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Scope_modifier(ctx, field, obj)
-				})
+			out.Values[i] = ec._Scope_modifier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -343,24 +343,6 @@ func (r *queryResolver) AuditVocabulary(ctx context.Context) (*model.AuditVocabu
 	return &model.AuditVocabulary{Actions: audit.Actions(), TargetTypes: audit.TargetTypes()}, nil
 }
 
-// Group is the resolver for the group field.
-func (r *scopeResolver) Group(ctx context.Context, obj *ent.Scope) (*string, error) {
-	g, _, _, ok := scopename.Parts(obj.Name)
-	return optional(g, ok), nil
-}
-
-// Entity is the resolver for the entity field.
-func (r *scopeResolver) Entity(ctx context.Context, obj *ent.Scope) (*string, error) {
-	_, e, _, ok := scopename.Parts(obj.Name)
-	return optional(e, ok), nil
-}
-
-// Modifier is the resolver for the modifier field.
-func (r *scopeResolver) Modifier(ctx context.Context, obj *ent.Scope) (*string, error) {
-	_, _, m, ok := scopename.Parts(obj.Name)
-	return optional(m, ok), nil
-}
-
 // Current is the resolver for the current field.
 func (r *signingKeyResolver) Current(ctx context.Context, obj *ent.SigningKey) (bool, error) {
 	if obj.RetiredAt != nil {

@@ -43,6 +43,8 @@ const (
 	EdgeOwner = "owner"
 	// EdgeScopes holds the string denoting the scopes edge name in mutations.
 	EdgeScopes = "scopes"
+	// EdgeScopeLinks holds the string denoting the scope_links edge name in mutations.
+	EdgeScopeLinks = "scope_links"
 	// Table holds the table name of the apikey in the database.
 	Table = "api_keys"
 	// OrganisationTable is the table that holds the organisation relation/edge.
@@ -64,6 +66,13 @@ const (
 	// ScopesInverseTable is the table name for the Scope entity.
 	// It exists in this package in order to avoid circular dependency with the "scope" package.
 	ScopesInverseTable = "scopes"
+	// ScopeLinksTable is the table that holds the scope_links relation/edge.
+	ScopeLinksTable = "api_key_scopes"
+	// ScopeLinksInverseTable is the table name for the APIKeyScope entity.
+	// It exists in this package in order to avoid circular dependency with the "apikeyscope" package.
+	ScopeLinksInverseTable = "api_key_scopes"
+	// ScopeLinksColumn is the table column denoting the scope_links relation/edge.
+	ScopeLinksColumn = "api_key_id"
 )
 
 // Columns holds all SQL columns for apikey fields.
@@ -201,6 +210,20 @@ func ByScopes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newScopesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByScopeLinksCount orders the results by scope_links count.
+func ByScopeLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScopeLinksStep(), opts...)
+	}
+}
+
+// ByScopeLinks orders the results by scope_links terms.
+func ByScopeLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScopeLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganisationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -220,5 +243,12 @@ func newScopesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ScopesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, ScopesTable, ScopesPrimaryKey...),
+	)
+}
+func newScopeLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScopeLinksInverseTable, ScopeLinksColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, ScopeLinksTable, ScopeLinksColumn),
 	)
 }

@@ -599,6 +599,29 @@ func HasScopesWith(preds ...predicate.Scope) predicate.APIKey {
 	})
 }
 
+// HasScopeLinks applies the HasEdge predicate on the "scope_links" edge.
+func HasScopeLinks() predicate.APIKey {
+	return predicate.APIKey(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ScopeLinksTable, ScopeLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasScopeLinksWith applies the HasEdge predicate on the "scope_links" edge with a given conditions (other predicates).
+func HasScopeLinksWith(preds ...predicate.APIKeyScope) predicate.APIKey {
+	return predicate.APIKey(func(s *sql.Selector) {
+		step := newScopeLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.APIKey) predicate.APIKey {
 	return predicate.APIKey(sql.AndPredicates(predicates...))

@@ -32,6 +32,18 @@ func (f APIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyMutation", m)
 }
 
+// The APIKeyScopeFunc type is an adapter to allow the use of ordinary
+// function as APIKeyScope mutator.
+type APIKeyScopeFunc func(context.Context, *ent.APIKeyScopeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f APIKeyScopeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.APIKeyScopeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyScopeMutation", m)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary
 // function as AuditEvent mutator.
 type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)
@@ -56,6 +68,18 @@ func (f AuthRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuthRequestMutation", m)
 }
 
+// The ClientScopeFunc type is an adapter to allow the use of ordinary
+// function as ClientScope mutator.
+type ClientScopeFunc func(context.Context, *ent.ClientScopeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ClientScopeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ClientScopeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClientScopeMutation", m)
+}
+
 // The ConsentFunc type is an adapter to allow the use of ordinary
 // function as Consent mutator.
 type ConsentFunc func(context.Context, *ent.ConsentMutation) (ent.Value, error)
@@ -78,6 +102,18 @@ func (f EndpointFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EndpointMutation", m)
+}
+
+// The KeyAllowedScopeFunc type is an adapter to allow the use of ordinary
+// function as KeyAllowedScope mutator.
+type KeyAllowedScopeFunc func(context.Context, *ent.KeyAllowedScopeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KeyAllowedScopeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KeyAllowedScopeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KeyAllowedScopeMutation", m)
 }
 
 // The OAuthClientFunc type is an adapter to allow the use of ordinary
@@ -126,6 +162,18 @@ func (f ScopeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScopeMutation", m)
+}
+
+// The ScopeEndpointFunc type is an adapter to allow the use of ordinary
+// function as ScopeEndpoint mutator.
+type ScopeEndpointFunc func(context.Context, *ent.ScopeEndpointMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScopeEndpointFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScopeEndpointMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScopeEndpointMutation", m)
 }
 
 // The SessionFunc type is an adapter to allow the use of ordinary

@@ -9,15 +9,19 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/api"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
 	"scopekeeper/ent/auditevent"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/endpoint"
+	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeendpoint"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -136,6 +140,33 @@ func (f TraverseAPIKey) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyQuery", q)
 }
 
+// The APIKeyScopeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type APIKeyScopeFunc func(context.Context, *ent.APIKeyScopeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f APIKeyScopeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.APIKeyScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.APIKeyScopeQuery", q)
+}
+
+// The TraverseAPIKeyScope type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAPIKeyScope func(context.Context, *ent.APIKeyScopeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAPIKeyScope) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAPIKeyScope) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.APIKeyScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyScopeQuery", q)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AuditEventFunc func(context.Context, *ent.AuditEventQuery) (ent.Value, error)
 
@@ -190,6 +221,33 @@ func (f TraverseAuthRequest) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuthRequestQuery", q)
 }
 
+// The ClientScopeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ClientScopeFunc func(context.Context, *ent.ClientScopeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ClientScopeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ClientScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ClientScopeQuery", q)
+}
+
+// The TraverseClientScope type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseClientScope func(context.Context, *ent.ClientScopeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseClientScope) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseClientScope) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClientScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ClientScopeQuery", q)
+}
+
 // The ConsentFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ConsentFunc func(context.Context, *ent.ConsentQuery) (ent.Value, error)
 
@@ -242,6 +300,33 @@ func (f TraverseEndpoint) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.EndpointQuery", q)
+}
+
+// The KeyAllowedScopeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KeyAllowedScopeFunc func(context.Context, *ent.KeyAllowedScopeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KeyAllowedScopeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KeyAllowedScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KeyAllowedScopeQuery", q)
+}
+
+// The TraverseKeyAllowedScope type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKeyAllowedScope func(context.Context, *ent.KeyAllowedScopeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKeyAllowedScope) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKeyAllowedScope) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyAllowedScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KeyAllowedScopeQuery", q)
 }
 
 // The OAuthClientFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -350,6 +435,33 @@ func (f TraverseScope) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ScopeQuery", q)
+}
+
+// The ScopeEndpointFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScopeEndpointFunc func(context.Context, *ent.ScopeEndpointQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScopeEndpointFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScopeEndpointQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScopeEndpointQuery", q)
+}
+
+// The TraverseScopeEndpoint type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScopeEndpoint func(context.Context, *ent.ScopeEndpointQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScopeEndpoint) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScopeEndpoint) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScopeEndpointQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScopeEndpointQuery", q)
 }
 
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -467,14 +579,20 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.APIQuery, predicate.API, api.OrderOption]{typ: ent.TypeAPI, tq: q}, nil
 	case *ent.APIKeyQuery:
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
+	case *ent.APIKeyScopeQuery:
+		return &query[*ent.APIKeyScopeQuery, predicate.APIKeyScope, apikeyscope.OrderOption]{typ: ent.TypeAPIKeyScope, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.AuthRequestQuery:
 		return &query[*ent.AuthRequestQuery, predicate.AuthRequest, authrequest.OrderOption]{typ: ent.TypeAuthRequest, tq: q}, nil
+	case *ent.ClientScopeQuery:
+		return &query[*ent.ClientScopeQuery, predicate.ClientScope, clientscope.OrderOption]{typ: ent.TypeClientScope, tq: q}, nil
 	case *ent.ConsentQuery:
 		return &query[*ent.ConsentQuery, predicate.Consent, consent.OrderOption]{typ: ent.TypeConsent, tq: q}, nil
 	case *ent.EndpointQuery:
 		return &query[*ent.EndpointQuery, predicate.Endpoint, endpoint.OrderOption]{typ: ent.TypeEndpoint, tq: q}, nil
+	case *ent.KeyAllowedScopeQuery:
+		return &query[*ent.KeyAllowedScopeQuery, predicate.KeyAllowedScope, keyallowedscope.OrderOption]{typ: ent.TypeKeyAllowedScope, tq: q}, nil
 	case *ent.OAuthClientQuery:
 		return &query[*ent.OAuthClientQuery, predicate.OAuthClient, oauthclient.OrderOption]{typ: ent.TypeOAuthClient, tq: q}, nil
 	case *ent.OrganisationQuery:
@@ -483,6 +601,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RevisionQuery, predicate.Revision, revision.OrderOption]{typ: ent.TypeRevision, tq: q}, nil
 	case *ent.ScopeQuery:
 		return &query[*ent.ScopeQuery, predicate.Scope, scope.OrderOption]{typ: ent.TypeScope, tq: q}, nil
+	case *ent.ScopeEndpointQuery:
+		return &query[*ent.ScopeEndpointQuery, predicate.ScopeEndpoint, scopeendpoint.OrderOption]{typ: ent.TypeScopeEndpoint, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SigningKeyQuery:

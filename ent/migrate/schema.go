@@ -40,6 +40,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{ApIsColumns[8], ApIsColumns[3]},
 			},
+			{
+				Name:    "api_organisation_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ApIsColumns[8], ApIsColumns[1], ApIsColumns[0]},
+			},
 		},
 	}
 	// APIKeysColumns holds the columns for the "api_keys" table.
@@ -76,6 +81,50 @@ var (
 				OnDelete:   schema.Cascade,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_organisation_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[10], APIKeysColumns[6], APIKeysColumns[0]},
+			},
+			{
+				Name:    "apikey_owner_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[11], APIKeysColumns[6], APIKeysColumns[0]},
+			},
+		},
+	}
+	// APIKeyScopesColumns holds the columns for the "api_key_scopes" table.
+	APIKeyScopesColumns = []*schema.Column{
+		{Name: "api_key_id", Type: field.TypeInt},
+		{Name: "scope_id", Type: field.TypeInt},
+	}
+	// APIKeyScopesTable holds the schema information for the "api_key_scopes" table.
+	APIKeyScopesTable = &schema.Table{
+		Name:       "api_key_scopes",
+		Columns:    APIKeyScopesColumns,
+		PrimaryKey: []*schema.Column{APIKeyScopesColumns[0], APIKeyScopesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "api_key_scopes_api_keys_api_key",
+				Columns:    []*schema.Column{APIKeyScopesColumns[0]},
+				RefColumns: []*schema.Column{APIKeysColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "api_key_scopes_scopes_scope",
+				Columns:    []*schema.Column{APIKeyScopesColumns[1]},
+				RefColumns: []*schema.Column{ScopesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikeyscope_scope_id_api_key_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeyScopesColumns[1], APIKeyScopesColumns[0]},
+			},
+		},
 	}
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
@@ -104,9 +153,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_organisation_id_at",
+				Name:    "auditevent_organisation_id_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[7]},
+				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[7], AuditEventsColumns[0]},
 			},
 		},
 	}
@@ -150,6 +199,38 @@ var (
 				Name:    "authrequest_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuthRequestsColumns[9]},
+			},
+		},
+	}
+	// OauthClientScopesColumns holds the columns for the "oauth_client_scopes" table.
+	OauthClientScopesColumns = []*schema.Column{
+		{Name: "oauth_client_id", Type: field.TypeInt},
+		{Name: "scope_id", Type: field.TypeInt},
+	}
+	// OauthClientScopesTable holds the schema information for the "oauth_client_scopes" table.
+	OauthClientScopesTable = &schema.Table{
+		Name:       "oauth_client_scopes",
+		Columns:    OauthClientScopesColumns,
+		PrimaryKey: []*schema.Column{OauthClientScopesColumns[0], OauthClientScopesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth_client_scopes_clients_client",
+				Columns:    []*schema.Column{OauthClientScopesColumns[0]},
+				RefColumns: []*schema.Column{ClientsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "oauth_client_scopes_scopes_scope",
+				Columns:    []*schema.Column{OauthClientScopesColumns[1]},
+				RefColumns: []*schema.Column{ScopesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "clientscope_scope_id_oauth_client_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthClientScopesColumns[1], OauthClientScopesColumns[0]},
 			},
 		},
 	}
@@ -230,6 +311,43 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{EndpointsColumns[5], EndpointsColumns[3], EndpointsColumns[4]},
 			},
+			{
+				Name:    "endpoint_organisation_id_api_id_path_id",
+				Unique:  false,
+				Columns: []*schema.Column{EndpointsColumns[6], EndpointsColumns[5], EndpointsColumns[4], EndpointsColumns[0]},
+			},
+		},
+	}
+	// OrganisationAPIKeyAllowedScopesColumns holds the columns for the "organisation_api_key_allowed_scopes" table.
+	OrganisationAPIKeyAllowedScopesColumns = []*schema.Column{
+		{Name: "organisation_id", Type: field.TypeInt},
+		{Name: "scope_id", Type: field.TypeInt},
+	}
+	// OrganisationAPIKeyAllowedScopesTable holds the schema information for the "organisation_api_key_allowed_scopes" table.
+	OrganisationAPIKeyAllowedScopesTable = &schema.Table{
+		Name:       "organisation_api_key_allowed_scopes",
+		Columns:    OrganisationAPIKeyAllowedScopesColumns,
+		PrimaryKey: []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[0], OrganisationAPIKeyAllowedScopesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "organisation_api_key_allowed_scopes_organisations_organisation",
+				Columns:    []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[0]},
+				RefColumns: []*schema.Column{OrganisationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "organisation_api_key_allowed_scopes_scopes_scope",
+				Columns:    []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[1]},
+				RefColumns: []*schema.Column{ScopesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "keyallowedscope_scope_id_organisation_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[1], OrganisationAPIKeyAllowedScopesColumns[0]},
+			},
 		},
 	}
 	// ClientsColumns holds the columns for the "clients" table.
@@ -260,6 +378,18 @@ var (
 				Columns:    []*schema.Column{ClientsColumns[13]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "oauthclient_organisation_id_name_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClientsColumns[13], ClientsColumns[4], ClientsColumns[0]},
+			},
+			{
+				Name:    "oauthclient_organisation_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClientsColumns[13], ClientsColumns[1], ClientsColumns[0]},
 			},
 		},
 	}
@@ -333,6 +463,68 @@ var (
 				Name:    "scope_organisation_id_name_key",
 				Unique:  true,
 				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[4]},
+			},
+			{
+				Name:    "scope_organisation_id_api_id_name_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[3], ScopesColumns[0]},
+			},
+			{
+				Name:    "scope_organisation_id_api_id_display_name_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[5], ScopesColumns[0]},
+			},
+			{
+				Name:    "scope_organisation_id_api_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[1], ScopesColumns[0]},
+			},
+			{
+				Name:    "scope_organisation_id_api_id_updated_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[2], ScopesColumns[0]},
+			},
+			{
+				Name:    "scope_organisation_id_name_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[3], ScopesColumns[0]},
+			},
+			{
+				Name:    "scope_organisation_id_show_in_discovery_document_deprecated_name",
+				Unique:  false,
+				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[9], ScopesColumns[10], ScopesColumns[3]},
+			},
+		},
+	}
+	// ScopeEndpointsColumns holds the columns for the "scope_endpoints" table.
+	ScopeEndpointsColumns = []*schema.Column{
+		{Name: "scope_id", Type: field.TypeInt},
+		{Name: "endpoint_id", Type: field.TypeInt},
+	}
+	// ScopeEndpointsTable holds the schema information for the "scope_endpoints" table.
+	ScopeEndpointsTable = &schema.Table{
+		Name:       "scope_endpoints",
+		Columns:    ScopeEndpointsColumns,
+		PrimaryKey: []*schema.Column{ScopeEndpointsColumns[0], ScopeEndpointsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scope_endpoints_scopes_scope",
+				Columns:    []*schema.Column{ScopeEndpointsColumns[0]},
+				RefColumns: []*schema.Column{ScopesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "scope_endpoints_endpoints_endpoint",
+				Columns:    []*schema.Column{ScopeEndpointsColumns[1]},
+				RefColumns: []*schema.Column{EndpointsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scopeendpoint_endpoint_id_scope_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopeEndpointsColumns[1], ScopeEndpointsColumns[0]},
 			},
 		},
 	}
@@ -446,104 +638,11 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
-	}
-	// APIKeyScopesColumns holds the columns for the "api_key_scopes" table.
-	APIKeyScopesColumns = []*schema.Column{
-		{Name: "api_key_id", Type: field.TypeInt},
-		{Name: "scope_id", Type: field.TypeInt},
-	}
-	// APIKeyScopesTable holds the schema information for the "api_key_scopes" table.
-	APIKeyScopesTable = &schema.Table{
-		Name:       "api_key_scopes",
-		Columns:    APIKeyScopesColumns,
-		PrimaryKey: []*schema.Column{APIKeyScopesColumns[0], APIKeyScopesColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
+		Indexes: []*schema.Index{
 			{
-				Symbol:     "api_key_scopes_api_key_id",
-				Columns:    []*schema.Column{APIKeyScopesColumns[0]},
-				RefColumns: []*schema.Column{APIKeysColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "api_key_scopes_scope_id",
-				Columns:    []*schema.Column{APIKeyScopesColumns[1]},
-				RefColumns: []*schema.Column{ScopesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// OauthClientScopesColumns holds the columns for the "oauth_client_scopes" table.
-	OauthClientScopesColumns = []*schema.Column{
-		{Name: "oauth_client_id", Type: field.TypeInt},
-		{Name: "scope_id", Type: field.TypeInt},
-	}
-	// OauthClientScopesTable holds the schema information for the "oauth_client_scopes" table.
-	OauthClientScopesTable = &schema.Table{
-		Name:       "oauth_client_scopes",
-		Columns:    OauthClientScopesColumns,
-		PrimaryKey: []*schema.Column{OauthClientScopesColumns[0], OauthClientScopesColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "oauth_client_scopes_oauth_client_id",
-				Columns:    []*schema.Column{OauthClientScopesColumns[0]},
-				RefColumns: []*schema.Column{ClientsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "oauth_client_scopes_scope_id",
-				Columns:    []*schema.Column{OauthClientScopesColumns[1]},
-				RefColumns: []*schema.Column{ScopesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// OrganisationAPIKeyAllowedScopesColumns holds the columns for the "organisation_api_key_allowed_scopes" table.
-	OrganisationAPIKeyAllowedScopesColumns = []*schema.Column{
-		{Name: "organisation_id", Type: field.TypeInt},
-		{Name: "scope_id", Type: field.TypeInt},
-	}
-	// OrganisationAPIKeyAllowedScopesTable holds the schema information for the "organisation_api_key_allowed_scopes" table.
-	OrganisationAPIKeyAllowedScopesTable = &schema.Table{
-		Name:       "organisation_api_key_allowed_scopes",
-		Columns:    OrganisationAPIKeyAllowedScopesColumns,
-		PrimaryKey: []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[0], OrganisationAPIKeyAllowedScopesColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "organisation_api_key_allowed_scopes_organisation_id",
-				Columns:    []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[0]},
-				RefColumns: []*schema.Column{OrganisationsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "organisation_api_key_allowed_scopes_scope_id",
-				Columns:    []*schema.Column{OrganisationAPIKeyAllowedScopesColumns[1]},
-				RefColumns: []*schema.Column{ScopesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// ScopeEndpointsColumns holds the columns for the "scope_endpoints" table.
-	ScopeEndpointsColumns = []*schema.Column{
-		{Name: "scope_id", Type: field.TypeInt},
-		{Name: "endpoint_id", Type: field.TypeInt},
-	}
-	// ScopeEndpointsTable holds the schema information for the "scope_endpoints" table.
-	ScopeEndpointsTable = &schema.Table{
-		Name:       "scope_endpoints",
-		Columns:    ScopeEndpointsColumns,
-		PrimaryKey: []*schema.Column{ScopeEndpointsColumns[0], ScopeEndpointsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "scope_endpoints_scope_id",
-				Columns:    []*schema.Column{ScopeEndpointsColumns[0]},
-				RefColumns: []*schema.Column{ScopesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "scope_endpoints_endpoint_id",
-				Columns:    []*schema.Column{ScopeEndpointsColumns[1]},
-				RefColumns: []*schema.Column{EndpointsColumns[0]},
-				OnDelete:   schema.Cascade,
+				Name:    "user_organisation_id_email",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[6], UsersColumns[1]},
 			},
 		},
 	}
@@ -551,22 +650,22 @@ var (
 	Tables = []*schema.Table{
 		ApIsTable,
 		APIKeysTable,
+		APIKeyScopesTable,
 		AuditEventsTable,
 		AuthRequestsTable,
+		OauthClientScopesTable,
 		ConsentsTable,
 		EndpointsTable,
+		OrganisationAPIKeyAllowedScopesTable,
 		ClientsTable,
 		OrganisationsTable,
 		RevisionsTable,
 		ScopesTable,
+		ScopeEndpointsTable,
 		SessionsTable,
 		SigningKeysTable,
 		TokensTable,
 		UsersTable,
-		APIKeyScopesTable,
-		OauthClientScopesTable,
-		OrganisationAPIKeyAllowedScopesTable,
-		ScopeEndpointsTable,
 	}
 )
 
@@ -574,31 +673,43 @@ func init() {
 	ApIsTable.ForeignKeys[0].RefTable = OrganisationsTable
 	APIKeysTable.ForeignKeys[0].RefTable = OrganisationsTable
 	APIKeysTable.ForeignKeys[1].RefTable = UsersTable
+	APIKeyScopesTable.ForeignKeys[0].RefTable = APIKeysTable
+	APIKeyScopesTable.ForeignKeys[1].RefTable = ScopesTable
+	APIKeyScopesTable.Annotation = &entsql.Annotation{
+		Table: "api_key_scopes",
+	}
 	AuditEventsTable.ForeignKeys[0].RefTable = OrganisationsTable
 	AuthRequestsTable.ForeignKeys[0].RefTable = ClientsTable
 	AuthRequestsTable.ForeignKeys[1].RefTable = OrganisationsTable
+	OauthClientScopesTable.ForeignKeys[0].RefTable = ClientsTable
+	OauthClientScopesTable.ForeignKeys[1].RefTable = ScopesTable
+	OauthClientScopesTable.Annotation = &entsql.Annotation{
+		Table: "oauth_client_scopes",
+	}
 	ConsentsTable.ForeignKeys[0].RefTable = ClientsTable
 	ConsentsTable.ForeignKeys[1].RefTable = OrganisationsTable
 	ConsentsTable.ForeignKeys[2].RefTable = UsersTable
 	EndpointsTable.ForeignKeys[0].RefTable = ApIsTable
 	EndpointsTable.ForeignKeys[1].RefTable = OrganisationsTable
+	OrganisationAPIKeyAllowedScopesTable.ForeignKeys[0].RefTable = OrganisationsTable
+	OrganisationAPIKeyAllowedScopesTable.ForeignKeys[1].RefTable = ScopesTable
+	OrganisationAPIKeyAllowedScopesTable.Annotation = &entsql.Annotation{
+		Table: "organisation_api_key_allowed_scopes",
+	}
 	ClientsTable.ForeignKeys[0].RefTable = OrganisationsTable
 	ClientsTable.Annotation = &entsql.Annotation{
 		Table: "clients",
 	}
 	ScopesTable.ForeignKeys[0].RefTable = ApIsTable
 	ScopesTable.ForeignKeys[1].RefTable = OrganisationsTable
+	ScopeEndpointsTable.ForeignKeys[0].RefTable = ScopesTable
+	ScopeEndpointsTable.ForeignKeys[1].RefTable = EndpointsTable
+	ScopeEndpointsTable.Annotation = &entsql.Annotation{
+		Table: "scope_endpoints",
+	}
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	SigningKeysTable.ForeignKeys[0].RefTable = OrganisationsTable
 	TokensTable.ForeignKeys[0].RefTable = ClientsTable
 	TokensTable.ForeignKeys[1].RefTable = OrganisationsTable
 	UsersTable.ForeignKeys[0].RefTable = OrganisationsTable
-	APIKeyScopesTable.ForeignKeys[0].RefTable = APIKeysTable
-	APIKeyScopesTable.ForeignKeys[1].RefTable = ScopesTable
-	OauthClientScopesTable.ForeignKeys[0].RefTable = ClientsTable
-	OauthClientScopesTable.ForeignKeys[1].RefTable = ScopesTable
-	OrganisationAPIKeyAllowedScopesTable.ForeignKeys[0].RefTable = OrganisationsTable
-	OrganisationAPIKeyAllowedScopesTable.ForeignKeys[1].RefTable = ScopesTable
-	ScopeEndpointsTable.ForeignKeys[0].RefTable = ScopesTable
-	ScopeEndpointsTable.ForeignKeys[1].RefTable = EndpointsTable
 }

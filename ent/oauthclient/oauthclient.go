@@ -54,6 +54,8 @@ const (
 	EdgeConsents = "consents"
 	// EdgeAuthRequests holds the string denoting the auth_requests edge name in mutations.
 	EdgeAuthRequests = "auth_requests"
+	// EdgeScopeLinks holds the string denoting the scope_links edge name in mutations.
+	EdgeScopeLinks = "scope_links"
 	// Table holds the table name of the oauthclient in the database.
 	Table = "clients"
 	// OrganisationTable is the table that holds the organisation relation/edge.
@@ -89,6 +91,13 @@ const (
 	AuthRequestsInverseTable = "auth_requests"
 	// AuthRequestsColumn is the table column denoting the auth_requests relation/edge.
 	AuthRequestsColumn = "client_id"
+	// ScopeLinksTable is the table that holds the scope_links relation/edge.
+	ScopeLinksTable = "oauth_client_scopes"
+	// ScopeLinksInverseTable is the table name for the ClientScope entity.
+	// It exists in this package in order to avoid circular dependency with the "clientscope" package.
+	ScopeLinksInverseTable = "oauth_client_scopes"
+	// ScopeLinksColumn is the table column denoting the scope_links relation/edge.
+	ScopeLinksColumn = "oauth_client_id"
 )
 
 // Columns holds all SQL columns for oauthclient fields.
@@ -297,6 +306,20 @@ func ByAuthRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuthRequestsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByScopeLinksCount orders the results by scope_links count.
+func ByScopeLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScopeLinksStep(), opts...)
+	}
+}
+
+// ByScopeLinks orders the results by scope_links terms.
+func ByScopeLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScopeLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganisationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -330,6 +353,13 @@ func newAuthRequestsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuthRequestsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuthRequestsTable, AuthRequestsColumn),
+	)
+}
+func newScopeLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScopeLinksInverseTable, ScopeLinksColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, ScopeLinksTable, ScopeLinksColumn),
 	)
 }
 

@@ -52,6 +52,8 @@ const (
 	EdgeSigningKeys = "signing_keys"
 	// EdgeAPIKeyAllowedScopes holds the string denoting the api_key_allowed_scopes edge name in mutations.
 	EdgeAPIKeyAllowedScopes = "api_key_allowed_scopes"
+	// EdgeAPIKeyAllowedScopeLinks holds the string denoting the api_key_allowed_scope_links edge name in mutations.
+	EdgeAPIKeyAllowedScopeLinks = "api_key_allowed_scope_links"
 	// Table holds the table name of the organisation in the database.
 	Table = "organisations"
 	// UsersTable is the table that holds the users relation/edge.
@@ -136,6 +138,13 @@ const (
 	// APIKeyAllowedScopesInverseTable is the table name for the Scope entity.
 	// It exists in this package in order to avoid circular dependency with the "scope" package.
 	APIKeyAllowedScopesInverseTable = "scopes"
+	// APIKeyAllowedScopeLinksTable is the table that holds the api_key_allowed_scope_links relation/edge.
+	APIKeyAllowedScopeLinksTable = "organisation_api_key_allowed_scopes"
+	// APIKeyAllowedScopeLinksInverseTable is the table name for the KeyAllowedScope entity.
+	// It exists in this package in order to avoid circular dependency with the "keyallowedscope" package.
+	APIKeyAllowedScopeLinksInverseTable = "organisation_api_key_allowed_scopes"
+	// APIKeyAllowedScopeLinksColumn is the table column denoting the api_key_allowed_scope_links relation/edge.
+	APIKeyAllowedScopeLinksColumn = "organisation_id"
 )
 
 // Columns holds all SQL columns for organisation fields.
@@ -396,6 +405,20 @@ func ByAPIKeyAllowedScopes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 		sqlgraph.OrderByNeighborTerms(s, newAPIKeyAllowedScopesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAPIKeyAllowedScopeLinksCount orders the results by api_key_allowed_scope_links count.
+func ByAPIKeyAllowedScopeLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAPIKeyAllowedScopeLinksStep(), opts...)
+	}
+}
+
+// ByAPIKeyAllowedScopeLinks orders the results by api_key_allowed_scope_links terms.
+func ByAPIKeyAllowedScopeLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAPIKeyAllowedScopeLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newUsersStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -478,6 +501,13 @@ func newAPIKeyAllowedScopesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(APIKeyAllowedScopesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, APIKeyAllowedScopesTable, APIKeyAllowedScopesPrimaryKey...),
+	)
+}
+func newAPIKeyAllowedScopeLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(APIKeyAllowedScopeLinksInverseTable, APIKeyAllowedScopeLinksColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, APIKeyAllowedScopeLinksTable, APIKeyAllowedScopeLinksColumn),
 	)
 }
 

@@ -592,6 +592,29 @@ func HasAPIKeyAllowedScopesWith(preds ...predicate.Scope) predicate.Organisation
 	})
 }
 
+// HasAPIKeyAllowedScopeLinks applies the HasEdge predicate on the "api_key_allowed_scope_links" edge.
+func HasAPIKeyAllowedScopeLinks() predicate.Organisation {
+	return predicate.Organisation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, APIKeyAllowedScopeLinksTable, APIKeyAllowedScopeLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAPIKeyAllowedScopeLinksWith applies the HasEdge predicate on the "api_key_allowed_scope_links" edge with a given conditions (other predicates).
+func HasAPIKeyAllowedScopeLinksWith(preds ...predicate.KeyAllowedScope) predicate.Organisation {
+	return predicate.Organisation(func(s *sql.Selector) {
+		step := newAPIKeyAllowedScopeLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Organisation) predicate.Organisation {
 	return predicate.Organisation(sql.AndPredicates(predicates...))

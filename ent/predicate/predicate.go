@@ -12,17 +12,26 @@ type API func(*sql.Selector)
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// APIKeyScope is the predicate function for apikeyscope builders.
+type APIKeyScope func(*sql.Selector)
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
 // AuthRequest is the predicate function for authrequest builders.
 type AuthRequest func(*sql.Selector)
 
+// ClientScope is the predicate function for clientscope builders.
+type ClientScope func(*sql.Selector)
+
 // Consent is the predicate function for consent builders.
 type Consent func(*sql.Selector)
 
 // Endpoint is the predicate function for endpoint builders.
 type Endpoint func(*sql.Selector)
+
+// KeyAllowedScope is the predicate function for keyallowedscope builders.
+type KeyAllowedScope func(*sql.Selector)
 
 // OAuthClient is the predicate function for oauthclient builders.
 type OAuthClient func(*sql.Selector)
@@ -35,6 +44,9 @@ type Revision func(*sql.Selector)
 
 // Scope is the predicate function for scope builders.
 type Scope func(*sql.Selector)
+
+// ScopeEndpoint is the predicate function for scopeendpoint builders.
+type ScopeEndpoint func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)

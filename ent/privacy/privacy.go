@@ -159,6 +159,30 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The APIKeyScopeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type APIKeyScopeQueryRuleFunc func(context.Context, *ent.APIKeyScopeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f APIKeyScopeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.APIKeyScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.APIKeyScopeQuery", q)
+}
+
+// The APIKeyScopeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type APIKeyScopeMutationRuleFunc func(context.Context, *ent.APIKeyScopeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f APIKeyScopeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.APIKeyScopeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyScopeMutation", m)
+}
+
 // The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error
@@ -207,6 +231,30 @@ func (f AuthRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuthRequestMutation", m)
 }
 
+// The ClientScopeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ClientScopeQueryRuleFunc func(context.Context, *ent.ClientScopeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ClientScopeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClientScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ClientScopeQuery", q)
+}
+
+// The ClientScopeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ClientScopeMutationRuleFunc func(context.Context, *ent.ClientScopeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ClientScopeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ClientScopeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClientScopeMutation", m)
+}
+
 // The ConsentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ConsentQueryRuleFunc func(context.Context, *ent.ConsentQuery) error
@@ -253,6 +301,30 @@ func (f EndpointMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EndpointMutation", m)
+}
+
+// The KeyAllowedScopeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KeyAllowedScopeQueryRuleFunc func(context.Context, *ent.KeyAllowedScopeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KeyAllowedScopeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyAllowedScopeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KeyAllowedScopeQuery", q)
+}
+
+// The KeyAllowedScopeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KeyAllowedScopeMutationRuleFunc func(context.Context, *ent.KeyAllowedScopeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KeyAllowedScopeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KeyAllowedScopeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KeyAllowedScopeMutation", m)
 }
 
 // The OAuthClientQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -349,6 +421,30 @@ func (f ScopeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScopeMutation", m)
+}
+
+// The ScopeEndpointQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScopeEndpointQueryRuleFunc func(context.Context, *ent.ScopeEndpointQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScopeEndpointQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScopeEndpointQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScopeEndpointQuery", q)
+}
+
+// The ScopeEndpointMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScopeEndpointMutationRuleFunc func(context.Context, *ent.ScopeEndpointMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScopeEndpointMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScopeEndpointMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScopeEndpointMutation", m)
 }
 
 // The SessionQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -486,13 +582,19 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.APIKeyQuery:
 		return q.Filter(), nil
+	case *ent.APIKeyScopeQuery:
+		return q.Filter(), nil
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
 	case *ent.AuthRequestQuery:
 		return q.Filter(), nil
+	case *ent.ClientScopeQuery:
+		return q.Filter(), nil
 	case *ent.ConsentQuery:
 		return q.Filter(), nil
 	case *ent.EndpointQuery:
+		return q.Filter(), nil
+	case *ent.KeyAllowedScopeQuery:
 		return q.Filter(), nil
 	case *ent.OAuthClientQuery:
 		return q.Filter(), nil
@@ -501,6 +603,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RevisionQuery:
 		return q.Filter(), nil
 	case *ent.ScopeQuery:
+		return q.Filter(), nil
+	case *ent.ScopeEndpointQuery:
 		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
@@ -521,13 +625,19 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.APIKeyMutation:
 		return m.Filter(), nil
+	case *ent.APIKeyScopeMutation:
+		return m.Filter(), nil
 	case *ent.AuditEventMutation:
 		return m.Filter(), nil
 	case *ent.AuthRequestMutation:
 		return m.Filter(), nil
+	case *ent.ClientScopeMutation:
+		return m.Filter(), nil
 	case *ent.ConsentMutation:
 		return m.Filter(), nil
 	case *ent.EndpointMutation:
+		return m.Filter(), nil
+	case *ent.KeyAllowedScopeMutation:
 		return m.Filter(), nil
 	case *ent.OAuthClientMutation:
 		return m.Filter(), nil
@@ -536,6 +646,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RevisionMutation:
 		return m.Filter(), nil
 	case *ent.ScopeMutation:
+		return m.Filter(), nil
+	case *ent.ScopeEndpointMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil

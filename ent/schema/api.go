@@ -39,7 +39,10 @@ func (API) Edges() []ent.Edge {
 }
 
 func (API) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("organisation_id", "name").Unique()}
+	return []ent.Index{
+		index.Fields("organisation_id", "name").Unique(),
+		index.Fields("organisation_id", "created_at", "id"),
+	}
 }
 
 func (API) Annotations() []schema.Annotation {

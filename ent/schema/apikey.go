@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // APIKey is a long-lived credential of a user, holding a subset of the organisation's allowed scopes.
@@ -37,7 +38,14 @@ func (APIKey) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("owner", User.Type).Ref("api_keys").Field("owner_id").Unique().Required().Immutable().
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput)),
-		edge.To("scopes", Scope.Type),
+		edge.To("scopes", Scope.Type).Through("scope_links", APIKeyScope.Type),
+	}
+}
+
+func (APIKey) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organisation_id", "created_at", "id"),
+		index.Fields("owner_id", "created_at", "id"), // a MEMBER's own keys
 	}
 }
 

@@ -28,7 +28,7 @@ func (AuditEvent) Fields() []ent.Field {
 }
 
 func (AuditEvent) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("organisation_id", "at")}
+	return []ent.Index{index.Fields("organisation_id", "at", "id")}
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // OAuthClient (GraphQL: Client) is an OAuth client of the organisation's issuer.
@@ -41,12 +42,19 @@ func (OAuthClient) Fields() []ent.Field {
 func (OAuthClient) Edges() []ent.Edge {
 	hidden := entgql.Skip(entgql.SkipAll)
 	return []ent.Edge{
-		edge.To("scopes", Scope.Type).
+		edge.To("scopes", Scope.Type).Through("scope_links", ClientScope.Type).
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		// A deleted client's tokens, codes and consents go with it.
 		edge.To("tokens", Token.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("consents", Consent.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("auth_requests", AuthRequest.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+func (OAuthClient) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organisation_id", "name", "id"),
+		index.Fields("organisation_id", "created_at", "id"),
 	}
 }
 

@@ -32,7 +32,10 @@ func (Endpoint) Edges() []ent.Edge {
 }
 
 func (Endpoint) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("api_id", "method", "path").Unique()}
+	return []ent.Index{
+		index.Fields("api_id", "method", "path").Unique(),
+		index.Fields("organisation_id", "api_id", "path", "id"), // the Endpoints tab's order
+	}
 }
 
 func (Endpoint) Annotations() []schema.Annotation {

@@ -44,7 +44,7 @@ func (Organisation) Edges() []ent.Edge {
 		edge.To("consents", Consent.Type).Annotations(hidden),
 		edge.To("signing_keys", SigningKey.Type).Annotations(hidden),
 		// The scopes API keys may hold at all (contract rule 10).
-		edge.To("api_key_allowed_scopes", Scope.Type).
+		edge.To("api_key_allowed_scopes", Scope.Type).Through("api_key_allowed_scope_links", KeyAllowedScope.Type).
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }

@@ -43,14 +43,27 @@ func (Scope) Edges() []ent.Edge {
 		edge.From("clients", OAuthClient.Type).Ref("scopes").
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		edge.From("api_keys", APIKey.Type).Ref("scopes").Annotations(entgql.Skip(entgql.SkipAll)),
-		edge.To("endpoints", Endpoint.Type),
+		edge.To("endpoints", Endpoint.Type).Through("endpoint_links", ScopeEndpoint.Type),
 		edge.From("allowed_for_keys_of", Organisation.Type).Ref("api_key_allowed_scopes").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
 func (Scope) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("organisation_id", "name_key").Unique()}
+	return []ent.Index{
+		index.Fields("organisation_id", "name_key").Unique(),
+		// Every order the console offers, within an API (the Scopes tab) and across the
+		// organisation (the scope pickers), ending in the ID that breaks ties and keys the cursor.
+		// They start with the organisation, which every query is filtered by (privacy), so that
+		// counting an API's scopes reads the index alone.
+		index.Fields("organisation_id", "api_id", "name", "id"),
+		index.Fields("organisation_id", "api_id", "display_name", "id"),
+		index.Fields("organisation_id", "api_id", "created_at", "id"),
+		index.Fields("organisation_id", "api_id", "updated_at", "id"),
+		index.Fields("organisation_id", "name", "id"),
+		// The discovery document's scopes, read from the index alone, already sorted.
+		index.Fields("organisation_id", "show_in_discovery_document", "deprecated", "name"),
+	}
 }
 
 func (Scope) Annotations() []schema.Annotation {

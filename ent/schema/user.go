@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"scopekeeper/internal/viewer"
 )
@@ -41,6 +42,10 @@ func (User) Edges() []ent.Edge {
 		edge.To("sessions", Session.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("consents", Consent.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 	}
+}
+
+func (User) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organisation_id", "email")}
 }
 
 func (User) Annotations() []schema.Annotation {

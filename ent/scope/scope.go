@@ -53,6 +53,8 @@ const (
 	EdgeEndpoints = "endpoints"
 	// EdgeAllowedForKeysOf holds the string denoting the allowed_for_keys_of edge name in mutations.
 	EdgeAllowedForKeysOf = "allowed_for_keys_of"
+	// EdgeEndpointLinks holds the string denoting the endpoint_links edge name in mutations.
+	EdgeEndpointLinks = "endpoint_links"
 	// Table holds the table name of the scope in the database.
 	Table = "scopes"
 	// OrganisationTable is the table that holds the organisation relation/edge.
@@ -89,6 +91,13 @@ const (
 	// AllowedForKeysOfInverseTable is the table name for the Organisation entity.
 	// It exists in this package in order to avoid circular dependency with the "organisation" package.
 	AllowedForKeysOfInverseTable = "organisations"
+	// EndpointLinksTable is the table that holds the endpoint_links relation/edge.
+	EndpointLinksTable = "scope_endpoints"
+	// EndpointLinksInverseTable is the table name for the ScopeEndpoint entity.
+	// It exists in this package in order to avoid circular dependency with the "scopeendpoint" package.
+	EndpointLinksInverseTable = "scope_endpoints"
+	// EndpointLinksColumn is the table column denoting the endpoint_links relation/edge.
+	EndpointLinksColumn = "scope_id"
 )
 
 // Columns holds all SQL columns for scope fields.
@@ -312,6 +321,20 @@ func ByAllowedForKeysOf(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption 
 		sqlgraph.OrderByNeighborTerms(s, newAllowedForKeysOfStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByEndpointLinksCount orders the results by endpoint_links count.
+func ByEndpointLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEndpointLinksStep(), opts...)
+	}
+}
+
+// ByEndpointLinks orders the results by endpoint_links terms.
+func ByEndpointLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEndpointLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganisationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -352,5 +375,12 @@ func newAllowedForKeysOfStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AllowedForKeysOfInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, AllowedForKeysOfTable, AllowedForKeysOfPrimaryKey...),
+	)
+}
+func newEndpointLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EndpointLinksInverseTable, EndpointLinksColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, EndpointLinksTable, EndpointLinksColumn),
 	)
 }

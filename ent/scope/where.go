@@ -688,6 +688,29 @@ func HasAllowedForKeysOfWith(preds ...predicate.Organisation) predicate.Scope {
 	})
 }
 
+// HasEndpointLinks applies the HasEdge predicate on the "endpoint_links" edge.
+func HasEndpointLinks() predicate.Scope {
+	return predicate.Scope(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, EndpointLinksTable, EndpointLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasEndpointLinksWith applies the HasEdge predicate on the "endpoint_links" edge with a given conditions (other predicates).
+func HasEndpointLinksWith(preds ...predicate.ScopeEndpoint) predicate.Scope {
+	return predicate.Scope(func(s *sql.Selector) {
+		step := newEndpointLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Scope) predicate.Scope {
 	return predicate.Scope(sql.AndPredicates(predicates...))

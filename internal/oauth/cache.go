@@ -10,6 +10,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/viewer"
 )
 
 // cacheTTL bounds how long a cached entry is trusted even without an invalidation. Changes made
@@ -38,9 +39,14 @@ type cache struct {
 	orgs    sync.Map // slug → *entry[*orgInfo]
 	clients sync.Map // clientKey → *entry[*clientInfo]
 	creds   sync.Map // string(token digest) → *entry[*resolved]
-	docs    sync.Map // organisation ID → *entry[*discoveryDoc]
+	docs    sync.Map // organisation ID → *discoveryDoc, rendered at the revision it records
 	origins sync.Map // organisation ID → *entry[map[string]bool]
 	nCreds  atomic.Int64
+
+	// What discovery documents are rendered from changes far less often than the rest, and per
+	// organisation: each has its own revision, so a change elsewhere leaves its document alone.
+	docRevs  sync.Map      // organisation ID → *atomic.Uint64, bumped by changes to its scopes and APIs
+	docEpoch atomic.Uint64 // bumped by changes outside any organisation and by ForgetCached
 }
 
 type entry[T any] struct {
@@ -129,22 +135,46 @@ func (c *cache) forgetAll() {
 	c.bump()
 }
 
+// docRevision is the revision of what org's discovery document is rendered from. It only grows.
+func (c *cache) docRevision(org int) uint64 { return c.docEpoch.Load() + c.docRev(org).Load() }
+
+func (c *cache) docRev(org int) *atomic.Uint64 {
+	if v, ok := c.docRevs.Load(org); ok {
+		return v.(*atomic.Uint64)
+	}
+	v, _ := c.docRevs.LoadOrStore(org, new(atomic.Uint64))
+	return v.(*atomic.Uint64)
+}
+
+// docAffecting lists the types whose changes can change a discovery document.
+var docAffecting = map[string]bool{ent.TypeScope: true, ent.TypeAPI: true, ent.TypeOrganisation: true}
+
 // invalidationHook bumps the generation after every change to configuration: organisations, APIs,
-// scopes, endpoints, clients, users, API keys.
+// scopes, endpoints, clients, users, API keys; and the organisation's document revision after
+// changes to its scopes. Both happen when the mutation runs and again when its transaction
+// commits, so nothing read before the commit is used after it.
 func (c *cache) invalidationHook() entgo.Hook {
 	return func(next entgo.Mutator) entgo.Mutator {
 		return entgo.MutateFunc(func(ctx context.Context, m entgo.Mutation) (entgo.Value, error) {
 			if runtimeTypes[m.Type()] {
 				return next.Mutate(ctx, m)
 			}
+			bump := c.bump
+			if docAffecting[m.Type()] {
+				docs := &c.docEpoch
+				if v := viewer.FromContext(ctx); v != nil && v.OrgID != 0 {
+					docs = c.docRev(v.OrgID)
+				}
+				bump = func() { c.bump(); docs.Add(1) }
+			}
 			v, err := next.Mutate(ctx, m)
-			c.bump()
+			bump()
 			if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
 				if tx, terr := txm.Tx(); terr == nil {
 					tx.OnCommit(func(next ent.Committer) ent.Committer {
 						return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 							err := next.Commit(ctx, tx)
-							c.bump()
+							bump()
 							return err
 						})
 					})
@@ -156,4 +186,7 @@ func (c *cache) invalidationHook() entgo.Hook {
 }
 
 // ForgetCached drops everything cached: another server process changed the configuration.
-func (p *Provider) ForgetCached() { p.cache.bump() }
+func (p *Provider) ForgetCached() {
+	p.cache.bump()
+	p.cache.docEpoch.Add(1)
+}

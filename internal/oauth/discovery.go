@@ -7,19 +7,24 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
 )
 
-// discoveryDoc is an organisation's discovery document, rendered.
+// discoveryDoc is an organisation's discovery document, rendered at a revision (cache.docRevision).
 type discoveryDoc struct {
-	doc  map[string]any
+	doc  func() (map[string]any, error) // for GraphQL's discoveryDocument, decoded when first asked
 	body []byte
 	etag string
+	rev  uint64
 }
 
 // DiscoveryDocument is the RFC 8414 / OpenID Connect Discovery metadata of org's issuer, generated
@@ -30,17 +35,49 @@ func (p *Provider) DiscoveryDocument(ctx context.Context, org *ent.Organisation)
 	if err != nil {
 		return nil, err
 	}
-	return d.doc, nil
+	return d.doc()
 }
 
+// discovery returns org's document at its current revision. The document is rendered once per
+// revision: concurrent requests that miss wait for one rendering (single flight) rather than each
+// reading every scope of the organisation. A request that joined a rendering begun before the
+// revision it saw renders again, so a change is visible on the next request.
 func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, error) {
-	if d, ok := get[*discoveryDoc](p.cache, &p.cache.docs, org.ID); ok {
-		return d, nil
+	rev := p.cache.docRevision(org.ID)
+	for {
+		if v, ok := p.cache.docs.Load(org.ID); ok && v.(*discoveryDoc).rev >= rev {
+			return v.(*discoveryDoc), nil
+		}
+		v, err, _ := p.docFlights.Do(strconv.Itoa(org.ID), func() (any, error) {
+			// Not bound to the request that happened to start it: others wait for it too.
+			return p.renderDiscovery(context.WithoutCancel(ctx), org)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if d := v.(*discoveryDoc); d.rev >= rev {
+			return d, nil
+		}
 	}
-	gen := p.cache.generation()
-	names, err := p.client.Scope.Query().
-		Where(scope.ShowInDiscoveryDocument(true), scope.Deprecated(false)).
-		Select(scope.FieldName).Strings(sys(ctx, org.ID))
+}
+
+// renderDiscovery reads org's scopes and renders its document, stamped with the revision read
+// before the scopes.
+func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discoveryDoc, error) {
+	rev := p.cache.docRevision(org.ID)
+	if v, ok := p.cache.docs.Load(org.ID); ok && v.(*discoveryDoc).rev >= rev {
+		return v.(*discoveryDoc), nil // rendered by the flight just before this one
+	}
+	// Equalities rather than ent's bare boolean predicates (`show AND NOT deprecated`), so the
+	// covering index (organisation_id, show_in_discovery_document, deprecated, name) is searched
+	// on all three.
+	shown := predicate.Scope(func(s *sql.Selector) {
+		is := func(column string, v bool) *sql.Predicate {
+			return sql.P(func(b *sql.Builder) { b.Ident(s.C(column)).WriteOp(sql.OpEQ).Arg(v) })
+		}
+		s.Where(sql.And(is(scope.FieldShowInDiscoveryDocument, true), is(scope.FieldDeprecated, false)))
+	})
+	names, err := p.client.Scope.Query().Where(shown).Select(scope.FieldName).Strings(sys(ctx, org.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -69,18 +106,19 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	if err != nil {
 		return nil, err
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
+	// Encoded once, compact: with tens of thousands of scopes, a detour through a map and an
+	// indented encoding cost several times the document.
+	body := append(raw[:len(raw)-1], `,"authorization_response_iss_parameter_supported":true`...) // RFC 9207
+	if len(names) == 0 {
+		body = append(body, `,"scopes_supported":[]`...) // present even when empty
 	}
-	doc["scopes_supported"] = append([]string{}, names...)       // present even when empty
-	doc["authorization_response_iss_parameter_supported"] = true // RFC 9207
-	body, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	d := &discoveryDoc{doc: doc, body: append(body, '\n'), etag: etagOf(body)}
-	put(p.cache, &p.cache.docs, org.ID, d, gen)
+	body = append(body, "}\n"...)
+	d := &discoveryDoc{body: body, etag: etagOf(body), rev: rev}
+	d.doc = sync.OnceValues(func() (map[string]any, error) {
+		var doc map[string]any
+		return doc, json.Unmarshal(body, &doc)
+	})
+	p.cache.docs.Store(org.ID, d)
 	return d, nil
 }
 

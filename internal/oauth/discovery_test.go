@@ -3,10 +3,18 @@ package oauth
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"scopekeeper/internal/store"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 )
@@ -122,4 +130,78 @@ func TestRFC8414_Discovery(t *testing.T) {
 	if _, ok := jwks.body["keys"].([]any)[0].(map[string]any)["d"]; ok {
 		t.Fatal("the JWKS leaks the private key")
 	}
+}
+
+// The discovery document is rendered once per revision of its organisation: many concurrent
+// requests read its scopes once, a change elsewhere does not make it read them again, and a change
+// to its scopes is visible on the next request.
+func TestDiscoveryRenderedOncePerRevision(t *testing.T) {
+	var reads atomic.Int64 // statements that read an organisation's scopes for its document
+	e := newEnvDSN(t, t.TempDir()+"/oauth.db", store.WithDriver(func(d dialect.Driver) dialect.Driver {
+		return dialect.DebugWithContext(d, func(_ context.Context, v ...any) {
+			if s := fmt.Sprint(v...); strings.Contains(s, "SELECT `scopes`.`name` FROM `scopes` WHERE (`scopes`.`show_in_discovery_document` = ?") {
+				reads.Add(1)
+			}
+		})
+	}))
+	acme, globex := e.tenant(t, "acme"), e.tenant(t, "globex")
+	s := acme.scope(t, "forums.threads.readonly")
+	globex.scope(t, "billing.invoices.readonly")
+	url := acme.Issuer + "/.well-known/openid-configuration"
+
+	concurrently := func(n int) []fetched {
+		out := make([]fetched, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { out[i] = discoverQuiet(url) })
+		}
+		wg.Wait()
+		return out
+	}
+	for round := range 3 {
+		for _, f := range concurrently(32) {
+			if f.status != 200 || !slices.Equal(scopesSupported(f.body), []string{"forums.threads.readonly"}) {
+				t.Fatalf("round %d: %d %v", round, f.status, f.body["scopes_supported"])
+			}
+		}
+	}
+	if n := reads.Load(); n != 1 {
+		t.Fatalf("96 requests read acme's scopes %d times, want 1", n)
+	}
+
+	// Another organisation's change leaves acme's document as it was rendered.
+	globex.scope(t, "billing.payments.modify")
+	concurrently(16)
+	if n := reads.Load(); n != 1 {
+		t.Fatalf("after a change in globex, acme's scopes were read %d times, want 1", n)
+	}
+
+	// A change to acme's scopes: the next request sees it, rendered once for everyone.
+	acme.owner(t).must(`mutation($in: CreateScopeInput!) { createScope(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"apiID": id(acme.API.ID), "name": "forums.members.modify"}})
+	for _, f := range concurrently(32) {
+		if !slices.Equal(scopesSupported(f.body), []string{"forums.members.modify", "forums.threads.readonly"}) {
+			t.Fatalf("after creating a scope: %v", f.body["scopes_supported"])
+		}
+	}
+	acme.owner(t).must(`mutation($id: ID!) { updateScope(id: $id, input: {showInDiscoveryDocument: false}) { id } }`, map[string]any{"id": id(s.ID)})
+	if got := scopesSupported(discoverQuiet(url).body); !slices.Equal(got, []string{"forums.members.modify"}) {
+		t.Fatalf("after hiding a scope: %v", got)
+	}
+	if n := reads.Load(); n != 3 {
+		t.Fatalf("two changes, then %d renderings in all, want 3", n)
+	}
+}
+
+// discoverQuiet fetches a document from any goroutine (discover needs the test's goroutine).
+func discoverQuiet(u string) fetched {
+	resp, err := http.Get(u)
+	if err != nil {
+		return fetched{status: -1}
+	}
+	defer resp.Body.Close()
+	f := fetched{status: resp.StatusCode, header: resp.Header}
+	raw, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(raw, &f.body)
+	return f
 }

@@ -37,10 +37,10 @@ type env struct {
 // newEnv serves the issuer, /auth/login and /graphql on a loopback port over a fresh SQLite file.
 func newEnv(t testing.TB) *env { return newEnvDSN(t, t.TempDir()+"/oauth.db") }
 
-func newEnvDSN(t testing.TB, dsn string) *env {
+func newEnvDSN(t testing.TB, dsn string, opts ...store.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
+	db, err := store.Open(ctx, dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

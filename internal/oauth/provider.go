@@ -51,8 +51,10 @@ type Provider struct {
 	keeper  *keys.Keeper
 	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
 	lookups singleflight.Group
-	now     func() time.Time
-	guard   *throttle.Guard // failed client authentications at the token endpoint
+	// docFlights renders each organisation's discovery document once however many ask for it.
+	docFlights singleflight.Group
+	now        func() time.Time
+	guard      *throttle.Guard // failed client authentications at the token endpoint
 }
 
 // New returns the issuer side of Scopekeeper over client. It installs an ent hook on client that

@@ -73,7 +73,7 @@ func Bootstrap(ctx context.Context, client *ent.Client, o Owner) (orgID, userID 
 	defer tx.Rollback()
 	org, err := tx.Organisation.Query().Where(organisation.Slug(o.OrgSlug)).Only(rule.Bypass(ctx))
 	if ent.IsNotFound(err) {
-		org, err = create(ctx, tx.Client(), o.OrgName, o.OrgSlug)
+		org, err = Create(ctx, tx.Client(), o.OrgName, o.OrgSlug)
 	}
 	if err != nil {
 		return 0, 0, err
@@ -96,8 +96,8 @@ func Bootstrap(ctx context.Context, client *ent.Client, o Owner) (orgID, userID 
 	return org.ID, u.ID, tx.Commit()
 }
 
-// create makes an organisation with its built-in API, whose scopes API keys may hold by default.
-func create(ctx context.Context, client *ent.Client, name, slug string) (*ent.Organisation, error) {
+// Create makes an organisation with its built-in API, whose scopes API keys may hold by default.
+func Create(ctx context.Context, client *ent.Client, name, slug string) (*ent.Organisation, error) {
 	org, err := client.Organisation.Create().SetName(name).SetSlug(slug).Save(viewer.SystemContext(ctx, 0))
 	if err != nil {
 		return nil, err

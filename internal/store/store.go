@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -126,7 +127,66 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("create the readiness probe: %w", err)
 	}
 	client.Use(audit.Hook())
-	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+	d := &DB{Client: client, SQL: db, Dialect: dia}
+	// At open SQLite's advice is optimize=0x10002: also analyze tables never analyzed before.
+	if err := d.statistics(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("gather the query planner's statistics: %w", err)
+	}
+	return d, nil
+}
+
+// analysisLimit bounds the rows SQLite's ANALYZE reads per index (PRAGMA analysis_limit), so that
+// keeping statistics current costs milliseconds even with millions of rows; the estimates it
+// samples are what the planner needs to tell a selective index from a broad one.
+const analysisLimit = 1000
+
+// statistics keeps the query planner's statistics current. Without them SQLite takes every index
+// as equally selective and can read a whole organisation's rows through the wrong one. On SQLite
+// it runs pragma, PRAGMA optimize (only tables that changed enough since their last analysis) or
+// ANALYZE; on PostgreSQL, whose autovacuum analyzes as tables change, ANALYZE, and only at open
+// and after bulk changes.
+func (d *DB) statistics(ctx context.Context, pragma string) error {
+	if d.Dialect == dialect.Postgres {
+		if pragma == "PRAGMA optimize" {
+			return nil
+		}
+		_, err := d.SQL.ExecContext(ctx, "ANALYZE")
+		return err
+	}
+	conn, err := d.SQL.Conn(ctx) // analysis_limit holds per connection
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA analysis_limit=%d", analysisLimit)); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, pragma)
+	return err
+}
+
+// Analyze gathers statistics for every table now, after a bulk load.
+func (d *DB) Analyze(ctx context.Context) error { return d.statistics(ctx, "ANALYZE") }
+
+// optimizeEvery is how often a running server refreshes its statistics (SQLite's advice: hourly
+// or daily for long-lived connections).
+const optimizeEvery = time.Hour
+
+// KeepOptimized refreshes the statistics every optimizeEvery until ctx ends.
+func (d *DB) KeepOptimized(ctx context.Context) {
+	t := time.NewTicker(optimizeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.statistics(ctx, "PRAGMA optimize"); err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "store: refresh the query planner's statistics", "err", err)
+			}
+		}
+	}
 }
 
 // The readiness probe writes one row of its own table: a database that answers reads but cannot

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"scopekeeper/internal/loadgen"
+)
+
+// BenchmarkScale loads a running server (the real binary, SCOPEKEEPER_BIN) over a database made by
+// `scopekeeper generate` (SCOPEKEEPER_BENCH_SCALE_DB, its owners' password in
+// SCOPEKEEPER_BENCH_SCALE_PASSWORD) with the console's queries and discovery, 32 connections.
+// Beside the throughput and latency it reports the server process's CPU per request and its peak
+// resident memory, read from /proc. `make bench-scale` runs it per size (docs/benchmarks.md).
+func BenchmarkScale(b *testing.B) {
+	dsn, bin := os.Getenv("SCOPEKEEPER_BENCH_SCALE_DB"), os.Getenv("SCOPEKEEPER_BIN")
+	password := os.Getenv("SCOPEKEEPER_BENCH_SCALE_PASSWORD")
+	if dsn == "" || bin == "" {
+		b.Skip("SCOPEKEEPER_BENCH_SCALE_DB and SCOPEKEEPER_BIN are unset: run make bench-scale")
+	}
+	srv := startBinary(b, bin, dsn)
+	large, small := benchLogin(b, srv.url, "owner@large.test", password), benchLogin(b, srv.url, "owner@small-0.test", password)
+
+	largeAPI, largeScope, largeCursor := benchAPI(b, srv.url, large)
+	smallAPI, _, _ := benchAPI(b, srv.url, small)
+	gql := func(cookie, query string, vars map[string]any) [][]byte {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		return [][]byte{loadgen.Request(http.MethodPost, srv.url+"/graphql", http.Header{"Cookie": {cookie}, "Content-Type": {"application/json"}}, body)}
+	}
+	tab := func(api string) map[string]any {
+		return map[string]any{"first": 100, "where": map[string]any{"apiID": api}, "orderBy": map[string]any{"field": "NAME", "direction": "ASC"}}
+	}
+	clients := map[string]any{"first": 25, "orderBy": map[string]any{"field": "NAME", "direction": "ASC"}}
+	later := tab(largeAPI)
+	later["after"] = largeCursor
+	search := map[string]any{"first": 100, "where": map[string]any{"apiID": largeAPI, "nameContainsFold": "item00001"}, "orderBy": map[string]any{"field": "NAME", "direction": "ASC"}}
+	discoveryURL := srv.url + "/o/large/.well-known/openid-configuration"
+	discovery := [][]byte{loadgen.Request(http.MethodGet, discoveryURL, nil, nil)}
+
+	// The bare handler answers with the discovery document's own bytes: the ceiling for serving it.
+	doc := benchGet(b, discoveryURL)
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(doc)
+	}))
+	defer bare.Close()
+
+	label := os.Getenv("SCOPEKEEPER_BENCH_SCALE_LABEL") // e.g. scopes=100000, so sizes read apart
+	if label == "" {
+		label = "db"
+	}
+	run := func(name, url string, reqs [][]byte, during func(stop <-chan struct{})) {
+		b.Run(label+"/"+name, func(b *testing.B) {
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			if during != nil {
+				go func() { defer close(done); during(stop) }()
+			} else {
+				close(done)
+			}
+			cpu := srv.cpu(b)
+			loadgen.Run(b, url, 32, reqs, http.StatusOK)
+			used := srv.cpu(b) - cpu
+			close(stop)
+			<-done
+			b.ReportMetric(float64(used.Microseconds())/float64(b.N), "server-µs/req")
+			b.ReportMetric(srv.peakRSS(b), "peak-RSS-MiB")
+		})
+	}
+	run("Bare", bare.URL, [][]byte{loadgen.Request(http.MethodGet, bare.URL+"/", nil, nil)}, nil)
+	run("Discovery", srv.url, discovery, nil)
+	run("DiscoveryWhileScopesChange", srv.url, discovery, func(stop <-chan struct{}) {
+		// Ten changes a second to the large organisation's scopes, each changing its document.
+		on := false
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				on = !on
+				benchGQL(b, srv.url, large, `mutation($id: ID!, $on: Boolean!) { updateScope(id: $id, input: {showInDiscoveryDocument: $on}) { id } }`,
+					map[string]any{"id": largeScope, "on": on})
+			}
+		}
+	})
+	run("ScopesTab", srv.url, gql(large, planScopesTab, tab(largeAPI)), nil)
+	run("ScopesTabSmallOrg", srv.url, gql(small, planScopesTab, tab(smallAPI)), nil)
+	run("ScopesTabLaterPage", srv.url, gql(large, planScopesTab, later), nil)
+	run("ScopesSearch", srv.url, gql(large, planScopesTab, search), nil)
+	run("ClientList", srv.url, gql(large, planClients, clients), nil)
+	run("ScopeImpact", srv.url, gql(large, planImpact, map[string]any{"id": largeScope}), nil)
+}
+
+type binaryServer struct {
+	url string
+	pid int
+}
+
+// startBinary runs `bin serve` on dsn at a free loopback port until the benchmark ends.
+func startBinary(b *testing.B, bin, dsn string) *binaryServer {
+	addr := freeAddrB(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--db", dsn)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	s := &binaryServer{url: "http://" + addr, pid: cmd.Process.Pid}
+	for range 1200 {
+		if resp, err := http.Get(s.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				b.Logf("server ready in %v", time.Since(start).Round(time.Millisecond))
+				return s
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Fatalf("the server never became ready: %s", logs.String())
+	return nil
+}
+
+// cpu is the server process's user and system CPU time so far.
+func (s *binaryServer) cpu(b *testing.B) time.Duration {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(s.pid) + "/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:])) // fields from the 3rd on
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+// peakRSS is the server process's peak resident memory in MiB (VmHWM).
+func (s *binaryServer) peakRSS(b *testing.B) float64 {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(s.pid) + "/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func freeAddrB(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// benchLogin signs in and returns the session cookie as a Cookie header value.
+func benchLogin(b *testing.B, url, email, password string) string {
+	resp, err := http.Post(url+"/auth/login", "application/json", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == "scopekeeper_session" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	b.Fatalf("sign-in of %s: status %d, no session", email, resp.StatusCode)
+	return ""
+}
+
+func benchGQL(b *testing.B, url, cookie, query string, vars map[string]any) map[string]any {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Error(err)
+		return nil
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data   map[string]any `json:"data"`
+		Errors []any          `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+		b.Errorf("%s: %v %v", query, err, out.Errors)
+	}
+	return out.Data
+}
+
+func benchGet(b *testing.B, url string) []byte {
+	resp, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		b.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return body
+}
+
+// benchAPI finds the generated API of the caller's organisation, its first scope and the cursor
+// after the first page of its Scopes tab.
+func benchAPI(b *testing.B, url, cookie string) (api, scope, cursor string) {
+	d := benchGQL(b, url, cookie, planScopesTab, map[string]any{"first": 100, "where": map[string]any{"builtIn": false}, "orderBy": map[string]any{"field": "NAME", "direction": "ASC"}})
+	edges := get(d, "scopes.edges").([]any)
+	return str(edges[0], "node.apiID"), str(edges[0], "node.id"), str(d, "scopes.pageInfo.endCursor")
+}
