@@ -123,3 +123,33 @@ func TestRFC8414_Discovery(t *testing.T) {
 		t.Fatal("the JWKS leaks the private key")
 	}
 }
+
+// RFC 8414 §3.1: the metadata of an issuer with a path is also at
+// {host}/.well-known/oauth-authorization-server{path}; a path under the issuer that is no endpoint
+// is a JSON 404 whatever the method, never the console.
+func TestRFC8414_3_1_WellKnownURL(t *testing.T) {
+	e := newEnv(t)
+	acme := e.tenant(t, "acme")
+	d := discover(t, e.URL+"/.well-known/oauth-authorization-server/o/acme", "")
+	if d.status != 200 || d.body["issuer"] != acme.Issuer || d.body["token_endpoint"] != acme.Issuer+"/oauth/token" {
+		t.Fatalf("§3.1 URL: %d %v", d.status, d.body)
+	}
+	if got := discover(t, e.URL+"/.well-known/oauth-authorization-server/o/nobody", ""); got.status != 404 {
+		t.Fatalf("§3.1 URL of an unknown issuer: %d", got.status)
+	}
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		for _, path := range []string{"/nothing", "/oauth/nothing", "/.well-known/nothing", "/oauth/"} {
+			req, _ := http.NewRequest(m, acme.Issuer+path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if resp.StatusCode != 404 || body["error"] != "not_found" || resp.Header.Get("Content-Type") != "application/json;charset=UTF-8" {
+				t.Errorf("%s %s: %d %v", m, path, resp.StatusCode, body)
+			}
+		}
+	}
+}

@@ -77,6 +77,9 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /o/{slug}/.well-known/openid-configuration", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("GET /o/{slug}/.well-known/oauth-authorization-server", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("OPTIONS /o/{slug}/.well-known/", p.handlePublicPreflight)
+	// RFC 8414 §3.1: the well-known suffix goes between the host and the issuer's path.
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server/o/{slug}", p.issuerJSON(p.handleDiscovery))
+	mux.HandleFunc("OPTIONS /.well-known/oauth-authorization-server/o/{slug}", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.issuerJSON(p.handleJWKS))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/jwks", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/authorize", p.handleAuthorize)
@@ -85,6 +88,10 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /o/{slug}/oauth/introspect", p.issuerJSON(p.handleIntrospect))
 	mux.HandleFunc("POST /o/{slug}/oauth/revoke", p.issuerJSON(p.handleRevoke))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/revoke", p.handleBrowserPreflight)
+	// Anything else under an issuer is no endpoint: a JSON 404, never the console's index.html.
+	mux.HandleFunc("/o/{slug}/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, wireError{Error: "not_found", Description: "There is no such endpoint under this issuer."})
+	})
 }
 
 // Run purges expired tokens and authorization requests until ctx is done, then stops the token
