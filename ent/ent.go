@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/session"
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			endpoint.Table:     endpoint.ValidColumn,
 			oauthclient.Table:  oauthclient.ValidColumn,
 			organisation.Table: organisation.ValidColumn,
+			refreshtoken.Table: refreshtoken.ValidColumn,
 			revision.Table:     revision.ValidColumn,
 			scope.Table:        scope.ValidColumn,
 			session.Table:      session.ValidColumn,

@@ -13,6 +13,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 
@@ -25,21 +26,23 @@ import (
 // OAuthClientQuery is the builder for querying OAuthClient entities.
 type OAuthClientQuery struct {
 	config
-	ctx                   *QueryContext
-	order                 []oauthclient.OrderOption
-	inters                []Interceptor
-	predicates            []predicate.OAuthClient
-	withOrganisation      *OrganisationQuery
-	withScopes            *ScopeQuery
-	withTokens            *TokenQuery
-	withConsents          *ConsentQuery
-	withAuthRequests      *AuthRequestQuery
-	modifiers             []func(*sql.Selector)
-	loadTotal             []func(context.Context, []*OAuthClient) error
-	withNamedScopes       map[string]*ScopeQuery
-	withNamedTokens       map[string]*TokenQuery
-	withNamedConsents     map[string]*ConsentQuery
-	withNamedAuthRequests map[string]*AuthRequestQuery
+	ctx                          *QueryContext
+	order                        []oauthclient.OrderOption
+	inters                       []Interceptor
+	predicates                   []predicate.OAuthClient
+	withOrganisation             *OrganisationQuery
+	withScopes                   *ScopeQuery
+	withTokens                   *TokenQuery
+	withConsents                 *ConsentQuery
+	withAuthRequests             *AuthRequestQuery
+	withIssuedRefreshTokens      *RefreshTokenQuery
+	modifiers                    []func(*sql.Selector)
+	loadTotal                    []func(context.Context, []*OAuthClient) error
+	withNamedScopes              map[string]*ScopeQuery
+	withNamedTokens              map[string]*TokenQuery
+	withNamedConsents            map[string]*ConsentQuery
+	withNamedAuthRequests        map[string]*AuthRequestQuery
+	withNamedIssuedRefreshTokens map[string]*RefreshTokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -179,6 +182,28 @@ func (_q *OAuthClientQuery) QueryAuthRequests() *AuthRequestQuery {
 			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, selector),
 			sqlgraph.To(authrequest.Table, authrequest.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, oauthclient.AuthRequestsTable, oauthclient.AuthRequestsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryIssuedRefreshTokens chains the current query on the "issued_refresh_tokens" edge.
+func (_q *OAuthClientQuery) QueryIssuedRefreshTokens() *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, selector),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, oauthclient.IssuedRefreshTokensTable, oauthclient.IssuedRefreshTokensColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -373,16 +398,17 @@ func (_q *OAuthClientQuery) Clone() *OAuthClientQuery {
 		return nil
 	}
 	return &OAuthClientQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]oauthclient.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.OAuthClient{}, _q.predicates...),
-		withOrganisation: _q.withOrganisation.Clone(),
-		withScopes:       _q.withScopes.Clone(),
-		withTokens:       _q.withTokens.Clone(),
-		withConsents:     _q.withConsents.Clone(),
-		withAuthRequests: _q.withAuthRequests.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]oauthclient.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.OAuthClient{}, _q.predicates...),
+		withOrganisation:        _q.withOrganisation.Clone(),
+		withScopes:              _q.withScopes.Clone(),
+		withTokens:              _q.withTokens.Clone(),
+		withConsents:            _q.withConsents.Clone(),
+		withAuthRequests:        _q.withAuthRequests.Clone(),
+		withIssuedRefreshTokens: _q.withIssuedRefreshTokens.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -441,6 +467,17 @@ func (_q *OAuthClientQuery) WithAuthRequests(opts ...func(*AuthRequestQuery)) *O
 		opt(query)
 	}
 	_q.withAuthRequests = query
+	return _q
+}
+
+// WithIssuedRefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "issued_refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OAuthClientQuery) WithIssuedRefreshTokens(opts ...func(*RefreshTokenQuery)) *OAuthClientQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withIssuedRefreshTokens = query
 	return _q
 }
 
@@ -528,12 +565,13 @@ func (_q *OAuthClientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*OAuthClient{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withOrganisation != nil,
 			_q.withScopes != nil,
 			_q.withTokens != nil,
 			_q.withConsents != nil,
 			_q.withAuthRequests != nil,
+			_q.withIssuedRefreshTokens != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -591,6 +629,15 @@ func (_q *OAuthClientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withIssuedRefreshTokens; query != nil {
+		if err := _q.loadIssuedRefreshTokens(ctx, query, nodes,
+			func(n *OAuthClient) { n.Edges.IssuedRefreshTokens = []*RefreshToken{} },
+			func(n *OAuthClient, e *RefreshToken) {
+				n.Edges.IssuedRefreshTokens = append(n.Edges.IssuedRefreshTokens, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedScopes {
 		if err := _q.loadScopes(ctx, query, nodes,
 			func(n *OAuthClient) { n.appendNamedScopes(name) },
@@ -616,6 +663,13 @@ func (_q *OAuthClientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadAuthRequests(ctx, query, nodes,
 			func(n *OAuthClient) { n.appendNamedAuthRequests(name) },
 			func(n *OAuthClient, e *AuthRequest) { n.appendNamedAuthRequests(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedIssuedRefreshTokens {
+		if err := _q.loadIssuedRefreshTokens(ctx, query, nodes,
+			func(n *OAuthClient) { n.appendNamedIssuedRefreshTokens(name) },
+			func(n *OAuthClient, e *RefreshToken) { n.appendNamedIssuedRefreshTokens(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -807,6 +861,36 @@ func (_q *OAuthClientQuery) loadAuthRequests(ctx context.Context, query *AuthReq
 	}
 	return nil
 }
+func (_q *OAuthClientQuery) loadIssuedRefreshTokens(ctx context.Context, query *RefreshTokenQuery, nodes []*OAuthClient, init func(*OAuthClient), assign func(*OAuthClient, *RefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*OAuthClient)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(refreshtoken.FieldClientID)
+	}
+	query.Where(predicate.RefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(oauthclient.IssuedRefreshTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ClientID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "client_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *OAuthClientQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -948,6 +1032,20 @@ func (_q *OAuthClientQuery) WithNamedAuthRequests(name string, opts ...func(*Aut
 		_q.withNamedAuthRequests = make(map[string]*AuthRequestQuery)
 	}
 	_q.withNamedAuthRequests[name] = query
+	return _q
+}
+
+// WithNamedIssuedRefreshTokens tells the query-builder to eager-load the nodes that are connected to the "issued_refresh_tokens"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OAuthClientQuery) WithNamedIssuedRefreshTokens(name string, opts ...func(*RefreshTokenQuery)) *OAuthClientQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedIssuedRefreshTokens == nil {
+		_q.withNamedIssuedRefreshTokens = make(map[string]*RefreshTokenQuery)
+	}
+	_q.withNamedIssuedRefreshTokens[name] = query
 	return _q
 }
 

@@ -28,6 +28,8 @@ type Tx struct {
 	OAuthClient *OAuthClientClient
 	// Organisation is the client for interacting with the Organisation builders.
 	Organisation *OrganisationClient
+	// RefreshToken is the client for interacting with the RefreshToken builders.
+	RefreshToken *RefreshTokenClient
 	// Revision is the client for interacting with the Revision builders.
 	Revision *RevisionClient
 	// Scope is the client for interacting with the Scope builders.
@@ -179,6 +181,7 @@ func (tx *Tx) init() {
 	tx.Endpoint = NewEndpointClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
 	tx.Organisation = NewOrganisationClient(tx.config)
+	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Revision = NewRevisionClient(tx.config)
 	tx.Scope = NewScopeClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)

@@ -42,6 +42,12 @@ const (
 	FieldAllowUncategorizedModify = "allow_uncategorized_modify"
 	// FieldEnabled holds the string denoting the enabled field in the database.
 	FieldEnabled = "enabled"
+	// FieldRefreshTokens holds the string denoting the refresh_tokens field in the database.
+	FieldRefreshTokens = "refresh_tokens"
+	// FieldRequirePKCE holds the string denoting the require_pkce field in the database.
+	FieldRequirePKCE = "require_pkce"
+	// FieldPostLogoutRedirectURIs holds the string denoting the post_logout_redirect_uris field in the database.
+	FieldPostLogoutRedirectURIs = "post_logout_redirect_uris"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeScopes holds the string denoting the scopes edge name in mutations.
@@ -52,6 +58,8 @@ const (
 	EdgeConsents = "consents"
 	// EdgeAuthRequests holds the string denoting the auth_requests edge name in mutations.
 	EdgeAuthRequests = "auth_requests"
+	// EdgeIssuedRefreshTokens holds the string denoting the issued_refresh_tokens edge name in mutations.
+	EdgeIssuedRefreshTokens = "issued_refresh_tokens"
 	// Table holds the table name of the oauthclient in the database.
 	Table = "clients"
 	// OrganisationTable is the table that holds the organisation relation/edge.
@@ -87,6 +95,13 @@ const (
 	AuthRequestsInverseTable = "auth_requests"
 	// AuthRequestsColumn is the table column denoting the auth_requests relation/edge.
 	AuthRequestsColumn = "client_id"
+	// IssuedRefreshTokensTable is the table that holds the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensTable = "refresh_tokens"
+	// IssuedRefreshTokensInverseTable is the table name for the RefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "refreshtoken" package.
+	IssuedRefreshTokensInverseTable = "refresh_tokens"
+	// IssuedRefreshTokensColumn is the table column denoting the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensColumn = "client_id"
 )
 
 // Columns holds all SQL columns for oauthclient fields.
@@ -104,6 +119,9 @@ var Columns = []string{
 	FieldAllowUncategorizedRead,
 	FieldAllowUncategorizedModify,
 	FieldEnabled,
+	FieldRefreshTokens,
+	FieldRequirePKCE,
+	FieldPostLogoutRedirectURIs,
 }
 
 var (
@@ -128,7 +146,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [5]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -148,6 +166,10 @@ var (
 	DefaultAllowUncategorizedModify bool
 	// DefaultEnabled holds the default value on creation for the "enabled" field.
 	DefaultEnabled bool
+	// DefaultRefreshTokens holds the default value on creation for the "refresh_tokens" field.
+	DefaultRefreshTokens bool
+	// DefaultRequirePKCE holds the default value on creation for the "require_PKCE" field.
+	DefaultRequirePKCE bool
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -232,6 +254,16 @@ func ByEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEnabled, opts...).ToFunc()
 }
 
+// ByRefreshTokens orders the results by the refresh_tokens field.
+func ByRefreshTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRefreshTokens, opts...).ToFunc()
+}
+
+// ByRequirePKCE orders the results by the require_PKCE field.
+func ByRequirePKCE(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequirePKCE, opts...).ToFunc()
+}
+
 // ByOrganisationField orders the results by organisation field.
 func ByOrganisationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -294,6 +326,20 @@ func ByAuthRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuthRequestsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByIssuedRefreshTokensCount orders the results by issued_refresh_tokens count.
+func ByIssuedRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newIssuedRefreshTokensStep(), opts...)
+	}
+}
+
+// ByIssuedRefreshTokens orders the results by issued_refresh_tokens terms.
+func ByIssuedRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newIssuedRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganisationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -327,6 +373,13 @@ func newAuthRequestsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuthRequestsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuthRequestsTable, AuthRequestsColumn),
+	)
+}
+func newIssuedRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(IssuedRefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, IssuedRefreshTokensTable, IssuedRefreshTokensColumn),
 	)
 }
 

@@ -30,6 +30,12 @@ func (OAuthClient) Fields() []ent.Field {
 		field.Bool("allow_uncategorized_read").Default(false),
 		field.Bool("allow_uncategorized_modify").Default(false),
 		field.Bool("enabled").Default(true),
+		// refresh_tokens: an authorization-code grant also returns a refresh token.
+		field.Bool("refresh_tokens").Default(true),
+		// require_PKCE (GraphQL requirePKCE): WEB clients may be let off PKCE; BROWSER clients never are.
+		field.Bool("require_PKCE").StorageKey("require_pkce").Default(true),
+		// post_logout_redirect_URIs: where RP-Initiated Logout may send the browser (exact match).
+		field.Strings("post_logout_redirect_URIs").StorageKey("post_logout_redirect_uris").Optional(),
 	}
 }
 
@@ -42,6 +48,7 @@ func (OAuthClient) Edges() []ent.Edge {
 		edge.To("tokens", Token.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("consents", Consent.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("auth_requests", AuthRequest.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
+		edge.To("issued_refresh_tokens", RefreshToken.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

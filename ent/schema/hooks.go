@@ -392,6 +392,7 @@ func deleteAPIContents(next ent.Mutator) ent.Mutator {
 func (OAuthClient) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(checkRedirectURIs, ent.OpCreate|ent.OpUpdateOne),
+		hook.On(checkOIDCSettings, ent.OpCreate|ent.OpUpdateOne),
 		hook.On(checkClientScopes, ent.OpUpdateOne),
 	}
 }
@@ -424,6 +425,33 @@ func checkRedirectURIs(next ent.Mutator) ent.Mutator {
 			if err := validRedirectURI(u); err != nil {
 				return nil, apperr.Invalid("redirectURIs", "%q: %s, e.g. https://app.example.com/callback or http://127.0.0.1:8000/callback.", u, err)
 			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// checkOIDCSettings: post-logout redirect URIs are exact URLs like redirect URIs, and only WEB and
+// BROWSER clients sign people in; a BROWSER client always uses PKCE.
+func checkOIDCSettings(next ent.Mutator) ent.Mutator {
+	return hook.OAuthClientFunc(func(ctx context.Context, m *gen.OAuthClientMutation) (ent.Value, error) {
+		kind, ok := m.Kind()
+		if !ok {
+			var err error
+			if kind, err = m.OldKind(ctx); err != nil {
+				return nil, err
+			}
+		}
+		uris, _ := m.PostLogoutRedirectURIs()
+		if kind == oauthclient.KindSERVICE && len(uris) > 0 {
+			return nil, apperr.Invalid("postLogoutRedirectURIs", "A SERVICE client signs no one in, so it has no post-logout redirect URIs; leave the list empty.")
+		}
+		for _, u := range uris {
+			if err := validRedirectURI(u); err != nil {
+				return nil, apperr.Invalid("postLogoutRedirectURIs", "%q: %s, e.g. https://app.example.com/signed-out.", u, err)
+			}
+		}
+		if pkce, set := m.RequirePKCE(); set && !pkce && kind == oauthclient.KindBROWSER {
+			return nil, apperr.Invalid("requirePKCE", "A BROWSER client is public and always uses PKCE; leave requirePKCE on.")
 		}
 		return next.Mutate(ctx, m)
 	})

@@ -135,8 +135,8 @@ func TestRFC6749_4_1_AuthorizationCodeFlow(t *testing.T) {
 			t.Errorf("required scope not marked: %v", m)
 		}
 	}
-	// Rule 6: emphasized first, then by name; rule 5: the required scope comes along unasked.
-	if want := "forums.threads.modify forums.members.readonly forums.threads.readonly"; strings.Join(names, " ") != want {
+	// Identity scopes first; rule 6: emphasized first, then by name; rule 5: the required scope comes along unasked.
+	if want := "openid forums.threads.modify forums.members.readonly forums.threads.readonly"; strings.Join(names, " ") != want {
 		t.Fatalf("consent scopes = %v, want %s", names, want)
 	}
 

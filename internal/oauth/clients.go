@@ -31,7 +31,7 @@ func (ci *clientInfo) allows(grant string) bool {
 	switch grant {
 	case "client_credentials":
 		return ci.c.Kind == oauthclient.KindSERVICE
-	case "authorization_code":
+	case "authorization_code", "refresh_token":
 		return ci.c.Kind == oauthclient.KindWEB || ci.c.Kind == oauthclient.KindBROWSER
 	}
 	return false

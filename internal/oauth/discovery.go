@@ -13,6 +13,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/scope"
+	"scopekeeper/internal/oidcscope"
 )
 
 // discoveryDoc is an organisation's discovery document, rendered.
@@ -24,9 +25,9 @@ type discoveryDoc struct {
 
 // DiscoveryDocument is the RFC 8414 / OpenID Connect Discovery metadata of org's issuer, generated
 // from the database: scopes_supported lists exactly the organisation's scopes that are shown in
-// discovery and not deprecated, sorted (the contract's rule; openid works without being listed).
+// discovery and not deprecated, and the identity scopes, sorted.
 func (p *Provider) DiscoveryDocument(ctx context.Context, org *ent.Organisation) (map[string]any, error) {
-	d, err := p.discovery(ctx, &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug)})
+	d, err := p.discovery(ctx, p.orgInfo(org))
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +45,9 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	if err != nil {
 		return nil, err
 	}
+	for _, is := range oidcscope.All {
+		names = append(names, is.Name)
+	}
 	slices.Sort(names)
 	iss := org.Issuer
 	cfg := oidc.DiscoveryConfiguration{
@@ -52,18 +56,21 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 		TokenEndpoint:                             iss + "/oauth/token",
 		IntrospectionEndpoint:                     iss + "/oauth/introspect",
 		RevocationEndpoint:                        iss + "/oauth/revoke",
+		UserinfoEndpoint:                          iss + "/oauth/userinfo",
+		EndSessionEndpoint:                        iss + "/oauth/logout",
 		JwksURI:                                   iss + "/oauth/jwks",
 		ScopesSupported:                           names,
 		ResponseTypesSupported:                    []string{string(oidc.ResponseTypeCode)},
 		ResponseModesSupported:                    []string{"query"},
-		GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeClientCredentials},
+		GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials},
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          []string{string(Algorithm)},
 		TokenEndpointAuthMethodsSupported:         []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodNone},
 		RevocationEndpointAuthMethodsSupported:    []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodNone},
 		IntrospectionEndpointAuthMethodsSupported: []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost},
 		CodeChallengeMethodsSupported:             []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256},
-		ClaimsSupported:                           []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr",
+			"name", "preferred_username", "updated_at", "email", "email_verified"},
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
@@ -75,6 +82,7 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	}
 	doc["scopes_supported"] = append([]string{}, names...)       // present even when empty
 	doc["authorization_response_iss_parameter_supported"] = true // RFC 9207
+	doc["prompt_values_supported"] = []string{"none", "login", "consent", "select_account"}
 	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, err

@@ -85,10 +85,10 @@ func TestRFC8414_Discovery(t *testing.T) {
 	if got := d.body["code_challenge_methods_supported"].([]any); len(got) != 1 || got[0] != "S256" {
 		t.Errorf("code_challenge_methods_supported = %v", got)
 	}
-	if got := scopesSupported(d.body); !slices.Equal(got, []string{"forums.members.modify", "forums.threads.readonly"}) {
+	if got := scopesSupported(d.body); !slices.Equal(got, []string{"email", "forums.members.modify", "forums.threads.readonly", "offline_access", "openid", "profile"}) {
 		t.Errorf("acme scopes_supported = %v", got)
 	}
-	if got := scopesSupported(discover(t, globex.Issuer+"/.well-known/openid-configuration", "").body); !slices.Equal(got, []string{"billing.invoices.readonly"}) {
+	if got := scopesSupported(discover(t, globex.Issuer+"/.well-known/openid-configuration", "").body); !slices.Equal(got, []string{"billing.invoices.readonly", "email", "offline_access", "openid", "profile"}) {
 		t.Errorf("globex scopes_supported = %v", got)
 	}
 	if d.header.Get("ETag") == "" || d.header.Get("ETag") != o.header.Get("ETag") || d.header.Get("Cache-Control") != "no-cache" {
