@@ -225,9 +225,13 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 		}
 	}
 	for org, creates := range refreshByOrg {
-		if err := tx.RefreshToken.CreateBulk(creates...).Exec(sys(ctx, org)); err != nil {
-			_ = tx.Rollback()
-			return err
+		for len(creates) > 0 {
+			n := 1 << (bits.Len(uint(len(creates))) - 1)
+			if err := tx.RefreshToken.CreateBulk(creates[:n]...).Exec(sys(ctx, org)); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+			creates = creates[n:]
 		}
 	}
 	return tx.Commit()

@@ -111,13 +111,10 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if !live {
 		return nil, errBadRefresh()
 	}
+	// Rule 8: of the refresh token's scopes, only those the client still holds (the client's
+	// cached scopes, so a refresh reads the database once).
 	rows, identity := oidcscope.Split(rt.ScopeIds)
-	var held []*ent.Scope
-	if len(rows) > 0 {
-		if held, err = p.client.Scope.Query().Where(scope.IDIn(rows...)).Order(scope.ByName()).All(ctx); err != nil {
-			return nil, serverError(ctx, "load scopes", err)
-		}
-	}
+	held := ci.held(rows)
 	// RFC 6749 §6: scope may narrow what the refresh token holds, never widen it.
 	if req.scope.given {
 		var asked []int
@@ -132,7 +129,7 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 		for _, n := range req.scope.names {
 			i := slices.IndexFunc(held, func(s *ent.Scope) bool { return strings.EqualFold(s.Name, n) })
 			if i < 0 {
-				return nil, oidc.ErrInvalidScope().WithDescription("The refresh token was not granted %q; a refresh may only narrow the scope.", n)
+				return nil, oidc.ErrInvalidScope().WithDescription("The scope %q is not one this refresh token holds for the client; a refresh may only narrow the scope.", n)
 			}
 			base = append(base, held[i])
 		}
