@@ -126,7 +126,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	// session's; the sign-in page comes back to this request without them, bound to sign-ins
 	// from now on.
 	if caller == nil || pr.login || pr.maxAge >= 0 && now.Sub(sess.CreatedAt) > time.Duration(pr.maxAge)*time.Second ||
-		sess.CreatedAt.Unix() < pr.loginAfter {
+		sess.CreatedAt.UnixMilli() < pr.loginAfter {
 		if pr.none {
 			back("login_required", "The user must sign in.")
 			return
@@ -139,7 +139,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			if next.Get("prompt") == "" {
 				next.Del("prompt")
 			}
-			next.Set(loginAfterParam, strconv.FormatInt(now.Unix(), 10))
+			next.Set(loginAfterParam, strconv.FormatInt(now.UnixMilli(), 10))
 			target = r.URL.Path + "?" + next.Encode()
 		}
 		http.Redirect(w, r, p.publicURL+"/login?next="+url.QueryEscape(target), http.StatusFound)
@@ -194,7 +194,7 @@ const loginAfterParam = "login_after"
 type promptRequest struct {
 	none, login, consent bool
 	maxAge               int64 // -1 when absent
-	loginAfter           int64 // Unix seconds; 0 when absent
+	loginAfter           int64 // Unix milliseconds; 0 when absent
 }
 
 // parsePrompt reads OpenID Connect Core §3.1.2.1's prompt (space-separated none, login, consent,
@@ -228,7 +228,7 @@ func parsePrompt(prompt, maxAge, loginAfter string) (promptRequest, string) {
 	if loginAfter != "" {
 		n, err := strconv.ParseInt(loginAfter, 10, 64)
 		if err != nil || n < 0 {
-			return pr, "login_after must be a Unix time in seconds."
+			return pr, "login_after must be a Unix time in milliseconds."
 		}
 		pr.loginAfter = n
 	}
