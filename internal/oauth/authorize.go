@@ -235,6 +235,24 @@ func parsePrompt(prompt, maxAge, loginAfter string) (promptRequest, string) {
 	return pr, ""
 }
 
+// handleClientInfo is GET ISSUER/oauth/client-info?client_id=…&redirect_uri=…, which the console's
+// sign-in page asks to say which application sends the user and for which organisation. It
+// answers only for an enabled client with that exact redirect URI, so it tells no more than an
+// authorization request would.
+func (p *Provider) handleClientInfo(w http.ResponseWriter, r *http.Request, org *orgInfo) {
+	q := r.URL.Query()
+	ci, err := p.oauthClient(r.Context(), org.ID, q.Get("client_id"))
+	if err != nil {
+		writeError(w, org.Issuer, serverError(r.Context(), "look up client", err))
+		return
+	}
+	if ci == nil || !ci.c.Enabled || !ci.allows("authorization_code") || !ci.hasRedirectURI(q.Get("redirect_uri")) {
+		writeJSON(w, http.StatusNotFound, wireError{Error: "not_found", Description: "No such application (client_id and redirect_uri) at this issuer."})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"clientName": ci.c.Name, "organisationName": org.Name})
+}
+
 // consented returns the scope IDs user already granted client.
 func (p *Provider) consented(ctx context.Context, client *ent.Client, userID, clientID int) ([]int, error) {
 	c, err := client.Consent.Query().Where(consent.UserID(userID), consent.ClientID(clientID)).Only(ctx)

@@ -93,6 +93,7 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /o/{slug}/oauth/userinfo", p.issuerJSON(p.handleUserInfo))
 	mux.HandleFunc("POST /o/{slug}/oauth/userinfo", p.issuerJSON(p.handleUserInfo))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/userinfo", p.handleBrowserPreflight)
+	mux.HandleFunc("GET /o/{slug}/oauth/client-info", p.issuerJSON(p.handleClientInfo))
 	mux.HandleFunc("GET /o/{slug}/oauth/logout", p.handleLogout)
 	mux.HandleFunc("POST /o/{slug}/oauth/logout", p.handleLogout)
 	// Anything else under an issuer is no endpoint: a JSON 404, never the console's index.html.
@@ -137,12 +138,13 @@ func (p *Provider) org(r *http.Request) (*orgInfo, error) {
 type orgInfo struct {
 	ID         int
 	Slug       string
+	Name       string
 	Issuer     string
 	RefreshTTL time.Duration
 }
 
 func (p *Provider) orgInfo(org *ent.Organisation) *orgInfo {
-	return &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug), RefreshTTL: time.Duration(org.RefreshTokenLifetime) * time.Second}
+	return &orgInfo{ID: org.ID, Slug: org.Slug, Name: org.Name, Issuer: p.Issuer(org.Slug), RefreshTTL: time.Duration(org.RefreshTokenLifetime) * time.Second}
 }
 
 func (p *Provider) orgBySlug(ctx context.Context, slug string) (*orgInfo, error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveNext } from './session';
+import { authorizationOf, resolveNext } from './session';
 
 describe('resolveNext', () => {
   it('stays in the app for console routes', () => {
@@ -21,5 +21,21 @@ describe('resolveNext', () => {
 
   it('does not mistake a longer path for a console route', () => {
     expect(resolveNext('/apisx')).toEqual({ kind: 'page', to: '/apisx' });
+  });
+});
+
+describe('authorizationOf', () => {
+  it('reads the issuer, client and redirect URI of an authorization request', () => {
+    expect(authorizationOf('/o/acme/oauth/authorize?client_id=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid')).toEqual({
+      slug: 'acme',
+      clientId: 'abc',
+      redirectUri: 'https://app.example/cb',
+    });
+  });
+  it('ignores console routes, other pages and foreign URLs', () => {
+    expect(authorizationOf('/clients')).toBeNull();
+    expect(authorizationOf('//evil.example/o/acme/oauth/authorize?client_id=a&redirect_uri=b')).toBeNull();
+    expect(authorizationOf('/o/acme/oauth/authorize?client_id=a')).toBeNull();
+    expect(authorizationOf(null)).toBeNull();
   });
 });
