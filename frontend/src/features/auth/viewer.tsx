@@ -24,6 +24,7 @@ export const ViewerDocument = graphql(`
         namingGuideline
         namingExample
         maxScopesPerClient
+        refreshTokenLifetime
         apiKeyAllowedScopes {
           id
           name
