@@ -135,11 +135,11 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
       {value.kind !== 'SERVICE' && (
         <>
           <Textarea
-            label="Post-logout redirect URIs"
+            label="Sign-out return URIs"
             value={value.postLogoutRedirectURIs}
             onChange={(e) => setValue({ ...value, postLogoutRedirectURIs: e.currentTarget.value })}
             error={errs.postLogoutRedirectURIs}
-            description="One per line; where the application may send people after signing them out (OpenID Connect logout)."
+            description="One per line; the exact post_logout_redirect_uri values the application may send people back to after signing them out."
             autosize
             minRows={1}
             placeholder="https://app.example.com/signed-out"

@@ -203,7 +203,7 @@ function ClientDetails({ client, manage }: { client: ClientFieldsFragment; manag
         </Row>
         {client.kind !== 'SERVICE' && (
           <>
-            <Row label="Post-logout redirect URIs">
+            <Row label="Sign-out return URIs">
               {(client.postLogoutRedirectURIs ?? []).length ? (
                 <Stack gap={2}>
                   {(client.postLogoutRedirectURIs ?? []).map((u) => (
