@@ -20,6 +20,7 @@ import (
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/pathtemplate"
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
 	"scopekeeper/internal/viewer"
@@ -104,6 +105,9 @@ func checkScopeName(next ent.Mutator) ent.Mutator {
 		}
 		if err := scopename.Validate(name, policy); err != nil {
 			return nil, apperr.Invalid("name", "%s.", capitalise(err.Error()))
+		}
+		if _, ok := oidcscope.ByName(name); ok {
+			return nil, apperr.Conflicting("name", "%q is an OpenID Connect identity scope, which every organisation already has; choose another name.", name)
 		}
 		m.SetNameKey(scopename.Key(name))
 		v, err := next.Mutate(ctx, m)

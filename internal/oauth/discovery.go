@@ -46,7 +46,10 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 		return nil, err
 	}
 	for _, is := range oidcscope.All {
-		names = append(names, is.Name)
+		// A scope row of the same name (created before identity scopes existed) is listed once.
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, is.Name) }) {
+			names = append(names, is.Name)
+		}
 	}
 	slices.Sort(names)
 	iss := org.Issuer

@@ -134,6 +134,28 @@ func TestRFC8414_3_1_WellKnownURL(t *testing.T) {
 	if d.status != 200 || d.body["issuer"] != acme.Issuer || d.body["token_endpoint"] != acme.Issuer+"/oauth/token" {
 		t.Fatalf("§3.1 URL: %d %v", d.status, d.body)
 	}
+	// What works is advertised (contract §6).
+	if d.body["userinfo_endpoint"] != acme.Issuer+"/oauth/userinfo" || d.body["end_session_endpoint"] != acme.Issuer+"/oauth/logout" {
+		t.Errorf("endpoints: %v", d.body)
+	}
+	for k, want := range map[string][]string{
+		"grant_types_supported":   {"authorization_code", "refresh_token", "client_credentials"},
+		"claims_supported":        {"sub", "auth_time", "name", "preferred_username", "updated_at", "email", "email_verified"},
+		"prompt_values_supported": {"none", "login", "consent"},
+		"scopes_supported":        {"openid", "profile", "email", "offline_access"},
+	} {
+		got, _ := d.body[k].([]any)
+		for _, w := range want {
+			if !slices.Contains(got, any(w)) {
+				t.Errorf("%s = %v lacks %s", k, got, w)
+			}
+		}
+	}
+	// Identity scope names are reserved.
+	r := acme.owner(t).do(`mutation($api: ID!) { createScope(input: {apiID: $api, name: "Email", displayName: "x", description: "x"}) { id } }`, map[string]any{"api": id(acme.API.ID)})
+	if r.code() != "CONFLICT" {
+		t.Errorf("a scope named Email: %+v", r)
+	}
 	if got := discover(t, e.URL+"/.well-known/oauth-authorization-server/o/nobody", ""); got.status != 404 {
 		t.Fatalf("§3.1 URL of an unknown issuer: %d", got.status)
 	}
