@@ -64,6 +64,15 @@ const SetEmailVerifiedDocument = graphql(`
   }
 `);
 
+const SetPreferredUsernameDocument = graphql(`
+  mutation SetPreferredUsername($id: ID!, $username: String!) {
+    updateUser(id: $id, input: { preferredUsername: $username }) {
+      id
+      preferredUsername
+    }
+  }
+`);
+
 const SetUserPasswordDocument = graphql(`
   mutation SetUserPassword($id: ID!, $password: String!) {
     setUserPassword(id: $id, password: $password) {
@@ -92,6 +101,7 @@ export function UsersPage() {
   const [passwordSetFor, setPasswordSetFor] = useState<string | null>(null);
   const [, updateRole] = useMutation(UpdateUserRoleDocument);
   const [, setVerified] = useMutation(SetEmailVerifiedDocument);
+  const [, setUsername] = useMutation(SetPreferredUsernameDocument);
   const [delState, deleteUser] = useMutation(DeleteUserDocument);
   // One error for both the role change and the deletion: shown above the table and in the dialog.
   const del = useConfirmAction<{ id: string; email: string }>();
@@ -139,7 +149,26 @@ export function UsersPage() {
                   )}
                 </Table.Td>
                 <Table.Td>{u.displayName || '—'}</Table.Td>
-                <Table.Td>{u.preferredUsername || '—'}</Table.Td>
+                <Table.Td>
+                  {owner ? (
+                    <TextInput
+                      aria-label={`Username of ${u.email}`}
+                      size="xs"
+                      w={140}
+                      defaultValue={u.preferredUsername}
+                      placeholder="the email"
+                      onBlur={async (e) => {
+                        const v = e.currentTarget.value.trim();
+                        if (v === u.preferredUsername) return;
+                        setActionError(null);
+                        const res = await setUsername({ id: u.id, username: v }, ctx);
+                        if (res.error) setActionError(errorMessage(res.error));
+                      }}
+                    />
+                  ) : (
+                    u.preferredUsername || '—'
+                  )}
+                </Table.Td>
                 <Table.Td>
                   {owner && u.id !== user.id ? (
                     <Select
