@@ -169,7 +169,9 @@ func (Session) Annotations() []schema.Annotation {
 // presenting one already rotated out revokes the family with its access tokens (RFC 9700 §4.14.2).
 type RefreshToken struct{ ent.Schema }
 
-func (RefreshToken) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "issued_refresh_tokens"}} }
+func (RefreshToken) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{Ref: "issued_refresh_tokens"}}
+}
 
 func (RefreshToken) Fields() []ent.Field {
 	return []ent.Field{
