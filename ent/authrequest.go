@@ -36,6 +36,10 @@ type AuthRequest struct {
 	Nonce string `json:"nonce,omitempty"`
 	// CodeChallenge holds the value of the "code_challenge" field.
 	CodeChallenge string `json:"code_challenge,omitempty"`
+	// SessionID holds the value of the "session_id" field.
+	SessionID *int `json:"session_id,omitempty"`
+	// AuthTime holds the value of the "auth_time" field.
+	AuthTime *time.Time `json:"auth_time,omitempty"`
 	// CodeHash holds the value of the "code_hash" field.
 	CodeHash *[]byte `json:"-"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -92,11 +96,11 @@ func (*AuthRequest) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case authrequest.FieldScopeIds, authrequest.FieldCodeHash:
 			values[i] = new([]byte)
-		case authrequest.FieldID, authrequest.FieldOrganisationID, authrequest.FieldClientID, authrequest.FieldUserID:
+		case authrequest.FieldID, authrequest.FieldOrganisationID, authrequest.FieldClientID, authrequest.FieldUserID, authrequest.FieldSessionID:
 			values[i] = new(sql.NullInt64)
 		case authrequest.FieldRedirectURI, authrequest.FieldState, authrequest.FieldNonce, authrequest.FieldCodeChallenge:
 			values[i] = new(sql.NullString)
-		case authrequest.FieldCreatedAt, authrequest.FieldExpiresAt, authrequest.FieldCodeUsedAt:
+		case authrequest.FieldAuthTime, authrequest.FieldCreatedAt, authrequest.FieldExpiresAt, authrequest.FieldCodeUsedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -169,6 +173,20 @@ func (_m *AuthRequest) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field code_challenge", values[i])
 			} else if value.Valid {
 				_m.CodeChallenge = value.String
+			}
+		case authrequest.FieldSessionID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field session_id", values[i])
+			} else if value.Valid {
+				_m.SessionID = new(int)
+				*_m.SessionID = int(value.Int64)
+			}
+		case authrequest.FieldAuthTime:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field auth_time", values[i])
+			} else if value.Valid {
+				_m.AuthTime = new(time.Time)
+				*_m.AuthTime = value.Time
 			}
 		case authrequest.FieldCodeHash:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -266,6 +284,16 @@ func (_m *AuthRequest) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("code_challenge=")
 	builder.WriteString(_m.CodeChallenge)
+	builder.WriteString(", ")
+	if v := _m.SessionID; v != nil {
+		builder.WriteString("session_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AuthTime; v != nil {
+		builder.WriteString("auth_time=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("code_hash=<sensitive>")
 	builder.WriteString(", ")

@@ -96,6 +96,42 @@ func (_c *AuthRequestCreate) SetCodeChallenge(v string) *AuthRequestCreate {
 	return _c
 }
 
+// SetNillableCodeChallenge sets the "code_challenge" field if the given value is not nil.
+func (_c *AuthRequestCreate) SetNillableCodeChallenge(v *string) *AuthRequestCreate {
+	if v != nil {
+		_c.SetCodeChallenge(*v)
+	}
+	return _c
+}
+
+// SetSessionID sets the "session_id" field.
+func (_c *AuthRequestCreate) SetSessionID(v int) *AuthRequestCreate {
+	_c.mutation.SetSessionID(v)
+	return _c
+}
+
+// SetNillableSessionID sets the "session_id" field if the given value is not nil.
+func (_c *AuthRequestCreate) SetNillableSessionID(v *int) *AuthRequestCreate {
+	if v != nil {
+		_c.SetSessionID(*v)
+	}
+	return _c
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (_c *AuthRequestCreate) SetAuthTime(v time.Time) *AuthRequestCreate {
+	_c.mutation.SetAuthTime(v)
+	return _c
+}
+
+// SetNillableAuthTime sets the "auth_time" field if the given value is not nil.
+func (_c *AuthRequestCreate) SetNillableAuthTime(v *time.Time) *AuthRequestCreate {
+	if v != nil {
+		_c.SetAuthTime(*v)
+	}
+	return _c
+}
+
 // SetCodeHash sets the "code_hash" field.
 func (_c *AuthRequestCreate) SetCodeHash(v []byte) *AuthRequestCreate {
 	_c.mutation.SetCodeHash(v)
@@ -190,6 +226,10 @@ func (_c *AuthRequestCreate) defaults() error {
 	if _, ok := _c.mutation.Nonce(); !ok {
 		v := authrequest.DefaultNonce
 		_c.mutation.SetNonce(v)
+	}
+	if _, ok := _c.mutation.CodeChallenge(); !ok {
+		v := authrequest.DefaultCodeChallenge
+		_c.mutation.SetCodeChallenge(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		if authrequest.DefaultCreatedAt == nil {
@@ -286,6 +326,14 @@ func (_c *AuthRequestCreate) createSpec() (*AuthRequest, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CodeChallenge(); ok {
 		_spec.SetField(authrequest.FieldCodeChallenge, field.TypeString, value)
 		_node.CodeChallenge = value
+	}
+	if value, ok := _c.mutation.SessionID(); ok {
+		_spec.SetField(authrequest.FieldSessionID, field.TypeInt, value)
+		_node.SessionID = &value
+	}
+	if value, ok := _c.mutation.AuthTime(); ok {
+		_spec.SetField(authrequest.FieldAuthTime, field.TypeTime, value)
+		_node.AuthTime = &value
 	}
 	if value, ok := _c.mutation.CodeHash(); ok {
 		_spec.SetField(authrequest.FieldCodeHash, field.TypeBytes, value)
@@ -422,6 +470,48 @@ func (u *AuthRequestUpsert) SetScopeIds(v []int) *AuthRequestUpsert {
 // UpdateScopeIds sets the "scope_ids" field to the value that was provided on create.
 func (u *AuthRequestUpsert) UpdateScopeIds() *AuthRequestUpsert {
 	u.SetExcluded(authrequest.FieldScopeIds)
+	return u
+}
+
+// SetSessionID sets the "session_id" field.
+func (u *AuthRequestUpsert) SetSessionID(v int) *AuthRequestUpsert {
+	u.Set(authrequest.FieldSessionID, v)
+	return u
+}
+
+// UpdateSessionID sets the "session_id" field to the value that was provided on create.
+func (u *AuthRequestUpsert) UpdateSessionID() *AuthRequestUpsert {
+	u.SetExcluded(authrequest.FieldSessionID)
+	return u
+}
+
+// AddSessionID adds v to the "session_id" field.
+func (u *AuthRequestUpsert) AddSessionID(v int) *AuthRequestUpsert {
+	u.Add(authrequest.FieldSessionID, v)
+	return u
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (u *AuthRequestUpsert) ClearSessionID() *AuthRequestUpsert {
+	u.SetNull(authrequest.FieldSessionID)
+	return u
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (u *AuthRequestUpsert) SetAuthTime(v time.Time) *AuthRequestUpsert {
+	u.Set(authrequest.FieldAuthTime, v)
+	return u
+}
+
+// UpdateAuthTime sets the "auth_time" field to the value that was provided on create.
+func (u *AuthRequestUpsert) UpdateAuthTime() *AuthRequestUpsert {
+	u.SetExcluded(authrequest.FieldAuthTime)
+	return u
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (u *AuthRequestUpsert) ClearAuthTime() *AuthRequestUpsert {
+	u.SetNull(authrequest.FieldAuthTime)
 	return u
 }
 
@@ -575,6 +665,55 @@ func (u *AuthRequestUpsertOne) SetScopeIds(v []int) *AuthRequestUpsertOne {
 func (u *AuthRequestUpsertOne) UpdateScopeIds() *AuthRequestUpsertOne {
 	return u.Update(func(s *AuthRequestUpsert) {
 		s.UpdateScopeIds()
+	})
+}
+
+// SetSessionID sets the "session_id" field.
+func (u *AuthRequestUpsertOne) SetSessionID(v int) *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.SetSessionID(v)
+	})
+}
+
+// AddSessionID adds v to the "session_id" field.
+func (u *AuthRequestUpsertOne) AddSessionID(v int) *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.AddSessionID(v)
+	})
+}
+
+// UpdateSessionID sets the "session_id" field to the value that was provided on create.
+func (u *AuthRequestUpsertOne) UpdateSessionID() *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.UpdateSessionID()
+	})
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (u *AuthRequestUpsertOne) ClearSessionID() *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.ClearSessionID()
+	})
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (u *AuthRequestUpsertOne) SetAuthTime(v time.Time) *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.SetAuthTime(v)
+	})
+}
+
+// UpdateAuthTime sets the "auth_time" field to the value that was provided on create.
+func (u *AuthRequestUpsertOne) UpdateAuthTime() *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.UpdateAuthTime()
+	})
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (u *AuthRequestUpsertOne) ClearAuthTime() *AuthRequestUpsertOne {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.ClearAuthTime()
 	})
 }
 
@@ -902,6 +1041,55 @@ func (u *AuthRequestUpsertBulk) SetScopeIds(v []int) *AuthRequestUpsertBulk {
 func (u *AuthRequestUpsertBulk) UpdateScopeIds() *AuthRequestUpsertBulk {
 	return u.Update(func(s *AuthRequestUpsert) {
 		s.UpdateScopeIds()
+	})
+}
+
+// SetSessionID sets the "session_id" field.
+func (u *AuthRequestUpsertBulk) SetSessionID(v int) *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.SetSessionID(v)
+	})
+}
+
+// AddSessionID adds v to the "session_id" field.
+func (u *AuthRequestUpsertBulk) AddSessionID(v int) *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.AddSessionID(v)
+	})
+}
+
+// UpdateSessionID sets the "session_id" field to the value that was provided on create.
+func (u *AuthRequestUpsertBulk) UpdateSessionID() *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.UpdateSessionID()
+	})
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (u *AuthRequestUpsertBulk) ClearSessionID() *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.ClearSessionID()
+	})
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (u *AuthRequestUpsertBulk) SetAuthTime(v time.Time) *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.SetAuthTime(v)
+	})
+}
+
+// UpdateAuthTime sets the "auth_time" field to the value that was provided on create.
+func (u *AuthRequestUpsertBulk) UpdateAuthTime() *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.UpdateAuthTime()
+	})
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (u *AuthRequestUpsertBulk) ClearAuthTime() *AuthRequestUpsertBulk {
+	return u.Update(func(s *AuthRequestUpsert) {
+		s.ClearAuthTime()
 	})
 }
 

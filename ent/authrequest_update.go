@@ -68,6 +68,53 @@ func (_u *AuthRequestUpdate) AppendScopeIds(v []int) *AuthRequestUpdate {
 	return _u
 }
 
+// SetSessionID sets the "session_id" field.
+func (_u *AuthRequestUpdate) SetSessionID(v int) *AuthRequestUpdate {
+	_u.mutation.ResetSessionID()
+	_u.mutation.SetSessionID(v)
+	return _u
+}
+
+// SetNillableSessionID sets the "session_id" field if the given value is not nil.
+func (_u *AuthRequestUpdate) SetNillableSessionID(v *int) *AuthRequestUpdate {
+	if v != nil {
+		_u.SetSessionID(*v)
+	}
+	return _u
+}
+
+// AddSessionID adds value to the "session_id" field.
+func (_u *AuthRequestUpdate) AddSessionID(v int) *AuthRequestUpdate {
+	_u.mutation.AddSessionID(v)
+	return _u
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (_u *AuthRequestUpdate) ClearSessionID() *AuthRequestUpdate {
+	_u.mutation.ClearSessionID()
+	return _u
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (_u *AuthRequestUpdate) SetAuthTime(v time.Time) *AuthRequestUpdate {
+	_u.mutation.SetAuthTime(v)
+	return _u
+}
+
+// SetNillableAuthTime sets the "auth_time" field if the given value is not nil.
+func (_u *AuthRequestUpdate) SetNillableAuthTime(v *time.Time) *AuthRequestUpdate {
+	if v != nil {
+		_u.SetAuthTime(*v)
+	}
+	return _u
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (_u *AuthRequestUpdate) ClearAuthTime() *AuthRequestUpdate {
+	_u.mutation.ClearAuthTime()
+	return _u
+}
+
 // SetCodeHash sets the "code_hash" field.
 func (_u *AuthRequestUpdate) SetCodeHash(v []byte) *AuthRequestUpdate {
 	_u.mutation.SetCodeHash(v)
@@ -186,6 +233,21 @@ func (_u *AuthRequestUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			sqljson.Append(u, authrequest.FieldScopeIds, value)
 		})
 	}
+	if value, ok := _u.mutation.SessionID(); ok {
+		_spec.SetField(authrequest.FieldSessionID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSessionID(); ok {
+		_spec.AddField(authrequest.FieldSessionID, field.TypeInt, value)
+	}
+	if _u.mutation.SessionIDCleared() {
+		_spec.ClearField(authrequest.FieldSessionID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AuthTime(); ok {
+		_spec.SetField(authrequest.FieldAuthTime, field.TypeTime, value)
+	}
+	if _u.mutation.AuthTimeCleared() {
+		_spec.ClearField(authrequest.FieldAuthTime, field.TypeTime)
+	}
 	if value, ok := _u.mutation.CodeHash(); ok {
 		_spec.SetField(authrequest.FieldCodeHash, field.TypeBytes, value)
 	}
@@ -257,6 +319,53 @@ func (_u *AuthRequestUpdateOne) SetScopeIds(v []int) *AuthRequestUpdateOne {
 // AppendScopeIds appends value to the "scope_ids" field.
 func (_u *AuthRequestUpdateOne) AppendScopeIds(v []int) *AuthRequestUpdateOne {
 	_u.mutation.AppendScopeIds(v)
+	return _u
+}
+
+// SetSessionID sets the "session_id" field.
+func (_u *AuthRequestUpdateOne) SetSessionID(v int) *AuthRequestUpdateOne {
+	_u.mutation.ResetSessionID()
+	_u.mutation.SetSessionID(v)
+	return _u
+}
+
+// SetNillableSessionID sets the "session_id" field if the given value is not nil.
+func (_u *AuthRequestUpdateOne) SetNillableSessionID(v *int) *AuthRequestUpdateOne {
+	if v != nil {
+		_u.SetSessionID(*v)
+	}
+	return _u
+}
+
+// AddSessionID adds value to the "session_id" field.
+func (_u *AuthRequestUpdateOne) AddSessionID(v int) *AuthRequestUpdateOne {
+	_u.mutation.AddSessionID(v)
+	return _u
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (_u *AuthRequestUpdateOne) ClearSessionID() *AuthRequestUpdateOne {
+	_u.mutation.ClearSessionID()
+	return _u
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (_u *AuthRequestUpdateOne) SetAuthTime(v time.Time) *AuthRequestUpdateOne {
+	_u.mutation.SetAuthTime(v)
+	return _u
+}
+
+// SetNillableAuthTime sets the "auth_time" field if the given value is not nil.
+func (_u *AuthRequestUpdateOne) SetNillableAuthTime(v *time.Time) *AuthRequestUpdateOne {
+	if v != nil {
+		_u.SetAuthTime(*v)
+	}
+	return _u
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (_u *AuthRequestUpdateOne) ClearAuthTime() *AuthRequestUpdateOne {
+	_u.mutation.ClearAuthTime()
 	return _u
 }
 
@@ -407,6 +516,21 @@ func (_u *AuthRequestUpdateOne) sqlSave(ctx context.Context) (_node *AuthRequest
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, authrequest.FieldScopeIds, value)
 		})
+	}
+	if value, ok := _u.mutation.SessionID(); ok {
+		_spec.SetField(authrequest.FieldSessionID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSessionID(); ok {
+		_spec.AddField(authrequest.FieldSessionID, field.TypeInt, value)
+	}
+	if _u.mutation.SessionIDCleared() {
+		_spec.ClearField(authrequest.FieldSessionID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AuthTime(); ok {
+		_spec.SetField(authrequest.FieldAuthTime, field.TypeTime, value)
+	}
+	if _u.mutation.AuthTimeCleared() {
+		_spec.ClearField(authrequest.FieldAuthTime, field.TypeTime)
 	}
 	if value, ok := _u.mutation.CodeHash(); ok {
 		_spec.SetField(authrequest.FieldCodeHash, field.TypeBytes, value)

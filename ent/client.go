@@ -22,6 +22,7 @@ import (
 	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
@@ -63,6 +64,8 @@ type Client struct {
 	OAuthClient *OAuthClientClient
 	// Organisation is the client for interacting with the Organisation builders.
 	Organisation *OrganisationClient
+	// RefreshToken is the client for interacting with the RefreshToken builders.
+	RefreshToken *RefreshTokenClient
 	// Revision is the client for interacting with the Revision builders.
 	Revision *RevisionClient
 	// Scope is the client for interacting with the Scope builders.
@@ -101,6 +104,7 @@ func (c *Client) init() {
 	c.KeyAllowedScope = NewKeyAllowedScopeClient(c.config)
 	c.OAuthClient = NewOAuthClientClient(c.config)
 	c.Organisation = NewOrganisationClient(c.config)
+	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Revision = NewRevisionClient(c.config)
 	c.Scope = NewScopeClient(c.config)
 	c.ScopeEndpoint = NewScopeEndpointClient(c.config)
@@ -211,6 +215,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		KeyAllowedScope: NewKeyAllowedScopeClient(cfg),
 		OAuthClient:     NewOAuthClientClient(cfg),
 		Organisation:    NewOrganisationClient(cfg),
+		RefreshToken:    NewRefreshTokenClient(cfg),
 		Revision:        NewRevisionClient(cfg),
 		Scope:           NewScopeClient(cfg),
 		ScopeEndpoint:   NewScopeEndpointClient(cfg),
@@ -248,6 +253,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		KeyAllowedScope: NewKeyAllowedScopeClient(cfg),
 		OAuthClient:     NewOAuthClientClient(cfg),
 		Organisation:    NewOrganisationClient(cfg),
+		RefreshToken:    NewRefreshTokenClient(cfg),
 		Revision:        NewRevisionClient(cfg),
 		Scope:           NewScopeClient(cfg),
 		ScopeEndpoint:   NewScopeEndpointClient(cfg),
@@ -286,7 +292,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.API, c.APIKey, c.APIKeyScope, c.AuditEvent, c.AuthRequest, c.ClientScope,
 		c.Consent, c.Endpoint, c.KeyAllowedScope, c.OAuthClient, c.Organisation,
-		c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey, c.Token, c.User,
+		c.RefreshToken, c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey,
+		c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -298,7 +305,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.API, c.APIKey, c.APIKeyScope, c.AuditEvent, c.AuthRequest, c.ClientScope,
 		c.Consent, c.Endpoint, c.KeyAllowedScope, c.OAuthClient, c.Organisation,
-		c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey, c.Token, c.User,
+		c.RefreshToken, c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey,
+		c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -329,6 +337,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OAuthClient.mutate(ctx, m)
 	case *OrganisationMutation:
 		return c.Organisation.mutate(ctx, m)
+	case *RefreshTokenMutation:
+		return c.RefreshToken.mutate(ctx, m)
 	case *RevisionMutation:
 		return c.Revision.mutate(ctx, m)
 	case *ScopeMutation:
@@ -1944,6 +1954,22 @@ func (c *OAuthClientClient) QueryAuthRequests(_m *OAuthClient) *AuthRequestQuery
 	return query
 }
 
+// QueryIssuedRefreshTokens queries the issued_refresh_tokens edge of a OAuthClient.
+func (c *OAuthClientClient) QueryIssuedRefreshTokens(_m *OAuthClient) *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, id),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, oauthclient.IssuedRefreshTokensTable, oauthclient.IssuedRefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryScopeLinks queries the scope_links edge of a OAuthClient.
 func (c *OAuthClientClient) QueryScopeLinks(_m *OAuthClient) *ClientScopeQuery {
 	query := (&ClientScopeClient{config: c.config}).Query()
@@ -2222,6 +2248,22 @@ func (c *OrganisationClient) QueryTokens(_m *Organisation) *TokenQuery {
 	return query
 }
 
+// QueryIssuedRefreshTokens queries the issued_refresh_tokens edge of a Organisation.
+func (c *OrganisationClient) QueryIssuedRefreshTokens(_m *Organisation) *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organisation.Table, organisation.FieldID, id),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organisation.IssuedRefreshTokensTable, organisation.IssuedRefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryAuthRequests queries the auth_requests edge of a Organisation.
 func (c *OrganisationClient) QueryAuthRequests(_m *Organisation) *AuthRequestQuery {
 	query := (&AuthRequestClient{config: c.config}).Query()
@@ -2325,6 +2367,188 @@ func (c *OrganisationClient) mutate(ctx context.Context, m *OrganisationMutation
 		return (&OrganisationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Organisation mutation op: %q", m.Op())
+	}
+}
+
+// RefreshTokenClient is a client for the RefreshToken schema.
+type RefreshTokenClient struct {
+	config
+}
+
+// NewRefreshTokenClient returns a client for the RefreshToken from the given config.
+func NewRefreshTokenClient(c config) *RefreshTokenClient {
+	return &RefreshTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `refreshtoken.Hooks(f(g(h())))`.
+func (c *RefreshTokenClient) Use(hooks ...Hook) {
+	c.hooks.RefreshToken = append(c.hooks.RefreshToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `refreshtoken.Intercept(f(g(h())))`.
+func (c *RefreshTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RefreshToken = append(c.inters.RefreshToken, interceptors...)
+}
+
+// Create returns a builder for creating a RefreshToken entity.
+func (c *RefreshTokenClient) Create() *RefreshTokenCreate {
+	mutation := newRefreshTokenMutation(c.config, OpCreate)
+	return &RefreshTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RefreshToken entities.
+func (c *RefreshTokenClient) CreateBulk(builders ...*RefreshTokenCreate) *RefreshTokenCreateBulk {
+	return &RefreshTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RefreshTokenClient) MapCreateBulk(slice any, setFunc func(*RefreshTokenCreate, int)) *RefreshTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RefreshTokenCreateBulk{err: fmt.Errorf("calling to RefreshTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RefreshTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RefreshTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RefreshToken.
+func (c *RefreshTokenClient) Update() *RefreshTokenUpdate {
+	mutation := newRefreshTokenMutation(c.config, OpUpdate)
+	return &RefreshTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RefreshTokenClient) UpdateOne(_m *RefreshToken) *RefreshTokenUpdateOne {
+	mutation := newRefreshTokenMutation(c.config, OpUpdateOne, withRefreshToken(_m))
+	return &RefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RefreshTokenClient) UpdateOneID(id int) *RefreshTokenUpdateOne {
+	mutation := newRefreshTokenMutation(c.config, OpUpdateOne, withRefreshTokenID(id))
+	return &RefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RefreshToken.
+func (c *RefreshTokenClient) Delete() *RefreshTokenDelete {
+	mutation := newRefreshTokenMutation(c.config, OpDelete)
+	return &RefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RefreshTokenClient) DeleteOne(_m *RefreshToken) *RefreshTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RefreshTokenClient) DeleteOneID(id int) *RefreshTokenDeleteOne {
+	builder := c.Delete().Where(refreshtoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RefreshTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for RefreshToken.
+func (c *RefreshTokenClient) Query() *RefreshTokenQuery {
+	return &RefreshTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRefreshToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RefreshToken entity by its id.
+func (c *RefreshTokenClient) Get(ctx context.Context, id int) (*RefreshToken, error) {
+	return c.Query().Where(refreshtoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RefreshTokenClient) GetX(ctx context.Context, id int) *RefreshToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganisation queries the organisation edge of a RefreshToken.
+func (c *RefreshTokenClient) QueryOrganisation(_m *RefreshToken) *OrganisationQuery {
+	query := (&OrganisationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(refreshtoken.Table, refreshtoken.FieldID, id),
+			sqlgraph.To(organisation.Table, organisation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, refreshtoken.OrganisationTable, refreshtoken.OrganisationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a RefreshToken.
+func (c *RefreshTokenClient) QueryClient(_m *RefreshToken) *OAuthClientQuery {
+	query := (&OAuthClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(refreshtoken.Table, refreshtoken.FieldID, id),
+			sqlgraph.To(oauthclient.Table, oauthclient.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, refreshtoken.ClientTable, refreshtoken.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a RefreshToken.
+func (c *RefreshTokenClient) QueryUser(_m *RefreshToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(refreshtoken.Table, refreshtoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, refreshtoken.UserTable, refreshtoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RefreshTokenClient) Hooks() []Hook {
+	hooks := c.hooks.RefreshToken
+	return append(hooks[:len(hooks):len(hooks)], refreshtoken.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RefreshTokenClient) Interceptors() []Interceptor {
+	return c.inters.RefreshToken
+}
+
+func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RefreshTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RefreshTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RefreshToken mutation op: %q", m.Op())
 	}
 }
 
@@ -3462,6 +3686,22 @@ func (c *UserClient) QueryConsents(_m *User) *ConsentQuery {
 	return query
 }
 
+// QueryIssuedRefreshTokens queries the issued_refresh_tokens edge of a User.
+func (c *UserClient) QueryIssuedRefreshTokens(_m *User) *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.IssuedRefreshTokensTable, user.IssuedRefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -3492,12 +3732,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		API, APIKey, APIKeyScope, AuditEvent, AuthRequest, ClientScope, Consent,
-		Endpoint, KeyAllowedScope, OAuthClient, Organisation, Revision, Scope,
-		ScopeEndpoint, Session, SigningKey, Token, User []ent.Hook
+		Endpoint, KeyAllowedScope, OAuthClient, Organisation, RefreshToken, Revision,
+		Scope, ScopeEndpoint, Session, SigningKey, Token, User []ent.Hook
 	}
 	inters struct {
 		API, APIKey, APIKeyScope, AuditEvent, AuthRequest, ClientScope, Consent,
-		Endpoint, KeyAllowedScope, OAuthClient, Organisation, Revision, Scope,
-		ScopeEndpoint, Session, SigningKey, Token, User []ent.Interceptor
+		Endpoint, KeyAllowedScope, OAuthClient, Organisation, RefreshToken, Revision,
+		Scope, ScopeEndpoint, Session, SigningKey, Token, User []ent.Interceptor
 	}
 )

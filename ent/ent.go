@@ -18,6 +18,7 @@ import (
 	"scopekeeper/ent/keyallowedscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
@@ -101,6 +102,7 @@ func checkColumn(t, c string) error {
 			keyallowedscope.Table: keyallowedscope.ValidColumn,
 			oauthclient.Table:     oauthclient.ValidColumn,
 			organisation.Table:    organisation.ValidColumn,
+			refreshtoken.Table:    refreshtoken.ValidColumn,
 			revision.Table:        revision.ValidColumn,
 			scope.Table:           scope.ValidColumn,
 			scopeendpoint.Table:   scopeendpoint.ValidColumn,

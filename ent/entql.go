@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
@@ -31,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   api.Table,
@@ -138,6 +139,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			authrequest.FieldState:          {Type: field.TypeString, Column: authrequest.FieldState},
 			authrequest.FieldNonce:          {Type: field.TypeString, Column: authrequest.FieldNonce},
 			authrequest.FieldCodeChallenge:  {Type: field.TypeString, Column: authrequest.FieldCodeChallenge},
+			authrequest.FieldSessionID:      {Type: field.TypeInt, Column: authrequest.FieldSessionID},
+			authrequest.FieldAuthTime:       {Type: field.TypeTime, Column: authrequest.FieldAuthTime},
 			authrequest.FieldCodeHash:       {Type: field.TypeBytes, Column: authrequest.FieldCodeHash},
 			authrequest.FieldCreatedAt:      {Type: field.TypeTime, Column: authrequest.FieldCreatedAt},
 			authrequest.FieldExpiresAt:      {Type: field.TypeTime, Column: authrequest.FieldExpiresAt},
@@ -247,6 +250,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			oauthclient.FieldAllowUncategorizedModify: {Type: field.TypeBool, Column: oauthclient.FieldAllowUncategorizedModify},
 			oauthclient.FieldEnabled:                  {Type: field.TypeBool, Column: oauthclient.FieldEnabled},
 			oauthclient.FieldScopeRemovals:            {Type: field.TypeJSON, Column: oauthclient.FieldScopeRemovals},
+			oauthclient.FieldRefreshTokens:            {Type: field.TypeBool, Column: oauthclient.FieldRefreshTokens},
+			oauthclient.FieldRequirePKCE:              {Type: field.TypeBool, Column: oauthclient.FieldRequirePKCE},
+			oauthclient.FieldPostLogoutRedirectURIs:   {Type: field.TypeJSON, Column: oauthclient.FieldPostLogoutRedirectURIs},
 		},
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
@@ -260,14 +266,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Organisation",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			organisation.FieldName:               {Type: field.TypeString, Column: organisation.FieldName},
-			organisation.FieldSlug:               {Type: field.TypeString, Column: organisation.FieldSlug},
-			organisation.FieldMaxScopesPerClient: {Type: field.TypeInt, Column: organisation.FieldMaxScopesPerClient},
-			organisation.FieldNamingPolicy:       {Type: field.TypeEnum, Column: organisation.FieldNamingPolicy},
-			organisation.FieldCreatedAt:          {Type: field.TypeTime, Column: organisation.FieldCreatedAt},
+			organisation.FieldName:                 {Type: field.TypeString, Column: organisation.FieldName},
+			organisation.FieldSlug:                 {Type: field.TypeString, Column: organisation.FieldSlug},
+			organisation.FieldMaxScopesPerClient:   {Type: field.TypeInt, Column: organisation.FieldMaxScopesPerClient},
+			organisation.FieldRefreshTokenLifetime: {Type: field.TypeInt, Column: organisation.FieldRefreshTokenLifetime},
+			organisation.FieldNamingPolicy:         {Type: field.TypeEnum, Column: organisation.FieldNamingPolicy},
+			organisation.FieldCreatedAt:            {Type: field.TypeTime, Column: organisation.FieldCreatedAt},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   refreshtoken.Table,
+			Columns: refreshtoken.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: refreshtoken.FieldID,
+			},
+		},
+		Type: "RefreshToken",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			refreshtoken.FieldOrganisationID: {Type: field.TypeInt, Column: refreshtoken.FieldOrganisationID},
+			refreshtoken.FieldLookupKey:      {Type: field.TypeBytes, Column: refreshtoken.FieldLookupKey},
+			refreshtoken.FieldTokenHash:      {Type: field.TypeBytes, Column: refreshtoken.FieldTokenHash},
+			refreshtoken.FieldClientID:       {Type: field.TypeInt, Column: refreshtoken.FieldClientID},
+			refreshtoken.FieldUserID:         {Type: field.TypeInt, Column: refreshtoken.FieldUserID},
+			refreshtoken.FieldAuthRequestID:  {Type: field.TypeInt, Column: refreshtoken.FieldAuthRequestID},
+			refreshtoken.FieldSessionID:      {Type: field.TypeInt, Column: refreshtoken.FieldSessionID},
+			refreshtoken.FieldScopeIds:       {Type: field.TypeJSON, Column: refreshtoken.FieldScopeIds},
+			refreshtoken.FieldAuthTime:       {Type: field.TypeTime, Column: refreshtoken.FieldAuthTime},
+			refreshtoken.FieldIssuedAt:       {Type: field.TypeTime, Column: refreshtoken.FieldIssuedAt},
+			refreshtoken.FieldExpiresAt:      {Type: field.TypeTime, Column: refreshtoken.FieldExpiresAt},
+			refreshtoken.FieldUsedAt:         {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
+			refreshtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   revision.Table,
 			Columns: revision.Columns,
@@ -284,7 +317,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			revision.FieldKeys:           {Type: field.TypeInt64, Column: revision.FieldKeys},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scope.Table,
 			Columns: scope.Columns,
@@ -310,7 +343,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scope.FieldAPIID:                   {Type: field.TypeInt, Column: scope.FieldAPIID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scopeendpoint.Table,
 			Columns: scopeendpoint.Columns,
@@ -331,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scopeendpoint.FieldEndpointID: {Type: field.TypeInt, Column: scopeendpoint.FieldEndpointID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -345,10 +378,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldTokenHash: {Type: field.TypeBytes, Column: session.FieldTokenHash},
 			session.FieldUserID:    {Type: field.TypeInt, Column: session.FieldUserID},
 			session.FieldCreatedAt: {Type: field.TypeTime, Column: session.FieldCreatedAt},
+			session.FieldMethod:    {Type: field.TypeString, Column: session.FieldMethod},
 			session.FieldExpiresAt: {Type: field.TypeTime, Column: session.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingkey.Table,
 			Columns: signingkey.Columns,
@@ -367,7 +401,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldRetiredAt:      {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   token.Table,
 			Columns: token.Columns,
@@ -390,7 +424,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			token.FieldRevokedAt:      {Type: field.TypeTime, Column: token.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -401,12 +435,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "User",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			user.FieldOrganisationID: {Type: field.TypeInt, Column: user.FieldOrganisationID},
-			user.FieldEmail:          {Type: field.TypeString, Column: user.FieldEmail},
-			user.FieldDisplayName:    {Type: field.TypeString, Column: user.FieldDisplayName},
-			user.FieldRole:           {Type: field.TypeEnum, Column: user.FieldRole},
-			user.FieldPasswordHash:   {Type: field.TypeString, Column: user.FieldPasswordHash},
-			user.FieldCreatedAt:      {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldOrganisationID:    {Type: field.TypeInt, Column: user.FieldOrganisationID},
+			user.FieldEmail:             {Type: field.TypeString, Column: user.FieldEmail},
+			user.FieldDisplayName:       {Type: field.TypeString, Column: user.FieldDisplayName},
+			user.FieldPreferredUsername: {Type: field.TypeString, Column: user.FieldPreferredUsername},
+			user.FieldEmailVerified:     {Type: field.TypeBool, Column: user.FieldEmailVerified},
+			user.FieldRole:              {Type: field.TypeEnum, Column: user.FieldRole},
+			user.FieldPasswordHash:      {Type: field.TypeString, Column: user.FieldPasswordHash},
+			user.FieldCreatedAt:         {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldUpdatedAt:         {Type: field.TypeTime, Column: user.FieldUpdatedAt},
 		},
 	}
 	graph.MustAddE(
@@ -734,6 +771,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"AuthRequest",
 	)
 	graph.MustAddE(
+		"issued_refresh_tokens",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+		},
+		"OAuthClient",
+		"RefreshToken",
+	)
+	graph.MustAddE(
 		"scope_links",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -842,6 +891,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Token",
 	)
 	graph.MustAddE(
+		"issued_refresh_tokens",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+		},
+		"Organisation",
+		"RefreshToken",
+	)
+	graph.MustAddE(
 		"auth_requests",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -900,6 +961,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Organisation",
 		"KeyAllowedScope",
+	)
+	graph.MustAddE(
+		"organisation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   refreshtoken.OrganisationTable,
+			Columns: []string{refreshtoken.OrganisationColumn},
+			Bidi:    false,
+		},
+		"RefreshToken",
+		"Organisation",
+	)
+	graph.MustAddE(
+		"client",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   refreshtoken.ClientTable,
+			Columns: []string{refreshtoken.ClientColumn},
+			Bidi:    false,
+		},
+		"RefreshToken",
+		"OAuthClient",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   refreshtoken.UserTable,
+			Columns: []string{refreshtoken.UserColumn},
+			Bidi:    false,
+		},
+		"RefreshToken",
+		"User",
 	)
 	graph.MustAddE(
 		"organisation",
@@ -1104,6 +1201,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"Consent",
+	)
+	graph.MustAddE(
+		"issued_refresh_tokens",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+		},
+		"User",
+		"RefreshToken",
 	)
 	return graph
 }()
@@ -1634,6 +1743,16 @@ func (f *AuthRequestFilter) WhereCodeChallenge(p entql.StringP) {
 	f.Where(p.Field(authrequest.FieldCodeChallenge))
 }
 
+// WhereSessionID applies the entql int predicate on the session_id field.
+func (f *AuthRequestFilter) WhereSessionID(p entql.IntP) {
+	f.Where(p.Field(authrequest.FieldSessionID))
+}
+
+// WhereAuthTime applies the entql time.Time predicate on the auth_time field.
+func (f *AuthRequestFilter) WhereAuthTime(p entql.TimeP) {
+	f.Where(p.Field(authrequest.FieldAuthTime))
+}
+
 // WhereCodeHash applies the entql []byte predicate on the code_hash field.
 func (f *AuthRequestFilter) WhereCodeHash(p entql.BytesP) {
 	f.Where(p.Field(authrequest.FieldCodeHash))
@@ -2152,6 +2271,21 @@ func (f *OAuthClientFilter) WhereScopeRemovals(p entql.BytesP) {
 	f.Where(p.Field(oauthclient.FieldScopeRemovals))
 }
 
+// WhereRefreshTokens applies the entql bool predicate on the refresh_tokens field.
+func (f *OAuthClientFilter) WhereRefreshTokens(p entql.BoolP) {
+	f.Where(p.Field(oauthclient.FieldRefreshTokens))
+}
+
+// WhereRequirePKCE applies the entql bool predicate on the require_PKCE field.
+func (f *OAuthClientFilter) WhereRequirePKCE(p entql.BoolP) {
+	f.Where(p.Field(oauthclient.FieldRequirePKCE))
+}
+
+// WherePostLogoutRedirectURIs applies the entql json.RawMessage predicate on the post_logout_redirect_URIs field.
+func (f *OAuthClientFilter) WherePostLogoutRedirectURIs(p entql.BytesP) {
+	f.Where(p.Field(oauthclient.FieldPostLogoutRedirectURIs))
+}
+
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.
 func (f *OAuthClientFilter) WhereHasOrganisation() {
 	f.Where(entql.HasEdge("organisation"))
@@ -2216,6 +2350,20 @@ func (f *OAuthClientFilter) WhereHasAuthRequests() {
 // WhereHasAuthRequestsWith applies a predicate to check if query has an edge auth_requests with a given conditions (other predicates).
 func (f *OAuthClientFilter) WhereHasAuthRequestsWith(preds ...predicate.AuthRequest) {
 	f.Where(entql.HasEdgeWith("auth_requests", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasIssuedRefreshTokens applies a predicate to check if query has an edge issued_refresh_tokens.
+func (f *OAuthClientFilter) WhereHasIssuedRefreshTokens() {
+	f.Where(entql.HasEdge("issued_refresh_tokens"))
+}
+
+// WhereHasIssuedRefreshTokensWith applies a predicate to check if query has an edge issued_refresh_tokens with a given conditions (other predicates).
+func (f *OAuthClientFilter) WhereHasIssuedRefreshTokensWith(preds ...predicate.RefreshToken) {
+	f.Where(entql.HasEdgeWith("issued_refresh_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2289,6 +2437,11 @@ func (f *OrganisationFilter) WhereSlug(p entql.StringP) {
 // WhereMaxScopesPerClient applies the entql int predicate on the max_scopes_per_client field.
 func (f *OrganisationFilter) WhereMaxScopesPerClient(p entql.IntP) {
 	f.Where(p.Field(organisation.FieldMaxScopesPerClient))
+}
+
+// WhereRefreshTokenLifetime applies the entql int predicate on the refresh_token_lifetime field.
+func (f *OrganisationFilter) WhereRefreshTokenLifetime(p entql.IntP) {
+	f.Where(p.Field(organisation.FieldRefreshTokenLifetime))
 }
 
 // WhereNamingPolicy applies the entql string predicate on the naming_policy field.
@@ -2413,6 +2566,20 @@ func (f *OrganisationFilter) WhereHasTokensWith(preds ...predicate.Token) {
 	})))
 }
 
+// WhereHasIssuedRefreshTokens applies a predicate to check if query has an edge issued_refresh_tokens.
+func (f *OrganisationFilter) WhereHasIssuedRefreshTokens() {
+	f.Where(entql.HasEdge("issued_refresh_tokens"))
+}
+
+// WhereHasIssuedRefreshTokensWith applies a predicate to check if query has an edge issued_refresh_tokens with a given conditions (other predicates).
+func (f *OrganisationFilter) WhereHasIssuedRefreshTokensWith(preds ...predicate.RefreshToken) {
+	f.Where(entql.HasEdgeWith("issued_refresh_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasAuthRequests applies a predicate to check if query has an edge auth_requests.
 func (f *OrganisationFilter) WhereHasAuthRequests() {
 	f.Where(entql.HasEdge("auth_requests"))
@@ -2484,6 +2651,153 @@ func (f *OrganisationFilter) WhereHasAPIKeyAllowedScopeLinksWith(preds ...predic
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RefreshTokenQuery builder.
+func (_q *RefreshTokenQuery) Filter() *RefreshTokenFilter {
+	return &RefreshTokenFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RefreshTokenMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RefreshTokenMutation builder.
+func (m *RefreshTokenMutation) Filter() *RefreshTokenFilter {
+	return &RefreshTokenFilter{config: m.config, predicateAdder: m}
+}
+
+// RefreshTokenFilter provides a generic filtering capability at runtime for RefreshTokenQuery.
+type RefreshTokenFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RefreshTokenFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RefreshTokenFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldID))
+}
+
+// WhereOrganisationID applies the entql int predicate on the organisation_id field.
+func (f *RefreshTokenFilter) WhereOrganisationID(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldOrganisationID))
+}
+
+// WhereLookupKey applies the entql []byte predicate on the lookup_key field.
+func (f *RefreshTokenFilter) WhereLookupKey(p entql.BytesP) {
+	f.Where(p.Field(refreshtoken.FieldLookupKey))
+}
+
+// WhereTokenHash applies the entql []byte predicate on the token_hash field.
+func (f *RefreshTokenFilter) WhereTokenHash(p entql.BytesP) {
+	f.Where(p.Field(refreshtoken.FieldTokenHash))
+}
+
+// WhereClientID applies the entql int predicate on the client_id field.
+func (f *RefreshTokenFilter) WhereClientID(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldClientID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *RefreshTokenFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldUserID))
+}
+
+// WhereAuthRequestID applies the entql int predicate on the auth_request_id field.
+func (f *RefreshTokenFilter) WhereAuthRequestID(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldAuthRequestID))
+}
+
+// WhereSessionID applies the entql int predicate on the session_id field.
+func (f *RefreshTokenFilter) WhereSessionID(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldSessionID))
+}
+
+// WhereScopeIds applies the entql json.RawMessage predicate on the scope_ids field.
+func (f *RefreshTokenFilter) WhereScopeIds(p entql.BytesP) {
+	f.Where(p.Field(refreshtoken.FieldScopeIds))
+}
+
+// WhereAuthTime applies the entql time.Time predicate on the auth_time field.
+func (f *RefreshTokenFilter) WhereAuthTime(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldAuthTime))
+}
+
+// WhereIssuedAt applies the entql time.Time predicate on the issued_at field.
+func (f *RefreshTokenFilter) WhereIssuedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldIssuedAt))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *RefreshTokenFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *RefreshTokenFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldUsedAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *RefreshTokenFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldRevokedAt))
+}
+
+// WhereHasOrganisation applies a predicate to check if query has an edge organisation.
+func (f *RefreshTokenFilter) WhereHasOrganisation() {
+	f.Where(entql.HasEdge("organisation"))
+}
+
+// WhereHasOrganisationWith applies a predicate to check if query has an edge organisation with a given conditions (other predicates).
+func (f *RefreshTokenFilter) WhereHasOrganisationWith(preds ...predicate.Organisation) {
+	f.Where(entql.HasEdgeWith("organisation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasClient applies a predicate to check if query has an edge client.
+func (f *RefreshTokenFilter) WhereHasClient() {
+	f.Where(entql.HasEdge("client"))
+}
+
+// WhereHasClientWith applies a predicate to check if query has an edge client with a given conditions (other predicates).
+func (f *RefreshTokenFilter) WhereHasClientWith(preds ...predicate.OAuthClient) {
+	f.Where(entql.HasEdgeWith("client", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *RefreshTokenFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *RefreshTokenFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RevisionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2512,7 +2826,7 @@ type RevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2572,7 +2886,7 @@ type ScopeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScopeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2775,7 +3089,7 @@ type ScopeEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScopeEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2848,7 +3162,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2872,6 +3186,11 @@ func (f *SessionFilter) WhereUserID(p entql.IntP) {
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *SessionFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(session.FieldCreatedAt))
+}
+
+// WhereMethod applies the entql string predicate on the method field.
+func (f *SessionFilter) WhereMethod(p entql.StringP) {
+	f.Where(p.Field(session.FieldMethod))
 }
 
 // WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
@@ -2922,7 +3241,7 @@ type SigningKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3006,7 +3325,7 @@ type TokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3124,7 +3443,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3150,6 +3469,16 @@ func (f *UserFilter) WhereDisplayName(p entql.StringP) {
 	f.Where(p.Field(user.FieldDisplayName))
 }
 
+// WherePreferredUsername applies the entql string predicate on the preferred_username field.
+func (f *UserFilter) WherePreferredUsername(p entql.StringP) {
+	f.Where(p.Field(user.FieldPreferredUsername))
+}
+
+// WhereEmailVerified applies the entql bool predicate on the email_verified field.
+func (f *UserFilter) WhereEmailVerified(p entql.BoolP) {
+	f.Where(p.Field(user.FieldEmailVerified))
+}
+
 // WhereRole applies the entql string predicate on the role field.
 func (f *UserFilter) WhereRole(p entql.StringP) {
 	f.Where(p.Field(user.FieldRole))
@@ -3163,6 +3492,11 @@ func (f *UserFilter) WherePasswordHash(p entql.StringP) {
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *UserFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *UserFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(user.FieldUpdatedAt))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.
@@ -3215,6 +3549,20 @@ func (f *UserFilter) WhereHasConsents() {
 // WhereHasConsentsWith applies a predicate to check if query has an edge consents with a given conditions (other predicates).
 func (f *UserFilter) WhereHasConsentsWith(preds ...predicate.Consent) {
 	f.Where(entql.HasEdgeWith("consents", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasIssuedRefreshTokens applies a predicate to check if query has an edge issued_refresh_tokens.
+func (f *UserFilter) WhereHasIssuedRefreshTokens() {
+	f.Where(entql.HasEdge("issued_refresh_tokens"))
+}
+
+// WhereHasIssuedRefreshTokensWith applies a predicate to check if query has an edge issued_refresh_tokens with a given conditions (other predicates).
+func (f *UserFilter) WhereHasIssuedRefreshTokensWith(preds ...predicate.RefreshToken) {
+	f.Where(entql.HasEdgeWith("issued_refresh_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

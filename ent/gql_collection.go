@@ -815,6 +815,21 @@ func (_q *OAuthClientQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, oauthclient.FieldEnabled)
 				fieldSeen[oauthclient.FieldEnabled] = struct{}{}
 			}
+		case "refreshTokens":
+			if _, ok := fieldSeen[oauthclient.FieldRefreshTokens]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldRefreshTokens)
+				fieldSeen[oauthclient.FieldRefreshTokens] = struct{}{}
+			}
+		case "requirePKCE":
+			if _, ok := fieldSeen[oauthclient.FieldRequirePKCE]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldRequirePKCE)
+				fieldSeen[oauthclient.FieldRequirePKCE] = struct{}{}
+			}
+		case "postLogoutRedirectURIs":
+			if _, ok := fieldSeen[oauthclient.FieldPostLogoutRedirectURIs]; !ok {
+				selectedFields = append(selectedFields, oauthclient.FieldPostLogoutRedirectURIs)
+				fieldSeen[oauthclient.FieldPostLogoutRedirectURIs] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -926,6 +941,11 @@ func (_q *OrganisationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[organisation.FieldMaxScopesPerClient]; !ok {
 				selectedFields = append(selectedFields, organisation.FieldMaxScopesPerClient)
 				fieldSeen[organisation.FieldMaxScopesPerClient] = struct{}{}
+			}
+		case "refreshTokenLifetime":
+			if _, ok := fieldSeen[organisation.FieldRefreshTokenLifetime]; !ok {
+				selectedFields = append(selectedFields, organisation.FieldRefreshTokenLifetime)
+				fieldSeen[organisation.FieldRefreshTokenLifetime] = struct{}{}
 			}
 		case "namingPolicy":
 			if _, ok := fieldSeen[organisation.FieldNamingPolicy]; !ok {
@@ -1351,6 +1371,16 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldDisplayName)
 				fieldSeen[user.FieldDisplayName] = struct{}{}
 			}
+		case "preferredUsername":
+			if _, ok := fieldSeen[user.FieldPreferredUsername]; !ok {
+				selectedFields = append(selectedFields, user.FieldPreferredUsername)
+				fieldSeen[user.FieldPreferredUsername] = struct{}{}
+			}
+		case "emailVerified":
+			if _, ok := fieldSeen[user.FieldEmailVerified]; !ok {
+				selectedFields = append(selectedFields, user.FieldEmailVerified)
+				fieldSeen[user.FieldEmailVerified] = struct{}{}
+			}
 		case "role":
 			if _, ok := fieldSeen[user.FieldRole]; !ok {
 				selectedFields = append(selectedFields, user.FieldRole)
@@ -1360,6 +1390,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, user.FieldCreatedAt)
 				fieldSeen[user.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[user.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, user.FieldUpdatedAt)
+				fieldSeen[user.FieldUpdatedAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

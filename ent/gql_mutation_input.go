@@ -222,6 +222,9 @@ type CreateClientInput struct {
 	AllowUncategorizedRead   *bool
 	AllowUncategorizedModify *bool
 	Enabled                  *bool
+	RefreshTokens            *bool
+	RequirePKCE              *bool
+	PostLogoutRedirectURIs   []string
 }
 
 // Mutate applies the CreateClientInput on the OAuthClientMutation builder.
@@ -243,6 +246,15 @@ func (i *CreateClientInput) Mutate(m *OAuthClientMutation) {
 	if v := i.Enabled; v != nil {
 		m.SetEnabled(*v)
 	}
+	if v := i.RefreshTokens; v != nil {
+		m.SetRefreshTokens(*v)
+	}
+	if v := i.RequirePKCE; v != nil {
+		m.SetRequirePKCE(*v)
+	}
+	if v := i.PostLogoutRedirectURIs; v != nil {
+		m.SetPostLogoutRedirectURIs(v)
+	}
 }
 
 // SetInput applies the change-set in the CreateClientInput on the OAuthClientCreate builder.
@@ -253,14 +265,19 @@ func (c *OAuthClientCreate) SetInput(i CreateClientInput) *OAuthClientCreate {
 
 // UpdateClientInput represents a mutation input for updating clients.
 type UpdateClientInput struct {
-	Name                     *string
-	Description              *string
-	ClearRedirectURIs        bool
-	RedirectURIs             []string
-	AppendRedirectURIs       []string
-	AllowUncategorizedRead   *bool
-	AllowUncategorizedModify *bool
-	Enabled                  *bool
+	Name                         *string
+	Description                  *string
+	ClearRedirectURIs            bool
+	RedirectURIs                 []string
+	AppendRedirectURIs           []string
+	AllowUncategorizedRead       *bool
+	AllowUncategorizedModify     *bool
+	Enabled                      *bool
+	RefreshTokens                *bool
+	RequirePKCE                  *bool
+	ClearPostLogoutRedirectURIs  bool
+	PostLogoutRedirectURIs       []string
+	AppendPostLogoutRedirectURIs []string
 }
 
 // Mutate applies the UpdateClientInput on the OAuthClientMutation builder.
@@ -288,6 +305,21 @@ func (i *UpdateClientInput) Mutate(m *OAuthClientMutation) {
 	}
 	if v := i.Enabled; v != nil {
 		m.SetEnabled(*v)
+	}
+	if v := i.RefreshTokens; v != nil {
+		m.SetRefreshTokens(*v)
+	}
+	if v := i.RequirePKCE; v != nil {
+		m.SetRequirePKCE(*v)
+	}
+	if i.ClearPostLogoutRedirectURIs {
+		m.ClearPostLogoutRedirectURIs()
+	}
+	if v := i.PostLogoutRedirectURIs; v != nil {
+		m.SetPostLogoutRedirectURIs(v)
+	}
+	if i.AppendPostLogoutRedirectURIs != nil {
+		m.AppendPostLogoutRedirectURIs(i.PostLogoutRedirectURIs)
 	}
 }
 
@@ -403,9 +435,11 @@ func (c *ScopeUpdateOne) SetInput(i UpdateScopeInput) *ScopeUpdateOne {
 
 // UpdateUserInput represents a mutation input for updating users.
 type UpdateUserInput struct {
-	Email       *string
-	DisplayName *string
-	Role        *viewer.Role
+	Email             *string
+	DisplayName       *string
+	PreferredUsername *string
+	EmailVerified     *bool
+	Role              *viewer.Role
 }
 
 // Mutate applies the UpdateUserInput on the UserMutation builder.
@@ -415,6 +449,12 @@ func (i *UpdateUserInput) Mutate(m *UserMutation) {
 	}
 	if v := i.DisplayName; v != nil {
 		m.SetDisplayName(*v)
+	}
+	if v := i.PreferredUsername; v != nil {
+		m.SetPreferredUsername(*v)
+	}
+	if v := i.EmailVerified; v != nil {
+		m.SetEmailVerified(*v)
 	}
 	if v := i.Role; v != nil {
 		m.SetRole(*v)

@@ -1756,6 +1756,14 @@ type ClientWhereInput struct {
 	Enabled    *bool `json:"enabled,omitempty"`
 	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
 
+	// "refresh_tokens" field predicates.
+	RefreshTokens    *bool `json:"refreshTokens,omitempty"`
+	RefreshTokensNEQ *bool `json:"refreshTokensNEQ,omitempty"`
+
+	// "require_PKCE" field predicates.
+	RequirePKCE    *bool `json:"requirePKCE,omitempty"`
+	RequirePKCENEQ *bool `json:"requirePKCENEQ,omitempty"`
+
 	// "scopes" edge predicates.
 	HasScopes     *bool              `json:"hasScopes,omitempty"`
 	HasScopesWith []*ScopeWhereInput `json:"hasScopesWith,omitempty"`
@@ -2051,6 +2059,18 @@ func (i *ClientWhereInput) P() (predicate.OAuthClient, error) {
 	if i.EnabledNEQ != nil {
 		predicates = append(predicates, oauthclient.EnabledNEQ(*i.EnabledNEQ))
 	}
+	if i.RefreshTokens != nil {
+		predicates = append(predicates, oauthclient.RefreshTokensEQ(*i.RefreshTokens))
+	}
+	if i.RefreshTokensNEQ != nil {
+		predicates = append(predicates, oauthclient.RefreshTokensNEQ(*i.RefreshTokensNEQ))
+	}
+	if i.RequirePKCE != nil {
+		predicates = append(predicates, oauthclient.RequirePKCEEQ(*i.RequirePKCE))
+	}
+	if i.RequirePKCENEQ != nil {
+		predicates = append(predicates, oauthclient.RequirePKCENEQ(*i.RequirePKCENEQ))
+	}
 
 	if i.HasScopes != nil {
 		p := oauthclient.HasScopes()
@@ -2136,6 +2156,16 @@ type OrganisationWhereInput struct {
 	MaxScopesPerClientGTE   *int  `json:"maxScopesPerClientGTE,omitempty"`
 	MaxScopesPerClientLT    *int  `json:"maxScopesPerClientLT,omitempty"`
 	MaxScopesPerClientLTE   *int  `json:"maxScopesPerClientLTE,omitempty"`
+
+	// "refresh_token_lifetime" field predicates.
+	RefreshTokenLifetime      *int  `json:"refreshTokenLifetime,omitempty"`
+	RefreshTokenLifetimeNEQ   *int  `json:"refreshTokenLifetimeNEQ,omitempty"`
+	RefreshTokenLifetimeIn    []int `json:"refreshTokenLifetimeIn,omitempty"`
+	RefreshTokenLifetimeNotIn []int `json:"refreshTokenLifetimeNotIn,omitempty"`
+	RefreshTokenLifetimeGT    *int  `json:"refreshTokenLifetimeGT,omitempty"`
+	RefreshTokenLifetimeGTE   *int  `json:"refreshTokenLifetimeGTE,omitempty"`
+	RefreshTokenLifetimeLT    *int  `json:"refreshTokenLifetimeLT,omitempty"`
+	RefreshTokenLifetimeLTE   *int  `json:"refreshTokenLifetimeLTE,omitempty"`
 
 	// "naming_policy" field predicates.
 	NamingPolicy      *scopename.Policy  `json:"namingPolicy,omitempty"`
@@ -2354,6 +2384,30 @@ func (i *OrganisationWhereInput) P() (predicate.Organisation, error) {
 	}
 	if i.MaxScopesPerClientLTE != nil {
 		predicates = append(predicates, organisation.MaxScopesPerClientLTE(*i.MaxScopesPerClientLTE))
+	}
+	if i.RefreshTokenLifetime != nil {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeEQ(*i.RefreshTokenLifetime))
+	}
+	if i.RefreshTokenLifetimeNEQ != nil {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeNEQ(*i.RefreshTokenLifetimeNEQ))
+	}
+	if len(i.RefreshTokenLifetimeIn) > 0 {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeIn(i.RefreshTokenLifetimeIn...))
+	}
+	if len(i.RefreshTokenLifetimeNotIn) > 0 {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeNotIn(i.RefreshTokenLifetimeNotIn...))
+	}
+	if i.RefreshTokenLifetimeGT != nil {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeGT(*i.RefreshTokenLifetimeGT))
+	}
+	if i.RefreshTokenLifetimeGTE != nil {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeGTE(*i.RefreshTokenLifetimeGTE))
+	}
+	if i.RefreshTokenLifetimeLT != nil {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeLT(*i.RefreshTokenLifetimeLT))
+	}
+	if i.RefreshTokenLifetimeLTE != nil {
+		predicates = append(predicates, organisation.RefreshTokenLifetimeLTE(*i.RefreshTokenLifetimeLTE))
 	}
 	if i.NamingPolicy != nil {
 		predicates = append(predicates, organisation.NamingPolicyEQ(*i.NamingPolicy))
@@ -3263,6 +3317,25 @@ type UserWhereInput struct {
 	DisplayNameEqualFold    *string  `json:"displayNameEqualFold,omitempty"`
 	DisplayNameContainsFold *string  `json:"displayNameContainsFold,omitempty"`
 
+	// "preferred_username" field predicates.
+	PreferredUsername             *string  `json:"preferredUsername,omitempty"`
+	PreferredUsernameNEQ          *string  `json:"preferredUsernameNEQ,omitempty"`
+	PreferredUsernameIn           []string `json:"preferredUsernameIn,omitempty"`
+	PreferredUsernameNotIn        []string `json:"preferredUsernameNotIn,omitempty"`
+	PreferredUsernameGT           *string  `json:"preferredUsernameGT,omitempty"`
+	PreferredUsernameGTE          *string  `json:"preferredUsernameGTE,omitempty"`
+	PreferredUsernameLT           *string  `json:"preferredUsernameLT,omitempty"`
+	PreferredUsernameLTE          *string  `json:"preferredUsernameLTE,omitempty"`
+	PreferredUsernameContains     *string  `json:"preferredUsernameContains,omitempty"`
+	PreferredUsernameHasPrefix    *string  `json:"preferredUsernameHasPrefix,omitempty"`
+	PreferredUsernameHasSuffix    *string  `json:"preferredUsernameHasSuffix,omitempty"`
+	PreferredUsernameEqualFold    *string  `json:"preferredUsernameEqualFold,omitempty"`
+	PreferredUsernameContainsFold *string  `json:"preferredUsernameContainsFold,omitempty"`
+
+	// "email_verified" field predicates.
+	EmailVerified    *bool `json:"emailVerified,omitempty"`
+	EmailVerifiedNEQ *bool `json:"emailVerifiedNEQ,omitempty"`
+
 	// "role" field predicates.
 	Role      *viewer.Role  `json:"role,omitempty"`
 	RoleNEQ   *viewer.Role  `json:"roleNEQ,omitempty"`
@@ -3278,6 +3351,16 @@ type UserWhereInput struct {
 	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
 	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
 	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3453,6 +3536,51 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	if i.DisplayNameContainsFold != nil {
 		predicates = append(predicates, user.DisplayNameContainsFold(*i.DisplayNameContainsFold))
 	}
+	if i.PreferredUsername != nil {
+		predicates = append(predicates, user.PreferredUsernameEQ(*i.PreferredUsername))
+	}
+	if i.PreferredUsernameNEQ != nil {
+		predicates = append(predicates, user.PreferredUsernameNEQ(*i.PreferredUsernameNEQ))
+	}
+	if len(i.PreferredUsernameIn) > 0 {
+		predicates = append(predicates, user.PreferredUsernameIn(i.PreferredUsernameIn...))
+	}
+	if len(i.PreferredUsernameNotIn) > 0 {
+		predicates = append(predicates, user.PreferredUsernameNotIn(i.PreferredUsernameNotIn...))
+	}
+	if i.PreferredUsernameGT != nil {
+		predicates = append(predicates, user.PreferredUsernameGT(*i.PreferredUsernameGT))
+	}
+	if i.PreferredUsernameGTE != nil {
+		predicates = append(predicates, user.PreferredUsernameGTE(*i.PreferredUsernameGTE))
+	}
+	if i.PreferredUsernameLT != nil {
+		predicates = append(predicates, user.PreferredUsernameLT(*i.PreferredUsernameLT))
+	}
+	if i.PreferredUsernameLTE != nil {
+		predicates = append(predicates, user.PreferredUsernameLTE(*i.PreferredUsernameLTE))
+	}
+	if i.PreferredUsernameContains != nil {
+		predicates = append(predicates, user.PreferredUsernameContains(*i.PreferredUsernameContains))
+	}
+	if i.PreferredUsernameHasPrefix != nil {
+		predicates = append(predicates, user.PreferredUsernameHasPrefix(*i.PreferredUsernameHasPrefix))
+	}
+	if i.PreferredUsernameHasSuffix != nil {
+		predicates = append(predicates, user.PreferredUsernameHasSuffix(*i.PreferredUsernameHasSuffix))
+	}
+	if i.PreferredUsernameEqualFold != nil {
+		predicates = append(predicates, user.PreferredUsernameEqualFold(*i.PreferredUsernameEqualFold))
+	}
+	if i.PreferredUsernameContainsFold != nil {
+		predicates = append(predicates, user.PreferredUsernameContainsFold(*i.PreferredUsernameContainsFold))
+	}
+	if i.EmailVerified != nil {
+		predicates = append(predicates, user.EmailVerifiedEQ(*i.EmailVerified))
+	}
+	if i.EmailVerifiedNEQ != nil {
+		predicates = append(predicates, user.EmailVerifiedNEQ(*i.EmailVerifiedNEQ))
+	}
 	if i.Role != nil {
 		predicates = append(predicates, user.RoleEQ(*i.Role))
 	}
@@ -3488,6 +3616,30 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	}
 	if i.CreatedAtLTE != nil {
 		predicates = append(predicates, user.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, user.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, user.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, user.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, user.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, user.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, user.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, user.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, user.UpdatedAtLTE(*i.UpdatedAtLTE))
 	}
 
 	switch len(predicates) {

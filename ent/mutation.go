@@ -18,6 +18,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
@@ -54,6 +55,7 @@ const (
 	TypeKeyAllowedScope = "KeyAllowedScope"
 	TypeOAuthClient     = "OAuthClient"
 	TypeOrganisation    = "Organisation"
+	TypeRefreshToken    = "RefreshToken"
 	TypeRevision        = "Revision"
 	TypeScope           = "Scope"
 	TypeScopeEndpoint   = "ScopeEndpoint"
@@ -3304,6 +3306,9 @@ type AuthRequestMutation struct {
 	state               *string
 	nonce               *string
 	code_challenge      *string
+	session_id          *int
+	addsession_id       *int
+	auth_time           *time.Time
 	code_hash           *[]byte
 	created_at          *time.Time
 	expires_at          *time.Time
@@ -3753,6 +3758,125 @@ func (m *AuthRequestMutation) ResetCodeChallenge() {
 	m.code_challenge = nil
 }
 
+// SetSessionID sets the "session_id" field.
+func (m *AuthRequestMutation) SetSessionID(i int) {
+	m.session_id = &i
+	m.addsession_id = nil
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *AuthRequestMutation) SessionID() (r int, exists bool) {
+	v := m.session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the AuthRequest entity.
+// If the AuthRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuthRequestMutation) OldSessionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// AddSessionID adds i to the "session_id" field.
+func (m *AuthRequestMutation) AddSessionID(i int) {
+	if m.addsession_id != nil {
+		*m.addsession_id += i
+	} else {
+		m.addsession_id = &i
+	}
+}
+
+// AddedSessionID returns the value that was added to the "session_id" field in this mutation.
+func (m *AuthRequestMutation) AddedSessionID() (r int, exists bool) {
+	v := m.addsession_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (m *AuthRequestMutation) ClearSessionID() {
+	m.session_id = nil
+	m.addsession_id = nil
+	m.clearedFields[authrequest.FieldSessionID] = struct{}{}
+}
+
+// SessionIDCleared returns if the "session_id" field was cleared in this mutation.
+func (m *AuthRequestMutation) SessionIDCleared() bool {
+	_, ok := m.clearedFields[authrequest.FieldSessionID]
+	return ok
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *AuthRequestMutation) ResetSessionID() {
+	m.session_id = nil
+	m.addsession_id = nil
+	delete(m.clearedFields, authrequest.FieldSessionID)
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (m *AuthRequestMutation) SetAuthTime(t time.Time) {
+	m.auth_time = &t
+}
+
+// AuthTime returns the value of the "auth_time" field in the mutation.
+func (m *AuthRequestMutation) AuthTime() (r time.Time, exists bool) {
+	v := m.auth_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthTime returns the old "auth_time" field's value of the AuthRequest entity.
+// If the AuthRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuthRequestMutation) OldAuthTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthTime: %w", err)
+	}
+	return oldValue.AuthTime, nil
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (m *AuthRequestMutation) ClearAuthTime() {
+	m.auth_time = nil
+	m.clearedFields[authrequest.FieldAuthTime] = struct{}{}
+}
+
+// AuthTimeCleared returns if the "auth_time" field was cleared in this mutation.
+func (m *AuthRequestMutation) AuthTimeCleared() bool {
+	_, ok := m.clearedFields[authrequest.FieldAuthTime]
+	return ok
+}
+
+// ResetAuthTime resets all changes to the "auth_time" field.
+func (m *AuthRequestMutation) ResetAuthTime() {
+	m.auth_time = nil
+	delete(m.clearedFields, authrequest.FieldAuthTime)
+}
+
 // SetCodeHash sets the "code_hash" field.
 func (m *AuthRequestMutation) SetCodeHash(b []byte) {
 	m.code_hash = &b
@@ -4011,7 +4135,7 @@ func (m *AuthRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuthRequestMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 14)
 	if m.organisation != nil {
 		fields = append(fields, authrequest.FieldOrganisationID)
 	}
@@ -4035,6 +4159,12 @@ func (m *AuthRequestMutation) Fields() []string {
 	}
 	if m.code_challenge != nil {
 		fields = append(fields, authrequest.FieldCodeChallenge)
+	}
+	if m.session_id != nil {
+		fields = append(fields, authrequest.FieldSessionID)
+	}
+	if m.auth_time != nil {
+		fields = append(fields, authrequest.FieldAuthTime)
 	}
 	if m.code_hash != nil {
 		fields = append(fields, authrequest.FieldCodeHash)
@@ -4072,6 +4202,10 @@ func (m *AuthRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.Nonce()
 	case authrequest.FieldCodeChallenge:
 		return m.CodeChallenge()
+	case authrequest.FieldSessionID:
+		return m.SessionID()
+	case authrequest.FieldAuthTime:
+		return m.AuthTime()
 	case authrequest.FieldCodeHash:
 		return m.CodeHash()
 	case authrequest.FieldCreatedAt:
@@ -4105,6 +4239,10 @@ func (m *AuthRequestMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldNonce(ctx)
 	case authrequest.FieldCodeChallenge:
 		return m.OldCodeChallenge(ctx)
+	case authrequest.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case authrequest.FieldAuthTime:
+		return m.OldAuthTime(ctx)
 	case authrequest.FieldCodeHash:
 		return m.OldCodeHash(ctx)
 	case authrequest.FieldCreatedAt:
@@ -4178,6 +4316,20 @@ func (m *AuthRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCodeChallenge(v)
 		return nil
+	case authrequest.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case authrequest.FieldAuthTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthTime(v)
+		return nil
 	case authrequest.FieldCodeHash:
 		v, ok := value.([]byte)
 		if !ok {
@@ -4217,6 +4369,9 @@ func (m *AuthRequestMutation) AddedFields() []string {
 	if m.adduser_id != nil {
 		fields = append(fields, authrequest.FieldUserID)
 	}
+	if m.addsession_id != nil {
+		fields = append(fields, authrequest.FieldSessionID)
+	}
 	return fields
 }
 
@@ -4227,6 +4382,8 @@ func (m *AuthRequestMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case authrequest.FieldUserID:
 		return m.AddedUserID()
+	case authrequest.FieldSessionID:
+		return m.AddedSessionID()
 	}
 	return nil, false
 }
@@ -4243,6 +4400,13 @@ func (m *AuthRequestMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddUserID(v)
 		return nil
+	case authrequest.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSessionID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuthRequest numeric field %s", name)
 }
@@ -4253,6 +4417,12 @@ func (m *AuthRequestMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(authrequest.FieldUserID) {
 		fields = append(fields, authrequest.FieldUserID)
+	}
+	if m.FieldCleared(authrequest.FieldSessionID) {
+		fields = append(fields, authrequest.FieldSessionID)
+	}
+	if m.FieldCleared(authrequest.FieldAuthTime) {
+		fields = append(fields, authrequest.FieldAuthTime)
 	}
 	if m.FieldCleared(authrequest.FieldCodeHash) {
 		fields = append(fields, authrequest.FieldCodeHash)
@@ -4276,6 +4446,12 @@ func (m *AuthRequestMutation) ClearField(name string) error {
 	switch name {
 	case authrequest.FieldUserID:
 		m.ClearUserID()
+		return nil
+	case authrequest.FieldSessionID:
+		m.ClearSessionID()
+		return nil
+	case authrequest.FieldAuthTime:
+		m.ClearAuthTime()
 		return nil
 	case authrequest.FieldCodeHash:
 		m.ClearCodeHash()
@@ -4314,6 +4490,12 @@ func (m *AuthRequestMutation) ResetField(name string) error {
 		return nil
 	case authrequest.FieldCodeChallenge:
 		m.ResetCodeChallenge()
+		return nil
+	case authrequest.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case authrequest.FieldAuthTime:
+		m.ResetAuthTime()
 		return nil
 	case authrequest.FieldCodeHash:
 		m.ResetCodeHash()
@@ -6694,40 +6876,47 @@ func (m *KeyAllowedScopeMutation) ResetEdge(name string) error {
 // OAuthClientMutation represents an operation that mutates the OAuthClient nodes in the graph.
 type OAuthClientMutation struct {
 	config
-	op                         Op
-	typ                        string
-	id                         *int
-	created_at                 *time.Time
-	updated_at                 *time.Time
-	client_id                  *string
-	name                       *string
-	description                *string
-	kind                       *oauthclient.Kind
-	redirect_URIs              *[]string
-	appendredirect_URIs        []string
-	secret_hash                *[]byte
-	allow_uncategorized_read   *bool
-	allow_uncategorized_modify *bool
-	enabled                    *bool
-	scope_removals             *map[int]time.Time
-	clearedFields              map[string]struct{}
-	organisation               *int
-	clearedorganisation        bool
-	scopes                     map[int]struct{}
-	removedscopes              map[int]struct{}
-	clearedscopes              bool
-	tokens                     map[int]struct{}
-	removedtokens              map[int]struct{}
-	clearedtokens              bool
-	consents                   map[int]struct{}
-	removedconsents            map[int]struct{}
-	clearedconsents            bool
-	auth_requests              map[int]struct{}
-	removedauth_requests       map[int]struct{}
-	clearedauth_requests       bool
-	done                       bool
-	oldValue                   func(context.Context) (*OAuthClient, error)
-	predicates                 []predicate.OAuthClient
+	op                              Op
+	typ                             string
+	id                              *int
+	created_at                      *time.Time
+	updated_at                      *time.Time
+	client_id                       *string
+	name                            *string
+	description                     *string
+	kind                            *oauthclient.Kind
+	redirect_URIs                   *[]string
+	appendredirect_URIs             []string
+	secret_hash                     *[]byte
+	allow_uncategorized_read        *bool
+	allow_uncategorized_modify      *bool
+	enabled                         *bool
+	scope_removals                  *map[int]time.Time
+	refresh_tokens                  *bool
+	require_PKCE                    *bool
+	post_logout_redirect_URIs       *[]string
+	appendpost_logout_redirect_URIs []string
+	clearedFields                   map[string]struct{}
+	organisation                    *int
+	clearedorganisation             bool
+	scopes                          map[int]struct{}
+	removedscopes                   map[int]struct{}
+	clearedscopes                   bool
+	tokens                          map[int]struct{}
+	removedtokens                   map[int]struct{}
+	clearedtokens                   bool
+	consents                        map[int]struct{}
+	removedconsents                 map[int]struct{}
+	clearedconsents                 bool
+	auth_requests                   map[int]struct{}
+	removedauth_requests            map[int]struct{}
+	clearedauth_requests            bool
+	issued_refresh_tokens           map[int]struct{}
+	removedissued_refresh_tokens    map[int]struct{}
+	clearedissued_refresh_tokens    bool
+	done                            bool
+	oldValue                        func(context.Context) (*OAuthClient, error)
+	predicates                      []predicate.OAuthClient
 }
 
 var _ ent.Mutation = (*OAuthClientMutation)(nil)
@@ -7351,6 +7540,143 @@ func (m *OAuthClientMutation) ResetScopeRemovals() {
 	delete(m.clearedFields, oauthclient.FieldScopeRemovals)
 }
 
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (m *OAuthClientMutation) SetRefreshTokens(b bool) {
+	m.refresh_tokens = &b
+}
+
+// RefreshTokens returns the value of the "refresh_tokens" field in the mutation.
+func (m *OAuthClientMutation) RefreshTokens() (r bool, exists bool) {
+	v := m.refresh_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefreshTokens returns the old "refresh_tokens" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldRefreshTokens(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefreshTokens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefreshTokens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefreshTokens: %w", err)
+	}
+	return oldValue.RefreshTokens, nil
+}
+
+// ResetRefreshTokens resets all changes to the "refresh_tokens" field.
+func (m *OAuthClientMutation) ResetRefreshTokens() {
+	m.refresh_tokens = nil
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (m *OAuthClientMutation) SetRequirePKCE(b bool) {
+	m.require_PKCE = &b
+}
+
+// RequirePKCE returns the value of the "require_PKCE" field in the mutation.
+func (m *OAuthClientMutation) RequirePKCE() (r bool, exists bool) {
+	v := m.require_PKCE
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequirePKCE returns the old "require_PKCE" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldRequirePKCE(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequirePKCE is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequirePKCE requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequirePKCE: %w", err)
+	}
+	return oldValue.RequirePKCE, nil
+}
+
+// ResetRequirePKCE resets all changes to the "require_PKCE" field.
+func (m *OAuthClientMutation) ResetRequirePKCE() {
+	m.require_PKCE = nil
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (m *OAuthClientMutation) SetPostLogoutRedirectURIs(s []string) {
+	m.post_logout_redirect_URIs = &s
+	m.appendpost_logout_redirect_URIs = nil
+}
+
+// PostLogoutRedirectURIs returns the value of the "post_logout_redirect_URIs" field in the mutation.
+func (m *OAuthClientMutation) PostLogoutRedirectURIs() (r []string, exists bool) {
+	v := m.post_logout_redirect_URIs
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostLogoutRedirectURIs returns the old "post_logout_redirect_URIs" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldPostLogoutRedirectURIs(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostLogoutRedirectURIs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostLogoutRedirectURIs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostLogoutRedirectURIs: %w", err)
+	}
+	return oldValue.PostLogoutRedirectURIs, nil
+}
+
+// AppendPostLogoutRedirectURIs adds s to the "post_logout_redirect_URIs" field.
+func (m *OAuthClientMutation) AppendPostLogoutRedirectURIs(s []string) {
+	m.appendpost_logout_redirect_URIs = append(m.appendpost_logout_redirect_URIs, s...)
+}
+
+// AppendedPostLogoutRedirectURIs returns the list of values that were appended to the "post_logout_redirect_URIs" field in this mutation.
+func (m *OAuthClientMutation) AppendedPostLogoutRedirectURIs() ([]string, bool) {
+	if len(m.appendpost_logout_redirect_URIs) == 0 {
+		return nil, false
+	}
+	return m.appendpost_logout_redirect_URIs, true
+}
+
+// ClearPostLogoutRedirectURIs clears the value of the "post_logout_redirect_URIs" field.
+func (m *OAuthClientMutation) ClearPostLogoutRedirectURIs() {
+	m.post_logout_redirect_URIs = nil
+	m.appendpost_logout_redirect_URIs = nil
+	m.clearedFields[oauthclient.FieldPostLogoutRedirectURIs] = struct{}{}
+}
+
+// PostLogoutRedirectURIsCleared returns if the "post_logout_redirect_URIs" field was cleared in this mutation.
+func (m *OAuthClientMutation) PostLogoutRedirectURIsCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldPostLogoutRedirectURIs]
+	return ok
+}
+
+// ResetPostLogoutRedirectURIs resets all changes to the "post_logout_redirect_URIs" field.
+func (m *OAuthClientMutation) ResetPostLogoutRedirectURIs() {
+	m.post_logout_redirect_URIs = nil
+	m.appendpost_logout_redirect_URIs = nil
+	delete(m.clearedFields, oauthclient.FieldPostLogoutRedirectURIs)
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *OAuthClientMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -7594,6 +7920,60 @@ func (m *OAuthClientMutation) ResetAuthRequests() {
 	m.removedauth_requests = nil
 }
 
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by ids.
+func (m *OAuthClientMutation) AddIssuedRefreshTokenIDs(ids ...int) {
+	if m.issued_refresh_tokens == nil {
+		m.issued_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.issued_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearIssuedRefreshTokens clears the "issued_refresh_tokens" edge to the RefreshToken entity.
+func (m *OAuthClientMutation) ClearIssuedRefreshTokens() {
+	m.clearedissued_refresh_tokens = true
+}
+
+// IssuedRefreshTokensCleared reports if the "issued_refresh_tokens" edge to the RefreshToken entity was cleared.
+func (m *OAuthClientMutation) IssuedRefreshTokensCleared() bool {
+	return m.clearedissued_refresh_tokens
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (m *OAuthClientMutation) RemoveIssuedRefreshTokenIDs(ids ...int) {
+	if m.removedissued_refresh_tokens == nil {
+		m.removedissued_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.issued_refresh_tokens, ids[i])
+		m.removedissued_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedIssuedRefreshTokens returns the removed IDs of the "issued_refresh_tokens" edge to the RefreshToken entity.
+func (m *OAuthClientMutation) RemovedIssuedRefreshTokensIDs() (ids []int) {
+	for id := range m.removedissued_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// IssuedRefreshTokensIDs returns the "issued_refresh_tokens" edge IDs in the mutation.
+func (m *OAuthClientMutation) IssuedRefreshTokensIDs() (ids []int) {
+	for id := range m.issued_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetIssuedRefreshTokens resets all changes to the "issued_refresh_tokens" edge.
+func (m *OAuthClientMutation) ResetIssuedRefreshTokens() {
+	m.issued_refresh_tokens = nil
+	m.clearedissued_refresh_tokens = false
+	m.removedissued_refresh_tokens = nil
+}
+
 // Where appends a list predicates to the OAuthClientMutation builder.
 func (m *OAuthClientMutation) Where(ps ...predicate.OAuthClient) {
 	m.predicates = append(m.predicates, ps...)
@@ -7628,7 +8008,7 @@ func (m *OAuthClientMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OAuthClientMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 16)
 	if m.organisation != nil {
 		fields = append(fields, oauthclient.FieldOrganisationID)
 	}
@@ -7668,6 +8048,15 @@ func (m *OAuthClientMutation) Fields() []string {
 	if m.scope_removals != nil {
 		fields = append(fields, oauthclient.FieldScopeRemovals)
 	}
+	if m.refresh_tokens != nil {
+		fields = append(fields, oauthclient.FieldRefreshTokens)
+	}
+	if m.require_PKCE != nil {
+		fields = append(fields, oauthclient.FieldRequirePKCE)
+	}
+	if m.post_logout_redirect_URIs != nil {
+		fields = append(fields, oauthclient.FieldPostLogoutRedirectURIs)
+	}
 	return fields
 }
 
@@ -7702,6 +8091,12 @@ func (m *OAuthClientMutation) Field(name string) (ent.Value, bool) {
 		return m.Enabled()
 	case oauthclient.FieldScopeRemovals:
 		return m.ScopeRemovals()
+	case oauthclient.FieldRefreshTokens:
+		return m.RefreshTokens()
+	case oauthclient.FieldRequirePKCE:
+		return m.RequirePKCE()
+	case oauthclient.FieldPostLogoutRedirectURIs:
+		return m.PostLogoutRedirectURIs()
 	}
 	return nil, false
 }
@@ -7737,6 +8132,12 @@ func (m *OAuthClientMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldEnabled(ctx)
 	case oauthclient.FieldScopeRemovals:
 		return m.OldScopeRemovals(ctx)
+	case oauthclient.FieldRefreshTokens:
+		return m.OldRefreshTokens(ctx)
+	case oauthclient.FieldRequirePKCE:
+		return m.OldRequirePKCE(ctx)
+	case oauthclient.FieldPostLogoutRedirectURIs:
+		return m.OldPostLogoutRedirectURIs(ctx)
 	}
 	return nil, fmt.Errorf("unknown OAuthClient field %s", name)
 }
@@ -7837,6 +8238,27 @@ func (m *OAuthClientMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetScopeRemovals(v)
 		return nil
+	case oauthclient.FieldRefreshTokens:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefreshTokens(v)
+		return nil
+	case oauthclient.FieldRequirePKCE:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequirePKCE(v)
+		return nil
+	case oauthclient.FieldPostLogoutRedirectURIs:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostLogoutRedirectURIs(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient field %s", name)
 }
@@ -7879,6 +8301,9 @@ func (m *OAuthClientMutation) ClearedFields() []string {
 	if m.FieldCleared(oauthclient.FieldScopeRemovals) {
 		fields = append(fields, oauthclient.FieldScopeRemovals)
 	}
+	if m.FieldCleared(oauthclient.FieldPostLogoutRedirectURIs) {
+		fields = append(fields, oauthclient.FieldPostLogoutRedirectURIs)
+	}
 	return fields
 }
 
@@ -7901,6 +8326,9 @@ func (m *OAuthClientMutation) ClearField(name string) error {
 		return nil
 	case oauthclient.FieldScopeRemovals:
 		m.ClearScopeRemovals()
+		return nil
+	case oauthclient.FieldPostLogoutRedirectURIs:
+		m.ClearPostLogoutRedirectURIs()
 		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient nullable field %s", name)
@@ -7949,13 +8377,22 @@ func (m *OAuthClientMutation) ResetField(name string) error {
 	case oauthclient.FieldScopeRemovals:
 		m.ResetScopeRemovals()
 		return nil
+	case oauthclient.FieldRefreshTokens:
+		m.ResetRefreshTokens()
+		return nil
+	case oauthclient.FieldRequirePKCE:
+		m.ResetRequirePKCE()
+		return nil
+	case oauthclient.FieldPostLogoutRedirectURIs:
+		m.ResetPostLogoutRedirectURIs()
+		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OAuthClientMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.organisation != nil {
 		edges = append(edges, oauthclient.EdgeOrganisation)
 	}
@@ -7970,6 +8407,9 @@ func (m *OAuthClientMutation) AddedEdges() []string {
 	}
 	if m.auth_requests != nil {
 		edges = append(edges, oauthclient.EdgeAuthRequests)
+	}
+	if m.issued_refresh_tokens != nil {
+		edges = append(edges, oauthclient.EdgeIssuedRefreshTokens)
 	}
 	return edges
 }
@@ -8006,13 +8446,19 @@ func (m *OAuthClientMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case oauthclient.EdgeIssuedRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.issued_refresh_tokens))
+		for id := range m.issued_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OAuthClientMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedscopes != nil {
 		edges = append(edges, oauthclient.EdgeScopes)
 	}
@@ -8024,6 +8470,9 @@ func (m *OAuthClientMutation) RemovedEdges() []string {
 	}
 	if m.removedauth_requests != nil {
 		edges = append(edges, oauthclient.EdgeAuthRequests)
+	}
+	if m.removedissued_refresh_tokens != nil {
+		edges = append(edges, oauthclient.EdgeIssuedRefreshTokens)
 	}
 	return edges
 }
@@ -8056,13 +8505,19 @@ func (m *OAuthClientMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case oauthclient.EdgeIssuedRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedissued_refresh_tokens))
+		for id := range m.removedissued_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OAuthClientMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedorganisation {
 		edges = append(edges, oauthclient.EdgeOrganisation)
 	}
@@ -8077,6 +8532,9 @@ func (m *OAuthClientMutation) ClearedEdges() []string {
 	}
 	if m.clearedauth_requests {
 		edges = append(edges, oauthclient.EdgeAuthRequests)
+	}
+	if m.clearedissued_refresh_tokens {
+		edges = append(edges, oauthclient.EdgeIssuedRefreshTokens)
 	}
 	return edges
 }
@@ -8095,6 +8553,8 @@ func (m *OAuthClientMutation) EdgeCleared(name string) bool {
 		return m.clearedconsents
 	case oauthclient.EdgeAuthRequests:
 		return m.clearedauth_requests
+	case oauthclient.EdgeIssuedRefreshTokens:
+		return m.clearedissued_refresh_tokens
 	}
 	return false
 }
@@ -8129,6 +8589,9 @@ func (m *OAuthClientMutation) ResetEdge(name string) error {
 	case oauthclient.EdgeAuthRequests:
 		m.ResetAuthRequests()
 		return nil
+	case oauthclient.EdgeIssuedRefreshTokens:
+		m.ResetIssuedRefreshTokens()
+		return nil
 	}
 	return fmt.Errorf("unknown OAuthClient edge %s", name)
 }
@@ -8143,6 +8606,8 @@ type OrganisationMutation struct {
 	slug                          *string
 	max_scopes_per_client         *int
 	addmax_scopes_per_client      *int
+	refresh_token_lifetime        *int
+	addrefresh_token_lifetime     *int
 	naming_policy                 *scopename.Policy
 	created_at                    *time.Time
 	clearedFields                 map[string]struct{}
@@ -8170,6 +8635,9 @@ type OrganisationMutation struct {
 	tokens                        map[int]struct{}
 	removedtokens                 map[int]struct{}
 	clearedtokens                 bool
+	issued_refresh_tokens         map[int]struct{}
+	removedissued_refresh_tokens  map[int]struct{}
+	clearedissued_refresh_tokens  bool
 	auth_requests                 map[int]struct{}
 	removedauth_requests          map[int]struct{}
 	clearedauth_requests          bool
@@ -8411,6 +8879,62 @@ func (m *OrganisationMutation) AddedMaxScopesPerClient() (r int, exists bool) {
 func (m *OrganisationMutation) ResetMaxScopesPerClient() {
 	m.max_scopes_per_client = nil
 	m.addmax_scopes_per_client = nil
+}
+
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (m *OrganisationMutation) SetRefreshTokenLifetime(i int) {
+	m.refresh_token_lifetime = &i
+	m.addrefresh_token_lifetime = nil
+}
+
+// RefreshTokenLifetime returns the value of the "refresh_token_lifetime" field in the mutation.
+func (m *OrganisationMutation) RefreshTokenLifetime() (r int, exists bool) {
+	v := m.refresh_token_lifetime
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefreshTokenLifetime returns the old "refresh_token_lifetime" field's value of the Organisation entity.
+// If the Organisation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganisationMutation) OldRefreshTokenLifetime(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefreshTokenLifetime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefreshTokenLifetime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefreshTokenLifetime: %w", err)
+	}
+	return oldValue.RefreshTokenLifetime, nil
+}
+
+// AddRefreshTokenLifetime adds i to the "refresh_token_lifetime" field.
+func (m *OrganisationMutation) AddRefreshTokenLifetime(i int) {
+	if m.addrefresh_token_lifetime != nil {
+		*m.addrefresh_token_lifetime += i
+	} else {
+		m.addrefresh_token_lifetime = &i
+	}
+}
+
+// AddedRefreshTokenLifetime returns the value that was added to the "refresh_token_lifetime" field in this mutation.
+func (m *OrganisationMutation) AddedRefreshTokenLifetime() (r int, exists bool) {
+	v := m.addrefresh_token_lifetime
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefreshTokenLifetime resets all changes to the "refresh_token_lifetime" field.
+func (m *OrganisationMutation) ResetRefreshTokenLifetime() {
+	m.refresh_token_lifetime = nil
+	m.addrefresh_token_lifetime = nil
 }
 
 // SetNamingPolicy sets the "naming_policy" field.
@@ -8917,6 +9441,60 @@ func (m *OrganisationMutation) ResetTokens() {
 	m.removedtokens = nil
 }
 
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by ids.
+func (m *OrganisationMutation) AddIssuedRefreshTokenIDs(ids ...int) {
+	if m.issued_refresh_tokens == nil {
+		m.issued_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.issued_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearIssuedRefreshTokens clears the "issued_refresh_tokens" edge to the RefreshToken entity.
+func (m *OrganisationMutation) ClearIssuedRefreshTokens() {
+	m.clearedissued_refresh_tokens = true
+}
+
+// IssuedRefreshTokensCleared reports if the "issued_refresh_tokens" edge to the RefreshToken entity was cleared.
+func (m *OrganisationMutation) IssuedRefreshTokensCleared() bool {
+	return m.clearedissued_refresh_tokens
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (m *OrganisationMutation) RemoveIssuedRefreshTokenIDs(ids ...int) {
+	if m.removedissued_refresh_tokens == nil {
+		m.removedissued_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.issued_refresh_tokens, ids[i])
+		m.removedissued_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedIssuedRefreshTokens returns the removed IDs of the "issued_refresh_tokens" edge to the RefreshToken entity.
+func (m *OrganisationMutation) RemovedIssuedRefreshTokensIDs() (ids []int) {
+	for id := range m.removedissued_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// IssuedRefreshTokensIDs returns the "issued_refresh_tokens" edge IDs in the mutation.
+func (m *OrganisationMutation) IssuedRefreshTokensIDs() (ids []int) {
+	for id := range m.issued_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetIssuedRefreshTokens resets all changes to the "issued_refresh_tokens" edge.
+func (m *OrganisationMutation) ResetIssuedRefreshTokens() {
+	m.issued_refresh_tokens = nil
+	m.clearedissued_refresh_tokens = false
+	m.removedissued_refresh_tokens = nil
+}
+
 // AddAuthRequestIDs adds the "auth_requests" edge to the AuthRequest entity by ids.
 func (m *OrganisationMutation) AddAuthRequestIDs(ids ...int) {
 	if m.auth_requests == nil {
@@ -9167,7 +9745,7 @@ func (m *OrganisationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganisationMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.name != nil {
 		fields = append(fields, organisation.FieldName)
 	}
@@ -9176,6 +9754,9 @@ func (m *OrganisationMutation) Fields() []string {
 	}
 	if m.max_scopes_per_client != nil {
 		fields = append(fields, organisation.FieldMaxScopesPerClient)
+	}
+	if m.refresh_token_lifetime != nil {
+		fields = append(fields, organisation.FieldRefreshTokenLifetime)
 	}
 	if m.naming_policy != nil {
 		fields = append(fields, organisation.FieldNamingPolicy)
@@ -9197,6 +9778,8 @@ func (m *OrganisationMutation) Field(name string) (ent.Value, bool) {
 		return m.Slug()
 	case organisation.FieldMaxScopesPerClient:
 		return m.MaxScopesPerClient()
+	case organisation.FieldRefreshTokenLifetime:
+		return m.RefreshTokenLifetime()
 	case organisation.FieldNamingPolicy:
 		return m.NamingPolicy()
 	case organisation.FieldCreatedAt:
@@ -9216,6 +9799,8 @@ func (m *OrganisationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSlug(ctx)
 	case organisation.FieldMaxScopesPerClient:
 		return m.OldMaxScopesPerClient(ctx)
+	case organisation.FieldRefreshTokenLifetime:
+		return m.OldRefreshTokenLifetime(ctx)
 	case organisation.FieldNamingPolicy:
 		return m.OldNamingPolicy(ctx)
 	case organisation.FieldCreatedAt:
@@ -9250,6 +9835,13 @@ func (m *OrganisationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMaxScopesPerClient(v)
 		return nil
+	case organisation.FieldRefreshTokenLifetime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefreshTokenLifetime(v)
+		return nil
 	case organisation.FieldNamingPolicy:
 		v, ok := value.(scopename.Policy)
 		if !ok {
@@ -9275,6 +9867,9 @@ func (m *OrganisationMutation) AddedFields() []string {
 	if m.addmax_scopes_per_client != nil {
 		fields = append(fields, organisation.FieldMaxScopesPerClient)
 	}
+	if m.addrefresh_token_lifetime != nil {
+		fields = append(fields, organisation.FieldRefreshTokenLifetime)
+	}
 	return fields
 }
 
@@ -9285,6 +9880,8 @@ func (m *OrganisationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case organisation.FieldMaxScopesPerClient:
 		return m.AddedMaxScopesPerClient()
+	case organisation.FieldRefreshTokenLifetime:
+		return m.AddedRefreshTokenLifetime()
 	}
 	return nil, false
 }
@@ -9300,6 +9897,13 @@ func (m *OrganisationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddMaxScopesPerClient(v)
+		return nil
+	case organisation.FieldRefreshTokenLifetime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefreshTokenLifetime(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Organisation numeric field %s", name)
@@ -9337,6 +9941,9 @@ func (m *OrganisationMutation) ResetField(name string) error {
 	case organisation.FieldMaxScopesPerClient:
 		m.ResetMaxScopesPerClient()
 		return nil
+	case organisation.FieldRefreshTokenLifetime:
+		m.ResetRefreshTokenLifetime()
+		return nil
 	case organisation.FieldNamingPolicy:
 		m.ResetNamingPolicy()
 		return nil
@@ -9349,7 +9956,7 @@ func (m *OrganisationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganisationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.users != nil {
 		edges = append(edges, organisation.EdgeUsers)
 	}
@@ -9373,6 +9980,9 @@ func (m *OrganisationMutation) AddedEdges() []string {
 	}
 	if m.tokens != nil {
 		edges = append(edges, organisation.EdgeTokens)
+	}
+	if m.issued_refresh_tokens != nil {
+		edges = append(edges, organisation.EdgeIssuedRefreshTokens)
 	}
 	if m.auth_requests != nil {
 		edges = append(edges, organisation.EdgeAuthRequests)
@@ -9441,6 +10051,12 @@ func (m *OrganisationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organisation.EdgeIssuedRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.issued_refresh_tokens))
+		for id := range m.issued_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	case organisation.EdgeAuthRequests:
 		ids := make([]ent.Value, 0, len(m.auth_requests))
 		for id := range m.auth_requests {
@@ -9471,7 +10087,7 @@ func (m *OrganisationMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganisationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.removedusers != nil {
 		edges = append(edges, organisation.EdgeUsers)
 	}
@@ -9495,6 +10111,9 @@ func (m *OrganisationMutation) RemovedEdges() []string {
 	}
 	if m.removedtokens != nil {
 		edges = append(edges, organisation.EdgeTokens)
+	}
+	if m.removedissued_refresh_tokens != nil {
+		edges = append(edges, organisation.EdgeIssuedRefreshTokens)
 	}
 	if m.removedauth_requests != nil {
 		edges = append(edges, organisation.EdgeAuthRequests)
@@ -9563,6 +10182,12 @@ func (m *OrganisationMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organisation.EdgeIssuedRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedissued_refresh_tokens))
+		for id := range m.removedissued_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	case organisation.EdgeAuthRequests:
 		ids := make([]ent.Value, 0, len(m.removedauth_requests))
 		for id := range m.removedauth_requests {
@@ -9593,7 +10218,7 @@ func (m *OrganisationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganisationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.clearedusers {
 		edges = append(edges, organisation.EdgeUsers)
 	}
@@ -9617,6 +10242,9 @@ func (m *OrganisationMutation) ClearedEdges() []string {
 	}
 	if m.clearedtokens {
 		edges = append(edges, organisation.EdgeTokens)
+	}
+	if m.clearedissued_refresh_tokens {
+		edges = append(edges, organisation.EdgeIssuedRefreshTokens)
 	}
 	if m.clearedauth_requests {
 		edges = append(edges, organisation.EdgeAuthRequests)
@@ -9653,6 +10281,8 @@ func (m *OrganisationMutation) EdgeCleared(name string) bool {
 		return m.clearedaudit_events
 	case organisation.EdgeTokens:
 		return m.clearedtokens
+	case organisation.EdgeIssuedRefreshTokens:
+		return m.clearedissued_refresh_tokens
 	case organisation.EdgeAuthRequests:
 		return m.clearedauth_requests
 	case organisation.EdgeConsents:
@@ -9701,6 +10331,9 @@ func (m *OrganisationMutation) ResetEdge(name string) error {
 	case organisation.EdgeTokens:
 		m.ResetTokens()
 		return nil
+	case organisation.EdgeIssuedRefreshTokens:
+		m.ResetIssuedRefreshTokens()
+		return nil
 	case organisation.EdgeAuthRequests:
 		m.ResetAuthRequests()
 		return nil
@@ -9715,6 +10348,1272 @@ func (m *OrganisationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Organisation edge %s", name)
+}
+
+// RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.
+type RefreshTokenMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	lookup_key          *[]byte
+	token_hash          *[]byte
+	auth_request_id     *int
+	addauth_request_id  *int
+	session_id          *int
+	addsession_id       *int
+	scope_ids           *[]int
+	appendscope_ids     []int
+	auth_time           *time.Time
+	issued_at           *time.Time
+	expires_at          *time.Time
+	used_at             *time.Time
+	revoked_at          *time.Time
+	clearedFields       map[string]struct{}
+	organisation        *int
+	clearedorganisation bool
+	client              *int
+	clearedclient       bool
+	user                *int
+	cleareduser         bool
+	done                bool
+	oldValue            func(context.Context) (*RefreshToken, error)
+	predicates          []predicate.RefreshToken
+}
+
+var _ ent.Mutation = (*RefreshTokenMutation)(nil)
+
+// refreshtokenOption allows management of the mutation configuration using functional options.
+type refreshtokenOption func(*RefreshTokenMutation)
+
+// newRefreshTokenMutation creates new mutation for the RefreshToken entity.
+func newRefreshTokenMutation(c config, op Op, opts ...refreshtokenOption) *RefreshTokenMutation {
+	m := &RefreshTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRefreshToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRefreshTokenID sets the ID field of the mutation.
+func withRefreshTokenID(id int) refreshtokenOption {
+	return func(m *RefreshTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RefreshToken
+		)
+		m.oldValue = func(ctx context.Context) (*RefreshToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RefreshToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRefreshToken sets the old RefreshToken of the mutation.
+func withRefreshToken(node *RefreshToken) refreshtokenOption {
+	return func(m *RefreshTokenMutation) {
+		m.oldValue = func(context.Context) (*RefreshToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RefreshTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RefreshTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RefreshTokenMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RefreshTokenMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RefreshToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganisationID sets the "organisation_id" field.
+func (m *RefreshTokenMutation) SetOrganisationID(i int) {
+	m.organisation = &i
+}
+
+// OrganisationID returns the value of the "organisation_id" field in the mutation.
+func (m *RefreshTokenMutation) OrganisationID() (r int, exists bool) {
+	v := m.organisation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganisationID returns the old "organisation_id" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldOrganisationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganisationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganisationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganisationID: %w", err)
+	}
+	return oldValue.OrganisationID, nil
+}
+
+// ResetOrganisationID resets all changes to the "organisation_id" field.
+func (m *RefreshTokenMutation) ResetOrganisationID() {
+	m.organisation = nil
+}
+
+// SetLookupKey sets the "lookup_key" field.
+func (m *RefreshTokenMutation) SetLookupKey(b []byte) {
+	m.lookup_key = &b
+}
+
+// LookupKey returns the value of the "lookup_key" field in the mutation.
+func (m *RefreshTokenMutation) LookupKey() (r []byte, exists bool) {
+	v := m.lookup_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLookupKey returns the old "lookup_key" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldLookupKey(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLookupKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLookupKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLookupKey: %w", err)
+	}
+	return oldValue.LookupKey, nil
+}
+
+// ResetLookupKey resets all changes to the "lookup_key" field.
+func (m *RefreshTokenMutation) ResetLookupKey() {
+	m.lookup_key = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *RefreshTokenMutation) SetTokenHash(b []byte) {
+	m.token_hash = &b
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *RefreshTokenMutation) TokenHash() (r []byte, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldTokenHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *RefreshTokenMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *RefreshTokenMutation) SetClientID(i int) {
+	m.client = &i
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *RefreshTokenMutation) ClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldClientID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *RefreshTokenMutation) ResetClientID() {
+	m.client = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *RefreshTokenMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *RefreshTokenMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *RefreshTokenMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetAuthRequestID sets the "auth_request_id" field.
+func (m *RefreshTokenMutation) SetAuthRequestID(i int) {
+	m.auth_request_id = &i
+	m.addauth_request_id = nil
+}
+
+// AuthRequestID returns the value of the "auth_request_id" field in the mutation.
+func (m *RefreshTokenMutation) AuthRequestID() (r int, exists bool) {
+	v := m.auth_request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthRequestID returns the old "auth_request_id" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldAuthRequestID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthRequestID: %w", err)
+	}
+	return oldValue.AuthRequestID, nil
+}
+
+// AddAuthRequestID adds i to the "auth_request_id" field.
+func (m *RefreshTokenMutation) AddAuthRequestID(i int) {
+	if m.addauth_request_id != nil {
+		*m.addauth_request_id += i
+	} else {
+		m.addauth_request_id = &i
+	}
+}
+
+// AddedAuthRequestID returns the value that was added to the "auth_request_id" field in this mutation.
+func (m *RefreshTokenMutation) AddedAuthRequestID() (r int, exists bool) {
+	v := m.addauth_request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAuthRequestID resets all changes to the "auth_request_id" field.
+func (m *RefreshTokenMutation) ResetAuthRequestID() {
+	m.auth_request_id = nil
+	m.addauth_request_id = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *RefreshTokenMutation) SetSessionID(i int) {
+	m.session_id = &i
+	m.addsession_id = nil
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *RefreshTokenMutation) SessionID() (r int, exists bool) {
+	v := m.session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldSessionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// AddSessionID adds i to the "session_id" field.
+func (m *RefreshTokenMutation) AddSessionID(i int) {
+	if m.addsession_id != nil {
+		*m.addsession_id += i
+	} else {
+		m.addsession_id = &i
+	}
+}
+
+// AddedSessionID returns the value that was added to the "session_id" field in this mutation.
+func (m *RefreshTokenMutation) AddedSessionID() (r int, exists bool) {
+	v := m.addsession_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (m *RefreshTokenMutation) ClearSessionID() {
+	m.session_id = nil
+	m.addsession_id = nil
+	m.clearedFields[refreshtoken.FieldSessionID] = struct{}{}
+}
+
+// SessionIDCleared returns if the "session_id" field was cleared in this mutation.
+func (m *RefreshTokenMutation) SessionIDCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldSessionID]
+	return ok
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *RefreshTokenMutation) ResetSessionID() {
+	m.session_id = nil
+	m.addsession_id = nil
+	delete(m.clearedFields, refreshtoken.FieldSessionID)
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (m *RefreshTokenMutation) SetScopeIds(i []int) {
+	m.scope_ids = &i
+	m.appendscope_ids = nil
+}
+
+// ScopeIds returns the value of the "scope_ids" field in the mutation.
+func (m *RefreshTokenMutation) ScopeIds() (r []int, exists bool) {
+	v := m.scope_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeIds returns the old "scope_ids" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldScopeIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeIds: %w", err)
+	}
+	return oldValue.ScopeIds, nil
+}
+
+// AppendScopeIds adds i to the "scope_ids" field.
+func (m *RefreshTokenMutation) AppendScopeIds(i []int) {
+	m.appendscope_ids = append(m.appendscope_ids, i...)
+}
+
+// AppendedScopeIds returns the list of values that were appended to the "scope_ids" field in this mutation.
+func (m *RefreshTokenMutation) AppendedScopeIds() ([]int, bool) {
+	if len(m.appendscope_ids) == 0 {
+		return nil, false
+	}
+	return m.appendscope_ids, true
+}
+
+// ResetScopeIds resets all changes to the "scope_ids" field.
+func (m *RefreshTokenMutation) ResetScopeIds() {
+	m.scope_ids = nil
+	m.appendscope_ids = nil
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (m *RefreshTokenMutation) SetAuthTime(t time.Time) {
+	m.auth_time = &t
+}
+
+// AuthTime returns the value of the "auth_time" field in the mutation.
+func (m *RefreshTokenMutation) AuthTime() (r time.Time, exists bool) {
+	v := m.auth_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthTime returns the old "auth_time" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldAuthTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthTime: %w", err)
+	}
+	return oldValue.AuthTime, nil
+}
+
+// ResetAuthTime resets all changes to the "auth_time" field.
+func (m *RefreshTokenMutation) ResetAuthTime() {
+	m.auth_time = nil
+}
+
+// SetIssuedAt sets the "issued_at" field.
+func (m *RefreshTokenMutation) SetIssuedAt(t time.Time) {
+	m.issued_at = &t
+}
+
+// IssuedAt returns the value of the "issued_at" field in the mutation.
+func (m *RefreshTokenMutation) IssuedAt() (r time.Time, exists bool) {
+	v := m.issued_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedAt returns the old "issued_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldIssuedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedAt: %w", err)
+	}
+	return oldValue.IssuedAt, nil
+}
+
+// ResetIssuedAt resets all changes to the "issued_at" field.
+func (m *RefreshTokenMutation) ResetIssuedAt() {
+	m.issued_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *RefreshTokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *RefreshTokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *RefreshTokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *RefreshTokenMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *RefreshTokenMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *RefreshTokenMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[refreshtoken.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *RefreshTokenMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *RefreshTokenMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, refreshtoken.FieldUsedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *RefreshTokenMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *RefreshTokenMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *RefreshTokenMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[refreshtoken.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *RefreshTokenMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *RefreshTokenMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, refreshtoken.FieldRevokedAt)
+}
+
+// ClearOrganisation clears the "organisation" edge to the Organisation entity.
+func (m *RefreshTokenMutation) ClearOrganisation() {
+	m.clearedorganisation = true
+	m.clearedFields[refreshtoken.FieldOrganisationID] = struct{}{}
+}
+
+// OrganisationCleared reports if the "organisation" edge to the Organisation entity was cleared.
+func (m *RefreshTokenMutation) OrganisationCleared() bool {
+	return m.clearedorganisation
+}
+
+// OrganisationIDs returns the "organisation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganisationID instead. It exists only for internal usage by the builders.
+func (m *RefreshTokenMutation) OrganisationIDs() (ids []int) {
+	if id := m.organisation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganisation resets all changes to the "organisation" edge.
+func (m *RefreshTokenMutation) ResetOrganisation() {
+	m.organisation = nil
+	m.clearedorganisation = false
+}
+
+// ClearClient clears the "client" edge to the OAuthClient entity.
+func (m *RefreshTokenMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[refreshtoken.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the OAuthClient entity was cleared.
+func (m *RefreshTokenMutation) ClientCleared() bool {
+	return m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *RefreshTokenMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *RefreshTokenMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *RefreshTokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[refreshtoken.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *RefreshTokenMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *RefreshTokenMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *RefreshTokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the RefreshTokenMutation builder.
+func (m *RefreshTokenMutation) Where(ps ...predicate.RefreshToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RefreshTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RefreshTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RefreshToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RefreshTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RefreshTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RefreshToken).
+func (m *RefreshTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RefreshTokenMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.organisation != nil {
+		fields = append(fields, refreshtoken.FieldOrganisationID)
+	}
+	if m.lookup_key != nil {
+		fields = append(fields, refreshtoken.FieldLookupKey)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, refreshtoken.FieldTokenHash)
+	}
+	if m.client != nil {
+		fields = append(fields, refreshtoken.FieldClientID)
+	}
+	if m.user != nil {
+		fields = append(fields, refreshtoken.FieldUserID)
+	}
+	if m.auth_request_id != nil {
+		fields = append(fields, refreshtoken.FieldAuthRequestID)
+	}
+	if m.session_id != nil {
+		fields = append(fields, refreshtoken.FieldSessionID)
+	}
+	if m.scope_ids != nil {
+		fields = append(fields, refreshtoken.FieldScopeIds)
+	}
+	if m.auth_time != nil {
+		fields = append(fields, refreshtoken.FieldAuthTime)
+	}
+	if m.issued_at != nil {
+		fields = append(fields, refreshtoken.FieldIssuedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, refreshtoken.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, refreshtoken.FieldUsedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, refreshtoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RefreshTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case refreshtoken.FieldOrganisationID:
+		return m.OrganisationID()
+	case refreshtoken.FieldLookupKey:
+		return m.LookupKey()
+	case refreshtoken.FieldTokenHash:
+		return m.TokenHash()
+	case refreshtoken.FieldClientID:
+		return m.ClientID()
+	case refreshtoken.FieldUserID:
+		return m.UserID()
+	case refreshtoken.FieldAuthRequestID:
+		return m.AuthRequestID()
+	case refreshtoken.FieldSessionID:
+		return m.SessionID()
+	case refreshtoken.FieldScopeIds:
+		return m.ScopeIds()
+	case refreshtoken.FieldAuthTime:
+		return m.AuthTime()
+	case refreshtoken.FieldIssuedAt:
+		return m.IssuedAt()
+	case refreshtoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case refreshtoken.FieldUsedAt:
+		return m.UsedAt()
+	case refreshtoken.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RefreshTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case refreshtoken.FieldOrganisationID:
+		return m.OldOrganisationID(ctx)
+	case refreshtoken.FieldLookupKey:
+		return m.OldLookupKey(ctx)
+	case refreshtoken.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case refreshtoken.FieldClientID:
+		return m.OldClientID(ctx)
+	case refreshtoken.FieldUserID:
+		return m.OldUserID(ctx)
+	case refreshtoken.FieldAuthRequestID:
+		return m.OldAuthRequestID(ctx)
+	case refreshtoken.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case refreshtoken.FieldScopeIds:
+		return m.OldScopeIds(ctx)
+	case refreshtoken.FieldAuthTime:
+		return m.OldAuthTime(ctx)
+	case refreshtoken.FieldIssuedAt:
+		return m.OldIssuedAt(ctx)
+	case refreshtoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case refreshtoken.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case refreshtoken.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RefreshToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RefreshTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case refreshtoken.FieldOrganisationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganisationID(v)
+		return nil
+	case refreshtoken.FieldLookupKey:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLookupKey(v)
+		return nil
+	case refreshtoken.FieldTokenHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case refreshtoken.FieldClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case refreshtoken.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case refreshtoken.FieldAuthRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthRequestID(v)
+		return nil
+	case refreshtoken.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case refreshtoken.FieldScopeIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeIds(v)
+		return nil
+	case refreshtoken.FieldAuthTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthTime(v)
+		return nil
+	case refreshtoken.FieldIssuedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedAt(v)
+		return nil
+	case refreshtoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case refreshtoken.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case refreshtoken.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RefreshTokenMutation) AddedFields() []string {
+	var fields []string
+	if m.addauth_request_id != nil {
+		fields = append(fields, refreshtoken.FieldAuthRequestID)
+	}
+	if m.addsession_id != nil {
+		fields = append(fields, refreshtoken.FieldSessionID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RefreshTokenMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case refreshtoken.FieldAuthRequestID:
+		return m.AddedAuthRequestID()
+	case refreshtoken.FieldSessionID:
+		return m.AddedSessionID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RefreshTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case refreshtoken.FieldAuthRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAuthRequestID(v)
+		return nil
+	case refreshtoken.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSessionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RefreshTokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(refreshtoken.FieldSessionID) {
+		fields = append(fields, refreshtoken.FieldSessionID)
+	}
+	if m.FieldCleared(refreshtoken.FieldUsedAt) {
+		fields = append(fields, refreshtoken.FieldUsedAt)
+	}
+	if m.FieldCleared(refreshtoken.FieldRevokedAt) {
+		fields = append(fields, refreshtoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RefreshTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RefreshTokenMutation) ClearField(name string) error {
+	switch name {
+	case refreshtoken.FieldSessionID:
+		m.ClearSessionID()
+		return nil
+	case refreshtoken.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case refreshtoken.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RefreshTokenMutation) ResetField(name string) error {
+	switch name {
+	case refreshtoken.FieldOrganisationID:
+		m.ResetOrganisationID()
+		return nil
+	case refreshtoken.FieldLookupKey:
+		m.ResetLookupKey()
+		return nil
+	case refreshtoken.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case refreshtoken.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case refreshtoken.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case refreshtoken.FieldAuthRequestID:
+		m.ResetAuthRequestID()
+		return nil
+	case refreshtoken.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case refreshtoken.FieldScopeIds:
+		m.ResetScopeIds()
+		return nil
+	case refreshtoken.FieldAuthTime:
+		m.ResetAuthTime()
+		return nil
+	case refreshtoken.FieldIssuedAt:
+		m.ResetIssuedAt()
+		return nil
+	case refreshtoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case refreshtoken.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case refreshtoken.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RefreshTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organisation != nil {
+		edges = append(edges, refreshtoken.EdgeOrganisation)
+	}
+	if m.client != nil {
+		edges = append(edges, refreshtoken.EdgeClient)
+	}
+	if m.user != nil {
+		edges = append(edges, refreshtoken.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RefreshTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case refreshtoken.EdgeOrganisation:
+		if id := m.organisation; id != nil {
+			return []ent.Value{*id}
+		}
+	case refreshtoken.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	case refreshtoken.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RefreshTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RefreshTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RefreshTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganisation {
+		edges = append(edges, refreshtoken.EdgeOrganisation)
+	}
+	if m.clearedclient {
+		edges = append(edges, refreshtoken.EdgeClient)
+	}
+	if m.cleareduser {
+		edges = append(edges, refreshtoken.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RefreshTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case refreshtoken.EdgeOrganisation:
+		return m.clearedorganisation
+	case refreshtoken.EdgeClient:
+		return m.clearedclient
+	case refreshtoken.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RefreshTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case refreshtoken.EdgeOrganisation:
+		m.ClearOrganisation()
+		return nil
+	case refreshtoken.EdgeClient:
+		m.ClearClient()
+		return nil
+	case refreshtoken.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RefreshTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case refreshtoken.EdgeOrganisation:
+		m.ResetOrganisation()
+		return nil
+	case refreshtoken.EdgeClient:
+		m.ResetClient()
+		return nil
+	case refreshtoken.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken edge %s", name)
 }
 
 // RevisionMutation represents an operation that mutates the Revision nodes in the graph.
@@ -12141,6 +14040,7 @@ type SessionMutation struct {
 	id            *int
 	token_hash    *[]byte
 	created_at    *time.Time
+	method        *string
 	expires_at    *time.Time
 	clearedFields map[string]struct{}
 	user          *int
@@ -12356,6 +14256,42 @@ func (m *SessionMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetMethod sets the "method" field.
+func (m *SessionMutation) SetMethod(s string) {
+	m.method = &s
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *SessionMutation) Method() (r string, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldMethod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *SessionMutation) ResetMethod() {
+	m.method = nil
+}
+
 // SetExpiresAt sets the "expires_at" field.
 func (m *SessionMutation) SetExpiresAt(t time.Time) {
 	m.expires_at = &t
@@ -12453,7 +14389,7 @@ func (m *SessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SessionMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.token_hash != nil {
 		fields = append(fields, session.FieldTokenHash)
 	}
@@ -12462,6 +14398,9 @@ func (m *SessionMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, session.FieldCreatedAt)
+	}
+	if m.method != nil {
+		fields = append(fields, session.FieldMethod)
 	}
 	if m.expires_at != nil {
 		fields = append(fields, session.FieldExpiresAt)
@@ -12480,6 +14419,8 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.UserID()
 	case session.FieldCreatedAt:
 		return m.CreatedAt()
+	case session.FieldMethod:
+		return m.Method()
 	case session.FieldExpiresAt:
 		return m.ExpiresAt()
 	}
@@ -12497,6 +14438,8 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldUserID(ctx)
 	case session.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case session.FieldMethod:
+		return m.OldMethod(ctx)
 	case session.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
 	}
@@ -12528,6 +14471,13 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
+		return nil
+	case session.FieldMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
 		return nil
 	case session.FieldExpiresAt:
 		v, ok := value.(time.Time)
@@ -12596,6 +14546,9 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case session.FieldMethod:
+		m.ResetMethod()
 		return nil
 	case session.FieldExpiresAt:
 		m.ResetExpiresAt()
@@ -14415,29 +16368,35 @@ func (m *TokenMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *int
-	email               *string
-	display_name        *string
-	role                *viewer.Role
-	password_hash       *string
-	created_at          *time.Time
-	clearedFields       map[string]struct{}
-	organisation        *int
-	clearedorganisation bool
-	api_keys            map[int]struct{}
-	removedapi_keys     map[int]struct{}
-	clearedapi_keys     bool
-	sessions            map[int]struct{}
-	removedsessions     map[int]struct{}
-	clearedsessions     bool
-	consents            map[int]struct{}
-	removedconsents     map[int]struct{}
-	clearedconsents     bool
-	done                bool
-	oldValue            func(context.Context) (*User, error)
-	predicates          []predicate.User
+	op                           Op
+	typ                          string
+	id                           *int
+	email                        *string
+	display_name                 *string
+	preferred_username           *string
+	email_verified               *bool
+	role                         *viewer.Role
+	password_hash                *string
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	clearedFields                map[string]struct{}
+	organisation                 *int
+	clearedorganisation          bool
+	api_keys                     map[int]struct{}
+	removedapi_keys              map[int]struct{}
+	clearedapi_keys              bool
+	sessions                     map[int]struct{}
+	removedsessions              map[int]struct{}
+	clearedsessions              bool
+	consents                     map[int]struct{}
+	removedconsents              map[int]struct{}
+	clearedconsents              bool
+	issued_refresh_tokens        map[int]struct{}
+	removedissued_refresh_tokens map[int]struct{}
+	clearedissued_refresh_tokens bool
+	done                         bool
+	oldValue                     func(context.Context) (*User, error)
+	predicates                   []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -14646,6 +16605,78 @@ func (m *UserMutation) ResetDisplayName() {
 	m.display_name = nil
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (m *UserMutation) SetPreferredUsername(s string) {
+	m.preferred_username = &s
+}
+
+// PreferredUsername returns the value of the "preferred_username" field in the mutation.
+func (m *UserMutation) PreferredUsername() (r string, exists bool) {
+	v := m.preferred_username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreferredUsername returns the old "preferred_username" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldPreferredUsername(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreferredUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreferredUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreferredUsername: %w", err)
+	}
+	return oldValue.PreferredUsername, nil
+}
+
+// ResetPreferredUsername resets all changes to the "preferred_username" field.
+func (m *UserMutation) ResetPreferredUsername() {
+	m.preferred_username = nil
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (m *UserMutation) SetEmailVerified(b bool) {
+	m.email_verified = &b
+}
+
+// EmailVerified returns the value of the "email_verified" field in the mutation.
+func (m *UserMutation) EmailVerified() (r bool, exists bool) {
+	v := m.email_verified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailVerified returns the old "email_verified" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmailVerified(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailVerified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailVerified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailVerified: %w", err)
+	}
+	return oldValue.EmailVerified, nil
+}
+
+// ResetEmailVerified resets all changes to the "email_verified" field.
+func (m *UserMutation) ResetEmailVerified() {
+	m.email_verified = nil
+}
+
 // SetRole sets the "role" field.
 func (m *UserMutation) SetRole(v viewer.Role) {
 	m.role = &v
@@ -14752,6 +16783,42 @@ func (m *UserMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error
 // ResetCreatedAt resets all changes to the "created_at" field.
 func (m *UserMutation) ResetCreatedAt() {
 	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *UserMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *UserMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *UserMutation) ResetUpdatedAt() {
+	m.updated_at = nil
 }
 
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
@@ -14943,6 +17010,60 @@ func (m *UserMutation) ResetConsents() {
 	m.removedconsents = nil
 }
 
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by ids.
+func (m *UserMutation) AddIssuedRefreshTokenIDs(ids ...int) {
+	if m.issued_refresh_tokens == nil {
+		m.issued_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.issued_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearIssuedRefreshTokens clears the "issued_refresh_tokens" edge to the RefreshToken entity.
+func (m *UserMutation) ClearIssuedRefreshTokens() {
+	m.clearedissued_refresh_tokens = true
+}
+
+// IssuedRefreshTokensCleared reports if the "issued_refresh_tokens" edge to the RefreshToken entity was cleared.
+func (m *UserMutation) IssuedRefreshTokensCleared() bool {
+	return m.clearedissued_refresh_tokens
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (m *UserMutation) RemoveIssuedRefreshTokenIDs(ids ...int) {
+	if m.removedissued_refresh_tokens == nil {
+		m.removedissued_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.issued_refresh_tokens, ids[i])
+		m.removedissued_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedIssuedRefreshTokens returns the removed IDs of the "issued_refresh_tokens" edge to the RefreshToken entity.
+func (m *UserMutation) RemovedIssuedRefreshTokensIDs() (ids []int) {
+	for id := range m.removedissued_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// IssuedRefreshTokensIDs returns the "issued_refresh_tokens" edge IDs in the mutation.
+func (m *UserMutation) IssuedRefreshTokensIDs() (ids []int) {
+	for id := range m.issued_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetIssuedRefreshTokens resets all changes to the "issued_refresh_tokens" edge.
+func (m *UserMutation) ResetIssuedRefreshTokens() {
+	m.issued_refresh_tokens = nil
+	m.clearedissued_refresh_tokens = false
+	m.removedissued_refresh_tokens = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -14977,7 +17098,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 9)
 	if m.organisation != nil {
 		fields = append(fields, user.FieldOrganisationID)
 	}
@@ -14987,6 +17108,12 @@ func (m *UserMutation) Fields() []string {
 	if m.display_name != nil {
 		fields = append(fields, user.FieldDisplayName)
 	}
+	if m.preferred_username != nil {
+		fields = append(fields, user.FieldPreferredUsername)
+	}
+	if m.email_verified != nil {
+		fields = append(fields, user.FieldEmailVerified)
+	}
 	if m.role != nil {
 		fields = append(fields, user.FieldRole)
 	}
@@ -14995,6 +17122,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, user.FieldUpdatedAt)
 	}
 	return fields
 }
@@ -15010,12 +17140,18 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Email()
 	case user.FieldDisplayName:
 		return m.DisplayName()
+	case user.FieldPreferredUsername:
+		return m.PreferredUsername()
+	case user.FieldEmailVerified:
+		return m.EmailVerified()
 	case user.FieldRole:
 		return m.Role()
 	case user.FieldPasswordHash:
 		return m.PasswordHash()
 	case user.FieldCreatedAt:
 		return m.CreatedAt()
+	case user.FieldUpdatedAt:
+		return m.UpdatedAt()
 	}
 	return nil, false
 }
@@ -15031,12 +17167,18 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldEmail(ctx)
 	case user.FieldDisplayName:
 		return m.OldDisplayName(ctx)
+	case user.FieldPreferredUsername:
+		return m.OldPreferredUsername(ctx)
+	case user.FieldEmailVerified:
+		return m.OldEmailVerified(ctx)
 	case user.FieldRole:
 		return m.OldRole(ctx)
 	case user.FieldPasswordHash:
 		return m.OldPasswordHash(ctx)
 	case user.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case user.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -15067,6 +17209,20 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDisplayName(v)
 		return nil
+	case user.FieldPreferredUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreferredUsername(v)
+		return nil
+	case user.FieldEmailVerified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailVerified(v)
+		return nil
 	case user.FieldRole:
 		v, ok := value.(viewer.Role)
 		if !ok {
@@ -15087,6 +17243,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
+		return nil
+	case user.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
@@ -15149,6 +17312,12 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldDisplayName:
 		m.ResetDisplayName()
 		return nil
+	case user.FieldPreferredUsername:
+		m.ResetPreferredUsername()
+		return nil
+	case user.FieldEmailVerified:
+		m.ResetEmailVerified()
+		return nil
 	case user.FieldRole:
 		m.ResetRole()
 		return nil
@@ -15158,13 +17327,16 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
+	case user.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.organisation != nil {
 		edges = append(edges, user.EdgeOrganisation)
 	}
@@ -15176,6 +17348,9 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.consents != nil {
 		edges = append(edges, user.EdgeConsents)
+	}
+	if m.issued_refresh_tokens != nil {
+		edges = append(edges, user.EdgeIssuedRefreshTokens)
 	}
 	return edges
 }
@@ -15206,13 +17381,19 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeIssuedRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.issued_refresh_tokens))
+		for id := range m.issued_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedapi_keys != nil {
 		edges = append(edges, user.EdgeAPIKeys)
 	}
@@ -15221,6 +17402,9 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedconsents != nil {
 		edges = append(edges, user.EdgeConsents)
+	}
+	if m.removedissued_refresh_tokens != nil {
+		edges = append(edges, user.EdgeIssuedRefreshTokens)
 	}
 	return edges
 }
@@ -15247,13 +17431,19 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeIssuedRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedissued_refresh_tokens))
+		for id := range m.removedissued_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedorganisation {
 		edges = append(edges, user.EdgeOrganisation)
 	}
@@ -15265,6 +17455,9 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedconsents {
 		edges = append(edges, user.EdgeConsents)
+	}
+	if m.clearedissued_refresh_tokens {
+		edges = append(edges, user.EdgeIssuedRefreshTokens)
 	}
 	return edges
 }
@@ -15281,6 +17474,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedsessions
 	case user.EdgeConsents:
 		return m.clearedconsents
+	case user.EdgeIssuedRefreshTokens:
+		return m.clearedissued_refresh_tokens
 	}
 	return false
 }
@@ -15311,6 +17506,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeConsents:
 		m.ResetConsents()
+		return nil
+	case user.EdgeIssuedRefreshTokens:
+		m.ResetIssuedRefreshTokens()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

@@ -45,6 +45,12 @@ type OAuthClient struct {
 	Enabled bool `json:"enabled,omitempty"`
 	// ScopeRemovals holds the value of the "scope_removals" field.
 	ScopeRemovals map[int]time.Time `json:"scope_removals,omitempty"`
+	// RefreshTokens holds the value of the "refresh_tokens" field.
+	RefreshTokens bool `json:"refresh_tokens,omitempty"`
+	// RequirePKCE holds the value of the "require_PKCE" field.
+	RequirePKCE bool `json:"require_PKCE,omitempty"`
+	// PostLogoutRedirectURIs holds the value of the "post_logout_redirect_URIs" field.
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_URIs,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OAuthClientQuery when eager-loading is set.
 	Edges        OAuthClientEdges `json:"edges"`
@@ -63,19 +69,22 @@ type OAuthClientEdges struct {
 	Consents []*Consent `json:"consents,omitempty"`
 	// AuthRequests holds the value of the auth_requests edge.
 	AuthRequests []*AuthRequest `json:"auth_requests,omitempty"`
+	// IssuedRefreshTokens holds the value of the issued_refresh_tokens edge.
+	IssuedRefreshTokens []*RefreshToken `json:"issued_refresh_tokens,omitempty"`
 	// ScopeLinks holds the value of the scope_links edge.
 	ScopeLinks []*ClientScope `json:"scope_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
-	namedScopes       map[string][]*Scope
-	namedTokens       map[string][]*Token
-	namedConsents     map[string][]*Consent
-	namedAuthRequests map[string][]*AuthRequest
-	namedScopeLinks   map[string][]*ClientScope
+	namedScopes              map[string][]*Scope
+	namedTokens              map[string][]*Token
+	namedConsents            map[string][]*Consent
+	namedAuthRequests        map[string][]*AuthRequest
+	namedIssuedRefreshTokens map[string][]*RefreshToken
+	namedScopeLinks          map[string][]*ClientScope
 }
 
 // OrganisationOrErr returns the Organisation value or an error if the edge
@@ -125,10 +134,19 @@ func (e OAuthClientEdges) AuthRequestsOrErr() ([]*AuthRequest, error) {
 	return nil, &NotLoadedError{edge: "auth_requests"}
 }
 
+// IssuedRefreshTokensOrErr returns the IssuedRefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e OAuthClientEdges) IssuedRefreshTokensOrErr() ([]*RefreshToken, error) {
+	if e.loadedTypes[5] {
+		return e.IssuedRefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "issued_refresh_tokens"}
+}
+
 // ScopeLinksOrErr returns the ScopeLinks value or an error if the edge
 // was not loaded in eager-loading.
 func (e OAuthClientEdges) ScopeLinksOrErr() ([]*ClientScope, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.ScopeLinks, nil
 	}
 	return nil, &NotLoadedError{edge: "scope_links"}
@@ -139,9 +157,9 @@ func (*OAuthClient) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case oauthclient.FieldRedirectURIs, oauthclient.FieldSecretHash, oauthclient.FieldScopeRemovals:
+		case oauthclient.FieldRedirectURIs, oauthclient.FieldSecretHash, oauthclient.FieldScopeRemovals, oauthclient.FieldPostLogoutRedirectURIs:
 			values[i] = new([]byte)
-		case oauthclient.FieldAllowUncategorizedRead, oauthclient.FieldAllowUncategorizedModify, oauthclient.FieldEnabled:
+		case oauthclient.FieldAllowUncategorizedRead, oauthclient.FieldAllowUncategorizedModify, oauthclient.FieldEnabled, oauthclient.FieldRefreshTokens, oauthclient.FieldRequirePKCE:
 			values[i] = new(sql.NullBool)
 		case oauthclient.FieldID, oauthclient.FieldOrganisationID:
 			values[i] = new(sql.NullInt64)
@@ -252,6 +270,26 @@ func (_m *OAuthClient) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field scope_removals: %w", err)
 				}
 			}
+		case oauthclient.FieldRefreshTokens:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field refresh_tokens", values[i])
+			} else if value.Valid {
+				_m.RefreshTokens = value.Bool
+			}
+		case oauthclient.FieldRequirePKCE:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field require_PKCE", values[i])
+			} else if value.Valid {
+				_m.RequirePKCE = value.Bool
+			}
+		case oauthclient.FieldPostLogoutRedirectURIs:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field post_logout_redirect_URIs", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PostLogoutRedirectURIs); err != nil {
+					return fmt.Errorf("unmarshal field post_logout_redirect_URIs: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -288,6 +326,11 @@ func (_m *OAuthClient) QueryConsents() *ConsentQuery {
 // QueryAuthRequests queries the "auth_requests" edge of the OAuthClient entity.
 func (_m *OAuthClient) QueryAuthRequests() *AuthRequestQuery {
 	return NewOAuthClientClient(_m.config).QueryAuthRequests(_m)
+}
+
+// QueryIssuedRefreshTokens queries the "issued_refresh_tokens" edge of the OAuthClient entity.
+func (_m *OAuthClient) QueryIssuedRefreshTokens() *RefreshTokenQuery {
+	return NewOAuthClientClient(_m.config).QueryIssuedRefreshTokens(_m)
 }
 
 // QueryScopeLinks queries the "scope_links" edge of the OAuthClient entity.
@@ -355,6 +398,15 @@ func (_m *OAuthClient) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("scope_removals=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ScopeRemovals))
+	builder.WriteString(", ")
+	builder.WriteString("refresh_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RefreshTokens))
+	builder.WriteString(", ")
+	builder.WriteString("require_PKCE=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequirePKCE))
+	builder.WriteString(", ")
+	builder.WriteString("post_logout_redirect_URIs=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PostLogoutRedirectURIs))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -452,6 +504,30 @@ func (_m *OAuthClient) appendNamedAuthRequests(name string, edges ...*AuthReques
 		_m.Edges.namedAuthRequests[name] = []*AuthRequest{}
 	} else {
 		_m.Edges.namedAuthRequests[name] = append(_m.Edges.namedAuthRequests[name], edges...)
+	}
+}
+
+// NamedIssuedRefreshTokens returns the IssuedRefreshTokens named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *OAuthClient) NamedIssuedRefreshTokens(name string) ([]*RefreshToken, error) {
+	if _m.Edges.namedIssuedRefreshTokens == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedIssuedRefreshTokens[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *OAuthClient) appendNamedIssuedRefreshTokens(name string, edges ...*RefreshToken) {
+	if _m.Edges.namedIssuedRefreshTokens == nil {
+		_m.Edges.namedIssuedRefreshTokens = make(map[string][]*RefreshToken)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedIssuedRefreshTokens[name] = []*RefreshToken{}
+	} else {
+		_m.Edges.namedIssuedRefreshTokens[name] = append(_m.Edges.namedIssuedRefreshTokens[name], edges...)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 	"time"
@@ -153,6 +154,40 @@ func (_c *OAuthClientCreate) SetScopeRemovals(v map[int]time.Time) *OAuthClientC
 	return _c
 }
 
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (_c *OAuthClientCreate) SetRefreshTokens(v bool) *OAuthClientCreate {
+	_c.mutation.SetRefreshTokens(v)
+	return _c
+}
+
+// SetNillableRefreshTokens sets the "refresh_tokens" field if the given value is not nil.
+func (_c *OAuthClientCreate) SetNillableRefreshTokens(v *bool) *OAuthClientCreate {
+	if v != nil {
+		_c.SetRefreshTokens(*v)
+	}
+	return _c
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (_c *OAuthClientCreate) SetRequirePKCE(v bool) *OAuthClientCreate {
+	_c.mutation.SetRequirePKCE(v)
+	return _c
+}
+
+// SetNillableRequirePKCE sets the "require_PKCE" field if the given value is not nil.
+func (_c *OAuthClientCreate) SetNillableRequirePKCE(v *bool) *OAuthClientCreate {
+	if v != nil {
+		_c.SetRequirePKCE(*v)
+	}
+	return _c
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (_c *OAuthClientCreate) SetPostLogoutRedirectURIs(v []string) *OAuthClientCreate {
+	_c.mutation.SetPostLogoutRedirectURIs(v)
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *OAuthClientCreate) SetOrganisation(v *Organisation) *OAuthClientCreate {
 	return _c.SetOrganisationID(v.ID)
@@ -216,6 +251,21 @@ func (_c *OAuthClientCreate) AddAuthRequests(v ...*AuthRequest) *OAuthClientCrea
 		ids[i] = v[i].ID
 	}
 	return _c.AddAuthRequestIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_c *OAuthClientCreate) AddIssuedRefreshTokenIDs(ids ...int) *OAuthClientCreate {
+	_c.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _c
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_c *OAuthClientCreate) AddIssuedRefreshTokens(v ...*RefreshToken) *OAuthClientCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the OAuthClientMutation object of the builder.
@@ -285,6 +335,14 @@ func (_c *OAuthClientCreate) defaults() error {
 		v := oauthclient.DefaultEnabled
 		_c.mutation.SetEnabled(v)
 	}
+	if _, ok := _c.mutation.RefreshTokens(); !ok {
+		v := oauthclient.DefaultRefreshTokens
+		_c.mutation.SetRefreshTokens(v)
+	}
+	if _, ok := _c.mutation.RequirePKCE(); !ok {
+		v := oauthclient.DefaultRequirePKCE
+		_c.mutation.SetRequirePKCE(v)
+	}
 	return nil
 }
 
@@ -334,6 +392,12 @@ func (_c *OAuthClientCreate) check() error {
 	}
 	if _, ok := _c.mutation.Enabled(); !ok {
 		return &ValidationError{Name: "enabled", err: errors.New(`ent: missing required field "OAuthClient.enabled"`)}
+	}
+	if _, ok := _c.mutation.RefreshTokens(); !ok {
+		return &ValidationError{Name: "refresh_tokens", err: errors.New(`ent: missing required field "OAuthClient.refresh_tokens"`)}
+	}
+	if _, ok := _c.mutation.RequirePKCE(); !ok {
+		return &ValidationError{Name: "require_PKCE", err: errors.New(`ent: missing required field "OAuthClient.require_PKCE"`)}
 	}
 	if len(_c.mutation.OrganisationIDs()) == 0 {
 		return &ValidationError{Name: "organisation", err: errors.New(`ent: missing required edge "OAuthClient.organisation"`)}
@@ -413,6 +477,18 @@ func (_c *OAuthClientCreate) createSpec() (*OAuthClient, *sqlgraph.CreateSpec) {
 		_spec.SetField(oauthclient.FieldScopeRemovals, field.TypeJSON, value)
 		_node.ScopeRemovals = value
 	}
+	if value, ok := _c.mutation.RefreshTokens(); ok {
+		_spec.SetField(oauthclient.FieldRefreshTokens, field.TypeBool, value)
+		_node.RefreshTokens = value
+	}
+	if value, ok := _c.mutation.RequirePKCE(); ok {
+		_spec.SetField(oauthclient.FieldRequirePKCE, field.TypeBool, value)
+		_node.RequirePKCE = value
+	}
+	if value, ok := _c.mutation.PostLogoutRedirectURIs(); ok {
+		_spec.SetField(oauthclient.FieldPostLogoutRedirectURIs, field.TypeJSON, value)
+		_node.PostLogoutRedirectURIs = value
+	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -487,6 +563,22 @@ func (_c *OAuthClientCreate) createSpec() (*OAuthClient, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(authrequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -669,6 +761,48 @@ func (u *OAuthClientUpsert) UpdateScopeRemovals() *OAuthClientUpsert {
 // ClearScopeRemovals clears the value of the "scope_removals" field.
 func (u *OAuthClientUpsert) ClearScopeRemovals() *OAuthClientUpsert {
 	u.SetNull(oauthclient.FieldScopeRemovals)
+	return u
+}
+
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (u *OAuthClientUpsert) SetRefreshTokens(v bool) *OAuthClientUpsert {
+	u.Set(oauthclient.FieldRefreshTokens, v)
+	return u
+}
+
+// UpdateRefreshTokens sets the "refresh_tokens" field to the value that was provided on create.
+func (u *OAuthClientUpsert) UpdateRefreshTokens() *OAuthClientUpsert {
+	u.SetExcluded(oauthclient.FieldRefreshTokens)
+	return u
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (u *OAuthClientUpsert) SetRequirePKCE(v bool) *OAuthClientUpsert {
+	u.Set(oauthclient.FieldRequirePKCE, v)
+	return u
+}
+
+// UpdateRequirePKCE sets the "require_PKCE" field to the value that was provided on create.
+func (u *OAuthClientUpsert) UpdateRequirePKCE() *OAuthClientUpsert {
+	u.SetExcluded(oauthclient.FieldRequirePKCE)
+	return u
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (u *OAuthClientUpsert) SetPostLogoutRedirectURIs(v []string) *OAuthClientUpsert {
+	u.Set(oauthclient.FieldPostLogoutRedirectURIs, v)
+	return u
+}
+
+// UpdatePostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field to the value that was provided on create.
+func (u *OAuthClientUpsert) UpdatePostLogoutRedirectURIs() *OAuthClientUpsert {
+	u.SetExcluded(oauthclient.FieldPostLogoutRedirectURIs)
+	return u
+}
+
+// ClearPostLogoutRedirectURIs clears the value of the "post_logout_redirect_URIs" field.
+func (u *OAuthClientUpsert) ClearPostLogoutRedirectURIs() *OAuthClientUpsert {
+	u.SetNull(oauthclient.FieldPostLogoutRedirectURIs)
 	return u
 }
 
@@ -870,6 +1004,55 @@ func (u *OAuthClientUpsertOne) UpdateScopeRemovals() *OAuthClientUpsertOne {
 func (u *OAuthClientUpsertOne) ClearScopeRemovals() *OAuthClientUpsertOne {
 	return u.Update(func(s *OAuthClientUpsert) {
 		s.ClearScopeRemovals()
+	})
+}
+
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (u *OAuthClientUpsertOne) SetRefreshTokens(v bool) *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetRefreshTokens(v)
+	})
+}
+
+// UpdateRefreshTokens sets the "refresh_tokens" field to the value that was provided on create.
+func (u *OAuthClientUpsertOne) UpdateRefreshTokens() *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdateRefreshTokens()
+	})
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (u *OAuthClientUpsertOne) SetRequirePKCE(v bool) *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetRequirePKCE(v)
+	})
+}
+
+// UpdateRequirePKCE sets the "require_PKCE" field to the value that was provided on create.
+func (u *OAuthClientUpsertOne) UpdateRequirePKCE() *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdateRequirePKCE()
+	})
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (u *OAuthClientUpsertOne) SetPostLogoutRedirectURIs(v []string) *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetPostLogoutRedirectURIs(v)
+	})
+}
+
+// UpdatePostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field to the value that was provided on create.
+func (u *OAuthClientUpsertOne) UpdatePostLogoutRedirectURIs() *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdatePostLogoutRedirectURIs()
+	})
+}
+
+// ClearPostLogoutRedirectURIs clears the value of the "post_logout_redirect_URIs" field.
+func (u *OAuthClientUpsertOne) ClearPostLogoutRedirectURIs() *OAuthClientUpsertOne {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.ClearPostLogoutRedirectURIs()
 	})
 }
 
@@ -1237,6 +1420,55 @@ func (u *OAuthClientUpsertBulk) UpdateScopeRemovals() *OAuthClientUpsertBulk {
 func (u *OAuthClientUpsertBulk) ClearScopeRemovals() *OAuthClientUpsertBulk {
 	return u.Update(func(s *OAuthClientUpsert) {
 		s.ClearScopeRemovals()
+	})
+}
+
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (u *OAuthClientUpsertBulk) SetRefreshTokens(v bool) *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetRefreshTokens(v)
+	})
+}
+
+// UpdateRefreshTokens sets the "refresh_tokens" field to the value that was provided on create.
+func (u *OAuthClientUpsertBulk) UpdateRefreshTokens() *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdateRefreshTokens()
+	})
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (u *OAuthClientUpsertBulk) SetRequirePKCE(v bool) *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetRequirePKCE(v)
+	})
+}
+
+// UpdateRequirePKCE sets the "require_PKCE" field to the value that was provided on create.
+func (u *OAuthClientUpsertBulk) UpdateRequirePKCE() *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdateRequirePKCE()
+	})
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (u *OAuthClientUpsertBulk) SetPostLogoutRedirectURIs(v []string) *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.SetPostLogoutRedirectURIs(v)
+	})
+}
+
+// UpdatePostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field to the value that was provided on create.
+func (u *OAuthClientUpsertBulk) UpdatePostLogoutRedirectURIs() *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.UpdatePostLogoutRedirectURIs()
+	})
+}
+
+// ClearPostLogoutRedirectURIs clears the value of the "post_logout_redirect_URIs" field.
+func (u *OAuthClientUpsertBulk) ClearPostLogoutRedirectURIs() *OAuthClientUpsertBulk {
+	return u.Update(func(s *OAuthClientUpsert) {
+		s.ClearPostLogoutRedirectURIs()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 	"time"
@@ -151,6 +152,52 @@ func (_u *OAuthClientUpdate) ClearScopeRemovals() *OAuthClientUpdate {
 	return _u
 }
 
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (_u *OAuthClientUpdate) SetRefreshTokens(v bool) *OAuthClientUpdate {
+	_u.mutation.SetRefreshTokens(v)
+	return _u
+}
+
+// SetNillableRefreshTokens sets the "refresh_tokens" field if the given value is not nil.
+func (_u *OAuthClientUpdate) SetNillableRefreshTokens(v *bool) *OAuthClientUpdate {
+	if v != nil {
+		_u.SetRefreshTokens(*v)
+	}
+	return _u
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (_u *OAuthClientUpdate) SetRequirePKCE(v bool) *OAuthClientUpdate {
+	_u.mutation.SetRequirePKCE(v)
+	return _u
+}
+
+// SetNillableRequirePKCE sets the "require_PKCE" field if the given value is not nil.
+func (_u *OAuthClientUpdate) SetNillableRequirePKCE(v *bool) *OAuthClientUpdate {
+	if v != nil {
+		_u.SetRequirePKCE(*v)
+	}
+	return _u
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (_u *OAuthClientUpdate) SetPostLogoutRedirectURIs(v []string) *OAuthClientUpdate {
+	_u.mutation.SetPostLogoutRedirectURIs(v)
+	return _u
+}
+
+// AppendPostLogoutRedirectURIs appends value to the "post_logout_redirect_URIs" field.
+func (_u *OAuthClientUpdate) AppendPostLogoutRedirectURIs(v []string) *OAuthClientUpdate {
+	_u.mutation.AppendPostLogoutRedirectURIs(v)
+	return _u
+}
+
+// ClearPostLogoutRedirectURIs clears the value of the "post_logout_redirect_URIs" field.
+func (_u *OAuthClientUpdate) ClearPostLogoutRedirectURIs() *OAuthClientUpdate {
+	_u.mutation.ClearPostLogoutRedirectURIs()
+	return _u
+}
+
 // AddScopeIDs adds the "scopes" edge to the Scope entity by IDs.
 func (_u *OAuthClientUpdate) AddScopeIDs(ids ...int) *OAuthClientUpdate {
 	_u.mutation.AddScopeIDs(ids...)
@@ -209,6 +256,21 @@ func (_u *OAuthClientUpdate) AddAuthRequests(v ...*AuthRequest) *OAuthClientUpda
 		ids[i] = v[i].ID
 	}
 	return _u.AddAuthRequestIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *OAuthClientUpdate) AddIssuedRefreshTokenIDs(ids ...int) *OAuthClientUpdate {
+	_u.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OAuthClientUpdate) AddIssuedRefreshTokens(v ...*RefreshToken) *OAuthClientUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the OAuthClientMutation object of the builder.
@@ -298,6 +360,27 @@ func (_u *OAuthClientUpdate) RemoveAuthRequests(v ...*AuthRequest) *OAuthClientU
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuthRequestIDs(ids...)
+}
+
+// ClearIssuedRefreshTokens clears all "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OAuthClientUpdate) ClearIssuedRefreshTokens() *OAuthClientUpdate {
+	_u.mutation.ClearIssuedRefreshTokens()
+	return _u
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *OAuthClientUpdate) RemoveIssuedRefreshTokenIDs(ids ...int) *OAuthClientUpdate {
+	_u.mutation.RemoveIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveIssuedRefreshTokens removes "issued_refresh_tokens" edges to RefreshToken entities.
+func (_u *OAuthClientUpdate) RemoveIssuedRefreshTokens(v ...*RefreshToken) *OAuthClientUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveIssuedRefreshTokenIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -412,6 +495,23 @@ func (_u *OAuthClientUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.ScopeRemovalsCleared() {
 		_spec.ClearField(oauthclient.FieldScopeRemovals, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.RefreshTokens(); ok {
+		_spec.SetField(oauthclient.FieldRefreshTokens, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequirePKCE(); ok {
+		_spec.SetField(oauthclient.FieldRequirePKCE, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PostLogoutRedirectURIs(); ok {
+		_spec.SetField(oauthclient.FieldPostLogoutRedirectURIs, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPostLogoutRedirectURIs(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, oauthclient.FieldPostLogoutRedirectURIs, value)
+		})
+	}
+	if _u.mutation.PostLogoutRedirectURIsCleared() {
+		_spec.ClearField(oauthclient.FieldPostLogoutRedirectURIs, field.TypeJSON)
 	}
 	if _u.mutation.ScopesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -586,6 +686,51 @@ func (_u *OAuthClientUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(authrequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedIssuedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -731,6 +876,52 @@ func (_u *OAuthClientUpdateOne) ClearScopeRemovals() *OAuthClientUpdateOne {
 	return _u
 }
 
+// SetRefreshTokens sets the "refresh_tokens" field.
+func (_u *OAuthClientUpdateOne) SetRefreshTokens(v bool) *OAuthClientUpdateOne {
+	_u.mutation.SetRefreshTokens(v)
+	return _u
+}
+
+// SetNillableRefreshTokens sets the "refresh_tokens" field if the given value is not nil.
+func (_u *OAuthClientUpdateOne) SetNillableRefreshTokens(v *bool) *OAuthClientUpdateOne {
+	if v != nil {
+		_u.SetRefreshTokens(*v)
+	}
+	return _u
+}
+
+// SetRequirePKCE sets the "require_PKCE" field.
+func (_u *OAuthClientUpdateOne) SetRequirePKCE(v bool) *OAuthClientUpdateOne {
+	_u.mutation.SetRequirePKCE(v)
+	return _u
+}
+
+// SetNillableRequirePKCE sets the "require_PKCE" field if the given value is not nil.
+func (_u *OAuthClientUpdateOne) SetNillableRequirePKCE(v *bool) *OAuthClientUpdateOne {
+	if v != nil {
+		_u.SetRequirePKCE(*v)
+	}
+	return _u
+}
+
+// SetPostLogoutRedirectURIs sets the "post_logout_redirect_URIs" field.
+func (_u *OAuthClientUpdateOne) SetPostLogoutRedirectURIs(v []string) *OAuthClientUpdateOne {
+	_u.mutation.SetPostLogoutRedirectURIs(v)
+	return _u
+}
+
+// AppendPostLogoutRedirectURIs appends value to the "post_logout_redirect_URIs" field.
+func (_u *OAuthClientUpdateOne) AppendPostLogoutRedirectURIs(v []string) *OAuthClientUpdateOne {
+	_u.mutation.AppendPostLogoutRedirectURIs(v)
+	return _u
+}
+
+// ClearPostLogoutRedirectURIs clears the value of the "post_logout_redirect_URIs" field.
+func (_u *OAuthClientUpdateOne) ClearPostLogoutRedirectURIs() *OAuthClientUpdateOne {
+	_u.mutation.ClearPostLogoutRedirectURIs()
+	return _u
+}
+
 // AddScopeIDs adds the "scopes" edge to the Scope entity by IDs.
 func (_u *OAuthClientUpdateOne) AddScopeIDs(ids ...int) *OAuthClientUpdateOne {
 	_u.mutation.AddScopeIDs(ids...)
@@ -789,6 +980,21 @@ func (_u *OAuthClientUpdateOne) AddAuthRequests(v ...*AuthRequest) *OAuthClientU
 		ids[i] = v[i].ID
 	}
 	return _u.AddAuthRequestIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *OAuthClientUpdateOne) AddIssuedRefreshTokenIDs(ids ...int) *OAuthClientUpdateOne {
+	_u.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OAuthClientUpdateOne) AddIssuedRefreshTokens(v ...*RefreshToken) *OAuthClientUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the OAuthClientMutation object of the builder.
@@ -878,6 +1084,27 @@ func (_u *OAuthClientUpdateOne) RemoveAuthRequests(v ...*AuthRequest) *OAuthClie
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuthRequestIDs(ids...)
+}
+
+// ClearIssuedRefreshTokens clears all "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OAuthClientUpdateOne) ClearIssuedRefreshTokens() *OAuthClientUpdateOne {
+	_u.mutation.ClearIssuedRefreshTokens()
+	return _u
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *OAuthClientUpdateOne) RemoveIssuedRefreshTokenIDs(ids ...int) *OAuthClientUpdateOne {
+	_u.mutation.RemoveIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveIssuedRefreshTokens removes "issued_refresh_tokens" edges to RefreshToken entities.
+func (_u *OAuthClientUpdateOne) RemoveIssuedRefreshTokens(v ...*RefreshToken) *OAuthClientUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveIssuedRefreshTokenIDs(ids...)
 }
 
 // Where appends a list predicates to the OAuthClientUpdate builder.
@@ -1022,6 +1249,23 @@ func (_u *OAuthClientUpdateOne) sqlSave(ctx context.Context) (_node *OAuthClient
 	}
 	if _u.mutation.ScopeRemovalsCleared() {
 		_spec.ClearField(oauthclient.FieldScopeRemovals, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.RefreshTokens(); ok {
+		_spec.SetField(oauthclient.FieldRefreshTokens, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequirePKCE(); ok {
+		_spec.SetField(oauthclient.FieldRequirePKCE, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PostLogoutRedirectURIs(); ok {
+		_spec.SetField(oauthclient.FieldPostLogoutRedirectURIs, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPostLogoutRedirectURIs(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, oauthclient.FieldPostLogoutRedirectURIs, value)
+		})
+	}
+	if _u.mutation.PostLogoutRedirectURIsCleared() {
+		_spec.ClearField(oauthclient.FieldPostLogoutRedirectURIs, field.TypeJSON)
 	}
 	if _u.mutation.ScopesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1196,6 +1440,51 @@ func (_u *OAuthClientUpdateOne) sqlSave(ctx context.Context) (_node *OAuthClient
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(authrequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedIssuedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   oauthclient.IssuedRefreshTokensTable,
+			Columns: []string{oauthclient.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

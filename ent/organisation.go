@@ -24,6 +24,8 @@ type Organisation struct {
 	Slug string `json:"slug,omitempty"`
 	// MaxScopesPerClient holds the value of the "max_scopes_per_client" field.
 	MaxScopesPerClient int `json:"max_scopes_per_client,omitempty"`
+	// RefreshTokenLifetime holds the value of the "refresh_token_lifetime" field.
+	RefreshTokenLifetime int `json:"refresh_token_lifetime,omitempty"`
 	// NamingPolicy holds the value of the "naming_policy" field.
 	NamingPolicy scopename.Policy `json:"naming_policy,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -52,6 +54,8 @@ type OrganisationEdges struct {
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
 	// Tokens holds the value of the tokens edge.
 	Tokens []*Token `json:"tokens,omitempty"`
+	// IssuedRefreshTokens holds the value of the issued_refresh_tokens edge.
+	IssuedRefreshTokens []*RefreshToken `json:"issued_refresh_tokens,omitempty"`
 	// AuthRequests holds the value of the auth_requests edge.
 	AuthRequests []*AuthRequest `json:"auth_requests,omitempty"`
 	// Consents holds the value of the consents edge.
@@ -64,7 +68,7 @@ type OrganisationEdges struct {
 	APIKeyAllowedScopeLinks []*KeyAllowedScope `json:"api_key_allowed_scope_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
@@ -76,6 +80,7 @@ type OrganisationEdges struct {
 	namedAPIKeys                 map[string][]*APIKey
 	namedAuditEvents             map[string][]*AuditEvent
 	namedTokens                  map[string][]*Token
+	namedIssuedRefreshTokens     map[string][]*RefreshToken
 	namedAuthRequests            map[string][]*AuthRequest
 	namedConsents                map[string][]*Consent
 	namedSigningKeys             map[string][]*SigningKey
@@ -155,10 +160,19 @@ func (e OrganisationEdges) TokensOrErr() ([]*Token, error) {
 	return nil, &NotLoadedError{edge: "tokens"}
 }
 
+// IssuedRefreshTokensOrErr returns the IssuedRefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganisationEdges) IssuedRefreshTokensOrErr() ([]*RefreshToken, error) {
+	if e.loadedTypes[8] {
+		return e.IssuedRefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "issued_refresh_tokens"}
+}
+
 // AuthRequestsOrErr returns the AuthRequests value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganisationEdges) AuthRequestsOrErr() ([]*AuthRequest, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.AuthRequests, nil
 	}
 	return nil, &NotLoadedError{edge: "auth_requests"}
@@ -167,7 +181,7 @@ func (e OrganisationEdges) AuthRequestsOrErr() ([]*AuthRequest, error) {
 // ConsentsOrErr returns the Consents value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganisationEdges) ConsentsOrErr() ([]*Consent, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[10] {
 		return e.Consents, nil
 	}
 	return nil, &NotLoadedError{edge: "consents"}
@@ -176,7 +190,7 @@ func (e OrganisationEdges) ConsentsOrErr() ([]*Consent, error) {
 // SigningKeysOrErr returns the SigningKeys value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganisationEdges) SigningKeysOrErr() ([]*SigningKey, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[11] {
 		return e.SigningKeys, nil
 	}
 	return nil, &NotLoadedError{edge: "signing_keys"}
@@ -185,7 +199,7 @@ func (e OrganisationEdges) SigningKeysOrErr() ([]*SigningKey, error) {
 // APIKeyAllowedScopesOrErr returns the APIKeyAllowedScopes value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganisationEdges) APIKeyAllowedScopesOrErr() ([]*Scope, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[12] {
 		return e.APIKeyAllowedScopes, nil
 	}
 	return nil, &NotLoadedError{edge: "api_key_allowed_scopes"}
@@ -194,7 +208,7 @@ func (e OrganisationEdges) APIKeyAllowedScopesOrErr() ([]*Scope, error) {
 // APIKeyAllowedScopeLinksOrErr returns the APIKeyAllowedScopeLinks value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganisationEdges) APIKeyAllowedScopeLinksOrErr() ([]*KeyAllowedScope, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[13] {
 		return e.APIKeyAllowedScopeLinks, nil
 	}
 	return nil, &NotLoadedError{edge: "api_key_allowed_scope_links"}
@@ -205,7 +219,7 @@ func (*Organisation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case organisation.FieldID, organisation.FieldMaxScopesPerClient:
+		case organisation.FieldID, organisation.FieldMaxScopesPerClient, organisation.FieldRefreshTokenLifetime:
 			values[i] = new(sql.NullInt64)
 		case organisation.FieldName, organisation.FieldSlug, organisation.FieldNamingPolicy:
 			values[i] = new(sql.NullString)
@@ -249,6 +263,12 @@ func (_m *Organisation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field max_scopes_per_client", values[i])
 			} else if value.Valid {
 				_m.MaxScopesPerClient = int(value.Int64)
+			}
+		case organisation.FieldRefreshTokenLifetime:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field refresh_token_lifetime", values[i])
+			} else if value.Valid {
+				_m.RefreshTokenLifetime = int(value.Int64)
 			}
 		case organisation.FieldNamingPolicy:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -315,6 +335,11 @@ func (_m *Organisation) QueryTokens() *TokenQuery {
 	return NewOrganisationClient(_m.config).QueryTokens(_m)
 }
 
+// QueryIssuedRefreshTokens queries the "issued_refresh_tokens" edge of the Organisation entity.
+func (_m *Organisation) QueryIssuedRefreshTokens() *RefreshTokenQuery {
+	return NewOrganisationClient(_m.config).QueryIssuedRefreshTokens(_m)
+}
+
 // QueryAuthRequests queries the "auth_requests" edge of the Organisation entity.
 func (_m *Organisation) QueryAuthRequests() *AuthRequestQuery {
 	return NewOrganisationClient(_m.config).QueryAuthRequests(_m)
@@ -371,6 +396,9 @@ func (_m *Organisation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("max_scopes_per_client=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MaxScopesPerClient))
+	builder.WriteString(", ")
+	builder.WriteString("refresh_token_lifetime=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RefreshTokenLifetime))
 	builder.WriteString(", ")
 	builder.WriteString("naming_policy=")
 	builder.WriteString(fmt.Sprintf("%v", _m.NamingPolicy))
@@ -570,6 +598,30 @@ func (_m *Organisation) appendNamedTokens(name string, edges ...*Token) {
 		_m.Edges.namedTokens[name] = []*Token{}
 	} else {
 		_m.Edges.namedTokens[name] = append(_m.Edges.namedTokens[name], edges...)
+	}
+}
+
+// NamedIssuedRefreshTokens returns the IssuedRefreshTokens named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organisation) NamedIssuedRefreshTokens(name string) ([]*RefreshToken, error) {
+	if _m.Edges.namedIssuedRefreshTokens == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedIssuedRefreshTokens[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organisation) appendNamedIssuedRefreshTokens(name string, edges ...*RefreshToken) {
+	if _m.Edges.namedIssuedRefreshTokens == nil {
+		_m.Edges.namedIssuedRefreshTokens = make(map[string][]*RefreshToken)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedIssuedRefreshTokens[name] = []*RefreshToken{}
+	} else {
+		_m.Edges.namedIssuedRefreshTokens[name] = append(_m.Edges.namedIssuedRefreshTokens[name], edges...)
 	}
 }
 

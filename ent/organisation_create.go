@@ -14,6 +14,7 @@ import (
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -56,6 +57,20 @@ func (_c *OrganisationCreate) SetMaxScopesPerClient(v int) *OrganisationCreate {
 func (_c *OrganisationCreate) SetNillableMaxScopesPerClient(v *int) *OrganisationCreate {
 	if v != nil {
 		_c.SetMaxScopesPerClient(*v)
+	}
+	return _c
+}
+
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (_c *OrganisationCreate) SetRefreshTokenLifetime(v int) *OrganisationCreate {
+	_c.mutation.SetRefreshTokenLifetime(v)
+	return _c
+}
+
+// SetNillableRefreshTokenLifetime sets the "refresh_token_lifetime" field if the given value is not nil.
+func (_c *OrganisationCreate) SetNillableRefreshTokenLifetime(v *int) *OrganisationCreate {
+	if v != nil {
+		_c.SetRefreshTokenLifetime(*v)
 	}
 	return _c
 }
@@ -208,6 +223,21 @@ func (_c *OrganisationCreate) AddTokens(v ...*Token) *OrganisationCreate {
 	return _c.AddTokenIDs(ids...)
 }
 
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_c *OrganisationCreate) AddIssuedRefreshTokenIDs(ids ...int) *OrganisationCreate {
+	_c.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _c
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_c *OrganisationCreate) AddIssuedRefreshTokens(v ...*RefreshToken) *OrganisationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddIssuedRefreshTokenIDs(ids...)
+}
+
 // AddAuthRequestIDs adds the "auth_requests" edge to the AuthRequest entity by IDs.
 func (_c *OrganisationCreate) AddAuthRequestIDs(ids ...int) *OrganisationCreate {
 	_c.mutation.AddAuthRequestIDs(ids...)
@@ -309,6 +339,10 @@ func (_c *OrganisationCreate) defaults() error {
 		v := organisation.DefaultMaxScopesPerClient
 		_c.mutation.SetMaxScopesPerClient(v)
 	}
+	if _, ok := _c.mutation.RefreshTokenLifetime(); !ok {
+		v := organisation.DefaultRefreshTokenLifetime
+		_c.mutation.SetRefreshTokenLifetime(v)
+	}
 	if _, ok := _c.mutation.NamingPolicy(); !ok {
 		v := organisation.DefaultNamingPolicy
 		_c.mutation.SetNamingPolicy(v)
@@ -347,6 +381,14 @@ func (_c *OrganisationCreate) check() error {
 	if v, ok := _c.mutation.MaxScopesPerClient(); ok {
 		if err := organisation.MaxScopesPerClientValidator(v); err != nil {
 			return &ValidationError{Name: "max_scopes_per_client", err: fmt.Errorf(`ent: validator failed for field "Organisation.max_scopes_per_client": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.RefreshTokenLifetime(); !ok {
+		return &ValidationError{Name: "refresh_token_lifetime", err: errors.New(`ent: missing required field "Organisation.refresh_token_lifetime"`)}
+	}
+	if v, ok := _c.mutation.RefreshTokenLifetime(); ok {
+		if err := organisation.RefreshTokenLifetimeValidator(v); err != nil {
+			return &ValidationError{Name: "refresh_token_lifetime", err: fmt.Errorf(`ent: validator failed for field "Organisation.refresh_token_lifetime": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.NamingPolicy(); !ok {
@@ -398,6 +440,10 @@ func (_c *OrganisationCreate) createSpec() (*Organisation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.MaxScopesPerClient(); ok {
 		_spec.SetField(organisation.FieldMaxScopesPerClient, field.TypeInt, value)
 		_node.MaxScopesPerClient = value
+	}
+	if value, ok := _c.mutation.RefreshTokenLifetime(); ok {
+		_spec.SetField(organisation.FieldRefreshTokenLifetime, field.TypeInt, value)
+		_node.RefreshTokenLifetime = value
 	}
 	if value, ok := _c.mutation.NamingPolicy(); ok {
 		_spec.SetField(organisation.FieldNamingPolicy, field.TypeEnum, value)
@@ -528,6 +574,22 @@ func (_c *OrganisationCreate) createSpec() (*Organisation, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -681,6 +743,24 @@ func (u *OrganisationUpsert) AddMaxScopesPerClient(v int) *OrganisationUpsert {
 	return u
 }
 
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (u *OrganisationUpsert) SetRefreshTokenLifetime(v int) *OrganisationUpsert {
+	u.Set(organisation.FieldRefreshTokenLifetime, v)
+	return u
+}
+
+// UpdateRefreshTokenLifetime sets the "refresh_token_lifetime" field to the value that was provided on create.
+func (u *OrganisationUpsert) UpdateRefreshTokenLifetime() *OrganisationUpsert {
+	u.SetExcluded(organisation.FieldRefreshTokenLifetime)
+	return u
+}
+
+// AddRefreshTokenLifetime adds v to the "refresh_token_lifetime" field.
+func (u *OrganisationUpsert) AddRefreshTokenLifetime(v int) *OrganisationUpsert {
+	u.Add(organisation.FieldRefreshTokenLifetime, v)
+	return u
+}
+
 // SetNamingPolicy sets the "naming_policy" field.
 func (u *OrganisationUpsert) SetNamingPolicy(v scopename.Policy) *OrganisationUpsert {
 	u.Set(organisation.FieldNamingPolicy, v)
@@ -773,6 +853,27 @@ func (u *OrganisationUpsertOne) AddMaxScopesPerClient(v int) *OrganisationUpsert
 func (u *OrganisationUpsertOne) UpdateMaxScopesPerClient() *OrganisationUpsertOne {
 	return u.Update(func(s *OrganisationUpsert) {
 		s.UpdateMaxScopesPerClient()
+	})
+}
+
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (u *OrganisationUpsertOne) SetRefreshTokenLifetime(v int) *OrganisationUpsertOne {
+	return u.Update(func(s *OrganisationUpsert) {
+		s.SetRefreshTokenLifetime(v)
+	})
+}
+
+// AddRefreshTokenLifetime adds v to the "refresh_token_lifetime" field.
+func (u *OrganisationUpsertOne) AddRefreshTokenLifetime(v int) *OrganisationUpsertOne {
+	return u.Update(func(s *OrganisationUpsert) {
+		s.AddRefreshTokenLifetime(v)
+	})
+}
+
+// UpdateRefreshTokenLifetime sets the "refresh_token_lifetime" field to the value that was provided on create.
+func (u *OrganisationUpsertOne) UpdateRefreshTokenLifetime() *OrganisationUpsertOne {
+	return u.Update(func(s *OrganisationUpsert) {
+		s.UpdateRefreshTokenLifetime()
 	})
 }
 
@@ -1036,6 +1137,27 @@ func (u *OrganisationUpsertBulk) AddMaxScopesPerClient(v int) *OrganisationUpser
 func (u *OrganisationUpsertBulk) UpdateMaxScopesPerClient() *OrganisationUpsertBulk {
 	return u.Update(func(s *OrganisationUpsert) {
 		s.UpdateMaxScopesPerClient()
+	})
+}
+
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (u *OrganisationUpsertBulk) SetRefreshTokenLifetime(v int) *OrganisationUpsertBulk {
+	return u.Update(func(s *OrganisationUpsert) {
+		s.SetRefreshTokenLifetime(v)
+	})
+}
+
+// AddRefreshTokenLifetime adds v to the "refresh_token_lifetime" field.
+func (u *OrganisationUpsertBulk) AddRefreshTokenLifetime(v int) *OrganisationUpsertBulk {
+	return u.Update(func(s *OrganisationUpsert) {
+		s.AddRefreshTokenLifetime(v)
+	})
+}
+
+// UpdateRefreshTokenLifetime sets the "refresh_token_lifetime" field to the value that was provided on create.
+func (u *OrganisationUpsertBulk) UpdateRefreshTokenLifetime() *OrganisationUpsertBulk {
+	return u.Update(func(s *OrganisationUpsert) {
+		s.UpdateRefreshTokenLifetime()
 	})
 }
 

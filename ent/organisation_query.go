@@ -18,6 +18,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -44,6 +45,7 @@ type OrganisationQuery struct {
 	withAPIKeys                      *APIKeyQuery
 	withAuditEvents                  *AuditEventQuery
 	withTokens                       *TokenQuery
+	withIssuedRefreshTokens          *RefreshTokenQuery
 	withAuthRequests                 *AuthRequestQuery
 	withConsents                     *ConsentQuery
 	withSigningKeys                  *SigningKeyQuery
@@ -59,6 +61,7 @@ type OrganisationQuery struct {
 	withNamedAPIKeys                 map[string]*APIKeyQuery
 	withNamedAuditEvents             map[string]*AuditEventQuery
 	withNamedTokens                  map[string]*TokenQuery
+	withNamedIssuedRefreshTokens     map[string]*RefreshTokenQuery
 	withNamedAuthRequests            map[string]*AuthRequestQuery
 	withNamedConsents                map[string]*ConsentQuery
 	withNamedSigningKeys             map[string]*SigningKeyQuery
@@ -269,6 +272,28 @@ func (_q *OrganisationQuery) QueryTokens() *TokenQuery {
 			sqlgraph.From(organisation.Table, organisation.FieldID, selector),
 			sqlgraph.To(token.Table, token.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, organisation.TokensTable, organisation.TokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryIssuedRefreshTokens chains the current query on the "issued_refresh_tokens" edge.
+func (_q *OrganisationQuery) QueryIssuedRefreshTokens() *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organisation.Table, organisation.FieldID, selector),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organisation.IssuedRefreshTokensTable, organisation.IssuedRefreshTokensColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -586,6 +611,7 @@ func (_q *OrganisationQuery) Clone() *OrganisationQuery {
 		withAPIKeys:                 _q.withAPIKeys.Clone(),
 		withAuditEvents:             _q.withAuditEvents.Clone(),
 		withTokens:                  _q.withTokens.Clone(),
+		withIssuedRefreshTokens:     _q.withIssuedRefreshTokens.Clone(),
 		withAuthRequests:            _q.withAuthRequests.Clone(),
 		withConsents:                _q.withConsents.Clone(),
 		withSigningKeys:             _q.withSigningKeys.Clone(),
@@ -682,6 +708,17 @@ func (_q *OrganisationQuery) WithTokens(opts ...func(*TokenQuery)) *Organisation
 		opt(query)
 	}
 	_q.withTokens = query
+	return _q
+}
+
+// WithIssuedRefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "issued_refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganisationQuery) WithIssuedRefreshTokens(opts ...func(*RefreshTokenQuery)) *OrganisationQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withIssuedRefreshTokens = query
 	return _q
 }
 
@@ -824,7 +861,7 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organisation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [14]bool{
 			_q.withUsers != nil,
 			_q.withApis != nil,
 			_q.withScopes != nil,
@@ -833,6 +870,7 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withAPIKeys != nil,
 			_q.withAuditEvents != nil,
 			_q.withTokens != nil,
+			_q.withIssuedRefreshTokens != nil,
 			_q.withAuthRequests != nil,
 			_q.withConsents != nil,
 			_q.withSigningKeys != nil,
@@ -914,6 +952,15 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadTokens(ctx, query, nodes,
 			func(n *Organisation) { n.Edges.Tokens = []*Token{} },
 			func(n *Organisation, e *Token) { n.Edges.Tokens = append(n.Edges.Tokens, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withIssuedRefreshTokens; query != nil {
+		if err := _q.loadIssuedRefreshTokens(ctx, query, nodes,
+			func(n *Organisation) { n.Edges.IssuedRefreshTokens = []*RefreshToken{} },
+			func(n *Organisation, e *RefreshToken) {
+				n.Edges.IssuedRefreshTokens = append(n.Edges.IssuedRefreshTokens, e)
+			}); err != nil {
 			return nil, err
 		}
 	}
@@ -1007,6 +1054,13 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadTokens(ctx, query, nodes,
 			func(n *Organisation) { n.appendNamedTokens(name) },
 			func(n *Organisation, e *Token) { n.appendNamedTokens(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedIssuedRefreshTokens {
+		if err := _q.loadIssuedRefreshTokens(ctx, query, nodes,
+			func(n *Organisation) { n.appendNamedIssuedRefreshTokens(name) },
+			func(n *Organisation, e *RefreshToken) { n.appendNamedIssuedRefreshTokens(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1278,6 +1332,36 @@ func (_q *OrganisationQuery) loadTokens(ctx context.Context, query *TokenQuery, 
 	}
 	query.Where(predicate.Token(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(organisation.TokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganisationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organisation_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrganisationQuery) loadIssuedRefreshTokens(ctx context.Context, query *RefreshTokenQuery, nodes []*Organisation, init func(*Organisation), assign func(*Organisation, *RefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organisation)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(refreshtoken.FieldOrganisationID)
+	}
+	query.Where(predicate.RefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organisation.IssuedRefreshTokensColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1668,6 +1752,20 @@ func (_q *OrganisationQuery) WithNamedTokens(name string, opts ...func(*TokenQue
 		_q.withNamedTokens = make(map[string]*TokenQuery)
 	}
 	_q.withNamedTokens[name] = query
+	return _q
+}
+
+// WithNamedIssuedRefreshTokens tells the query-builder to eager-load the nodes that are connected to the "issued_refresh_tokens"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganisationQuery) WithNamedIssuedRefreshTokens(name string, opts ...func(*RefreshTokenQuery)) *OrganisationQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedIssuedRefreshTokens == nil {
+		_q.withNamedIssuedRefreshTokens = make(map[string]*RefreshTokenQuery)
+	}
+	_q.withNamedIssuedRefreshTokens[name] = query
 	return _q
 }
 

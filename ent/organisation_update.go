@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -71,6 +72,27 @@ func (_u *OrganisationUpdate) SetNillableMaxScopesPerClient(v *int) *Organisatio
 // AddMaxScopesPerClient adds value to the "max_scopes_per_client" field.
 func (_u *OrganisationUpdate) AddMaxScopesPerClient(v int) *OrganisationUpdate {
 	_u.mutation.AddMaxScopesPerClient(v)
+	return _u
+}
+
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (_u *OrganisationUpdate) SetRefreshTokenLifetime(v int) *OrganisationUpdate {
+	_u.mutation.ResetRefreshTokenLifetime()
+	_u.mutation.SetRefreshTokenLifetime(v)
+	return _u
+}
+
+// SetNillableRefreshTokenLifetime sets the "refresh_token_lifetime" field if the given value is not nil.
+func (_u *OrganisationUpdate) SetNillableRefreshTokenLifetime(v *int) *OrganisationUpdate {
+	if v != nil {
+		_u.SetRefreshTokenLifetime(*v)
+	}
+	return _u
+}
+
+// AddRefreshTokenLifetime adds value to the "refresh_token_lifetime" field.
+func (_u *OrganisationUpdate) AddRefreshTokenLifetime(v int) *OrganisationUpdate {
+	_u.mutation.AddRefreshTokenLifetime(v)
 	return _u
 }
 
@@ -206,6 +228,21 @@ func (_u *OrganisationUpdate) AddTokens(v ...*Token) *OrganisationUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddTokenIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *OrganisationUpdate) AddIssuedRefreshTokenIDs(ids ...int) *OrganisationUpdate {
+	_u.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OrganisationUpdate) AddIssuedRefreshTokens(v ...*RefreshToken) *OrganisationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // AddAuthRequestIDs adds the "auth_requests" edge to the AuthRequest entity by IDs.
@@ -441,6 +478,27 @@ func (_u *OrganisationUpdate) RemoveTokens(v ...*Token) *OrganisationUpdate {
 	return _u.RemoveTokenIDs(ids...)
 }
 
+// ClearIssuedRefreshTokens clears all "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OrganisationUpdate) ClearIssuedRefreshTokens() *OrganisationUpdate {
+	_u.mutation.ClearIssuedRefreshTokens()
+	return _u
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *OrganisationUpdate) RemoveIssuedRefreshTokenIDs(ids ...int) *OrganisationUpdate {
+	_u.mutation.RemoveIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveIssuedRefreshTokens removes "issued_refresh_tokens" edges to RefreshToken entities.
+func (_u *OrganisationUpdate) RemoveIssuedRefreshTokens(v ...*RefreshToken) *OrganisationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveIssuedRefreshTokenIDs(ids...)
+}
+
 // ClearAuthRequests clears all "auth_requests" edges to the AuthRequest entity.
 func (_u *OrganisationUpdate) ClearAuthRequests() *OrganisationUpdate {
 	_u.mutation.ClearAuthRequests()
@@ -564,6 +622,11 @@ func (_u *OrganisationUpdate) check() error {
 			return &ValidationError{Name: "max_scopes_per_client", err: fmt.Errorf(`ent: validator failed for field "Organisation.max_scopes_per_client": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RefreshTokenLifetime(); ok {
+		if err := organisation.RefreshTokenLifetimeValidator(v); err != nil {
+			return &ValidationError{Name: "refresh_token_lifetime", err: fmt.Errorf(`ent: validator failed for field "Organisation.refresh_token_lifetime": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.NamingPolicy(); ok {
 		if err := organisation.NamingPolicyValidator(v); err != nil {
 			return &ValidationError{Name: "naming_policy", err: fmt.Errorf(`ent: validator failed for field "Organisation.naming_policy": %w`, err)}
@@ -592,6 +655,12 @@ func (_u *OrganisationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedMaxScopesPerClient(); ok {
 		_spec.AddField(organisation.FieldMaxScopesPerClient, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RefreshTokenLifetime(); ok {
+		_spec.SetField(organisation.FieldRefreshTokenLifetime, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRefreshTokenLifetime(); ok {
+		_spec.AddField(organisation.FieldRefreshTokenLifetime, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.NamingPolicy(); ok {
 		_spec.SetField(organisation.FieldNamingPolicy, field.TypeEnum, value)
@@ -949,6 +1018,51 @@ func (_u *OrganisationUpdate) sqlSave(ctx context.Context) (_node int, err error
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedIssuedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1191,6 +1305,27 @@ func (_u *OrganisationUpdateOne) AddMaxScopesPerClient(v int) *OrganisationUpdat
 	return _u
 }
 
+// SetRefreshTokenLifetime sets the "refresh_token_lifetime" field.
+func (_u *OrganisationUpdateOne) SetRefreshTokenLifetime(v int) *OrganisationUpdateOne {
+	_u.mutation.ResetRefreshTokenLifetime()
+	_u.mutation.SetRefreshTokenLifetime(v)
+	return _u
+}
+
+// SetNillableRefreshTokenLifetime sets the "refresh_token_lifetime" field if the given value is not nil.
+func (_u *OrganisationUpdateOne) SetNillableRefreshTokenLifetime(v *int) *OrganisationUpdateOne {
+	if v != nil {
+		_u.SetRefreshTokenLifetime(*v)
+	}
+	return _u
+}
+
+// AddRefreshTokenLifetime adds value to the "refresh_token_lifetime" field.
+func (_u *OrganisationUpdateOne) AddRefreshTokenLifetime(v int) *OrganisationUpdateOne {
+	_u.mutation.AddRefreshTokenLifetime(v)
+	return _u
+}
+
 // SetNamingPolicy sets the "naming_policy" field.
 func (_u *OrganisationUpdateOne) SetNamingPolicy(v scopename.Policy) *OrganisationUpdateOne {
 	_u.mutation.SetNamingPolicy(v)
@@ -1323,6 +1458,21 @@ func (_u *OrganisationUpdateOne) AddTokens(v ...*Token) *OrganisationUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddTokenIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *OrganisationUpdateOne) AddIssuedRefreshTokenIDs(ids ...int) *OrganisationUpdateOne {
+	_u.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OrganisationUpdateOne) AddIssuedRefreshTokens(v ...*RefreshToken) *OrganisationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // AddAuthRequestIDs adds the "auth_requests" edge to the AuthRequest entity by IDs.
@@ -1558,6 +1708,27 @@ func (_u *OrganisationUpdateOne) RemoveTokens(v ...*Token) *OrganisationUpdateOn
 	return _u.RemoveTokenIDs(ids...)
 }
 
+// ClearIssuedRefreshTokens clears all "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *OrganisationUpdateOne) ClearIssuedRefreshTokens() *OrganisationUpdateOne {
+	_u.mutation.ClearIssuedRefreshTokens()
+	return _u
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *OrganisationUpdateOne) RemoveIssuedRefreshTokenIDs(ids ...int) *OrganisationUpdateOne {
+	_u.mutation.RemoveIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveIssuedRefreshTokens removes "issued_refresh_tokens" edges to RefreshToken entities.
+func (_u *OrganisationUpdateOne) RemoveIssuedRefreshTokens(v ...*RefreshToken) *OrganisationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveIssuedRefreshTokenIDs(ids...)
+}
+
 // ClearAuthRequests clears all "auth_requests" edges to the AuthRequest entity.
 func (_u *OrganisationUpdateOne) ClearAuthRequests() *OrganisationUpdateOne {
 	_u.mutation.ClearAuthRequests()
@@ -1694,6 +1865,11 @@ func (_u *OrganisationUpdateOne) check() error {
 			return &ValidationError{Name: "max_scopes_per_client", err: fmt.Errorf(`ent: validator failed for field "Organisation.max_scopes_per_client": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RefreshTokenLifetime(); ok {
+		if err := organisation.RefreshTokenLifetimeValidator(v); err != nil {
+			return &ValidationError{Name: "refresh_token_lifetime", err: fmt.Errorf(`ent: validator failed for field "Organisation.refresh_token_lifetime": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.NamingPolicy(); ok {
 		if err := organisation.NamingPolicyValidator(v); err != nil {
 			return &ValidationError{Name: "naming_policy", err: fmt.Errorf(`ent: validator failed for field "Organisation.naming_policy": %w`, err)}
@@ -1739,6 +1915,12 @@ func (_u *OrganisationUpdateOne) sqlSave(ctx context.Context) (_node *Organisati
 	}
 	if value, ok := _u.mutation.AddedMaxScopesPerClient(); ok {
 		_spec.AddField(organisation.FieldMaxScopesPerClient, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RefreshTokenLifetime(); ok {
+		_spec.SetField(organisation.FieldRefreshTokenLifetime, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRefreshTokenLifetime(); ok {
+		_spec.AddField(organisation.FieldRefreshTokenLifetime, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.NamingPolicy(); ok {
 		_spec.SetField(organisation.FieldNamingPolicy, field.TypeEnum, value)
@@ -2096,6 +2278,51 @@ func (_u *OrganisationUpdateOne) sqlSave(ctx context.Context) (_node *Organisati
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedIssuedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.IssuedRefreshTokensTable,
+			Columns: []string{organisation.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

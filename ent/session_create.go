@@ -49,6 +49,20 @@ func (_c *SessionCreate) SetNillableCreatedAt(v *time.Time) *SessionCreate {
 	return _c
 }
 
+// SetMethod sets the "method" field.
+func (_c *SessionCreate) SetMethod(v string) *SessionCreate {
+	_c.mutation.SetMethod(v)
+	return _c
+}
+
+// SetNillableMethod sets the "method" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableMethod(v *string) *SessionCreate {
+	if v != nil {
+		_c.SetMethod(*v)
+	}
+	return _c
+}
+
 // SetExpiresAt sets the "expires_at" field.
 func (_c *SessionCreate) SetExpiresAt(v time.Time) *SessionCreate {
 	_c.mutation.SetExpiresAt(v)
@@ -104,6 +118,10 @@ func (_c *SessionCreate) defaults() error {
 		v := session.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.Method(); !ok {
+		v := session.DefaultMethod
+		_c.mutation.SetMethod(v)
+	}
 	return nil
 }
 
@@ -117,6 +135,9 @@ func (_c *SessionCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Session.created_at"`)}
+	}
+	if _, ok := _c.mutation.Method(); !ok {
+		return &ValidationError{Name: "method", err: errors.New(`ent: missing required field "Session.method"`)}
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "Session.expires_at"`)}
@@ -158,6 +179,10 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(session.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Method(); ok {
+		_spec.SetField(session.FieldMethod, field.TypeString, value)
+		_node.Method = value
 	}
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(session.FieldExpiresAt, field.TypeTime, value)
@@ -263,6 +288,9 @@ func (u *SessionUpsertOne) UpdateNewValues() *SessionUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(session.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.Method(); exists {
+			s.SetIgnore(session.FieldMethod)
 		}
 	}))
 	return u
@@ -493,6 +521,9 @@ func (u *SessionUpsertBulk) UpdateNewValues() *SessionUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(session.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.Method(); exists {
+				s.SetIgnore(session.FieldMethod)
 			}
 		}
 	}))

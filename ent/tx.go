@@ -34,6 +34,8 @@ type Tx struct {
 	OAuthClient *OAuthClientClient
 	// Organisation is the client for interacting with the Organisation builders.
 	Organisation *OrganisationClient
+	// RefreshToken is the client for interacting with the RefreshToken builders.
+	RefreshToken *RefreshTokenClient
 	// Revision is the client for interacting with the Revision builders.
 	Revision *RevisionClient
 	// Scope is the client for interacting with the Scope builders.
@@ -190,6 +192,7 @@ func (tx *Tx) init() {
 	tx.KeyAllowedScope = NewKeyAllowedScopeClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
 	tx.Organisation = NewOrganisationClient(tx.config)
+	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Revision = NewRevisionClient(tx.config)
 	tx.Scope = NewScopeClient(tx.config)
 	tx.ScopeEndpoint = NewScopeEndpointClient(tx.config)

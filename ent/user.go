@@ -25,12 +25,18 @@ type User struct {
 	Email string `json:"email,omitempty"`
 	// DisplayName holds the value of the "display_name" field.
 	DisplayName string `json:"display_name,omitempty"`
+	// PreferredUsername holds the value of the "preferred_username" field.
+	PreferredUsername string `json:"preferred_username,omitempty"`
+	// EmailVerified holds the value of the "email_verified" field.
+	EmailVerified bool `json:"email_verified,omitempty"`
 	// Role holds the value of the "role" field.
 	Role viewer.Role `json:"role,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -47,13 +53,16 @@ type UserEdges struct {
 	Sessions []*Session `json:"sessions,omitempty"`
 	// Consents holds the value of the consents edge.
 	Consents []*Consent `json:"consents,omitempty"`
+	// IssuedRefreshTokens holds the value of the issued_refresh_tokens edge.
+	IssuedRefreshTokens []*RefreshToken `json:"issued_refresh_tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 
-	namedAPIKeys  map[string][]*APIKey
-	namedSessions map[string][]*Session
-	namedConsents map[string][]*Consent
+	namedAPIKeys             map[string][]*APIKey
+	namedSessions            map[string][]*Session
+	namedConsents            map[string][]*Consent
+	namedIssuedRefreshTokens map[string][]*RefreshToken
 }
 
 // OrganisationOrErr returns the Organisation value or an error if the edge
@@ -94,16 +103,27 @@ func (e UserEdges) ConsentsOrErr() ([]*Consent, error) {
 	return nil, &NotLoadedError{edge: "consents"}
 }
 
+// IssuedRefreshTokensOrErr returns the IssuedRefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) IssuedRefreshTokensOrErr() ([]*RefreshToken, error) {
+	if e.loadedTypes[4] {
+		return e.IssuedRefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "issued_refresh_tokens"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldEmailVerified:
+			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldOrganisationID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldEmail, user.FieldDisplayName, user.FieldRole, user.FieldPasswordHash:
+		case user.FieldEmail, user.FieldDisplayName, user.FieldPreferredUsername, user.FieldRole, user.FieldPasswordHash:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -144,6 +164,18 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DisplayName = value.String
 			}
+		case user.FieldPreferredUsername:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field preferred_username", values[i])
+			} else if value.Valid {
+				_m.PreferredUsername = value.String
+			}
+		case user.FieldEmailVerified:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field email_verified", values[i])
+			} else if value.Valid {
+				_m.EmailVerified = value.Bool
+			}
 		case user.FieldRole:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
@@ -161,6 +193,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
+			}
+		case user.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -195,6 +233,11 @@ func (_m *User) QueryConsents() *ConsentQuery {
 	return NewUserClient(_m.config).QueryConsents(_m)
 }
 
+// QueryIssuedRefreshTokens queries the "issued_refresh_tokens" edge of the User entity.
+func (_m *User) QueryIssuedRefreshTokens() *RefreshTokenQuery {
+	return NewUserClient(_m.config).QueryIssuedRefreshTokens(_m)
+}
+
 // Update returns a builder for updating this User.
 // Note that you need to call User.Unwrap() before calling this method if this User
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -227,6 +270,12 @@ func (_m *User) String() string {
 	builder.WriteString("display_name=")
 	builder.WriteString(_m.DisplayName)
 	builder.WriteString(", ")
+	builder.WriteString("preferred_username=")
+	builder.WriteString(_m.PreferredUsername)
+	builder.WriteString(", ")
+	builder.WriteString("email_verified=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EmailVerified))
+	builder.WriteString(", ")
 	builder.WriteString("role=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Role))
 	builder.WriteString(", ")
@@ -234,6 +283,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -307,6 +359,30 @@ func (_m *User) appendNamedConsents(name string, edges ...*Consent) {
 		_m.Edges.namedConsents[name] = []*Consent{}
 	} else {
 		_m.Edges.namedConsents[name] = append(_m.Edges.namedConsents[name], edges...)
+	}
+}
+
+// NamedIssuedRefreshTokens returns the IssuedRefreshTokens named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedIssuedRefreshTokens(name string) ([]*RefreshToken, error) {
+	if _m.Edges.namedIssuedRefreshTokens == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedIssuedRefreshTokens[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedIssuedRefreshTokens(name string, edges ...*RefreshToken) {
+	if _m.Edges.namedIssuedRefreshTokens == nil {
+		_m.Edges.namedIssuedRefreshTokens = make(map[string][]*RefreshToken)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedIssuedRefreshTokens[name] = []*RefreshToken{}
+	} else {
+		_m.Edges.namedIssuedRefreshTokens[name] = append(_m.Edges.namedIssuedRefreshTokens[name], edges...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"scopekeeper/ent/apikey"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/viewer"
@@ -53,6 +54,34 @@ func (_c *UserCreate) SetNillableDisplayName(v *string) *UserCreate {
 	return _c
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (_c *UserCreate) SetPreferredUsername(v string) *UserCreate {
+	_c.mutation.SetPreferredUsername(v)
+	return _c
+}
+
+// SetNillablePreferredUsername sets the "preferred_username" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePreferredUsername(v *string) *UserCreate {
+	if v != nil {
+		_c.SetPreferredUsername(*v)
+	}
+	return _c
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (_c *UserCreate) SetEmailVerified(v bool) *UserCreate {
+	_c.mutation.SetEmailVerified(v)
+	return _c
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmailVerified(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetEmailVerified(*v)
+	}
+	return _c
+}
+
 // SetRole sets the "role" field.
 func (_c *UserCreate) SetRole(v viewer.Role) *UserCreate {
 	_c.mutation.SetRole(v)
@@ -83,6 +112,20 @@ func (_c *UserCreate) SetCreatedAt(v time.Time) *UserCreate {
 func (_c *UserCreate) SetNillableCreatedAt(v *time.Time) *UserCreate {
 	if v != nil {
 		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *UserCreate) SetUpdatedAt(v time.Time) *UserCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableUpdatedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
 	}
 	return _c
 }
@@ -137,6 +180,21 @@ func (_c *UserCreate) AddConsents(v ...*Consent) *UserCreate {
 	return _c.AddConsentIDs(ids...)
 }
 
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_c *UserCreate) AddIssuedRefreshTokenIDs(ids ...int) *UserCreate {
+	_c.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _c
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_c *UserCreate) AddIssuedRefreshTokens(v ...*RefreshToken) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddIssuedRefreshTokenIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -178,6 +236,14 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultDisplayName
 		_c.mutation.SetDisplayName(v)
 	}
+	if _, ok := _c.mutation.PreferredUsername(); !ok {
+		v := user.DefaultPreferredUsername
+		_c.mutation.SetPreferredUsername(v)
+	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		v := user.DefaultEmailVerified
+		_c.mutation.SetEmailVerified(v)
+	}
 	if _, ok := _c.mutation.Role(); !ok {
 		v := user.DefaultRole
 		_c.mutation.SetRole(v)
@@ -188,6 +254,13 @@ func (_c *UserCreate) defaults() error {
 		}
 		v := user.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if user.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized user.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := user.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
 	}
 	return nil
 }
@@ -213,6 +286,17 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "display_name", err: fmt.Errorf(`ent: validator failed for field "User.display_name": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.PreferredUsername(); !ok {
+		return &ValidationError{Name: "preferred_username", err: errors.New(`ent: missing required field "User.preferred_username"`)}
+	}
+	if v, ok := _c.mutation.PreferredUsername(); ok {
+		if err := user.PreferredUsernameValidator(v); err != nil {
+			return &ValidationError{Name: "preferred_username", err: fmt.Errorf(`ent: validator failed for field "User.preferred_username": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		return &ValidationError{Name: "email_verified", err: errors.New(`ent: missing required field "User.email_verified"`)}
+	}
 	if _, ok := _c.mutation.Role(); !ok {
 		return &ValidationError{Name: "role", err: errors.New(`ent: missing required field "User.role"`)}
 	}
@@ -231,6 +315,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "User.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "User.updated_at"`)}
 	}
 	if len(_c.mutation.OrganisationIDs()) == 0 {
 		return &ValidationError{Name: "organisation", err: errors.New(`ent: missing required edge "User.organisation"`)}
@@ -270,6 +357,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
 		_node.DisplayName = value
 	}
+	if value, ok := _c.mutation.PreferredUsername(); ok {
+		_spec.SetField(user.FieldPreferredUsername, field.TypeString, value)
+		_node.PreferredUsername = value
+	}
+	if value, ok := _c.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+		_node.EmailVerified = value
+	}
 	if value, ok := _c.mutation.Role(); ok {
 		_spec.SetField(user.FieldRole, field.TypeEnum, value)
 		_node.Role = value
@@ -281,6 +376,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(user.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
 	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -340,6 +439,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(consent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -423,6 +538,30 @@ func (u *UserUpsert) UpdateDisplayName() *UserUpsert {
 	return u
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (u *UserUpsert) SetPreferredUsername(v string) *UserUpsert {
+	u.Set(user.FieldPreferredUsername, v)
+	return u
+}
+
+// UpdatePreferredUsername sets the "preferred_username" field to the value that was provided on create.
+func (u *UserUpsert) UpdatePreferredUsername() *UserUpsert {
+	u.SetExcluded(user.FieldPreferredUsername)
+	return u
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (u *UserUpsert) SetEmailVerified(v bool) *UserUpsert {
+	u.Set(user.FieldEmailVerified, v)
+	return u
+}
+
+// UpdateEmailVerified sets the "email_verified" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEmailVerified() *UserUpsert {
+	u.SetExcluded(user.FieldEmailVerified)
+	return u
+}
+
 // SetRole sets the "role" field.
 func (u *UserUpsert) SetRole(v viewer.Role) *UserUpsert {
 	u.Set(user.FieldRole, v)
@@ -444,6 +583,18 @@ func (u *UserUpsert) SetPasswordHash(v string) *UserUpsert {
 // UpdatePasswordHash sets the "password_hash" field to the value that was provided on create.
 func (u *UserUpsert) UpdatePasswordHash() *UserUpsert {
 	u.SetExcluded(user.FieldPasswordHash)
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *UserUpsert) SetUpdatedAt(v time.Time) *UserUpsert {
+	u.Set(user.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *UserUpsert) UpdateUpdatedAt() *UserUpsert {
+	u.SetExcluded(user.FieldUpdatedAt)
 	return u
 }
 
@@ -523,6 +674,34 @@ func (u *UserUpsertOne) UpdateDisplayName() *UserUpsertOne {
 	})
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (u *UserUpsertOne) SetPreferredUsername(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPreferredUsername(v)
+	})
+}
+
+// UpdatePreferredUsername sets the "preferred_username" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdatePreferredUsername() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePreferredUsername()
+	})
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (u *UserUpsertOne) SetEmailVerified(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailVerified(v)
+	})
+}
+
+// UpdateEmailVerified sets the "email_verified" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEmailVerified() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailVerified()
+	})
+}
+
 // SetRole sets the "role" field.
 func (u *UserUpsertOne) SetRole(v viewer.Role) *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
@@ -548,6 +727,20 @@ func (u *UserUpsertOne) SetPasswordHash(v string) *UserUpsertOne {
 func (u *UserUpsertOne) UpdatePasswordHash() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePasswordHash()
+	})
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *UserUpsertOne) SetUpdatedAt(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateUpdatedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateUpdatedAt()
 	})
 }
 
@@ -793,6 +986,34 @@ func (u *UserUpsertBulk) UpdateDisplayName() *UserUpsertBulk {
 	})
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (u *UserUpsertBulk) SetPreferredUsername(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPreferredUsername(v)
+	})
+}
+
+// UpdatePreferredUsername sets the "preferred_username" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdatePreferredUsername() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePreferredUsername()
+	})
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (u *UserUpsertBulk) SetEmailVerified(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailVerified(v)
+	})
+}
+
+// UpdateEmailVerified sets the "email_verified" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEmailVerified() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailVerified()
+	})
+}
+
 // SetRole sets the "role" field.
 func (u *UserUpsertBulk) SetRole(v viewer.Role) *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
@@ -818,6 +1039,20 @@ func (u *UserUpsertBulk) SetPasswordHash(v string) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdatePasswordHash() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePasswordHash()
+	})
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *UserUpsertBulk) SetUpdatedAt(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateUpdatedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateUpdatedAt()
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/user"
 
@@ -24,19 +25,21 @@ import (
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx               *QueryContext
-	order             []user.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.User
-	withOrganisation  *OrganisationQuery
-	withAPIKeys       *APIKeyQuery
-	withSessions      *SessionQuery
-	withConsents      *ConsentQuery
-	modifiers         []func(*sql.Selector)
-	loadTotal         []func(context.Context, []*User) error
-	withNamedAPIKeys  map[string]*APIKeyQuery
-	withNamedSessions map[string]*SessionQuery
-	withNamedConsents map[string]*ConsentQuery
+	ctx                          *QueryContext
+	order                        []user.OrderOption
+	inters                       []Interceptor
+	predicates                   []predicate.User
+	withOrganisation             *OrganisationQuery
+	withAPIKeys                  *APIKeyQuery
+	withSessions                 *SessionQuery
+	withConsents                 *ConsentQuery
+	withIssuedRefreshTokens      *RefreshTokenQuery
+	modifiers                    []func(*sql.Selector)
+	loadTotal                    []func(context.Context, []*User) error
+	withNamedAPIKeys             map[string]*APIKeyQuery
+	withNamedSessions            map[string]*SessionQuery
+	withNamedConsents            map[string]*ConsentQuery
+	withNamedIssuedRefreshTokens map[string]*RefreshTokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -154,6 +157,28 @@ func (_q *UserQuery) QueryConsents() *ConsentQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(consent.Table, consent.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.ConsentsTable, user.ConsentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryIssuedRefreshTokens chains the current query on the "issued_refresh_tokens" edge.
+func (_q *UserQuery) QueryIssuedRefreshTokens() *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.IssuedRefreshTokensTable, user.IssuedRefreshTokensColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -348,15 +373,16 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]user.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.User{}, _q.predicates...),
-		withOrganisation: _q.withOrganisation.Clone(),
-		withAPIKeys:      _q.withAPIKeys.Clone(),
-		withSessions:     _q.withSessions.Clone(),
-		withConsents:     _q.withConsents.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]user.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.User{}, _q.predicates...),
+		withOrganisation:        _q.withOrganisation.Clone(),
+		withAPIKeys:             _q.withAPIKeys.Clone(),
+		withSessions:            _q.withSessions.Clone(),
+		withConsents:            _q.withConsents.Clone(),
+		withIssuedRefreshTokens: _q.withIssuedRefreshTokens.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -404,6 +430,17 @@ func (_q *UserQuery) WithConsents(opts ...func(*ConsentQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withConsents = query
+	return _q
+}
+
+// WithIssuedRefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "issued_refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithIssuedRefreshTokens(opts ...func(*RefreshTokenQuery)) *UserQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withIssuedRefreshTokens = query
 	return _q
 }
 
@@ -491,11 +528,12 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withOrganisation != nil,
 			_q.withAPIKeys != nil,
 			_q.withSessions != nil,
 			_q.withConsents != nil,
+			_q.withIssuedRefreshTokens != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -546,6 +584,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withIssuedRefreshTokens; query != nil {
+		if err := _q.loadIssuedRefreshTokens(ctx, query, nodes,
+			func(n *User) { n.Edges.IssuedRefreshTokens = []*RefreshToken{} },
+			func(n *User, e *RefreshToken) { n.Edges.IssuedRefreshTokens = append(n.Edges.IssuedRefreshTokens, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAPIKeys {
 		if err := _q.loadAPIKeys(ctx, query, nodes,
 			func(n *User) { n.appendNamedAPIKeys(name) },
@@ -564,6 +609,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadConsents(ctx, query, nodes,
 			func(n *User) { n.appendNamedConsents(name) },
 			func(n *User, e *Consent) { n.appendNamedConsents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedIssuedRefreshTokens {
+		if err := _q.loadIssuedRefreshTokens(ctx, query, nodes,
+			func(n *User) { n.appendNamedIssuedRefreshTokens(name) },
+			func(n *User, e *RefreshToken) { n.appendNamedIssuedRefreshTokens(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -679,6 +731,36 @@ func (_q *UserQuery) loadConsents(ctx context.Context, query *ConsentQuery, node
 	}
 	query.Where(predicate.Consent(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(user.ConsentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadIssuedRefreshTokens(ctx context.Context, query *RefreshTokenQuery, nodes []*User, init func(*User), assign func(*User, *RefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(refreshtoken.FieldUserID)
+	}
+	query.Where(predicate.RefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.IssuedRefreshTokensColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -821,6 +903,20 @@ func (_q *UserQuery) WithNamedConsents(name string, opts ...func(*ConsentQuery))
 		_q.withNamedConsents = make(map[string]*ConsentQuery)
 	}
 	_q.withNamedConsents[name] = query
+	return _q
+}
+
+// WithNamedIssuedRefreshTokens tells the query-builder to eager-load the nodes that are connected to the "issued_refresh_tokens"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedIssuedRefreshTokens(name string, opts ...func(*RefreshTokenQuery)) *UserQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedIssuedRefreshTokens == nil {
+		_q.withNamedIssuedRefreshTokens = make(map[string]*RefreshTokenQuery)
+	}
+	_q.withNamedIssuedRefreshTokens[name] = query
 	return _q
 }
 

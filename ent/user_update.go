@@ -9,9 +9,11 @@ import (
 	"scopekeeper/ent/apikey"
 	"scopekeeper/ent/consent"
 	"scopekeeper/ent/predicate"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/viewer"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -59,6 +61,34 @@ func (_u *UserUpdate) SetNillableDisplayName(v *string) *UserUpdate {
 	return _u
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (_u *UserUpdate) SetPreferredUsername(v string) *UserUpdate {
+	_u.mutation.SetPreferredUsername(v)
+	return _u
+}
+
+// SetNillablePreferredUsername sets the "preferred_username" field if the given value is not nil.
+func (_u *UserUpdate) SetNillablePreferredUsername(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetPreferredUsername(*v)
+	}
+	return _u
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdate) SetEmailVerified(v bool) *UserUpdate {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmailVerified(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
 // SetRole sets the "role" field.
 func (_u *UserUpdate) SetRole(v viewer.Role) *UserUpdate {
 	_u.mutation.SetRole(v)
@@ -84,6 +114,12 @@ func (_u *UserUpdate) SetNillablePasswordHash(v *string) *UserUpdate {
 	if v != nil {
 		_u.SetPasswordHash(*v)
 	}
+	return _u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *UserUpdate) SetUpdatedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetUpdatedAt(v)
 	return _u
 }
 
@@ -130,6 +166,21 @@ func (_u *UserUpdate) AddConsents(v ...*Consent) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddConsentIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *UserUpdate) AddIssuedRefreshTokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *UserUpdate) AddIssuedRefreshTokens(v ...*RefreshToken) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -200,8 +251,32 @@ func (_u *UserUpdate) RemoveConsents(v ...*Consent) *UserUpdate {
 	return _u.RemoveConsentIDs(ids...)
 }
 
+// ClearIssuedRefreshTokens clears all "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *UserUpdate) ClearIssuedRefreshTokens() *UserUpdate {
+	_u.mutation.ClearIssuedRefreshTokens()
+	return _u
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *UserUpdate) RemoveIssuedRefreshTokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveIssuedRefreshTokens removes "issued_refresh_tokens" edges to RefreshToken entities.
+func (_u *UserUpdate) RemoveIssuedRefreshTokens(v ...*RefreshToken) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveIssuedRefreshTokenIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UserUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -227,6 +302,18 @@ func (_u *UserUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *UserUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if user.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized user.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := user.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_u *UserUpdate) check() error {
 	if v, ok := _u.mutation.Email(); ok {
@@ -237,6 +324,11 @@ func (_u *UserUpdate) check() error {
 	if v, ok := _u.mutation.DisplayName(); ok {
 		if err := user.DisplayNameValidator(v); err != nil {
 			return &ValidationError{Name: "display_name", err: fmt.Errorf(`ent: validator failed for field "User.display_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PreferredUsername(); ok {
+		if err := user.PreferredUsernameValidator(v); err != nil {
+			return &ValidationError{Name: "preferred_username", err: fmt.Errorf(`ent: validator failed for field "User.preferred_username": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.Role(); ok {
@@ -273,11 +365,20 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.DisplayName(); ok {
 		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PreferredUsername(); ok {
+		_spec.SetField(user.FieldPreferredUsername, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(user.FieldRole, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.PasswordHash(); ok {
 		_spec.SetField(user.FieldPasswordHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
 	}
 	if _u.mutation.APIKeysCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -414,6 +515,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedIssuedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{user.Label}
@@ -462,6 +608,34 @@ func (_u *UserUpdateOne) SetNillableDisplayName(v *string) *UserUpdateOne {
 	return _u
 }
 
+// SetPreferredUsername sets the "preferred_username" field.
+func (_u *UserUpdateOne) SetPreferredUsername(v string) *UserUpdateOne {
+	_u.mutation.SetPreferredUsername(v)
+	return _u
+}
+
+// SetNillablePreferredUsername sets the "preferred_username" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillablePreferredUsername(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetPreferredUsername(*v)
+	}
+	return _u
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdateOne) SetEmailVerified(v bool) *UserUpdateOne {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmailVerified(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
 // SetRole sets the "role" field.
 func (_u *UserUpdateOne) SetRole(v viewer.Role) *UserUpdateOne {
 	_u.mutation.SetRole(v)
@@ -487,6 +661,12 @@ func (_u *UserUpdateOne) SetNillablePasswordHash(v *string) *UserUpdateOne {
 	if v != nil {
 		_u.SetPasswordHash(*v)
 	}
+	return _u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *UserUpdateOne) SetUpdatedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
 	return _u
 }
 
@@ -533,6 +713,21 @@ func (_u *UserUpdateOne) AddConsents(v ...*Consent) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddConsentIDs(ids...)
+}
+
+// AddIssuedRefreshTokenIDs adds the "issued_refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *UserUpdateOne) AddIssuedRefreshTokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddIssuedRefreshTokens adds the "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *UserUpdateOne) AddIssuedRefreshTokens(v ...*RefreshToken) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddIssuedRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -603,6 +798,27 @@ func (_u *UserUpdateOne) RemoveConsents(v ...*Consent) *UserUpdateOne {
 	return _u.RemoveConsentIDs(ids...)
 }
 
+// ClearIssuedRefreshTokens clears all "issued_refresh_tokens" edges to the RefreshToken entity.
+func (_u *UserUpdateOne) ClearIssuedRefreshTokens() *UserUpdateOne {
+	_u.mutation.ClearIssuedRefreshTokens()
+	return _u
+}
+
+// RemoveIssuedRefreshTokenIDs removes the "issued_refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *UserUpdateOne) RemoveIssuedRefreshTokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveIssuedRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveIssuedRefreshTokens removes "issued_refresh_tokens" edges to RefreshToken entities.
+func (_u *UserUpdateOne) RemoveIssuedRefreshTokens(v ...*RefreshToken) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveIssuedRefreshTokenIDs(ids...)
+}
+
 // Where appends a list predicates to the UserUpdate builder.
 func (_u *UserUpdateOne) Where(ps ...predicate.User) *UserUpdateOne {
 	_u.mutation.Where(ps...)
@@ -618,6 +834,9 @@ func (_u *UserUpdateOne) Select(field string, fields ...string) *UserUpdateOne {
 
 // Save executes the query and returns the updated User entity.
 func (_u *UserUpdateOne) Save(ctx context.Context) (*User, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -643,6 +862,18 @@ func (_u *UserUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *UserUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if user.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized user.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := user.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_u *UserUpdateOne) check() error {
 	if v, ok := _u.mutation.Email(); ok {
@@ -653,6 +884,11 @@ func (_u *UserUpdateOne) check() error {
 	if v, ok := _u.mutation.DisplayName(); ok {
 		if err := user.DisplayNameValidator(v); err != nil {
 			return &ValidationError{Name: "display_name", err: fmt.Errorf(`ent: validator failed for field "User.display_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PreferredUsername(); ok {
+		if err := user.PreferredUsernameValidator(v); err != nil {
+			return &ValidationError{Name: "preferred_username", err: fmt.Errorf(`ent: validator failed for field "User.preferred_username": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.Role(); ok {
@@ -706,11 +942,20 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if value, ok := _u.mutation.DisplayName(); ok {
 		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PreferredUsername(); ok {
+		_spec.SetField(user.FieldPreferredUsername, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(user.FieldRole, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.PasswordHash(); ok {
 		_spec.SetField(user.FieldPasswordHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
 	}
 	if _u.mutation.APIKeysCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -840,6 +1085,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(consent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedIssuedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.IssuedRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.IssuedRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.IssuedRefreshTokensTable,
+			Columns: []string{user.IssuedRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -148,7 +148,10 @@ type ComplexityRoot struct {
 		ID                       func(childComplexity int) int
 		Kind                     func(childComplexity int) int
 		Name                     func(childComplexity int) int
+		PostLogoutRedirectURIs   func(childComplexity int) int
 		RedirectURIs             func(childComplexity int) int
+		RefreshTokens            func(childComplexity int) int
+		RequirePKCE              func(childComplexity int) int
 		Scopes                   func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
 	}
@@ -264,17 +267,18 @@ type ComplexityRoot struct {
 	}
 
 	Organisation struct {
-		APIKeyAllowedScopes func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		ForwardAuthURL      func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Issuer              func(childComplexity int) int
-		MaxScopesPerClient  func(childComplexity int) int
-		Name                func(childComplexity int) int
-		NamingExample       func(childComplexity int) int
-		NamingGuideline     func(childComplexity int) int
-		NamingPolicy        func(childComplexity int) int
-		Slug                func(childComplexity int) int
+		APIKeyAllowedScopes  func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		ForwardAuthURL       func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Issuer               func(childComplexity int) int
+		MaxScopesPerClient   func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		NamingExample        func(childComplexity int) int
+		NamingGuideline      func(childComplexity int) int
+		NamingPolicy         func(childComplexity int) int
+		RefreshTokenLifetime func(childComplexity int) int
+		Slug                 func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -365,11 +369,14 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		CreatedAt   func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		Email       func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Role        func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DisplayName       func(childComplexity int) int
+		Email             func(childComplexity int) int
+		EmailVerified     func(childComplexity int) int
+		ID                func(childComplexity int) int
+		PreferredUsername func(childComplexity int) int
+		Role              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -879,12 +886,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Name(childComplexity), true
+	case "Client.postLogoutRedirectURIs":
+		if e.ComplexityRoot.Client.PostLogoutRedirectURIs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.PostLogoutRedirectURIs(childComplexity), true
 	case "Client.redirectURIs":
 		if e.ComplexityRoot.Client.RedirectURIs == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Client.RedirectURIs(childComplexity), true
+	case "Client.refreshTokens":
+		if e.ComplexityRoot.Client.RefreshTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.RefreshTokens(childComplexity), true
+	case "Client.requirePKCE":
+		if e.ComplexityRoot.Client.RequirePKCE == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.RequirePKCE(childComplexity), true
 	case "Client.scopes":
 		if e.ComplexityRoot.Client.Scopes == nil {
 			break
@@ -1510,6 +1535,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.NamingPolicy(childComplexity), true
+	case "Organisation.refreshTokenLifetime":
+		if e.ComplexityRoot.Organisation.RefreshTokenLifetime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.RefreshTokenLifetime(childComplexity), true
 	case "Organisation.slug":
 		if e.ComplexityRoot.Organisation.Slug == nil {
 			break
@@ -1997,18 +2028,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.emailVerified":
+		if e.ComplexityRoot.User.EmailVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.EmailVerified(childComplexity), true
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.preferredUsername":
+		if e.ComplexityRoot.User.PreferredUsername == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.PreferredUsername(childComplexity), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.Role(childComplexity), true
+	case "User.updatedAt":
+		if e.ComplexityRoot.User.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
 
 	case "UserConnection.edges":
 		if e.ComplexityRoot.UserConnection.Edges == nil {
@@ -2394,6 +2443,12 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_allowUncategorizedModify(ctx, field)
 	case "enabled":
 		return ec.fieldContext_Client_enabled(ctx, field)
+	case "refreshTokens":
+		return ec.fieldContext_Client_refreshTokens(ctx, field)
+	case "requirePKCE":
+		return ec.fieldContext_Client_requirePKCE(ctx, field)
+	case "postLogoutRedirectURIs":
+		return ec.fieldContext_Client_postLogoutRedirectURIs(ctx, field)
 	case "scopes":
 		return ec.fieldContext_Client_scopes(ctx, field)
 	case "grantTypes":
@@ -2572,6 +2627,8 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_slug(ctx, field)
 	case "maxScopesPerClient":
 		return ec.fieldContext_Organisation_maxScopesPerClient(ctx, field)
+	case "refreshTokenLifetime":
+		return ec.fieldContext_Organisation_refreshTokenLifetime(ctx, field)
 	case "namingPolicy":
 		return ec.fieldContext_Organisation_namingPolicy(ctx, field)
 	case "createdAt":
@@ -2730,10 +2787,16 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_email(ctx, field)
 	case "displayName":
 		return ec.fieldContext_User_displayName(ctx, field)
+	case "preferredUsername":
+		return ec.fieldContext_User_preferredUsername(ctx, field)
+	case "emailVerified":
+		return ec.fieldContext_User_emailVerified(ctx, field)
 	case "role":
 		return ec.fieldContext_User_role(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_User_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -5750,6 +5813,75 @@ func (ec *executionContext) fieldContext_Client_enabled(_ context.Context, field
 	return graphql.NewScalarFieldContext("Client", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Client_refreshTokens(ctx context.Context, field graphql.CollectedField, obj *ent.OAuthClient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_refreshTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_refreshTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Client", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Client_requirePKCE(ctx context.Context, field graphql.CollectedField, obj *ent.OAuthClient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_requirePKCE(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequirePKCE, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_requirePKCE(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Client", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Client_postLogoutRedirectURIs(ctx context.Context, field graphql.CollectedField, obj *ent.OAuthClient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_postLogoutRedirectURIs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostLogoutRedirectURIs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Client_postLogoutRedirectURIs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Client", field, false, false, "String")
+}
+
 func (ec *executionContext) _Client_scopes(ctx context.Context, field graphql.CollectedField, obj *ent.OAuthClient) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8160,6 +8292,29 @@ func (ec *executionContext) fieldContext_Organisation_maxScopesPerClient(_ conte
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Organisation_refreshTokenLifetime(ctx context.Context, field graphql.CollectedField, obj *ent.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_refreshTokenLifetime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshTokenLifetime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_refreshTokenLifetime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Organisation_namingPolicy(ctx context.Context, field graphql.CollectedField, obj *ent.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10338,6 +10493,52 @@ func (ec *executionContext) fieldContext_User_displayName(_ context.Context, fie
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
+func (ec *executionContext) _User_preferredUsername(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_preferredUsername(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreferredUsername, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_preferredUsername(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
+func (ec *executionContext) _User_emailVerified(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_emailVerified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailVerified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_emailVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _User_role(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10381,6 +10582,29 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
@@ -13692,7 +13916,7 @@ func (ec *executionContext) unmarshalInputClientWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "clientID", "clientIDNEQ", "clientIDIn", "clientIDNotIn", "clientIDGT", "clientIDGTE", "clientIDLT", "clientIDLTE", "clientIDContains", "clientIDHasPrefix", "clientIDHasSuffix", "clientIDEqualFold", "clientIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "allowUncategorizedRead", "allowUncategorizedReadNEQ", "allowUncategorizedModify", "allowUncategorizedModifyNEQ", "enabled", "enabledNEQ", "hasScopes", "hasScopesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "clientID", "clientIDNEQ", "clientIDIn", "clientIDNotIn", "clientIDGT", "clientIDGTE", "clientIDLT", "clientIDLTE", "clientIDContains", "clientIDHasPrefix", "clientIDHasSuffix", "clientIDEqualFold", "clientIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "allowUncategorizedRead", "allowUncategorizedReadNEQ", "allowUncategorizedModify", "allowUncategorizedModifyNEQ", "enabled", "enabledNEQ", "refreshTokens", "refreshTokensNEQ", "requirePKCE", "requirePKCENEQ", "hasScopes", "hasScopesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14231,6 +14455,34 @@ func (ec *executionContext) unmarshalInputClientWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.EnabledNEQ = data
+		case "refreshTokens":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokens"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokens = data
+		case "refreshTokensNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokensNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokensNEQ = data
+		case "requirePKCE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requirePKCE"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequirePKCE = data
+		case "requirePKCENEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requirePKCENEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequirePKCENEQ = data
 		case "hasScopes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasScopes"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -14406,7 +14658,7 @@ func (ec *executionContext) unmarshalInputCreateClientInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "kind", "redirectURIs", "allowUncategorizedRead", "allowUncategorizedModify", "enabled"}
+	fieldsInOrder := [...]string{"name", "description", "kind", "redirectURIs", "allowUncategorizedRead", "allowUncategorizedModify", "enabled", "refreshTokens", "requirePKCE", "postLogoutRedirectURIs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14462,6 +14714,27 @@ func (ec *executionContext) unmarshalInputCreateClientInput(ctx context.Context,
 				return it, err
 			}
 			it.Enabled = data
+		case "refreshTokens":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokens"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokens = data
+		case "requirePKCE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requirePKCE"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequirePKCE = data
+		case "postLogoutRedirectURIs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postLogoutRedirectURIs"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostLogoutRedirectURIs = data
 		}
 	}
 	return it, nil
@@ -15159,7 +15432,7 @@ func (ec *executionContext) unmarshalInputOrganisationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "maxScopesPerClient", "maxScopesPerClientNEQ", "maxScopesPerClientIn", "maxScopesPerClientNotIn", "maxScopesPerClientGT", "maxScopesPerClientGTE", "maxScopesPerClientLT", "maxScopesPerClientLTE", "namingPolicy", "namingPolicyNEQ", "namingPolicyIn", "namingPolicyNotIn", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "hasAPIKeyAllowedScopes", "hasAPIKeyAllowedScopesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "maxScopesPerClient", "maxScopesPerClientNEQ", "maxScopesPerClientIn", "maxScopesPerClientNotIn", "maxScopesPerClientGT", "maxScopesPerClientGTE", "maxScopesPerClientLT", "maxScopesPerClientLTE", "refreshTokenLifetime", "refreshTokenLifetimeNEQ", "refreshTokenLifetimeIn", "refreshTokenLifetimeNotIn", "refreshTokenLifetimeGT", "refreshTokenLifetimeGTE", "refreshTokenLifetimeLT", "refreshTokenLifetimeLTE", "namingPolicy", "namingPolicyNEQ", "namingPolicyIn", "namingPolicyNotIn", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "hasAPIKeyAllowedScopes", "hasAPIKeyAllowedScopesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15481,6 +15754,62 @@ func (ec *executionContext) unmarshalInputOrganisationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.MaxScopesPerClientLTE = data
+		case "refreshTokenLifetime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetime"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetime = data
+		case "refreshTokenLifetimeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeNEQ = data
+		case "refreshTokenLifetimeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeIn = data
+		case "refreshTokenLifetimeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeNotIn = data
+		case "refreshTokenLifetimeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeGT = data
+		case "refreshTokenLifetimeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeGTE = data
+		case "refreshTokenLifetimeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeLT = data
+		case "refreshTokenLifetimeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetimeLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetimeLTE = data
 		case "namingPolicy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("namingPolicy"))
 			data, err := ec.unmarshalONamingPolicy2ᚖscopekeeperᚋinternalᚋscopenameᚐPolicy(ctx, v)
@@ -16857,7 +17186,7 @@ func (ec *executionContext) unmarshalInputUpdateClientInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "redirectURIs", "clearRedirectURIs", "allowUncategorizedRead", "allowUncategorizedModify", "enabled"}
+	fieldsInOrder := [...]string{"name", "description", "redirectURIs", "clearRedirectURIs", "allowUncategorizedRead", "allowUncategorizedModify", "enabled", "refreshTokens", "requirePKCE", "postLogoutRedirectURIs", "clearPostLogoutRedirectURIs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16913,6 +17242,34 @@ func (ec *executionContext) unmarshalInputUpdateClientInput(ctx context.Context,
 				return it, err
 			}
 			it.Enabled = data
+		case "refreshTokens":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokens"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokens = data
+		case "requirePKCE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requirePKCE"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequirePKCE = data
+		case "postLogoutRedirectURIs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postLogoutRedirectURIs"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostLogoutRedirectURIs = data
+		case "clearPostLogoutRedirectURIs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPostLogoutRedirectURIs"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPostLogoutRedirectURIs = data
 		}
 	}
 	return it, nil
@@ -17011,7 +17368,7 @@ func (ec *executionContext) unmarshalInputUpdateOrganisationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "maxScopesPerClient", "namingPolicy", "apiKeyAllowedScopeIDs"}
+	fieldsInOrder := [...]string{"name", "maxScopesPerClient", "namingPolicy", "refreshTokenLifetime", "apiKeyAllowedScopeIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17039,6 +17396,13 @@ func (ec *executionContext) unmarshalInputUpdateOrganisationInput(ctx context.Co
 				return it, err
 			}
 			it.NamingPolicy = data
+		case "refreshTokenLifetime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshTokenLifetime"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshTokenLifetime = data
 		case "apiKeyAllowedScopeIDs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyAllowedScopeIDs"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -17172,7 +17536,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "displayName", "role"}
+	fieldsInOrder := [...]string{"email", "displayName", "preferredUsername", "emailVerified", "role"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17193,6 +17557,20 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.DisplayName = data
+		case "preferredUsername":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsername"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsername = data
+		case "emailVerified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerified = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalORole2ᚖscopekeeperᚋinternalᚋviewerᚐRole(ctx, v)
@@ -17281,7 +17659,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "preferredUsername", "preferredUsernameNEQ", "preferredUsernameIn", "preferredUsernameNotIn", "preferredUsernameGT", "preferredUsernameGTE", "preferredUsernameLT", "preferredUsernameLTE", "preferredUsernameContains", "preferredUsernameHasPrefix", "preferredUsernameHasSuffix", "preferredUsernameEqualFold", "preferredUsernameContainsFold", "emailVerified", "emailVerifiedNEQ", "role", "roleNEQ", "roleIn", "roleNotIn", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17547,6 +17925,111 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.DisplayNameContainsFold = data
+		case "preferredUsername":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsername"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsername = data
+		case "preferredUsernameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameNEQ = data
+		case "preferredUsernameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameIn = data
+		case "preferredUsernameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameNotIn = data
+		case "preferredUsernameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameGT = data
+		case "preferredUsernameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameGTE = data
+		case "preferredUsernameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameLT = data
+		case "preferredUsernameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameLTE = data
+		case "preferredUsernameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameContains = data
+		case "preferredUsernameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameHasPrefix = data
+		case "preferredUsernameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameHasSuffix = data
+		case "preferredUsernameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameEqualFold = data
+		case "preferredUsernameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredUsernameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredUsernameContainsFold = data
+		case "emailVerified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerified = data
+		case "emailVerifiedNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerifiedNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerifiedNEQ = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalORole2ᚖscopekeeperᚋinternalᚋviewerᚐRole(ctx, v)
@@ -17631,6 +18114,62 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
 		}
 	}
 	return it, nil
@@ -18388,6 +18927,21 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 		case "enabled":
 			out.Values[i] = ec._Client_enabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refreshTokens":
+			out.Values[i] = ec._Client_refreshTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requirePKCE":
+			out.Values[i] = ec._Client_requirePKCE(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postLogoutRedirectURIs":
+			out.Values[i] = ec._Client_postLogoutRedirectURIs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "scopes":
@@ -19246,6 +19800,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "refreshTokenLifetime":
+			out.Values[i] = ec._Organisation_refreshTokenLifetime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "namingPolicy":
 			out.Values[i] = ec._Organisation_namingPolicy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19912,6 +20471,16 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "preferredUsername":
+			out.Values[i] = ec._User_preferredUsername(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emailVerified":
+			out.Values[i] = ec._User_emailVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "role":
 			out.Values[i] = ec._User_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19919,6 +20488,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._User_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -158,7 +158,8 @@ func (r *mutationResolver) UpdateOrganisation(ctx context.Context, input model.U
 	update := ent.FromContext(ctx).Organisation.UpdateOneID(viewer.FromContext(ctx).OrgID).
 		SetNillableName(input.Name).
 		SetNillableMaxScopesPerClient(input.MaxScopesPerClient).
-		SetNillableNamingPolicy(input.NamingPolicy)
+		SetNillableNamingPolicy(input.NamingPolicy).
+		SetNillableRefreshTokenLifetime(input.RefreshTokenLifetime)
 	if input.APIKeyAllowedScopeIDs != nil {
 		update.ClearAPIKeyAllowedScopes().AddAPIKeyAllowedScopeIDs(input.APIKeyAllowedScopeIDs...)
 	}

@@ -31,6 +31,10 @@ const (
 	FieldNonce = "nonce"
 	// FieldCodeChallenge holds the string denoting the code_challenge field in the database.
 	FieldCodeChallenge = "code_challenge"
+	// FieldSessionID holds the string denoting the session_id field in the database.
+	FieldSessionID = "session_id"
+	// FieldAuthTime holds the string denoting the auth_time field in the database.
+	FieldAuthTime = "auth_time"
 	// FieldCodeHash holds the string denoting the code_hash field in the database.
 	FieldCodeHash = "code_hash"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -72,6 +76,8 @@ var Columns = []string{
 	FieldState,
 	FieldNonce,
 	FieldCodeChallenge,
+	FieldSessionID,
+	FieldAuthTime,
 	FieldCodeHash,
 	FieldCreatedAt,
 	FieldExpiresAt,
@@ -100,6 +106,8 @@ var (
 	DefaultState string
 	// DefaultNonce holds the default value on creation for the "nonce" field.
 	DefaultNonce string
+	// DefaultCodeChallenge holds the default value on creation for the "code_challenge" field.
+	DefaultCodeChallenge string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
@@ -145,6 +153,16 @@ func ByNonce(opts ...sql.OrderTermOption) OrderOption {
 // ByCodeChallenge orders the results by the code_challenge field.
 func ByCodeChallenge(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCodeChallenge, opts...).ToFunc()
+}
+
+// BySessionID orders the results by the session_id field.
+func BySessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionID, opts...).ToFunc()
+}
+
+// ByAuthTime orders the results by the auth_time field.
+func ByAuthTime(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAuthTime, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -167,7 +167,9 @@ var (
 		{Name: "redirect_uri", Type: field.TypeString},
 		{Name: "state", Type: field.TypeString, Default: ""},
 		{Name: "nonce", Type: field.TypeString, Default: ""},
-		{Name: "code_challenge", Type: field.TypeString},
+		{Name: "code_challenge", Type: field.TypeString, Default: ""},
+		{Name: "session_id", Type: field.TypeInt, Nullable: true},
+		{Name: "auth_time", Type: field.TypeTime, Nullable: true},
 		{Name: "code_hash", Type: field.TypeBytes, Unique: true, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime},
@@ -183,13 +185,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "auth_requests_clients_auth_requests",
-				Columns:    []*schema.Column{AuthRequestsColumns[11]},
+				Columns:    []*schema.Column{AuthRequestsColumns[13]},
 				RefColumns: []*schema.Column{ClientsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "auth_requests_organisations_auth_requests",
-				Columns:    []*schema.Column{AuthRequestsColumns[12]},
+				Columns:    []*schema.Column{AuthRequestsColumns[14]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -198,7 +200,7 @@ var (
 			{
 				Name:    "authrequest_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuthRequestsColumns[9]},
+				Columns: []*schema.Column{AuthRequestsColumns[11]},
 			},
 		},
 	}
@@ -365,6 +367,9 @@ var (
 		{Name: "allow_uncategorized_modify", Type: field.TypeBool, Default: false},
 		{Name: "enabled", Type: field.TypeBool, Default: true},
 		{Name: "scope_removals", Type: field.TypeJSON, Nullable: true},
+		{Name: "refresh_tokens", Type: field.TypeBool, Default: true},
+		{Name: "require_pkce", Type: field.TypeBool, Default: true},
+		{Name: "post_logout_redirect_uris", Type: field.TypeJSON, Nullable: true},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
 	// ClientsTable holds the schema information for the "clients" table.
@@ -375,7 +380,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "clients_organisations_clients",
-				Columns:    []*schema.Column{ClientsColumns[13]},
+				Columns:    []*schema.Column{ClientsColumns[16]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -384,12 +389,12 @@ var (
 			{
 				Name:    "oauthclient_organisation_id_name_id",
 				Unique:  false,
-				Columns: []*schema.Column{ClientsColumns[13], ClientsColumns[4], ClientsColumns[0]},
+				Columns: []*schema.Column{ClientsColumns[16], ClientsColumns[4], ClientsColumns[0]},
 			},
 			{
 				Name:    "oauthclient_organisation_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ClientsColumns[13], ClientsColumns[1], ClientsColumns[0]},
+				Columns: []*schema.Column{ClientsColumns[16], ClientsColumns[1], ClientsColumns[0]},
 			},
 		},
 	}
@@ -399,6 +404,7 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "slug", Type: field.TypeString, Unique: true},
 		{Name: "max_scopes_per_client", Type: field.TypeInt, Default: 10},
+		{Name: "refresh_token_lifetime", Type: field.TypeInt, Default: 2592000},
 		{Name: "naming_policy", Type: field.TypeEnum, Enums: []string{"FREE", "SNAKE_CASE", "DOTTED"}, Default: "FREE"},
 		{Name: "created_at", Type: field.TypeTime},
 	}
@@ -407,6 +413,61 @@ var (
 		Name:       "organisations",
 		Columns:    OrganisationsColumns,
 		PrimaryKey: []*schema.Column{OrganisationsColumns[0]},
+	}
+	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
+	RefreshTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "lookup_key", Type: field.TypeBytes, Unique: true},
+		{Name: "token_hash", Type: field.TypeBytes},
+		{Name: "auth_request_id", Type: field.TypeInt},
+		{Name: "session_id", Type: field.TypeInt, Nullable: true},
+		{Name: "scope_ids", Type: field.TypeJSON},
+		{Name: "auth_time", Type: field.TypeTime},
+		{Name: "issued_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "client_id", Type: field.TypeInt},
+		{Name: "organisation_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// RefreshTokensTable holds the schema information for the "refresh_tokens" table.
+	RefreshTokensTable = &schema.Table{
+		Name:       "refresh_tokens",
+		Columns:    RefreshTokensColumns,
+		PrimaryKey: []*schema.Column{RefreshTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "refresh_tokens_clients_issued_refresh_tokens",
+				Columns:    []*schema.Column{RefreshTokensColumns[11]},
+				RefColumns: []*schema.Column{ClientsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "refresh_tokens_organisations_issued_refresh_tokens",
+				Columns:    []*schema.Column{RefreshTokensColumns[12]},
+				RefColumns: []*schema.Column{OrganisationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "refresh_tokens_users_issued_refresh_tokens",
+				Columns:    []*schema.Column{RefreshTokensColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "refreshtoken_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[8]},
+			},
+			{
+				Name:    "refreshtoken_auth_request_id",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[3]},
+			},
+		},
 	}
 	// RevisionsColumns holds the columns for the "revisions" table.
 	RevisionsColumns = []*schema.Column{
@@ -533,6 +594,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "method", Type: field.TypeString, Default: "pwd"},
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "user_id", Type: field.TypeInt},
 	}
@@ -544,7 +606,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sessions_users_sessions",
-				Columns:    []*schema.Column{SessionsColumns[4]},
+				Columns:    []*schema.Column{SessionsColumns[5]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -613,6 +675,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TokensColumns[7]},
 			},
+			{
+				Name:    "token_auth_request_id",
+				Unique:  false,
+				Columns: []*schema.Column{TokensColumns[4]},
+			},
 		},
 	}
 	// UsersColumns holds the columns for the "users" table.
@@ -620,9 +687,12 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
 		{Name: "display_name", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "preferred_username", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "email_verified", Type: field.TypeBool, Default: false},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"OWNER", "ACCESS_CONTROL", "VIEWER", "MEMBER"}, Default: "MEMBER"},
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -633,7 +703,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organisations_users",
-				Columns:    []*schema.Column{UsersColumns[6]},
+				Columns:    []*schema.Column{UsersColumns[9]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -642,7 +712,7 @@ var (
 			{
 				Name:    "user_organisation_id_email",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[6], UsersColumns[1]},
+				Columns: []*schema.Column{UsersColumns[9], UsersColumns[1]},
 			},
 		},
 	}
@@ -659,6 +729,7 @@ var (
 		OrganisationAPIKeyAllowedScopesTable,
 		ClientsTable,
 		OrganisationsTable,
+		RefreshTokensTable,
 		RevisionsTable,
 		ScopesTable,
 		ScopeEndpointsTable,
@@ -700,6 +771,9 @@ func init() {
 	ClientsTable.Annotation = &entsql.Annotation{
 		Table: "clients",
 	}
+	RefreshTokensTable.ForeignKeys[0].RefTable = ClientsTable
+	RefreshTokensTable.ForeignKeys[1].RefTable = OrganisationsTable
+	RefreshTokensTable.ForeignKeys[2].RefTable = UsersTable
 	ScopesTable.ForeignKeys[0].RefTable = ApIsTable
 	ScopesTable.ForeignKeys[1].RefTable = OrganisationsTable
 	ScopeEndpointsTable.ForeignKeys[0].RefTable = ScopesTable

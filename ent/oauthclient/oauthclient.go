@@ -44,6 +44,12 @@ const (
 	FieldEnabled = "enabled"
 	// FieldScopeRemovals holds the string denoting the scope_removals field in the database.
 	FieldScopeRemovals = "scope_removals"
+	// FieldRefreshTokens holds the string denoting the refresh_tokens field in the database.
+	FieldRefreshTokens = "refresh_tokens"
+	// FieldRequirePKCE holds the string denoting the require_pkce field in the database.
+	FieldRequirePKCE = "require_pkce"
+	// FieldPostLogoutRedirectURIs holds the string denoting the post_logout_redirect_uris field in the database.
+	FieldPostLogoutRedirectURIs = "post_logout_redirect_uris"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeScopes holds the string denoting the scopes edge name in mutations.
@@ -54,6 +60,8 @@ const (
 	EdgeConsents = "consents"
 	// EdgeAuthRequests holds the string denoting the auth_requests edge name in mutations.
 	EdgeAuthRequests = "auth_requests"
+	// EdgeIssuedRefreshTokens holds the string denoting the issued_refresh_tokens edge name in mutations.
+	EdgeIssuedRefreshTokens = "issued_refresh_tokens"
 	// EdgeScopeLinks holds the string denoting the scope_links edge name in mutations.
 	EdgeScopeLinks = "scope_links"
 	// Table holds the table name of the oauthclient in the database.
@@ -91,6 +99,13 @@ const (
 	AuthRequestsInverseTable = "auth_requests"
 	// AuthRequestsColumn is the table column denoting the auth_requests relation/edge.
 	AuthRequestsColumn = "client_id"
+	// IssuedRefreshTokensTable is the table that holds the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensTable = "refresh_tokens"
+	// IssuedRefreshTokensInverseTable is the table name for the RefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "refreshtoken" package.
+	IssuedRefreshTokensInverseTable = "refresh_tokens"
+	// IssuedRefreshTokensColumn is the table column denoting the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensColumn = "client_id"
 	// ScopeLinksTable is the table that holds the scope_links relation/edge.
 	ScopeLinksTable = "oauth_client_scopes"
 	// ScopeLinksInverseTable is the table name for the ClientScope entity.
@@ -116,6 +131,9 @@ var Columns = []string{
 	FieldAllowUncategorizedModify,
 	FieldEnabled,
 	FieldScopeRemovals,
+	FieldRefreshTokens,
+	FieldRequirePKCE,
+	FieldPostLogoutRedirectURIs,
 }
 
 var (
@@ -140,7 +158,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [7]ent.Hook
+	Hooks  [8]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -160,6 +178,10 @@ var (
 	DefaultAllowUncategorizedModify bool
 	// DefaultEnabled holds the default value on creation for the "enabled" field.
 	DefaultEnabled bool
+	// DefaultRefreshTokens holds the default value on creation for the "refresh_tokens" field.
+	DefaultRefreshTokens bool
+	// DefaultRequirePKCE holds the default value on creation for the "require_PKCE" field.
+	DefaultRequirePKCE bool
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -244,6 +266,16 @@ func ByEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEnabled, opts...).ToFunc()
 }
 
+// ByRefreshTokens orders the results by the refresh_tokens field.
+func ByRefreshTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRefreshTokens, opts...).ToFunc()
+}
+
+// ByRequirePKCE orders the results by the require_PKCE field.
+func ByRequirePKCE(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequirePKCE, opts...).ToFunc()
+}
+
 // ByOrganisationField orders the results by organisation field.
 func ByOrganisationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -307,6 +339,20 @@ func ByAuthRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByIssuedRefreshTokensCount orders the results by issued_refresh_tokens count.
+func ByIssuedRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newIssuedRefreshTokensStep(), opts...)
+	}
+}
+
+// ByIssuedRefreshTokens orders the results by issued_refresh_tokens terms.
+func ByIssuedRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newIssuedRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByScopeLinksCount orders the results by scope_links count.
 func ByScopeLinksCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -353,6 +399,13 @@ func newAuthRequestsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuthRequestsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuthRequestsTable, AuthRequestsColumn),
+	)
+}
+func newIssuedRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(IssuedRefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, IssuedRefreshTokensTable, IssuedRefreshTokensColumn),
 	)
 }
 func newScopeLinksStep() *sqlgraph.Step {

@@ -105,6 +105,16 @@ func Enabled(v bool) predicate.OAuthClient {
 	return predicate.OAuthClient(sql.FieldEQ(FieldEnabled, v))
 }
 
+// RefreshTokens applies equality check predicate on the "refresh_tokens" field. It's identical to RefreshTokensEQ.
+func RefreshTokens(v bool) predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldEQ(FieldRefreshTokens, v))
+}
+
+// RequirePKCE applies equality check predicate on the "require_PKCE" field. It's identical to RequirePKCEEQ.
+func RequirePKCE(v bool) predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldEQ(FieldRequirePKCE, v))
+}
+
 // OrganisationIDEQ applies the EQ predicate on the "organisation_id" field.
 func OrganisationIDEQ(v int) predicate.OAuthClient {
 	return predicate.OAuthClient(sql.FieldEQ(FieldOrganisationID, v))
@@ -520,6 +530,36 @@ func ScopeRemovalsNotNil() predicate.OAuthClient {
 	return predicate.OAuthClient(sql.FieldNotNull(FieldScopeRemovals))
 }
 
+// RefreshTokensEQ applies the EQ predicate on the "refresh_tokens" field.
+func RefreshTokensEQ(v bool) predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldEQ(FieldRefreshTokens, v))
+}
+
+// RefreshTokensNEQ applies the NEQ predicate on the "refresh_tokens" field.
+func RefreshTokensNEQ(v bool) predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldNEQ(FieldRefreshTokens, v))
+}
+
+// RequirePKCEEQ applies the EQ predicate on the "require_PKCE" field.
+func RequirePKCEEQ(v bool) predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldEQ(FieldRequirePKCE, v))
+}
+
+// RequirePKCENEQ applies the NEQ predicate on the "require_PKCE" field.
+func RequirePKCENEQ(v bool) predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldNEQ(FieldRequirePKCE, v))
+}
+
+// PostLogoutRedirectURIsIsNil applies the IsNil predicate on the "post_logout_redirect_URIs" field.
+func PostLogoutRedirectURIsIsNil() predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldIsNull(FieldPostLogoutRedirectURIs))
+}
+
+// PostLogoutRedirectURIsNotNil applies the NotNil predicate on the "post_logout_redirect_URIs" field.
+func PostLogoutRedirectURIsNotNil() predicate.OAuthClient {
+	return predicate.OAuthClient(sql.FieldNotNull(FieldPostLogoutRedirectURIs))
+}
+
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.
 func HasOrganisation() predicate.OAuthClient {
 	return predicate.OAuthClient(func(s *sql.Selector) {
@@ -627,6 +667,29 @@ func HasAuthRequests() predicate.OAuthClient {
 func HasAuthRequestsWith(preds ...predicate.AuthRequest) predicate.OAuthClient {
 	return predicate.OAuthClient(func(s *sql.Selector) {
 		step := newAuthRequestsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasIssuedRefreshTokens applies the HasEdge predicate on the "issued_refresh_tokens" edge.
+func HasIssuedRefreshTokens() predicate.OAuthClient {
+	return predicate.OAuthClient(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, IssuedRefreshTokensTable, IssuedRefreshTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasIssuedRefreshTokensWith applies the HasEdge predicate on the "issued_refresh_tokens" edge with a given conditions (other predicates).
+func HasIssuedRefreshTokensWith(preds ...predicate.RefreshToken) predicate.OAuthClient {
+	return predicate.OAuthClient(func(s *sql.Selector) {
+		step := newIssuedRefreshTokensStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

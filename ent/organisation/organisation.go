@@ -24,6 +24,8 @@ const (
 	FieldSlug = "slug"
 	// FieldMaxScopesPerClient holds the string denoting the max_scopes_per_client field in the database.
 	FieldMaxScopesPerClient = "max_scopes_per_client"
+	// FieldRefreshTokenLifetime holds the string denoting the refresh_token_lifetime field in the database.
+	FieldRefreshTokenLifetime = "refresh_token_lifetime"
 	// FieldNamingPolicy holds the string denoting the naming_policy field in the database.
 	FieldNamingPolicy = "naming_policy"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -44,6 +46,8 @@ const (
 	EdgeAuditEvents = "audit_events"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
+	// EdgeIssuedRefreshTokens holds the string denoting the issued_refresh_tokens edge name in mutations.
+	EdgeIssuedRefreshTokens = "issued_refresh_tokens"
 	// EdgeAuthRequests holds the string denoting the auth_requests edge name in mutations.
 	EdgeAuthRequests = "auth_requests"
 	// EdgeConsents holds the string denoting the consents edge name in mutations.
@@ -112,6 +116,13 @@ const (
 	TokensInverseTable = "tokens"
 	// TokensColumn is the table column denoting the tokens relation/edge.
 	TokensColumn = "organisation_id"
+	// IssuedRefreshTokensTable is the table that holds the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensTable = "refresh_tokens"
+	// IssuedRefreshTokensInverseTable is the table name for the RefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "refreshtoken" package.
+	IssuedRefreshTokensInverseTable = "refresh_tokens"
+	// IssuedRefreshTokensColumn is the table column denoting the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensColumn = "organisation_id"
 	// AuthRequestsTable is the table that holds the auth_requests relation/edge.
 	AuthRequestsTable = "auth_requests"
 	// AuthRequestsInverseTable is the table name for the AuthRequest entity.
@@ -153,6 +164,7 @@ var Columns = []string{
 	FieldName,
 	FieldSlug,
 	FieldMaxScopesPerClient,
+	FieldRefreshTokenLifetime,
 	FieldNamingPolicy,
 	FieldCreatedAt,
 }
@@ -189,6 +201,10 @@ var (
 	DefaultMaxScopesPerClient int
 	// MaxScopesPerClientValidator is a validator for the "max_scopes_per_client" field. It is called by the builders before save.
 	MaxScopesPerClientValidator func(int) error
+	// DefaultRefreshTokenLifetime holds the default value on creation for the "refresh_token_lifetime" field.
+	DefaultRefreshTokenLifetime int
+	// RefreshTokenLifetimeValidator is a validator for the "refresh_token_lifetime" field. It is called by the builders before save.
+	RefreshTokenLifetimeValidator func(int) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
@@ -226,6 +242,11 @@ func BySlug(opts ...sql.OrderTermOption) OrderOption {
 // ByMaxScopesPerClient orders the results by the max_scopes_per_client field.
 func ByMaxScopesPerClient(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMaxScopesPerClient, opts...).ToFunc()
+}
+
+// ByRefreshTokenLifetime orders the results by the refresh_token_lifetime field.
+func ByRefreshTokenLifetime(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRefreshTokenLifetime, opts...).ToFunc()
 }
 
 // ByNamingPolicy orders the results by the naming_policy field.
@@ -347,6 +368,20 @@ func ByTokensCount(opts ...sql.OrderTermOption) OrderOption {
 func ByTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByIssuedRefreshTokensCount orders the results by issued_refresh_tokens count.
+func ByIssuedRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newIssuedRefreshTokensStep(), opts...)
+	}
+}
+
+// ByIssuedRefreshTokens orders the results by issued_refresh_tokens terms.
+func ByIssuedRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newIssuedRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 
@@ -473,6 +508,13 @@ func newTokensStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TokensTable, TokensColumn),
+	)
+}
+func newIssuedRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(IssuedRefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, IssuedRefreshTokensTable, IssuedRefreshTokensColumn),
 	)
 }
 func newAuthRequestsStep() *sqlgraph.Step {

@@ -71,6 +71,11 @@ func MaxScopesPerClient(v int) predicate.Organisation {
 	return predicate.Organisation(sql.FieldEQ(FieldMaxScopesPerClient, v))
 }
 
+// RefreshTokenLifetime applies equality check predicate on the "refresh_token_lifetime" field. It's identical to RefreshTokenLifetimeEQ.
+func RefreshTokenLifetime(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldEQ(FieldRefreshTokenLifetime, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Organisation {
 	return predicate.Organisation(sql.FieldEQ(FieldCreatedAt, v))
@@ -244,6 +249,46 @@ func MaxScopesPerClientLT(v int) predicate.Organisation {
 // MaxScopesPerClientLTE applies the LTE predicate on the "max_scopes_per_client" field.
 func MaxScopesPerClientLTE(v int) predicate.Organisation {
 	return predicate.Organisation(sql.FieldLTE(FieldMaxScopesPerClient, v))
+}
+
+// RefreshTokenLifetimeEQ applies the EQ predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeEQ(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldEQ(FieldRefreshTokenLifetime, v))
+}
+
+// RefreshTokenLifetimeNEQ applies the NEQ predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeNEQ(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldNEQ(FieldRefreshTokenLifetime, v))
+}
+
+// RefreshTokenLifetimeIn applies the In predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeIn(vs ...int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldIn(FieldRefreshTokenLifetime, vs...))
+}
+
+// RefreshTokenLifetimeNotIn applies the NotIn predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeNotIn(vs ...int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldNotIn(FieldRefreshTokenLifetime, vs...))
+}
+
+// RefreshTokenLifetimeGT applies the GT predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeGT(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldGT(FieldRefreshTokenLifetime, v))
+}
+
+// RefreshTokenLifetimeGTE applies the GTE predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeGTE(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldGTE(FieldRefreshTokenLifetime, v))
+}
+
+// RefreshTokenLifetimeLT applies the LT predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeLT(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldLT(FieldRefreshTokenLifetime, v))
+}
+
+// RefreshTokenLifetimeLTE applies the LTE predicate on the "refresh_token_lifetime" field.
+func RefreshTokenLifetimeLTE(v int) predicate.Organisation {
+	return predicate.Organisation(sql.FieldLTE(FieldRefreshTokenLifetime, v))
 }
 
 // NamingPolicyEQ applies the EQ predicate on the "naming_policy" field.
@@ -492,6 +537,29 @@ func HasTokens() predicate.Organisation {
 func HasTokensWith(preds ...predicate.Token) predicate.Organisation {
 	return predicate.Organisation(func(s *sql.Selector) {
 		step := newTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasIssuedRefreshTokens applies the HasEdge predicate on the "issued_refresh_tokens" edge.
+func HasIssuedRefreshTokens() predicate.Organisation {
+	return predicate.Organisation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, IssuedRefreshTokensTable, IssuedRefreshTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasIssuedRefreshTokensWith applies the HasEdge predicate on the "issued_refresh_tokens" edge with a given conditions (other predicates).
+func HasIssuedRefreshTokensWith(preds ...predicate.RefreshToken) predicate.Organisation {
+	return predicate.Organisation(func(s *sql.Selector) {
+		step := newIssuedRefreshTokensStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

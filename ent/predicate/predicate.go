@@ -39,6 +39,9 @@ type OAuthClient func(*sql.Selector)
 // Organisation is the predicate function for organisation builders.
 type Organisation func(*sql.Selector)
 
+// RefreshToken is the predicate function for refreshtoken builders.
+type RefreshToken func(*sql.Selector)
+
 // Revision is the predicate function for revision builders.
 type Revision func(*sql.Selector)
 

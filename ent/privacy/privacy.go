@@ -375,6 +375,30 @@ func (f OrganisationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganisationMutation", m)
 }
 
+// The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RefreshTokenQueryRuleFunc func(context.Context, *ent.RefreshTokenQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RefreshTokenQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RefreshTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RefreshTokenQuery", q)
+}
+
+// The RefreshTokenMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RefreshTokenMutationRuleFunc func(context.Context, *ent.RefreshTokenMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RefreshTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RefreshTokenMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefreshTokenMutation", m)
+}
+
 // The RevisionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RevisionQueryRuleFunc func(context.Context, *ent.RevisionQuery) error
@@ -600,6 +624,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OrganisationQuery:
 		return q.Filter(), nil
+	case *ent.RefreshTokenQuery:
+		return q.Filter(), nil
 	case *ent.RevisionQuery:
 		return q.Filter(), nil
 	case *ent.ScopeQuery:
@@ -642,6 +668,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OAuthClientMutation:
 		return m.Filter(), nil
 	case *ent.OrganisationMutation:
+		return m.Filter(), nil
+	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.RevisionMutation:
 		return m.Filter(), nil

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/schema"
 	"scopekeeper/ent/scope"
@@ -224,8 +225,12 @@ func init() {
 	authrequestDescNonce := authrequestFields[5].Descriptor()
 	// authrequest.DefaultNonce holds the default value on creation for the nonce field.
 	authrequest.DefaultNonce = authrequestDescNonce.Default.(string)
+	// authrequestDescCodeChallenge is the schema descriptor for code_challenge field.
+	authrequestDescCodeChallenge := authrequestFields[6].Descriptor()
+	// authrequest.DefaultCodeChallenge holds the default value on creation for the code_challenge field.
+	authrequest.DefaultCodeChallenge = authrequestDescCodeChallenge.Default.(string)
 	// authrequestDescCreatedAt is the schema descriptor for created_at field.
-	authrequestDescCreatedAt := authrequestFields[8].Descriptor()
+	authrequestDescCreatedAt := authrequestFields[10].Descriptor()
 	// authrequest.DefaultCreatedAt holds the default value on creation for the created_at field.
 	authrequest.DefaultCreatedAt = authrequestDescCreatedAt.Default.(func() time.Time)
 	consentMixin := schema.Consent{}.Mixin()
@@ -331,6 +336,8 @@ func init() {
 	oauthclient.Hooks[5] = oauthclientHooks[1]
 
 	oauthclient.Hooks[6] = oauthclientHooks[2]
+
+	oauthclient.Hooks[7] = oauthclientHooks[3]
 	oauthclientMixinFields1 := oauthclientMixin[1].Fields()
 	_ = oauthclientMixinFields1
 	oauthclientFields := schema.OAuthClient{}.Fields()
@@ -381,6 +388,14 @@ func init() {
 	oauthclientDescEnabled := oauthclientFields[8].Descriptor()
 	// oauthclient.DefaultEnabled holds the default value on creation for the enabled field.
 	oauthclient.DefaultEnabled = oauthclientDescEnabled.Default.(bool)
+	// oauthclientDescRefreshTokens is the schema descriptor for refresh_tokens field.
+	oauthclientDescRefreshTokens := oauthclientFields[10].Descriptor()
+	// oauthclient.DefaultRefreshTokens holds the default value on creation for the refresh_tokens field.
+	oauthclient.DefaultRefreshTokens = oauthclientDescRefreshTokens.Default.(bool)
+	// oauthclientDescRequirePKCE is the schema descriptor for require_PKCE field.
+	oauthclientDescRequirePKCE := oauthclientFields[11].Descriptor()
+	// oauthclient.DefaultRequirePKCE holds the default value on creation for the require_PKCE field.
+	oauthclient.DefaultRequirePKCE = oauthclientDescRequirePKCE.Default.(bool)
 	organisationMixin := schema.Organisation{}.Mixin()
 	organisation.Policy = privacy.NewPolicies(organisationMixin[0], schema.Organisation{})
 	organisation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -426,10 +441,39 @@ func init() {
 	organisation.DefaultMaxScopesPerClient = organisationDescMaxScopesPerClient.Default.(int)
 	// organisation.MaxScopesPerClientValidator is a validator for the "max_scopes_per_client" field. It is called by the builders before save.
 	organisation.MaxScopesPerClientValidator = organisationDescMaxScopesPerClient.Validators[0].(func(int) error)
+	// organisationDescRefreshTokenLifetime is the schema descriptor for refresh_token_lifetime field.
+	organisationDescRefreshTokenLifetime := organisationFields[3].Descriptor()
+	// organisation.DefaultRefreshTokenLifetime holds the default value on creation for the refresh_token_lifetime field.
+	organisation.DefaultRefreshTokenLifetime = organisationDescRefreshTokenLifetime.Default.(int)
+	// organisation.RefreshTokenLifetimeValidator is a validator for the "refresh_token_lifetime" field. It is called by the builders before save.
+	organisation.RefreshTokenLifetimeValidator = organisationDescRefreshTokenLifetime.Validators[0].(func(int) error)
 	// organisationDescCreatedAt is the schema descriptor for created_at field.
-	organisationDescCreatedAt := organisationFields[4].Descriptor()
+	organisationDescCreatedAt := organisationFields[5].Descriptor()
 	// organisation.DefaultCreatedAt holds the default value on creation for the created_at field.
 	organisation.DefaultCreatedAt = organisationDescCreatedAt.Default.(func() time.Time)
+	refreshtokenMixin := schema.RefreshToken{}.Mixin()
+	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[0], schema.RefreshToken{})
+	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := refreshtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	refreshtokenMixinHooks0 := refreshtokenMixin[0].Hooks()
+
+	refreshtoken.Hooks[1] = refreshtokenMixinHooks0[0]
+
+	refreshtoken.Hooks[2] = refreshtokenMixinHooks0[1]
+
+	refreshtoken.Hooks[3] = refreshtokenMixinHooks0[2]
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescLookupKey is the schema descriptor for lookup_key field.
+	refreshtokenDescLookupKey := refreshtokenFields[0].Descriptor()
+	// refreshtoken.LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
+	refreshtoken.LookupKeyValidator = refreshtokenDescLookupKey.Validators[0].(func([]byte) error)
 	revision.Policy = privacy.NewPolicies(schema.Revision{})
 	revision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -560,6 +604,10 @@ func init() {
 	sessionDescCreatedAt := sessionFields[2].Descriptor()
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	// sessionDescMethod is the schema descriptor for method field.
+	sessionDescMethod := sessionFields[3].Descriptor()
+	// session.DefaultMethod holds the default value on creation for the method field.
+	session.DefaultMethod = sessionDescMethod.Default.(string)
 	signingkeyMixin := schema.SigningKey{}.Mixin()
 	signingkey.Policy = privacy.NewPolicies(signingkeyMixin[0], schema.SigningKey{})
 	signingkey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -662,14 +710,30 @@ func init() {
 	user.DefaultDisplayName = userDescDisplayName.Default.(string)
 	// user.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
 	user.DisplayNameValidator = userDescDisplayName.Validators[0].(func(string) error)
+	// userDescPreferredUsername is the schema descriptor for preferred_username field.
+	userDescPreferredUsername := userFields[2].Descriptor()
+	// user.DefaultPreferredUsername holds the default value on creation for the preferred_username field.
+	user.DefaultPreferredUsername = userDescPreferredUsername.Default.(string)
+	// user.PreferredUsernameValidator is a validator for the "preferred_username" field. It is called by the builders before save.
+	user.PreferredUsernameValidator = userDescPreferredUsername.Validators[0].(func(string) error)
+	// userDescEmailVerified is the schema descriptor for email_verified field.
+	userDescEmailVerified := userFields[3].Descriptor()
+	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
+	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
 	// userDescPasswordHash is the schema descriptor for password_hash field.
-	userDescPasswordHash := userFields[3].Descriptor()
+	userDescPasswordHash := userFields[5].Descriptor()
 	// user.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
 	user.PasswordHashValidator = userDescPasswordHash.Validators[0].(func(string) error)
 	// userDescCreatedAt is the schema descriptor for created_at field.
-	userDescCreatedAt := userFields[4].Descriptor()
+	userDescCreatedAt := userFields[6].Descriptor()
 	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
 	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userFields[7].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
 }
 
 const (

@@ -36,6 +36,12 @@ func (OAuthClient) Fields() []ent.Field {
 		// scope_removals holds, per scope ID, when the scope was last taken from the client: a token
 		// issued before that keeps it withdrawn even if the scope is assigned again (contract rule 8).
 		field.JSON("scope_removals", map[int]time.Time{}).Optional().Annotations(entgql.Skip(entgql.SkipAll)),
+		// refresh_tokens: an authorization-code grant also returns a refresh token.
+		field.Bool("refresh_tokens").Default(true),
+		// require_PKCE (GraphQL requirePKCE): WEB clients may be let off PKCE; BROWSER clients never are.
+		field.Bool("require_PKCE").StorageKey("require_pkce").Default(true),
+		// post_logout_redirect_URIs: where RP-Initiated Logout may send the browser (exact match).
+		field.Strings("post_logout_redirect_URIs").StorageKey("post_logout_redirect_uris").Optional(),
 	}
 }
 
@@ -48,6 +54,7 @@ func (OAuthClient) Edges() []ent.Edge {
 		edge.To("tokens", Token.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("consents", Consent.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 		edge.To("auth_requests", AuthRequest.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
+		edge.To("issued_refresh_tokens", RefreshToken.Type).Annotations(hidden, entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

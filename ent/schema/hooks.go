@@ -20,6 +20,7 @@ import (
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/keys"
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/pathtemplate"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
@@ -110,6 +111,9 @@ func checkScopeName(next ent.Mutator) ent.Mutator {
 		}
 		if err := scopename.Validate(name, policy); err != nil {
 			return nil, apperr.Invalid("name", "%s.", capitalise(err.Error()))
+		}
+		if _, ok := oidcscope.ByName(name); ok {
+			return nil, apperr.Conflicting("name", "%q is an OpenID Connect identity scope, which every organisation already has; choose another name.", name)
 		}
 		m.SetNameKey(scopename.Key(name))
 		v, err := next.Mutate(ctx, m)
@@ -398,6 +402,7 @@ func deleteAPIContents(next ent.Mutator) ent.Mutator {
 func (OAuthClient) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(checkRedirectURIs, ent.OpCreate|ent.OpUpdateOne),
+		hook.On(checkOIDCSettings, ent.OpCreate|ent.OpUpdateOne),
 		hook.On(checkClientScopes, ent.OpUpdateOne),
 		hook.On(recordScopeRemovals, ent.OpUpdate|ent.OpUpdateOne),
 	}
@@ -481,6 +486,33 @@ func checkRedirectURIs(next ent.Mutator) ent.Mutator {
 			if err := validRedirectURI(u); err != nil {
 				return nil, apperr.Invalid("redirectURIs", "%q: %s, e.g. https://app.example.com/callback or http://127.0.0.1:8000/callback.", u, err)
 			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// checkOIDCSettings: post-logout redirect URIs are exact URLs like redirect URIs, and only WEB and
+// BROWSER clients sign people in; a BROWSER client always uses PKCE.
+func checkOIDCSettings(next ent.Mutator) ent.Mutator {
+	return hook.OAuthClientFunc(func(ctx context.Context, m *gen.OAuthClientMutation) (ent.Value, error) {
+		kind, ok := m.Kind()
+		if !ok {
+			var err error
+			if kind, err = m.OldKind(ctx); err != nil {
+				return nil, err
+			}
+		}
+		uris, _ := m.PostLogoutRedirectURIs()
+		if kind == oauthclient.KindSERVICE && len(uris) > 0 {
+			return nil, apperr.Invalid("postLogoutRedirectURIs", "A SERVICE client signs no one in, so it has no post-logout redirect URIs; leave the list empty.")
+		}
+		for _, u := range uris {
+			if err := validRedirectURI(u); err != nil {
+				return nil, apperr.Invalid("postLogoutRedirectURIs", "%q: %s, e.g. https://app.example.com/signed-out.", u, err)
+			}
+		}
+		if pkce, set := m.RequirePKCE(); set && !pkce && kind == oauthclient.KindBROWSER {
+			return nil, apperr.Invalid("requirePKCE", "A BROWSER client is public and always uses PKCE; leave requirePKCE on.")
 		}
 		return next.Mutate(ctx, m)
 	})

@@ -43,7 +43,9 @@ func (Token) Edges() []ent.Edge {
 	}
 }
 
-func (Token) Indexes() []ent.Index { return []ent.Index{index.Fields("expires_at")} }
+func (Token) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("expires_at"), index.Fields("auth_request_id")}
+}
 
 func (Token) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
@@ -63,7 +65,11 @@ func (AuthRequest) Fields() []ent.Field {
 		field.String("redirect_uri").Immutable(),
 		field.String("state").Default("").Immutable(),
 		field.String("nonce").Default("").Immutable(),
-		field.String("code_challenge").Immutable(),
+		// code_challenge is empty when a client that need not use PKCE did not.
+		field.String("code_challenge").Default("").Immutable(),
+		// session_id is the sign-in the request was approved in; auth_time its sign-in time.
+		field.Int("session_id").Optional().Nillable(),
+		field.Time("auth_time").Optional().Nillable(),
 		field.Bytes("code_hash").Optional().Nillable().Unique().Sensitive(),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("expires_at"),
@@ -141,7 +147,9 @@ func (Session) Fields() []ent.Field {
 	return []ent.Field{
 		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
 		field.Int("user_id").Immutable(),
+		// created_at is when the user signed in (OpenID Connect's auth_time), method how (amr).
 		field.Time("created_at").Default(time.Now).Immutable(),
+		field.String("method").Default("pwd").Immutable(),
 		field.Time("expires_at"),
 	}
 }
@@ -153,5 +161,48 @@ func (Session) Edges() []ent.Edge {
 }
 
 func (Session) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// RefreshToken is an issued refresh token: a split credential like Token. Every refresh token of
+// one authorization-code grant shares its auth_request_id (the family): using one rotates it, and
+// presenting one already rotated out revokes the family with its access tokens (RFC 9700 §4.14.2).
+type RefreshToken struct{ ent.Schema }
+
+func (RefreshToken) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{Ref: "issued_refresh_tokens"}}
+}
+
+func (RefreshToken) Fields() []ent.Field {
+	return []ent.Field{
+		field.Bytes("lookup_key").Unique().Immutable().NotEmpty(),
+		field.Bytes("token_hash").Immutable().Sensitive(),
+		field.Int("client_id").Immutable(),
+		field.Int("user_id").Immutable(),
+		field.Int("auth_request_id").Immutable(),
+		// session_id ties an online token (no offline_access) to the sign-in session; nil when offline.
+		field.Int("session_id").Optional().Nillable().Immutable(),
+		field.JSON("scope_ids", []int{}).Immutable(),
+		field.Time("auth_time").Immutable(),
+		field.Time("issued_at").Immutable(),
+		field.Time("expires_at").Immutable(),
+		// used_at is when it was rotated out.
+		field.Time("used_at").Optional().Nillable(),
+		field.Time("revoked_at").Optional().Nillable(),
+	}
+}
+
+func (RefreshToken) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("client", OAuthClient.Type).Ref("issued_refresh_tokens").Field("client_id").Unique().Required().Immutable(),
+		edge.From("user", User.Type).Ref("issued_refresh_tokens").Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+func (RefreshToken) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("expires_at"), index.Fields("auth_request_id")}
+}
+
+func (RefreshToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

@@ -22,6 +22,8 @@ func (Organisation) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxLen(200),
 		field.String("slug").Unique().Immutable().Match(slugPattern),
 		field.Int("max_scopes_per_client").Default(10).Range(1, 1000),
+		// refresh_token_lifetime is how long a refresh token lasts, in seconds (30 days by default).
+		field.Int("refresh_token_lifetime").Default(30*24*3600).Range(300, 366*24*3600),
 		field.Enum("naming_policy").GoType(scopename.Policy("")).Default(string(scopename.Free)).
 			Annotations(entgql.Type("NamingPolicy")),
 		field.Time("created_at").Default(time.Now).Immutable().
@@ -40,6 +42,7 @@ func (Organisation) Edges() []ent.Edge {
 		edge.To("api_keys", APIKey.Type).Annotations(hidden),
 		edge.To("audit_events", AuditEvent.Type).Annotations(hidden),
 		edge.To("tokens", Token.Type).Annotations(hidden),
+		edge.To("issued_refresh_tokens", RefreshToken.Type).Annotations(hidden),
 		edge.To("auth_requests", AuthRequest.Type).Annotations(hidden),
 		edge.To("consents", Consent.Type).Annotations(hidden),
 		edge.To("signing_keys", SigningKey.Type).Annotations(hidden),

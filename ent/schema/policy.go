@@ -33,7 +33,7 @@ var administrators = []viewer.Role{viewer.Owner, viewer.AccessControl}
 func (User) Policy() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{rule.FilterSelfIfMember()},
-		Mutation: privacy.MutationPolicy{rule.AllowOwnPassword(), rule.AllowMutationIfRole(viewer.Owner)},
+		Mutation: privacy.MutationPolicy{rule.AllowOwnProfile(), rule.AllowMutationIfRole(viewer.Owner)},
 	}
 }
 
@@ -79,9 +79,10 @@ func (AuditEvent) Policy() ent.Policy {
 	}
 }
 
-func (Token) Policy() ent.Policy       { return systemOnly() }
-func (AuthRequest) Policy() ent.Policy { return systemOnly() }
-func (Consent) Policy() ent.Policy     { return systemOnly() }
+func (Token) Policy() ent.Policy        { return systemOnly() }
+func (AuthRequest) Policy() ent.Policy  { return systemOnly() }
+func (Consent) Policy() ent.Policy      { return systemOnly() }
+func (RefreshToken) Policy() ent.Policy { return systemOnly() }
 
 // Administrators see the signing keys' public details; only an OWNER rotates or retires them.
 func (SigningKey) Policy() ent.Policy {

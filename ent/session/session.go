@@ -21,6 +21,8 @@ const (
 	FieldUserID = "user_id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldMethod holds the string denoting the method field in the database.
+	FieldMethod = "method"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
 	FieldExpiresAt = "expires_at"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -42,6 +44,7 @@ var Columns = []string{
 	FieldTokenHash,
 	FieldUserID,
 	FieldCreatedAt,
+	FieldMethod,
 	FieldExpiresAt,
 }
 
@@ -65,6 +68,8 @@ var (
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultMethod holds the default value on creation for the "method" field.
+	DefaultMethod string
 )
 
 // OrderOption defines the ordering options for the Session queries.
@@ -83,6 +88,11 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByMethod orders the results by the method field.
+func ByMethod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMethod, opts...).ToFunc()
 }
 
 // ByExpiresAt orders the results by the expires_at field.

@@ -24,12 +24,18 @@ const (
 	FieldEmail = "email"
 	// FieldDisplayName holds the string denoting the display_name field in the database.
 	FieldDisplayName = "display_name"
+	// FieldPreferredUsername holds the string denoting the preferred_username field in the database.
+	FieldPreferredUsername = "preferred_username"
+	// FieldEmailVerified holds the string denoting the email_verified field in the database.
+	FieldEmailVerified = "email_verified"
 	// FieldRole holds the string denoting the role field in the database.
 	FieldRole = "role"
 	// FieldPasswordHash holds the string denoting the password_hash field in the database.
 	FieldPasswordHash = "password_hash"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeAPIKeys holds the string denoting the api_keys edge name in mutations.
@@ -38,6 +44,8 @@ const (
 	EdgeSessions = "sessions"
 	// EdgeConsents holds the string denoting the consents edge name in mutations.
 	EdgeConsents = "consents"
+	// EdgeIssuedRefreshTokens holds the string denoting the issued_refresh_tokens edge name in mutations.
+	EdgeIssuedRefreshTokens = "issued_refresh_tokens"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// OrganisationTable is the table that holds the organisation relation/edge.
@@ -68,6 +76,13 @@ const (
 	ConsentsInverseTable = "consents"
 	// ConsentsColumn is the table column denoting the consents relation/edge.
 	ConsentsColumn = "user_id"
+	// IssuedRefreshTokensTable is the table that holds the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensTable = "refresh_tokens"
+	// IssuedRefreshTokensInverseTable is the table name for the RefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "refreshtoken" package.
+	IssuedRefreshTokensInverseTable = "refresh_tokens"
+	// IssuedRefreshTokensColumn is the table column denoting the issued_refresh_tokens relation/edge.
+	IssuedRefreshTokensColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -76,9 +91,12 @@ var Columns = []string{
 	FieldOrganisationID,
 	FieldEmail,
 	FieldDisplayName,
+	FieldPreferredUsername,
+	FieldEmailVerified,
 	FieldRole,
 	FieldPasswordHash,
 	FieldCreatedAt,
+	FieldUpdatedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -105,10 +123,20 @@ var (
 	DefaultDisplayName string
 	// DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
 	DisplayNameValidator func(string) error
+	// DefaultPreferredUsername holds the default value on creation for the "preferred_username" field.
+	DefaultPreferredUsername string
+	// PreferredUsernameValidator is a validator for the "preferred_username" field. It is called by the builders before save.
+	PreferredUsernameValidator func(string) error
+	// DefaultEmailVerified holds the default value on creation for the "email_verified" field.
+	DefaultEmailVerified bool
 	// PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
 	PasswordHashValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
 )
 
 const DefaultRole viewer.Role = "MEMBER"
@@ -146,6 +174,16 @@ func ByDisplayName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDisplayName, opts...).ToFunc()
 }
 
+// ByPreferredUsername orders the results by the preferred_username field.
+func ByPreferredUsername(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreferredUsername, opts...).ToFunc()
+}
+
+// ByEmailVerified orders the results by the email_verified field.
+func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailVerified, opts...).ToFunc()
+}
+
 // ByRole orders the results by the role field.
 func ByRole(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRole, opts...).ToFunc()
@@ -159,6 +197,11 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
 }
 
 // ByOrganisationField orders the results by organisation field.
@@ -209,6 +252,20 @@ func ByConsents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newConsentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByIssuedRefreshTokensCount orders the results by issued_refresh_tokens count.
+func ByIssuedRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newIssuedRefreshTokensStep(), opts...)
+	}
+}
+
+// ByIssuedRefreshTokens orders the results by issued_refresh_tokens terms.
+func ByIssuedRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newIssuedRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganisationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -235,6 +292,13 @@ func newConsentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ConsentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ConsentsTable, ConsentsColumn),
+	)
+}
+func newIssuedRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(IssuedRefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, IssuedRefreshTokensTable, IssuedRefreshTokensColumn),
 	)
 }
 

@@ -136,6 +136,8 @@ type UpdateOrganisationInput struct {
 	Name               *string           `json:"name,omitempty"`
 	MaxScopesPerClient *int              `json:"maxScopesPerClient,omitempty"`
 	NamingPolicy       *scopename.Policy `json:"namingPolicy,omitempty"`
+	// How long refresh tokens last, in seconds (300 to 31622400).
+	RefreshTokenLifetime *int `json:"refreshTokenLifetime,omitempty"`
 	// Replaces the set of scopes API keys may hold.
 	APIKeyAllowedScopeIDs []int `json:"apiKeyAllowedScopeIDs,omitempty"`
 }

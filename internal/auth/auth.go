@@ -153,14 +153,21 @@ func (s *Service) Logout(w http.ResponseWriter, r *http.Request) {
 		crossSite(w)
 		return
 	}
-	if c, err := r.Cookie(CookieName); err == nil {
-		_, err := s.client.Session.Delete().Where(session.TokenHash(secret.Digest(c.Value))).Exec(rule.Bypass(r.Context()))
-		if err != nil {
-			slog.ErrorContext(r.Context(), "auth: delete session", "error", err)
-		}
+	if err := s.EndSession(w, r); err != nil {
+		slog.ErrorContext(r.Context(), "auth: delete session", "error", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// EndSession deletes the session of r's cookie, if any, and clears the cookie (also the issuer's
+// RP-Initiated Logout).
+func (s *Service) EndSession(w http.ResponseWriter, r *http.Request) error {
+	var err error
+	if c, cerr := r.Cookie(CookieName); cerr == nil {
+		_, err = s.client.Session.Delete().Where(session.TokenHash(secret.Digest(c.Value))).Exec(rule.Bypass(r.Context()))
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
-	w.WriteHeader(http.StatusNoContent)
+	return err
 }
 
 // SessionCaller returns the signed-in user of r, or nil.

@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/viewer"
 )
@@ -50,12 +51,19 @@ type Credential struct {
 	UserID int // the subject (token) or owner (key); 0 for client_credentials tokens
 	// Scopes are the scopes granted now, sorted by name, with their stored spelling.
 	Scopes []*ent.Scope
+	// Identity are the OpenID Connect identity scopes of a token (oidcscope markers).
+	Identity []int
 	// Issued are the scopes granted at issuance that no longer are (token) or that the
 	// organisation's API-key set no longer allows (key), for explanations.
 	Withdrawn                []*ent.Scope
 	AllowUncategorizedRead   bool
 	AllowUncategorizedModify bool
 	IssuedAt, ExpiresAt      time.Time
+}
+
+// GrantedScope is the RFC 6749 scope of what the credential grants now: identity scopes first.
+func (c *Credential) GrantedScope() string {
+	return strings.Join(append(oidcscope.Names(c.Identity), c.ScopeNames()...), " ")
 }
 
 // ScopeNames lists the granted scopes' names.
@@ -111,7 +119,9 @@ func resolveToken(ctx context.Context, client *ent.Client, value string) (*Crede
 		c.Reason = ReasonClient
 		return c, nil
 	}
-	issued, err := client.Scope.Query().Where(scope.IDIn(t.ScopeIds...)).Order(scope.ByName()).All(ctx)
+	rows, identity := oidcscope.Split(t.ScopeIds)
+	c.Identity = identity
+	issued, err := client.Scope.Query().Where(scope.IDIn(rows...)).Order(scope.ByName()).All(ctx)
 	if err != nil {
 		return nil, err
 	}

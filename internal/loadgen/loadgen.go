@@ -42,7 +42,7 @@ func Request(method, rawURL string, header http.Header, body []byte) []byte {
 }
 
 // Run sends b.N requests to the server at rawURL's host over conns connections, taking requests
-// in turn from reqs, and fails b on any answer whose status is not want. It reports req/s and the
+// in turn from reqs (the first conns warm up), and fails b on any answer whose status is not want. It reports req/s and the
 // p50 and p99 latency of one request.
 func Run(b *testing.B, rawURL string, conns int, reqs [][]byte, want int) {
 	u, err := url.Parse(rawURL)
@@ -84,7 +84,8 @@ func Run(b *testing.B, rawURL string, conns int, reqs [][]byte, want int) {
 					break
 				}
 				t0 := time.Now()
-				if err := c.do(reqs[int(n)%len(reqs)], want); err != nil {
+				// After the warm-up's requests, so single-use requests may each be given once.
+				if err := c.do(reqs[int(n+int64(conns))%len(reqs)], want); err != nil {
 					errs <- err
 					break
 				}

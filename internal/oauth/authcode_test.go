@@ -135,8 +135,8 @@ func TestRFC6749_4_1_AuthorizationCodeFlow(t *testing.T) {
 			t.Errorf("required scope not marked: %v", m)
 		}
 	}
-	// Rule 6: emphasized first, then by name; rule 5: the required scope comes along unasked.
-	if want := "forums.threads.modify forums.members.readonly forums.threads.readonly"; strings.Join(names, " ") != want {
+	// Identity scopes first; rule 6: emphasized first, then by name; rule 5: the required scope comes along unasked.
+	if want := "openid forums.threads.modify forums.members.readonly forums.threads.readonly"; strings.Join(names, " ") != want {
 		t.Fatalf("consent scopes = %v, want %s", names, want)
 	}
 
@@ -232,5 +232,26 @@ func TestConsentRequestOnlyForItsUser(t *testing.T) {
 	owner.must(decideMutation, map[string]any{"id": reqID, "approve": true})
 	if r := owner.do(decideMutation, map[string]any{"id": reqID, "approve": true}); r.code() != "NOT_FOUND" {
 		t.Fatalf("deciding twice: %+v", r)
+	}
+}
+
+// The sign-in page says which application asks, and for which organisation: client-info answers
+// for a registered client_id with its exact redirect_uri, and for nothing else.
+func TestClientInfoForSignInPage(t *testing.T) {
+	e := newEnv(t)
+	tn := e.tenant(t, "acme")
+	web := tn.client(t, oauthclient.KindWEB, tn.scope(t, "forums.threads.readonly"))
+	svc := tn.client(t, oauthclient.KindSERVICE, tn.scope(t, "forums.stats.readonly"))
+	get := func(clientID, redirect string) fetched {
+		q := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}}
+		return discover(t, tn.Issuer+"/oauth/client-info?"+q.Encode(), "")
+	}
+	if got := get(web.ClientID, "https://app.example/callback"); got.status != 200 || got.body["clientName"] != web.Name || got.body["organisationName"] != "acme" {
+		t.Fatalf("client-info: %d %v", got.status, got.body)
+	}
+	for _, c := range [][2]string{{web.ClientID, "https://evil.example/cb"}, {"nobody", "https://app.example/callback"}, {svc.ClientID, ""}} {
+		if got := get(c[0], c[1]); got.status != 404 || got.body["error"] != "not_found" {
+			t.Fatalf("%v: %d %v", c, got.status, got.body)
+		}
 	}
 }

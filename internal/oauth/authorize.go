@@ -3,13 +3,17 @@ package oauth
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/consent"
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/secret"
 )
 
@@ -32,7 +36,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	for _, k := range []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method"} {
+	for _, k := range []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", loginAfterParam} {
 		if len(q[k]) > 1 {
 			errorPage(w, http.StatusBadRequest, fmt.Sprintf("The parameter %s is repeated; send each parameter once.", k))
 			return
@@ -64,20 +68,30 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		back("unsupported_response_type", "Only response_type=code is supported.")
 		return
 	}
-	if q.Get("code_challenge") == "" {
+	// PKCE: required of BROWSER clients and of WEB clients with requirePKCE; a challenge sent by
+	// a client that need not send one is checked all the same (no downgrade, RFC 9700 §2.1.1).
+	challenge := q.Get("code_challenge")
+	if challenge == "" && (ci.public() || ci.c.RequirePKCE) {
 		back("invalid_request", "PKCE is required: send code_challenge and code_challenge_method=S256.")
 		return
 	}
-	if q.Get("code_challenge_method") != "S256" {
-		back("invalid_request", "code_challenge_method must be S256.")
-		return
-	}
-	if !validChallenge(q.Get("code_challenge")) {
-		back("invalid_request", "code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).")
-		return
+	if challenge != "" || q.Has("code_challenge_method") {
+		if q.Get("code_challenge_method") != "S256" {
+			back("invalid_request", "code_challenge_method must be S256.")
+			return
+		}
+		if !validChallenge(challenge) {
+			back("invalid_request", "code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).")
+			return
+		}
 	}
 	if q.Has("request") || q.Has("request_uri") {
 		back("request_not_supported", "Request objects are not supported.")
+		return
+	}
+	pr, desc := parsePrompt(q.Get("prompt"), q.Get("max_age"), q.Get(loginAfterParam))
+	if desc != "" {
+		back("invalid_request", desc)
 		return
 	}
 	sreq, oe := parseScopeParam(q.Get("scope"))
@@ -92,32 +106,58 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	prompt := q.Get("prompt")
 	caller, err := p.sessions.SessionCaller(r)
 	if err != nil {
 		serverErrorPage(w, r, err)
 		return
 	}
-	if caller == nil {
-		if prompt == "none" {
-			back("login_required", "The user is not signed in.")
+	var sess *ent.Session
+	if caller != nil {
+		if sess, err = p.client.Session.Get(sys(ctx, org.ID), caller.SessionID); ent.IsNotFound(err) {
+			caller, err = nil, nil
+		}
+		if err != nil {
+			serverErrorPage(w, r, err)
 			return
 		}
-		http.Redirect(w, r, p.publicURL+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+	}
+	now := p.now()
+	// OpenID Connect Core §3.1.2.1: prompt=login and max_age ask for a sign-in newer than the
+	// session's; the sign-in page comes back to this request without them, bound to sign-ins
+	// from now on.
+	if caller == nil || pr.login || pr.maxAge >= 0 && now.Sub(sess.CreatedAt) > time.Duration(pr.maxAge)*time.Second ||
+		sess.CreatedAt.UnixMilli() < pr.loginAfter {
+		if pr.none {
+			back("login_required", "The user must sign in.")
+			return
+		}
+		next, target := r.URL.Query(), r.URL.RequestURI()
+		if caller != nil {
+			// Only a sign-in after now satisfies the request; the session stays until then.
+			next.Del("max_age")
+			next.Set("prompt", strings.Join(slices.DeleteFunc(strings.Fields(next.Get("prompt")), func(v string) bool { return v == "login" }), " "))
+			if next.Get("prompt") == "" {
+				next.Del("prompt")
+			}
+			next.Set(loginAfterParam, strconv.FormatInt(now.UnixMilli(), 10))
+			target = r.URL.Path + "?" + next.Encode()
+		}
+		http.Redirect(w, r, p.publicURL+"/login?next="+url.QueryEscape(target), http.StatusFound)
 		return
 	}
 	if caller.OrgID != org.ID {
+		if pr.none {
+			back("interaction_required", "The signed-in user belongs to another organisation.")
+			return
+		}
 		back("access_denied", "The signed-in user belongs to another organisation.")
 		return
 	}
-	ids := scopeIDs(granted)
-	if sreq.openid {
-		ids = append(ids, openIDMarker)
-	}
+	ids := append(scopeIDs(granted), sreq.identity...)
 	sctx := sys(ctx, org.ID)
-	now := p.now()
 	ar, err := p.client.AuthRequest.Create().SetClientID(ci.c.ID).SetUserID(caller.UserID).SetScopeIds(ids).
-		SetRedirectURI(redirectURI).SetState(state).SetNonce(q.Get("nonce")).SetCodeChallenge(q.Get("code_challenge")).
+		SetRedirectURI(redirectURI).SetState(state).SetNonce(q.Get("nonce")).SetCodeChallenge(challenge).
+		SetSessionID(sess.ID).SetAuthTime(sess.CreatedAt).
 		SetExpiresAt(now.Add(RequestTTL)).Save(sctx)
 	if err != nil {
 		serverErrorPage(w, r, err)
@@ -128,7 +168,9 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		serverErrorPage(w, r, err)
 		return
 	}
-	if prompt != "consent" && allIn(scopeIDs(granted), consented) {
+	// Signing in (openid alone) needs no consent; every other scope does, once.
+	ask := slices.DeleteFunc(slices.Clone(ids), func(id int) bool { return id == oidcscope.OpenID })
+	if !pr.consent && allIn(ask, consented) {
 		to, err := p.issueCode(sctx, p.client, org, ar, ids)
 		if err != nil {
 			serverErrorPage(w, r, err)
@@ -137,11 +179,78 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, to, http.StatusFound)
 		return
 	}
-	if prompt == "none" {
+	if pr.none {
 		back("consent_required", "The user has not yet consented to these scopes.")
 		return
 	}
 	http.Redirect(w, r, p.publicURL+"/consent?request="+strconv.Itoa(ar.ID), http.StatusFound)
+}
+
+// loginAfterParam carries, on the way back from the sign-in page, the time after which a sign-in
+// satisfies prompt=login or max_age. It can only make a request stricter.
+const loginAfterParam = "login_after"
+
+// promptRequest is what prompt, max_age and login_after ask of the sign-in.
+type promptRequest struct {
+	none, login, consent bool
+	maxAge               int64 // -1 when absent
+	loginAfter           int64 // Unix milliseconds; 0 when absent
+}
+
+// parsePrompt reads OpenID Connect Core §3.1.2.1's prompt (space-separated none, login, consent,
+// select_account; none only alone) and max_age (seconds); it returns a description of what is wrong.
+func parsePrompt(prompt, maxAge, loginAfter string) (promptRequest, string) {
+	pr := promptRequest{maxAge: -1}
+	vals := strings.Fields(prompt)
+	for _, v := range vals {
+		switch v {
+		case "none":
+			pr.none = true
+		case "login":
+			pr.login = true
+		case "consent":
+			pr.consent = true
+		case "select_account":
+		default:
+			return pr, "prompt may hold none, login, consent and select_account."
+		}
+	}
+	if pr.none && len(vals) > 1 {
+		return pr, "prompt=none cannot be combined with other prompt values."
+	}
+	if maxAge != "" {
+		n, err := strconv.ParseInt(maxAge, 10, 64)
+		if err != nil || n < 0 {
+			return pr, "max_age must be a number of seconds, e.g. max_age=3600."
+		}
+		pr.maxAge = n
+	}
+	if loginAfter != "" {
+		n, err := strconv.ParseInt(loginAfter, 10, 64)
+		if err != nil || n < 0 {
+			return pr, "login_after must be a Unix time in milliseconds."
+		}
+		pr.loginAfter = n
+	}
+	return pr, ""
+}
+
+// handleClientInfo is GET ISSUER/oauth/client-info?client_id=…&redirect_uri=…, which the console's
+// sign-in page asks to say which application sends the user and for which organisation. It
+// answers only for an enabled client with that exact redirect URI, so it tells no more than an
+// authorization request would.
+func (p *Provider) handleClientInfo(w http.ResponseWriter, r *http.Request, org *orgInfo) {
+	q := r.URL.Query()
+	ci, err := p.oauthClient(r.Context(), org.ID, q.Get("client_id"))
+	if err != nil {
+		writeError(w, org.Issuer, serverError(r.Context(), "look up client", err))
+		return
+	}
+	if ci == nil || !ci.c.Enabled || !ci.allows("authorization_code") || !ci.hasRedirectURI(q.Get("redirect_uri")) {
+		writeJSON(w, http.StatusNotFound, wireError{Error: "not_found", Description: "No such application (client_id and redirect_uri) at this issuer."})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"clientName": ci.c.Name, "organisationName": org.Name})
 }
 
 // consented returns the scope IDs user already granted client.
@@ -207,13 +316,48 @@ func validChallenge(c string) bool {
 	return true
 }
 
+// errorPage shows an OAuth error to the person in the browser, as a page of its own.
 func errorPage(w http.ResponseWriter, status int, msg string) {
+	page(w, status, "Sign-in cannot continue", msg)
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · Scopekeeper</title>
+<style>
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f8f9fa;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#212529}
+main{background:#fff;border:1px solid #dee2e6;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:2rem;max-width:30rem;margin:1rem}
+h1{font-size:1.4rem;margin:0 0 .75rem}p{line-height:1.5;margin:.5rem 0}
+button{font:inherit;background:#228be6;color:#fff;border:0;border-radius:4px;padding:.5rem 1rem;cursor:pointer}
+</style></head>
+<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p>{{if .Form}}<form method="post" action="{{.Form.Action}}">
+{{range $k, $v := .Form.Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
+<button type="submit">{{.Form.Button}}</button></form>{{end}}</main></body></html>
+`))
+
+// pageForm is a one-button form on a page.
+type pageForm struct {
+	Action, Button string
+	Fields         map[string]string
+}
+
+// page writes a small HTML page (the text is escaped by html/template).
+func page(w http.ResponseWriter, status int, title, msg string, form ...*pageForm) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
-	_, _ = fmt.Fprintf(w, "Sign-in cannot continue.\n\n%s\n", msg)
+	data := struct {
+		Title, Message string
+		Form           *pageForm
+	}{Title: title, Message: msg}
+	if len(form) > 0 {
+		data.Form = form[0]
+	}
+	_ = pageTemplate.Execute(w, data)
 }
 
 func serverErrorPage(w http.ResponseWriter, r *http.Request, err error) {

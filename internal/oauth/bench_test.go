@@ -5,7 +5,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -70,4 +73,49 @@ func BenchmarkLoopback(b *testing.B) {
 	b.Run("Bare", func(b *testing.B) { loadgen.Run(b, bare.URL, conns, cc, http.StatusOK) })
 	b.Run("ClientCredentials", func(b *testing.B) { loadgen.Run(b, tn.tokenURL(), conns, cc, http.StatusOK) })
 	b.Run("Introspection", func(b *testing.B) { loadgen.Run(b, tn.Issuer, conns, introspect, http.StatusOK) })
+	// Refresh: grant_type=refresh_token by a WEB client, each refresh token used once (rotation),
+	// minted beforehand through the same writer; without openid, so no ID token is signed.
+	web := tn.client(b, oauthclient.KindWEB, read)
+	b.Run("Refresh", func(b *testing.B) {
+		reqs := mintRefresh(b, e, tn, web, []int{read.ID}, b.N+conns)
+		loadgen.Run(b, tn.tokenURL(), conns, reqs, http.StatusOK)
+	})
+}
+
+// mintRefresh issues n offline refresh tokens to c, each in a family of its own, and returns their
+// refresh requests.
+func mintRefresh(b *testing.B, e *env, tn *tenant, c *testClient, scopes []int, n int) [][]byte {
+	org, err := e.P.orgBySlug(b.Context(), tn.Slug)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ci, err := e.P.oauthClient(b.Context(), tn.ID, c.ClientID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, _ := http.NewRequest(http.MethodPost, "/", nil)
+	r.SetBasicAuth(c.ClientID, c.Secret)
+	header := http.Header{"Authorization": r.Header["Authorization"], "Content-Type": {"application/x-www-form-urlencoded"}}
+	reqs := make([][]byte, n)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				user, family := tn.UserID, -1-i
+				tok, err := e.P.issue(b.Context(), org, ci, &user, &family, scopes,
+					&refreshRow{family: family, scopeIDs: scopes, authTime: time.Now()}, 0)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				body := []byte(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.refresh}}.Encode())
+				reqs[i] = loadgen.Request(http.MethodPost, tn.tokenURL(), header, body)
+			}
+		}()
+	}
+	wg.Wait()
+	return reqs
 }

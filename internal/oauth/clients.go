@@ -23,6 +23,20 @@ type clientInfo struct {
 	required map[int][]*ent.Scope
 	// grantable maps lowercased names to what the client may request: assigned ∪ required.
 	grantable map[string]*ent.Scope
+	// byID maps the IDs of the scopes in grantable to them.
+	byID map[int]*ent.Scope
+}
+
+// held returns the scopes of ids that the client may still be granted, sorted by name.
+func (ci *clientInfo) held(ids []int) []*ent.Scope {
+	var out []*ent.Scope
+	for _, id := range ids {
+		if s, ok := ci.byID[id]; ok {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b *ent.Scope) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 func (ci *clientInfo) public() bool { return ci.c.Kind == oauthclient.KindBROWSER }
@@ -31,7 +45,7 @@ func (ci *clientInfo) allows(grant string) bool {
 	switch grant {
 	case "client_credentials":
 		return ci.c.Kind == oauthclient.KindSERVICE
-	case "authorization_code":
+	case "authorization_code", "refresh_token":
 		return ci.c.Kind == oauthclient.KindWEB || ci.c.Kind == oauthclient.KindBROWSER
 	}
 	return false
@@ -78,6 +92,10 @@ func (p *Provider) oauthClient(ctx context.Context, orgID int, clientID string) 
 			ci.required[s.APIID] = append(ci.required[s.APIID], s)
 			ci.grantable[strings.ToLower(s.Name)] = s
 		}
+	}
+	ci.byID = make(map[int]*ent.Scope, len(ci.grantable))
+	for _, s := range ci.grantable {
+		ci.byID[s.ID] = s
 	}
 	p.cache.putClient(orgID, clientID, ci, gen)
 	return ci, nil

@@ -11,17 +11,18 @@ import (
 	"scopekeeper/ent/scope"
 	"scopekeeper/graph/model"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/viewer"
 )
 
 // pending is an authorization request waiting for its user's decision, with what the consent
 // screen shows.
 type pending struct {
-	ar     *ent.AuthRequest
-	client *ent.OAuthClient
-	scopes []*ent.Scope // requested, sorted by name
-	openid bool
-	org    *orgInfo
+	ar       *ent.AuthRequest
+	client   *ent.OAuthClient
+	scopes   []*ent.Scope // requested, sorted by name
+	identity []int        // requested identity scopes (oidcscope markers)
+	org      *orgInfo
 }
 
 var errNoRequest = apperr.Missing("This sign-in request does not exist, has expired or was already answered; start again from the application.")
@@ -55,14 +56,9 @@ func (p *Provider) pendingRequest(ctx context.Context, id int) (*pending, contex
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pd := &pending{ar: ar, client: ar.Edges.Client, org: &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug)}}
-	ids := slices.DeleteFunc(slices.Clone(ar.ScopeIds), func(id int) bool {
-		if id == openIDMarker {
-			pd.openid = true
-			return true
-		}
-		return false
-	})
+	pd := &pending{ar: ar, client: ar.Edges.Client, org: p.orgInfo(org)}
+	ids, identity := oidcscope.Split(ar.ScopeIds)
+	pd.identity = identity
 	if len(ids) > 0 {
 		if pd.scopes, err = client.Scope.Query().Where(scope.IDIn(ids...)).Order(scope.ByName()).All(sctx); err != nil {
 			return nil, nil, nil, err
@@ -84,11 +80,19 @@ func (p *Provider) ConsentRequest(ctx context.Context, id int) (*model.ConsentRe
 	}
 	out := &model.ConsentRequest{ID: pd.ar.ID, Client: &model.ConsentRequestClient{Name: pd.client.Name, Description: pd.client.Description},
 		Scopes: []*model.ConsentScope{}}
+	// Identity scopes come first, in end-user words; openid (signing in) cannot be dropped.
+	for _, is := range oidcscope.All {
+		if slices.Contains(pd.identity, is.Marker) {
+			out.Scopes = append(out.Scopes, &model.ConsentScope{Name: is.Name, DisplayName: is.DisplayName, Description: is.Description,
+				Required: is.Marker == oidcscope.OpenID, AlreadyGranted: is.Marker == oidcscope.OpenID || slices.Contains(granted, is.Marker)})
+		}
+	}
+	apiScopes := len(out.Scopes)
 	for _, s := range pd.scopes {
 		out.Scopes = append(out.Scopes, &model.ConsentScope{Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 			Emphasize: s.Emphasize, Required: s.Required, AlreadyGranted: slices.Contains(granted, s.ID)})
 	}
-	slices.SortStableFunc(out.Scopes, func(a, b *model.ConsentScope) int {
+	slices.SortStableFunc(out.Scopes[apiScopes:], func(a, b *model.ConsentScope) int {
 		if a.Emphasize != b.Emphasize {
 			if a.Emphasize {
 				return -1
@@ -119,27 +123,32 @@ func (p *Provider) DecideConsent(ctx context.Context, id int, approve bool, keep
 		return deny("The user denied the request.")
 	}
 	var base []*ent.Scope
+	var identity []int
 	for _, name := range keep {
-		i := slices.IndexFunc(pd.scopes, func(s *ent.Scope) bool { return strings.EqualFold(s.Name, name) })
-		if i < 0 && !strings.EqualFold(name, OpenIDScope) {
+		if is, ok := oidcscope.ByName(name); ok && slices.Contains(pd.identity, is.Marker) {
+			identity = append(identity, is.Marker)
+			continue
+		}
+		if !slices.ContainsFunc(pd.scopes, func(s *ent.Scope) bool { return strings.EqualFold(s.Name, name) }) {
 			return nil, apperr.Invalid("scopes", "%q was not requested; keep only scopes listed in the request.", name)
 		}
 	}
+	if slices.Contains(pd.identity, oidcscope.OpenID) {
+		identity = append(identity, oidcscope.OpenID)
+	}
+	_, identity = oidcscope.Split(identity)
 	for _, s := range pd.scopes {
 		if s.Required || slices.ContainsFunc(keep, func(n string) bool { return strings.EqualFold(n, s.Name) }) {
 			base = append(base, s)
 		}
 	}
 	kept := withRequired(base, nil)
-	if len(kept) == 0 && !pd.openid {
+	if len(kept) == 0 && len(identity) == 0 {
 		return deny("No scope was approved.")
 	}
-	if err := p.remember(sctx, client, *pd.ar.UserID, pd.client.ID, scopeIDs(kept)); err != nil {
+	ids := append(scopeIDs(kept), identity...)
+	if err := p.remember(sctx, client, *pd.ar.UserID, pd.client.ID, ids); err != nil {
 		return nil, err
-	}
-	ids := scopeIDs(kept)
-	if pd.openid {
-		ids = append(ids, openIDMarker)
 	}
 	to, err := p.issueCode(sctx, client, pd.org, pd.ar, ids)
 	if err != nil {

@@ -47,10 +47,10 @@ func (p *Provider) handleBrowserPreflight(w http.ResponseWriter, r *http.Request
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if p.browserCORS(w, r, org) && r.Header.Get("Access-Control-Request-Method") == http.MethodPost {
+	if m := r.Header.Get("Access-Control-Request-Method"); p.browserCORS(w, r, org) && (m == http.MethodPost || m == http.MethodGet) {
 		h := w.Header()
-		h.Set("Access-Control-Allow-Methods", "POST")
-		h.Set("Access-Control-Allow-Headers", "Content-Type")
+		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
 		h.Set("Access-Control-Max-Age", "600")
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -17,6 +17,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
+	"scopekeeper/internal/oidcscope"
 )
 
 // discoveryDoc is an organisation's discovery document, rendered at a revision (cache.docRevision).
@@ -29,9 +30,9 @@ type discoveryDoc struct {
 
 // DiscoveryDocument is the RFC 8414 / OpenID Connect Discovery metadata of org's issuer, generated
 // from the database: scopes_supported lists exactly the organisation's scopes that are shown in
-// discovery and not deprecated, sorted (the contract's rule; openid works without being listed).
+// discovery and not deprecated, and the identity scopes, sorted.
 func (p *Provider) DiscoveryDocument(ctx context.Context, org *ent.Organisation) (map[string]any, error) {
-	d, err := p.discovery(ctx, &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug)})
+	d, err := p.discovery(ctx, p.orgInfo(org))
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +82,12 @@ func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discover
 	if err != nil {
 		return nil, err
 	}
+	for _, is := range oidcscope.All {
+		// A scope row of the same name (created before identity scopes existed) is listed once.
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, is.Name) }) {
+			names = append(names, is.Name)
+		}
+	}
 	slices.Sort(names)
 	iss := org.Issuer
 	cfg := oidc.DiscoveryConfiguration{
@@ -89,18 +96,21 @@ func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discover
 		TokenEndpoint:                             iss + "/oauth/token",
 		IntrospectionEndpoint:                     iss + "/oauth/introspect",
 		RevocationEndpoint:                        iss + "/oauth/revoke",
+		UserinfoEndpoint:                          iss + "/oauth/userinfo",
+		EndSessionEndpoint:                        iss + "/oauth/logout",
 		JwksURI:                                   iss + "/oauth/jwks",
 		ScopesSupported:                           names,
 		ResponseTypesSupported:                    []string{string(oidc.ResponseTypeCode)},
 		ResponseModesSupported:                    []string{"query"},
-		GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeClientCredentials},
+		GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials},
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          []string{string(Algorithm)},
 		TokenEndpointAuthMethodsSupported:         []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodNone},
 		RevocationEndpointAuthMethodsSupported:    []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodNone},
 		IntrospectionEndpointAuthMethodsSupported: []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost},
 		CodeChallengeMethodsSupported:             []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256},
-		ClaimsSupported:                           []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr",
+			"name", "preferred_username", "updated_at", "email", "email_verified"},
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
@@ -109,9 +119,7 @@ func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discover
 	// Encoded once, compact: with tens of thousands of scopes, a detour through a map and an
 	// indented encoding cost several times the document.
 	body := append(raw[:len(raw)-1], `,"authorization_response_iss_parameter_supported":true`...) // RFC 9207
-	if len(names) == 0 {
-		body = append(body, `,"scopes_supported":[]`...) // present even when empty
-	}
+	body = append(body, `,"prompt_values_supported":["none","login","consent","select_account"]`...)
 	body = append(body, "}\n"...)
 	d := &discoveryDoc{body: body, etag: etagOf(body), rev: rev}
 	d.doc = sync.OnceValues(func() (map[string]any, error) {

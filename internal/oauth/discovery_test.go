@@ -14,6 +14,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/store"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
@@ -93,10 +94,10 @@ func TestRFC8414_Discovery(t *testing.T) {
 	if got := d.body["code_challenge_methods_supported"].([]any); len(got) != 1 || got[0] != "S256" {
 		t.Errorf("code_challenge_methods_supported = %v", got)
 	}
-	if got := scopesSupported(d.body); !slices.Equal(got, []string{"forums.members.modify", "forums.threads.readonly"}) {
+	if got := scopesSupported(d.body); !slices.Equal(got, []string{"email", "forums.members.modify", "forums.threads.readonly", "offline_access", "openid", "profile"}) {
 		t.Errorf("acme scopes_supported = %v", got)
 	}
-	if got := scopesSupported(discover(t, globex.Issuer+"/.well-known/openid-configuration", "").body); !slices.Equal(got, []string{"billing.invoices.readonly"}) {
+	if got := scopesSupported(discover(t, globex.Issuer+"/.well-known/openid-configuration", "").body); !slices.Equal(got, []string{"billing.invoices.readonly", "email", "offline_access", "openid", "profile"}) {
 		t.Errorf("globex scopes_supported = %v", got)
 	}
 	if d.header.Get("ETag") == "" || d.header.Get("ETag") != o.header.Get("ETag") || d.header.Get("Cache-Control") != "no-cache" {
@@ -160,7 +161,7 @@ func TestDiscoveryRenderedOncePerRevision(t *testing.T) {
 	}
 	for round := range 3 {
 		for _, f := range concurrently(32) {
-			if f.status != 200 || !slices.Equal(scopesSupported(f.body), []string{"forums.threads.readonly"}) {
+			if f.status != 200 || !slices.Equal(ownScopes(f.body), []string{"forums.threads.readonly"}) {
 				t.Fatalf("round %d: %d %v", round, f.status, f.body["scopes_supported"])
 			}
 		}
@@ -180,17 +181,24 @@ func TestDiscoveryRenderedOncePerRevision(t *testing.T) {
 	acme.owner(t).must(`mutation($in: CreateScopeInput!) { createScope(input: $in) { id } }`,
 		map[string]any{"in": map[string]any{"apiID": id(acme.API.ID), "name": "forums.members.modify"}})
 	for _, f := range concurrently(32) {
-		if !slices.Equal(scopesSupported(f.body), []string{"forums.members.modify", "forums.threads.readonly"}) {
+		if !slices.Equal(ownScopes(f.body), []string{"forums.members.modify", "forums.threads.readonly"}) {
 			t.Fatalf("after creating a scope: %v", f.body["scopes_supported"])
 		}
 	}
 	acme.owner(t).must(`mutation($id: ID!) { updateScope(id: $id, input: {showInDiscoveryDocument: false}) { id } }`, map[string]any{"id": id(s.ID)})
-	if got := scopesSupported(discoverQuiet(url).body); !slices.Equal(got, []string{"forums.members.modify"}) {
+	if got := ownScopes(discoverQuiet(url).body); !slices.Equal(got, []string{"forums.members.modify"}) {
 		t.Fatalf("after hiding a scope: %v", got)
 	}
 	if n := reads.Load(); n != 3 {
 		t.Fatalf("two changes, then %d renderings in all, want 3", n)
 	}
+}
+
+// ownScopes is scopes_supported without the identity scopes every organisation has.
+func ownScopes(body map[string]any) []string {
+	return slices.DeleteFunc(scopesSupported(body), func(n string) bool {
+		return slices.ContainsFunc(oidcscope.All, func(s oidcscope.Scope) bool { return s.Name == n })
+	})
 }
 
 // discoverQuiet fetches a document from any goroutine (discover needs the test's goroutine).
@@ -204,4 +212,56 @@ func discoverQuiet(u string) fetched {
 	raw, _ := io.ReadAll(resp.Body)
 	_ = json.Unmarshal(raw, &f.body)
 	return f
+}
+
+// RFC 8414 §3.1: the metadata of an issuer with a path is also at
+// {host}/.well-known/oauth-authorization-server{path}; a path under the issuer that is no endpoint
+// is a JSON 404 whatever the method, never the console.
+func TestRFC8414_3_1_WellKnownURL(t *testing.T) {
+	e := newEnv(t)
+	acme := e.tenant(t, "acme")
+	d := discover(t, e.URL+"/.well-known/oauth-authorization-server/o/acme", "")
+	if d.status != 200 || d.body["issuer"] != acme.Issuer || d.body["token_endpoint"] != acme.Issuer+"/oauth/token" {
+		t.Fatalf("§3.1 URL: %d %v", d.status, d.body)
+	}
+	// What works is advertised (contract §6).
+	if d.body["userinfo_endpoint"] != acme.Issuer+"/oauth/userinfo" || d.body["end_session_endpoint"] != acme.Issuer+"/oauth/logout" {
+		t.Errorf("endpoints: %v", d.body)
+	}
+	for k, want := range map[string][]string{
+		"grant_types_supported":   {"authorization_code", "refresh_token", "client_credentials"},
+		"claims_supported":        {"sub", "auth_time", "name", "preferred_username", "updated_at", "email", "email_verified"},
+		"prompt_values_supported": {"none", "login", "consent"},
+		"scopes_supported":        {"openid", "profile", "email", "offline_access"},
+	} {
+		got, _ := d.body[k].([]any)
+		for _, w := range want {
+			if !slices.Contains(got, any(w)) {
+				t.Errorf("%s = %v lacks %s", k, got, w)
+			}
+		}
+	}
+	// Identity scope names are reserved.
+	r := acme.owner(t).do(`mutation($api: ID!) { createScope(input: {apiID: $api, name: "Email", displayName: "x", description: "x"}) { id } }`, map[string]any{"api": id(acme.API.ID)})
+	if r.code() != "CONFLICT" {
+		t.Errorf("a scope named Email: %+v", r)
+	}
+	if got := discover(t, e.URL+"/.well-known/oauth-authorization-server/o/nobody", ""); got.status != 404 {
+		t.Fatalf("§3.1 URL of an unknown issuer: %d", got.status)
+	}
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		for _, path := range []string{"/nothing", "/oauth/nothing", "/.well-known/nothing", "/oauth/"} {
+			req, _ := http.NewRequest(m, acme.Issuer+path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if resp.StatusCode != 404 || body["error"] != "not_found" || resp.Header.Get("Content-Type") != "application/json;charset=UTF-8" {
+				t.Errorf("%s %s: %d %v", m, path, resp.StatusCode, body)
+			}
+		}
+	}
 }

@@ -59,6 +59,7 @@ func newEnvDSN(t testing.TB, dsn string, opts ...store.Option) *env {
 	resolver := &graph.Resolver{PublicURL: srv.URL, OAuth: p, Keys: keeper}
 	mux.Handle("/graphql", sessions.Middleware(graph.NewHandler(db.Client, resolver, graph.Options{})))
 	mux.HandleFunc("POST /auth/login", sessions.Login)
+	mux.HandleFunc("POST /auth/logout", sessions.Logout)
 	p.Register(mux)
 	srv.Config.Handler = mux
 	t.Cleanup(func() {

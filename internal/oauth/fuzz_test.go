@@ -102,3 +102,44 @@ func FuzzParseTokenRequest(f *testing.F) {
 		_, _ = parseScopeParam(req.get("scope"))
 	})
 }
+
+// FuzzParseRefreshRequest checks the refresh_token grant's parser (RFC 6749 §6) on any body: it never
+// panics, errors are RFC 6749 error codes with a description, and an accepted request carries a
+// refresh token of ours with its lookup key and a scope made of scope-tokens of the body.
+func FuzzParseRefreshRequest(f *testing.F) {
+	ct := "application/x-www-form-urlencoded"
+	valid := "skr_" + strings.Repeat("A", 64)
+	for _, body := range []string{
+		"grant_type=refresh_token&refresh_token=" + valid,
+		"grant_type=refresh_token&refresh_token=" + valid + "&scope=openid+forums.threads.readonly",
+		"grant_type=refresh_token&refresh_token=" + valid + "&scope=bad%5Cscope",
+		"grant_type=refresh_token&refresh_token=ska_" + strings.Repeat("A", 64),
+		"grant_type=refresh_token&refresh_token=skr_short",
+		"grant_type=refresh_token",
+		"refresh_token=" + valid + "&refresh_token=" + valid,
+	} {
+		f.Add([]byte(body))
+	}
+	codes := map[string]bool{"invalid_request": true, "invalid_grant": true, "invalid_scope": true}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		form, oe := parseForm("", ct, body)
+		if oe != nil {
+			return
+		}
+		req, oe := parseRefreshRequest(form)
+		if oe != nil {
+			if !codes[string(oe.ErrorType)] || oe.Description == "" {
+				t.Fatalf("error %+v", oe)
+			}
+			return
+		}
+		if req.value != form.get("refresh_token") || !strings.HasPrefix(req.value, "skr_") || len(req.key) != 16 {
+			t.Fatalf("accepted %+v", req)
+		}
+		for _, n := range req.scope.names {
+			if !strings.Contains(form.get("scope"), n) {
+				t.Fatalf("scope %q not in %q", n, form.get("scope"))
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -38,6 +39,15 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request, org 
 		writeError(w, org.Issuer, oidc.ErrInvalidRequest().WithDescription("token is required."))
 		return
 	}
+	if strings.HasPrefix(value, secret.RefreshTokenPrefix) {
+		out, err := p.introspectRefresh(r.Context(), org, value)
+		if err != nil {
+			writeError(w, org.Issuer, serverError(r.Context(), "introspect refresh token", err))
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
 	res, err := p.resolve(r.Context(), org, value)
 	if err != nil {
 		writeError(w, org.Issuer, serverError(r.Context(), "resolve token", err))
@@ -55,7 +65,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request, org 
 func introspection(org *orgInfo, cred *credential.Credential) ([]byte, error) {
 	resp := &oidc.IntrospectionResponse{
 		Active:     true,
-		Scope:      cred.ScopeNames(),
+		Scope:      strings.Fields(cred.GrantedScope()),
 		ClientID:   cred.Client.ClientID,
 		TokenType:  "Bearer",
 		Expiration: oidc.FromTime(cred.ExpiresAt),
@@ -122,6 +132,16 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request, org *org
 	value := f.get("token")
 	if value == "" {
 		writeError(w, org.Issuer, oidc.ErrInvalidRequest().WithDescription("token is required."))
+		return
+	}
+	// A refresh token takes its whole grant with it: every refresh and access token of the family.
+	other, err := p.revokeRefresh(r.Context(), org, ci.c.ID, value)
+	if err != nil {
+		writeError(w, org.Issuer, serverError(r.Context(), "revoke refresh token", err))
+		return
+	}
+	if other {
+		writeError(w, org.Issuer, oidc.ErrUnauthorizedClient().WithDescription("The token was issued to another client; only that client may revoke it."))
 		return
 	}
 	if key := secret.LookupKey(secret.AccessTokenPrefix, value); key != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/internal/secret"
 )
 
@@ -37,6 +38,9 @@ const (
 
 var errWriterClosed = errors.New("oauth: the token writer has stopped")
 
+// errRotated is the answer for a row whose refresh token to consume was already used or revoked.
+var errRotated = errors.New("oauth: the refresh token was already used")
+
 type tokenRow struct {
 	org      int
 	key      []byte
@@ -47,7 +51,22 @@ type tokenRow struct {
 	scopeIDs []int
 	issued   time.Time
 	expires  time.Time
-	done     chan error
+	// refresh is a refresh token stored with the access token, consume the refresh token it
+	// replaces (RFC 9700 §4.14.2 rotation): the row is written only if that one is still unused.
+	refresh *refreshRow
+	consume int
+	failed  error // errRotated when consume found the token used, within one commit
+	done    chan error
+}
+
+// refreshRow is a refresh token to store.
+type refreshRow struct {
+	key, digest []byte
+	family      int // the authorization request of the grant
+	session     *int
+	scopeIDs    []int
+	authTime    time.Time
+	expires     time.Time
 }
 
 type tokenWriter struct {
@@ -147,13 +166,20 @@ func (w *tokenWriter) commit(batch []*tokenRow) {
 	err := w.insert(ctx, batch)
 	if err != nil && len(batch) > 1 {
 		for _, r := range batch {
-			r.done <- w.insert(ctx, []*tokenRow{r})
+			r.done <- result(r, w.insert(ctx, []*tokenRow{r}))
 		}
 		return
 	}
 	for _, r := range batch {
-		r.done <- err
+		r.done <- result(r, err)
 	}
+}
+
+func result(r *tokenRow, err error) error {
+	if err != nil {
+		return err
+	}
+	return r.failed
 }
 
 func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
@@ -162,7 +188,26 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 		return err
 	}
 	byOrg := map[int][]*ent.TokenCreate{}
+	refreshByOrg := map[int][]*ent.RefreshTokenCreate{}
 	for _, r := range rows {
+		r.failed = nil
+		if r.consume != 0 {
+			n, err := tx.RefreshToken.Update().Where(refreshtoken.ID(r.consume), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
+				SetUsedAt(r.issued).Save(sys(ctx, r.org))
+			if err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+			if n == 0 {
+				r.failed = errRotated
+				continue
+			}
+		}
+		if f := r.refresh; f != nil {
+			refreshByOrg[r.org] = append(refreshByOrg[r.org], tx.RefreshToken.Create().SetLookupKey(f.key).SetTokenHash(f.digest).
+				SetClientID(r.clientID).SetUserID(*r.userID).SetAuthRequestID(f.family).SetNillableSessionID(f.session).
+				SetScopeIds(f.scopeIDs).SetAuthTime(f.authTime).SetIssuedAt(r.issued).SetExpiresAt(f.expires))
+		}
 		c := tx.Token.Create().SetLookupKey(r.key).SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
 			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
@@ -179,12 +224,23 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 			creates = creates[n:]
 		}
 	}
+	for org, creates := range refreshByOrg {
+		for len(creates) > 0 {
+			n := 1 << (bits.Len(uint(len(creates))) - 1)
+			if err := tx.RefreshToken.CreateBulk(creates[:n]...).Exec(sys(ctx, org)); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+			creates = creates[n:]
+		}
+	}
 	return tx.Commit()
 }
 
-// issued is a fresh access token.
+// issued is a fresh access token, and the refresh token issued with it.
 type issued struct {
 	value   string
+	refresh string
 	issued  time.Time
 	expires time.Time
 }
@@ -192,18 +248,32 @@ type issued struct {
 // issueToken stores a new opaque access token for client ci (and, for a code grant, its user and
 // authorization request).
 func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
+	return p.issue(ctx, org, ci, userID, request, scopes, nil, 0)
+}
+
+// issue stores an access token, with refresh (its key and digest are filled in here) when not nil,
+// in place of the refresh token consume when not 0.
+func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow, consume int) (*issued, error) {
 	now := p.now()
 	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
+	out := &issued{value: value}
+	if refresh != nil {
+		out.refresh, refresh.key, refresh.digest = secret.NewSplit(secret.RefreshTokenPrefix, now)
+	}
 	// Microseconds (what PostgreSQL keeps), not seconds: credential.Held compares the issuance
 	// with when a scope was taken from the client, which may be in the same second.
 	now = now.Truncate(time.Microsecond)
 	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
-		issued: now, expires: now.Add(AccessTokenTTL)}
+		issued: now, expires: now.Add(AccessTokenTTL), refresh: refresh, consume: consume}
+	if refresh != nil {
+		refresh.expires = now.Add(org.RefreshTTL)
+	}
 	if err := p.writer.write(ctx, row); err != nil {
-		if !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, errRotated) {
 			slog.ErrorContext(ctx, "oauth: store token", "error", err)
 		}
 		return nil, err
 	}
-	return &issued{value: value, issued: row.issued, expires: row.expires}, nil
+	out.issued, out.expires = row.issued, row.expires
+	return out, nil
 }

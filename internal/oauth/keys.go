@@ -13,6 +13,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/internal/keys"
+	"scopekeeper/internal/oidcscope"
 )
 
 // Algorithm signs ID tokens.
@@ -62,15 +63,23 @@ func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, erro
 	return k, nil
 }
 
-// idToken signs an OpenID Connect ID token for user, issued to ci alongside accessToken.
-func (p *Provider) idToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID int, nonce string, authTime time.Time, accessToken string) (string, error) {
+// idToken signs an OpenID Connect ID token for user, issued to ci alongside accessToken, with the
+// claims of the identity scopes granted (OpenID Connect Core §5.4).
+func (p *Provider) idToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID int, identity []int, nonce string, authTime time.Time, accessToken string) (string, error) {
 	k, err := p.signingKey(ctx, org.ID)
 	if err != nil {
 		return "", err
 	}
-	claims := oidc.NewIDTokenClaims(org.Issuer, strconv.Itoa(userID), nil, p.now().Add(IDTokenTTL), authTime, nonce, "", nil, ci.c.ClientID, 0)
+	claims := oidc.NewIDTokenClaims(org.Issuer, strconv.Itoa(userID), nil, p.now().Add(IDTokenTTL), authTime, nonce, "", []string{"pwd"}, ci.c.ClientID, 0)
 	if claims.AccessTokenHash, err = oidc.ClaimHash(accessToken, Algorithm); err != nil {
 		return "", err
+	}
+	if oidcscope.Has(identity, oidcscope.Profile) || oidcscope.Has(identity, oidcscope.Email) {
+		u, err := p.client.User.Get(sys(ctx, org.ID), userID)
+		if err != nil {
+			return "", err
+		}
+		claims.Claims = userClaims(u, identity)
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -81,6 +90,26 @@ func (p *Provider) idToken(ctx context.Context, org *orgInfo, ci *clientInfo, us
 		return "", err
 	}
 	return sig.CompactSerialize()
+}
+
+// userClaims are the standard claims of OpenID Connect Core §5.4 that identity grants about u.
+func userClaims(u *ent.User, identity []int) map[string]any {
+	out := map[string]any{}
+	if oidcscope.Has(identity, oidcscope.Profile) {
+		name := u.DisplayName
+		if name == "" {
+			name = u.Email
+		}
+		username := u.PreferredUsername
+		if username == "" {
+			username = u.Email
+		}
+		out["name"], out["preferred_username"], out["updated_at"] = name, username, u.UpdatedAt.Unix()
+	}
+	if oidcscope.Has(identity, oidcscope.Email) {
+		out["email"], out["email_verified"] = u.Email, u.EmailVerified
+	}
+	return out
 }
 
 // handleJWKS is GET ISSUER/oauth/jwks: the public halves of the organisation's signing keys.

@@ -34,9 +34,11 @@ const (
 	CodeTTL = 2 * time.Minute
 )
 
-// Sessions finds the signed-in user of a request (auth.Service implements it).
+// Sessions finds the signed-in user of a request and ends sign-ins (auth.Service implements it).
 type Sessions interface {
 	SessionCaller(*http.Request) (*viewer.Caller, error)
+	// EndSession ends the sign-in of the request's session cookie and clears the cookie.
+	EndSession(http.ResponseWriter, *http.Request) error
 }
 
 // Provider serves every organisation's issuer.
@@ -82,6 +84,9 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /o/{slug}/.well-known/openid-configuration", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("GET /o/{slug}/.well-known/oauth-authorization-server", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("OPTIONS /o/{slug}/.well-known/", p.handlePublicPreflight)
+	// RFC 8414 §3.1: the well-known suffix goes between the host and the issuer's path.
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server/o/{slug}", p.issuerJSON(p.handleDiscovery))
+	mux.HandleFunc("OPTIONS /.well-known/oauth-authorization-server/o/{slug}", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.issuerJSON(p.handleJWKS))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/jwks", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/authorize", p.handleAuthorize)
@@ -90,6 +95,16 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /o/{slug}/oauth/introspect", p.issuerJSON(p.handleIntrospect))
 	mux.HandleFunc("POST /o/{slug}/oauth/revoke", p.issuerJSON(p.handleRevoke))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/revoke", p.handleBrowserPreflight)
+	mux.HandleFunc("GET /o/{slug}/oauth/userinfo", p.issuerJSON(p.handleUserInfo))
+	mux.HandleFunc("POST /o/{slug}/oauth/userinfo", p.issuerJSON(p.handleUserInfo))
+	mux.HandleFunc("OPTIONS /o/{slug}/oauth/userinfo", p.handleBrowserPreflight)
+	mux.HandleFunc("GET /o/{slug}/oauth/client-info", p.issuerJSON(p.handleClientInfo))
+	mux.HandleFunc("GET /o/{slug}/oauth/logout", p.handleLogout)
+	mux.HandleFunc("POST /o/{slug}/oauth/logout", p.handleLogout)
+	// Anything else under an issuer is no endpoint: a JSON 404, never the console's index.html.
+	mux.HandleFunc("/o/{slug}/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, wireError{Error: "not_found", Description: "There is no such endpoint under this issuer."})
+	})
 }
 
 // Run purges expired tokens and authorization requests until ctx is done, then stops the token
@@ -126,9 +141,15 @@ func (p *Provider) org(r *http.Request) (*orgInfo, error) {
 
 // orgInfo is what the hot paths need of an organisation.
 type orgInfo struct {
-	ID     int
-	Slug   string
-	Issuer string
+	ID         int
+	Slug       string
+	Name       string
+	Issuer     string
+	RefreshTTL time.Duration
+}
+
+func (p *Provider) orgInfo(org *ent.Organisation) *orgInfo {
+	return &orgInfo{ID: org.ID, Slug: org.Slug, Name: org.Name, Issuer: p.Issuer(org.Slug), RefreshTTL: time.Duration(org.RefreshTokenLifetime) * time.Second}
 }
 
 func (p *Provider) orgBySlug(ctx context.Context, slug string) (*orgInfo, error) {
@@ -143,7 +164,7 @@ func (p *Provider) orgBySlug(ctx context.Context, slug string) (*orgInfo, error)
 	if err != nil {
 		return nil, err
 	}
-	o := &orgInfo{ID: org.ID, Slug: org.Slug, Issuer: p.Issuer(org.Slug)}
+	o := p.orgInfo(org)
 	p.cache.putOrg(slug, o, gen)
 	return o, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/rule"
 )
@@ -28,7 +29,7 @@ func (p *Provider) runPurge(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Purge deletes expired access tokens and authorization requests of every organisation.
+// Purge deletes expired access and refresh tokens and authorization requests of every organisation.
 func (p *Provider) Purge(ctx context.Context) (tokens, requests int) {
 	all := rule.Bypass(ctx) // housekeeping across organisations
 	now := p.now()
@@ -41,6 +42,21 @@ func (p *Provider) Purge(ctx context.Context) (tokens, requests int) {
 		}
 		if err != nil {
 			slog.ErrorContext(ctx, "oauth: purge tokens", "error", err)
+			break
+		}
+		if len(ids) < purgeChunk {
+			break
+		}
+	}
+	for ctx.Err() == nil {
+		ids, err := p.client.RefreshToken.Query().Where(refreshtoken.ExpiresAtLT(now)).Limit(purgeChunk).IDs(all)
+		if err == nil && len(ids) > 0 {
+			var n int
+			n, err = p.client.RefreshToken.Delete().Where(refreshtoken.IDIn(ids...)).Exec(all)
+			tokens += n
+		}
+		if err != nil {
+			slog.ErrorContext(ctx, "oauth: purge refresh tokens", "error", err)
 			break
 		}
 		if len(ids) < purgeChunk {

@@ -65,8 +65,8 @@ func TestRFC6749_4_1_2_1_AuthorizationErrors(t *testing.T) {
 			}
 			resp.Body.Close()
 			if c.wantPage != 0 {
-				if resp.StatusCode != c.wantPage || resp.Header.Get("Location") != "" {
-					t.Fatalf("status %d, Location %q; want a %d page", resp.StatusCode, resp.Header.Get("Location"), c.wantPage)
+				if resp.StatusCode != c.wantPage || resp.Header.Get("Location") != "" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+					t.Fatalf("status %d, Location %q, %s; want a %d HTML page", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Content-Type"), c.wantPage)
 				}
 				return
 			}

@@ -149,7 +149,7 @@ func TestScopeRule6_DiscoveryAndEmphasis(t *testing.T) {
 	tn.scope(t, "forums.secret.readonly", hidden)
 	tn.scope(t, "forums.a.modify", emphasized)
 	doc := discover(t, tn.Issuer+"/.well-known/openid-configuration", "")
-	if got := scopesSupported(doc.body); strings.Join(got, " ") != "forums.a.modify forums.threads.readonly" {
+	if got := scopesSupported(doc.body); strings.Join(got, " ") != "email forums.a.modify forums.threads.readonly offline_access openid profile" {
 		t.Fatalf("scopes_supported = %v", got)
 	}
 }

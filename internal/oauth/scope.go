@@ -9,14 +9,8 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"scopekeeper/ent"
+	"scopekeeper/internal/oidcscope"
 )
-
-// OpenIDScope is the protocol scope that asks for an ID token. It is no Scope row: every client of
-// kind WEB or BROWSER may ask for it, and discovery always lists it.
-const OpenIDScope = "openid"
-
-// openIDMarker stands for openid among an authorization request's scope IDs (no row has ID 0).
-const openIDMarker = 0
 
 // Limits on the scope parameter.
 const (
@@ -57,9 +51,9 @@ func ParseScope(s string) ([]string, error) {
 
 // scopeRequest is a parsed scope parameter.
 type scopeRequest struct {
-	given  bool     // the parameter was present and not empty
-	names  []string // scope names other than openid
-	openid bool
+	given    bool     // the parameter was present and not empty
+	names    []string // scope names other than identity scopes
+	identity []int    // identity scopes (oidcscope markers), in oidcscope.All's order
 }
 
 func parseScopeParam(s string) (scopeRequest, *oidc.Error) {
@@ -68,21 +62,27 @@ func parseScopeParam(s string) (scopeRequest, *oidc.Error) {
 		return scopeRequest{}, oidc.ErrInvalidScope().WithDescription("%s", err.Error())
 	}
 	req := scopeRequest{given: len(toks) > 0}
+	var markers []int
 	for _, t := range toks {
-		if strings.EqualFold(t, OpenIDScope) {
-			req.openid = true
+		if is, ok := oidcscope.ByName(t); ok {
+			markers = append(markers, is.Marker)
 			continue
 		}
 		req.names = append(req.names, t)
 	}
+	_, req.identity = oidcscope.Split(markers)
 	return req, nil
 }
 
-// grant applies contract rules 4 and 5: the scopes a token for ci gets for the request. Without
-// names (and given false) it is every scope the client holds; otherwise the named ones, each of
-// which the client must hold (names match ignoring case). Required scopes of every API the grant
-// touches are added; a required scope without another scope of its API is not granted.
+// grant applies contract rules 4 and 5 to the scope rows of a request: without names (and given
+// false) it is every scope the client holds; otherwise the named ones, each of which the client
+// must hold (names match ignoring case). Required scopes of every API the grant touches are added;
+// a required scope without another scope of its API is not granted. Identity scopes are not its
+// business: a request naming only those grants no scope row.
 func (ci *clientInfo) grant(req scopeRequest) ([]*ent.Scope, *oidc.Error) {
+	if req.given && len(req.names) == 0 && len(req.identity) > 0 {
+		return nil, nil
+	}
 	if len(ci.assigned) == 0 {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client %q has no scopes assigned, so it cannot get a token.", ci.c.Name)
 	}
@@ -100,9 +100,6 @@ func (ci *clientInfo) grant(req scopeRequest) ([]*ent.Scope, *oidc.Error) {
 	}
 	out := withRequired(base, ci.required)
 	if len(out) == 0 {
-		if req.given && len(req.names) == 0 {
-			return nil, oidc.ErrInvalidScope().WithDescription("No scope was requested besides openid.")
-		}
 		return nil, oidc.ErrInvalidScope().WithDescription("A required scope is granted only together with another scope of its API; request one.")
 	}
 	return out, nil
@@ -145,6 +142,11 @@ func scopeIDs(ss []*ent.Scope) []int {
 		out[i] = s.ID
 	}
 	return out
+}
+
+// joinScopes is the scope of a response: identity scopes first, then the scope rows' names.
+func joinScopes(identity []int, ss []*ent.Scope) string {
+	return oidc.SpaceDelimitedArray(append(oidcscope.Names(identity), scopeNames(ss)...)).String()
 }
 
 func scopeNames(ss []*ent.Scope) []string {

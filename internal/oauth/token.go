@@ -1,8 +1,8 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -10,10 +10,12 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/authrequest"
+	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/credential"
 	"scopekeeper/internal/metrics"
+	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/throttle"
 )
@@ -52,11 +54,12 @@ var TokenLimits = throttle.Limits{Pair: 10, Address: 100, Identity: 50, Window: 
 
 // tokenResponse is RFC 6749 §5.1's body (scope is always sent: it may differ from the request).
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
-	Scope       string `json:"scope"`
-	IDToken     string `json:"id_token,omitempty"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Scope        string `json:"scope"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
 }
 
 func (p *Provider) token(r *http.Request, org *orgInfo, f *formRequest) (*tokenResponse, *oidc.Error) {
@@ -65,9 +68,9 @@ func (p *Provider) token(r *http.Request, org *orgInfo, f *formRequest) (*tokenR
 	switch grant {
 	case "":
 		return nil, oidc.ErrInvalidRequest().WithDescription("grant_type is required.")
-	case "client_credentials", "authorization_code":
+	case "client_credentials", "authorization_code", "refresh_token":
 	default:
-		return nil, oidc.ErrUnsupportedGrantType().WithDescription("Supported grant types are client_credentials and authorization_code.")
+		return nil, oidc.ErrUnsupportedGrantType().WithDescription("Supported grant types are client_credentials, authorization_code and refresh_token.")
 	}
 	ci, oe := p.authenticate(ctx, org, f.creds)
 	if oe != nil {
@@ -76,8 +79,11 @@ func (p *Provider) token(r *http.Request, org *orgInfo, f *formRequest) (*tokenR
 	if !ci.allows(grant) {
 		return nil, oidc.ErrUnauthorizedClient().WithDescription("A %s client may not use the %s grant.", ci.c.Kind, grant)
 	}
-	if grant == "client_credentials" {
+	switch grant {
+	case "client_credentials":
 		return p.clientCredentials(r, org, ci, f)
+	case "refresh_token":
+		return p.refreshGrant(r, org, ci, f)
 	}
 	return p.authorizationCode(r, org, ci, f)
 }
@@ -88,8 +94,9 @@ func (p *Provider) clientCredentials(r *http.Request, org *orgInfo, ci *clientIn
 	if oe != nil {
 		return nil, oe
 	}
-	if req.openid {
-		return nil, oidc.ErrInvalidScope().WithDescription("openid asks for an ID token, which only the authorization_code grant issues.")
+	if len(req.identity) > 0 {
+		return nil, oidc.ErrInvalidScope().WithDescription("%s is an OpenID Connect scope about a signed-in person; a SERVICE client acts for itself and cannot request it.",
+			oidcscope.Names(req.identity)[0])
 	}
 	granted, oe := ci.grant(req)
 	if oe != nil {
@@ -101,7 +108,7 @@ func (p *Provider) clientCredentials(r *http.Request, org *orgInfo, ci *clientIn
 	}
 	metrics.Issued("client_credentials")
 	return &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(scopeNames(granted), false)}, nil
+		Scope: joinScopes(nil, granted)}, nil
 }
 
 // authorizationCode is RFC 6749 §4.1.3 with RFC 7636 (S256 only).
@@ -113,9 +120,7 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 		return nil, oidc.ErrInvalidRequest().WithDescription("code is required.")
 	case redirectURI == "":
 		return nil, oidc.ErrInvalidRequest().WithDescription("redirect_uri is required and must equal the one of the authorization request.")
-	case verifier == "":
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_verifier is required (PKCE, RFC 7636).")
-	case !validVerifier(verifier):
+	case verifier != "" && !validVerifier(verifier):
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).")
 	}
 	invalid := oidc.ErrInvalidGrant().WithDescription("The authorization code is invalid, expired, already used, or was issued to another client or redirect URI.")
@@ -129,16 +134,22 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	now := p.now()
 	if ar.ClientID == ci.c.ID && ar.CodeUsedAt != nil {
 		// RFC 6749 §4.1.2: a code used twice was probably stolen; what it bought is revoked.
-		if _, err := p.client.Token.Update().Where(token.AuthRequestID(ar.ID), token.RevokedAtIsNil()).SetRevokedAt(now).Save(ctx); err != nil {
+		if err := p.revokeFamily(ctx, ar.ID); err != nil {
 			return nil, serverError(ctx, "revoke tokens of a reused code", err)
 		}
-		p.cache.forgetAll()
 		return nil, invalid
 	}
 	if ar.ClientID != ci.c.ID || !ar.ExpiresAt.After(now) || ar.RedirectURI != redirectURI || ar.UserID == nil {
 		return nil, invalid
 	}
-	if !oidc.VerifyCodeChallenge(&oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: oidc.CodeChallengeMethodS256}, verifier) {
+	// PKCE (RFC 7636 §4.6): a code bound to a challenge needs its verifier; a verifier for a code
+	// without one is refused too (RFC 9700 §2.1.1: no PKCE downgrade).
+	switch {
+	case ar.CodeChallenge != "" && verifier == "":
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_verifier is required (PKCE, RFC 7636).")
+	case ar.CodeChallenge == "" && verifier != "":
+		return nil, oidc.ErrInvalidGrant().WithDescription("code_verifier was sent, but the authorization request had no code_challenge.")
+	case ar.CodeChallenge != "" && !oidc.VerifyCodeChallenge(&oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: oidc.CodeChallengeMethodS256}, verifier):
 		return nil, oidc.ErrInvalidGrant().WithDescription("code_verifier does not match the code_challenge (PKCE S256).")
 	}
 	// Single use: only the request that marks the code used may redeem it.
@@ -149,31 +160,42 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	if n == 0 {
 		return nil, invalid
 	}
-	if len(ci.assigned) == 0 {
-		return nil, oidc.ErrInvalidScope().WithDescription("The client %q has no scopes assigned, so it cannot get a token.", ci.c.Name)
-	}
-	openid := slices.Contains(ar.ScopeIds, openIDMarker)
-	ids := slices.DeleteFunc(slices.Clone(ar.ScopeIds), func(id int) bool { return id == openIDMarker })
+	rows, identity := oidcscope.Split(ar.ScopeIds)
 	var scopes []*ent.Scope
-	if len(ids) > 0 {
-		if scopes, err = p.client.Scope.Query().Where(scope.IDIn(ids...)).Order(scope.ByName()).All(ctx); err != nil {
+	if len(rows) > 0 {
+		if scopes, err = p.client.Scope.Query().Where(scope.IDIn(rows...)).Order(scope.ByName()).All(ctx); err != nil {
 			return nil, serverError(ctx, "load scopes", err)
 		}
 	}
 	// Rule 8 already at redemption: what the client lost since the code was issued is not granted.
 	granted, _ := credential.Narrow(scopes, credential.Held(ci.c, scopeIDs(ci.assigned), ar.CreatedAt))
-	if len(granted) == 0 && !openid {
+	if len(granted) == 0 && len(identity) == 0 {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this authorization.")
 	}
-	tok, err := p.issueToken(ctx, org, ci, ar.UserID, &ar.ID, scopeIDs(granted))
+	authTime := ar.CreatedAt
+	if ar.AuthTime != nil {
+		authTime = *ar.AuthTime
+	}
+	// A refresh token: online (bound to the sign-in session) unless offline_access was granted.
+	var refresh *refreshRow
+	if ci.c.RefreshTokens {
+		refresh = &refreshRow{family: ar.ID, scopeIDs: ar.ScopeIds, authTime: authTime}
+		if !oidcscope.Has(identity, oidcscope.OfflineAccess) {
+			refresh.session = ar.SessionID
+			if ar.SessionID == nil {
+				refresh = nil
+			}
+		}
+	}
+	tok, err := p.issue(ctx, org, ci, ar.UserID, &ar.ID, append(scopeIDs(granted), identity...), refresh, 0)
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
 	metrics.Issued("authorization_code")
 	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(scopeNames(granted), openid)}
-	if openid {
-		idt, err := p.idToken(ctx, org, ci, *ar.UserID, ar.Nonce, ar.CreatedAt, tok.value)
+		Scope: joinScopes(identity, granted), RefreshToken: tok.refresh}
+	if oidcscope.Has(identity, oidcscope.OpenID) {
+		idt, err := p.idToken(ctx, org, ci, *ar.UserID, identity, ar.Nonce, authTime, tok.value)
 		if err != nil {
 			return nil, serverError(ctx, "sign ID token", err)
 		}
@@ -182,11 +204,17 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	return resp, nil
 }
 
-func joinScopes(names []string, openid bool) string {
-	if openid {
-		names = append([]string{OpenIDScope}, names...)
+// revokeFamily revokes every access and refresh token of the grant of authorization request id.
+func (p *Provider) revokeFamily(ctx context.Context, id int) error {
+	now := p.now()
+	if _, err := p.client.Token.Update().Where(token.AuthRequestID(id), token.RevokedAtIsNil()).SetRevokedAt(now).Save(ctx); err != nil {
+		return err
 	}
-	return oidc.SpaceDelimitedArray(names).String()
+	if _, err := p.client.RefreshToken.Update().Where(refreshtoken.AuthRequestID(id), refreshtoken.RevokedAtIsNil()).SetRevokedAt(now).Save(ctx); err != nil {
+		return err
+	}
+	p.cache.forgetAll()
+	return nil
 }
 
 // validVerifier checks RFC 7636 §4.1: 43–128 unreserved characters.

@@ -5,6 +5,7 @@ package rule
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"entgo.io/ent/entql"
 
@@ -177,18 +178,26 @@ func changesGrants(m *ent.APIKeyMutation) bool {
 	return read || modify || m.ScopesCleared() || len(m.ScopesIDs()) > 0 || len(m.RemovedScopesIDs()) > 0
 }
 
-// AllowOwnPassword lets any signed-in user (not an API key) change their own password and nothing
-// else about themselves.
-func AllowOwnPassword() privacy.MutationRule {
+// ownProfile are the fields any signed-in user may change about themselves: the password, the
+// names (OpenID Connect's name and preferred_username claims) and the timestamp that follows them.
+var ownProfile = []string{user.FieldPasswordHash, user.FieldDisplayName, user.FieldPreferredUsername, user.FieldUpdatedAt}
+
+// AllowOwnProfile lets any signed-in user (not an API key) change their own password and names and
+// nothing else about themselves (not their email, whether it is verified, or their role).
+func AllowOwnProfile() privacy.MutationRule {
 	return privacy.UserMutationRuleFunc(func(ctx context.Context, m *ent.UserMutation) error {
 		c := viewer.FromContext(ctx)
 		id, ok := m.ID()
-		fields := m.Fields()
-		if ok && m.Op().Is(ent.OpUpdateOne) && id == c.UserID && c.APIKeyID == 0 &&
-			len(fields) == 1 && fields[0] == user.FieldPasswordHash && len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) == 0 {
-			return privacy.Allow
+		if !ok || !m.Op().Is(ent.OpUpdateOne) || id != c.UserID || c.APIKeyID != 0 ||
+			len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) != 0 || len(m.ClearedFields()) != 0 {
+			return privacy.Skip
 		}
-		return privacy.Skip
+		for _, f := range m.Fields() {
+			if !slices.Contains(ownProfile, f) {
+				return privacy.Skip
+			}
+		}
+		return privacy.Allow
 	})
 }
 

@@ -20,6 +20,7 @@ const (
 	AccessTokenPrefix  = "ska_"
 	CodePrefix         = "skc_"
 	SessionPrefix      = "skx_"
+	RefreshTokenPrefix = "skr_"
 )
 
 // New returns a fresh credential with the given prefix and its digest.

@@ -19,6 +19,7 @@ export const testViewer: Viewer = {
     namingGuideline: 'Use lowercase letters, digits and underscores.',
     namingExample: 'read_user_data',
     maxScopesPerClient: 10,
+    refreshTokenLifetime: 2592000,
     apiKeyAllowedScopes: [],
   },
 };

@@ -1,8 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useResetClient } from '../../lib/ClientProvider';
-import { LoginError, login, resolveNext } from './session';
+import { LoginError, authorizationOf, login, resolveNext } from './session';
 
 export function LoginPage() {
   const [params] = useSearchParams();
@@ -12,6 +12,22 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState<{ clientName: string; organisationName: string } | null>(null);
+  const authz = authorizationOf(params.get('next'));
+
+  // Signing in for an application: say which, and for which organisation.
+  useEffect(() => {
+    if (!authz) return;
+    const q = new URLSearchParams({ client_id: authz.clientId, redirect_uri: authz.redirectUri });
+    let live = true;
+    fetch(`/o/${authz.slug}/oauth/client-info?${q}`)
+      .then((r) => (r.ok ? r.json() : null))
+      .then((info) => live && info && setAsking(info))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [authz?.slug, authz?.clientId, authz?.redirectUri]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -45,10 +61,10 @@ export function LoginPage() {
           <Stack>
             <div>
               <Title order={1} size="h2" id="login-title">
-                Sign in to Scopekeeper
+                {asking ? `Sign in to continue to ${asking.clientName}` : 'Sign in to Scopekeeper'}
               </Title>
               <Text c="dimmed" size="sm">
-                OAuth scope administration
+                {asking ? `${asking.clientName} asks you to sign in with your ${asking.organisationName} account.` : 'OAuth scope administration'}
               </Text>
             </div>
             {error && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveNext } from './session';
+import { authorizationOf, resolveNext } from './session';
 
 const origin = 'http://127.0.0.1:8080';
 
@@ -60,5 +60,21 @@ describe('resolveNext', () => {
       expect(landed.origin, JSON.stringify(next)).toBe(origin);
       expect(target.to.startsWith('/') && !target.to.startsWith('//') && !target.to.startsWith('/\\'), JSON.stringify(next)).toBe(true);
     }
+  });
+});
+
+describe('authorizationOf', () => {
+  it('reads the issuer, client and redirect URI of an authorization request', () => {
+    expect(authorizationOf('/o/acme/oauth/authorize?client_id=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid')).toEqual({
+      slug: 'acme',
+      clientId: 'abc',
+      redirectUri: 'https://app.example/cb',
+    });
+  });
+  it('ignores console routes, other pages and foreign URLs', () => {
+    expect(authorizationOf('/clients')).toBeNull();
+    expect(authorizationOf('//evil.example/o/acme/oauth/authorize?client_id=a&redirect_uri=b')).toBeNull();
+    expect(authorizationOf('/o/acme/oauth/authorize?client_id=a')).toBeNull();
+    expect(authorizationOf(null)).toBeNull();
   });
 });

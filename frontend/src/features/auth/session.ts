@@ -74,3 +74,14 @@ export async function login(email: string, password: string): Promise<SignedInUs
 export async function logout(): Promise<void> {
   await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
 }
+
+/** The OAuth authorization request a sign-in continues, read from next: issuer slug, client and redirect URI. */
+export function authorizationOf(next: string | null | undefined): { slug: string; clientId: string; redirectUri: string } | null {
+  if (!next || resolveNext(next).kind !== 'page') return null;
+  const m = /^\/o\/([a-z0-9-]+)\/oauth\/authorize\?(.*)$/.exec(next);
+  if (!m) return null;
+  const q = new URLSearchParams(m[2]);
+  const clientId = q.get('client_id');
+  const redirectUri = q.get('redirect_uri');
+  return clientId && redirectUri ? { slug: m[1], clientId, redirectUri } : null;
+}

@@ -25,6 +25,7 @@ export const ViewerDocument = graphql(`
         namingGuideline
         namingExample
         maxScopesPerClient
+        refreshTokenLifetime
         apiKeyAllowedScopes {
           id
           name

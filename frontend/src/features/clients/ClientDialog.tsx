@@ -12,6 +12,9 @@ export interface ClientFormValue {
   description: string;
   kind: ClientKind;
   redirectURIs: string;
+  postLogoutRedirectURIs: string;
+  requirePKCE: boolean;
+  refreshTokens: boolean;
   allowUncategorizedRead: boolean;
   allowUncategorizedModify: boolean;
   enabled: boolean;
@@ -22,6 +25,9 @@ export const emptyClient: ClientFormValue = {
   description: '',
   kind: 'SERVICE',
   redirectURIs: '',
+  postLogoutRedirectURIs: '',
+  requirePKCE: true,
+  refreshTokens: true,
   allowUncategorizedRead: false,
   allowUncategorizedModify: false,
   enabled: true,
@@ -44,7 +50,7 @@ export function validateClient(v: ClientFormValue): string | null {
   if (!v.name.trim()) return 'Enter a name for the client.';
   const uris = parseRedirectURIs(v.redirectURIs);
   if (v.kind !== 'SERVICE' && uris.length === 0) return 'Web and browser clients need at least one redirect URI.';
-  for (const u of uris) {
+  for (const u of [...uris, ...parseRedirectURIs(v.postLogoutRedirectURIs)]) {
     try {
       new URL(u);
     } catch {
@@ -60,7 +66,7 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
   const [cs, create] = useMutation(CreateClientDocument);
   const [us, update] = useMutation(UpdateClientDocument);
 
-  const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'description', 'kind', 'redirectURIs']);
+  const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'description', 'kind', 'redirectURIs', 'postLogoutRedirectURIs', 'requirePKCE', 'refreshTokens']);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -72,6 +78,13 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
       name: value.name.trim(),
       description: value.description.trim(),
       redirectURIs: parseRedirectURIs(value.redirectURIs),
+      ...(value.kind === 'SERVICE'
+        ? {}
+        : {
+            postLogoutRedirectURIs: parseRedirectURIs(value.postLogoutRedirectURIs),
+            requirePKCE: value.kind === 'BROWSER' ? true : value.requirePKCE,
+            refreshTokens: value.refreshTokens,
+          }),
       allowUncategorizedRead: value.allowUncategorizedRead,
       allowUncategorizedModify: value.allowUncategorizedModify,
     };
@@ -118,6 +131,36 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
           minRows={2}
           placeholder="https://app.example.com/callback"
         />
+      )}
+      {value.kind !== 'SERVICE' && (
+        <>
+          <Textarea
+            label="Sign-out return URIs"
+            value={value.postLogoutRedirectURIs}
+            onChange={(e) => setValue({ ...value, postLogoutRedirectURIs: e.currentTarget.value })}
+            error={errs.postLogoutRedirectURIs}
+            description="One per line; the exact post_logout_redirect_uri values the application may send people back to after signing them out."
+            autosize
+            minRows={1}
+            placeholder="https://app.example.com/signed-out"
+          />
+          {value.kind === 'WEB' && (
+            <Checkbox
+              label="Require PKCE"
+              description="Authorization requests must carry a code challenge. Turn off only for applications that cannot send one."
+              checked={value.requirePKCE}
+              onChange={(e) => setValue({ ...value, requirePKCE: e.currentTarget.checked })}
+              error={errs.requirePKCE}
+            />
+          )}
+          <Checkbox
+            label="Issue refresh tokens"
+            description="Sign-ins also return a refresh token; without offline access it ends when the person signs out."
+            checked={value.refreshTokens}
+            onChange={(e) => setValue({ ...value, refreshTokens: e.currentTarget.checked })}
+            error={errs.refreshTokens}
+          />
+        </>
       )}
       <Checkbox
         label="Allow uncategorized read endpoints"

@@ -201,6 +201,25 @@ function ClientDetails({ client, manage }: { client: ClientFieldsFragment; manag
             '—'
           )}
         </Row>
+        {client.kind !== 'SERVICE' && (
+          <>
+            <Row label="Sign-out return URIs">
+              {(client.postLogoutRedirectURIs ?? []).length ? (
+                <Stack gap={2}>
+                  {(client.postLogoutRedirectURIs ?? []).map((u) => (
+                    <Text key={u} ff="monospace" size="sm">
+                      {u}
+                    </Text>
+                  ))}
+                </Stack>
+              ) : (
+                '—'
+              )}
+            </Row>
+            <Row label="PKCE">{client.kind === 'BROWSER' || client.requirePKCE ? 'Required' : 'Optional (verified when sent)'}</Row>
+            <Row label="Refresh tokens">{client.refreshTokens ? 'Issued' : 'Not issued'}</Row>
+          </>
+        )}
         <Row label="Uncategorized">
           {[client.allowUncategorizedRead && 'read allowed', client.allowUncategorizedModify && 'modify allowed'].filter(Boolean).join(', ') || 'not allowed'}
         </Row>

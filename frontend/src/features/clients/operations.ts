@@ -29,6 +29,9 @@ export const ClientFieldsFragment = graphql(`
     kind
     grantTypes
     redirectURIs
+    postLogoutRedirectURIs
+    requirePKCE
+    refreshTokens
     allowUncategorizedRead
     allowUncategorizedModify
     enabled

@@ -18,6 +18,7 @@ const UpdateOrganisationDocument = graphql(`
       id
       name
       maxScopesPerClient
+      refreshTokenLifetime
       namingPolicy
       namingGuideline
       namingExample
@@ -42,13 +43,14 @@ export function SettingsPage() {
   const owner = isOwner(user.role);
   const [name, setName] = useState(organisation.name);
   const [max, setMax] = useState<number | string>(organisation.maxScopesPerClient);
+  const [refreshDays, setRefreshDays] = useState<number | string>(organisation.refreshTokenLifetime / 86400);
   const [policy, setPolicy] = useState<NamingPolicy>(organisation.namingPolicy);
   const [keyScopes, setKeyScopes] = useState<ScopeRef[]>((organisation.apiKeyAllowedScopes ?? []).map((s) => ({ id: s.id, name: s.name })));
   const [formError, setFormError] = useState<string | null>(null);
   const [serverError, setServerError] = useState<CombinedError | null>(null);
   const [saved, setSaved] = useState(false);
   const [state, update] = useMutation(UpdateOrganisationDocument);
-  const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'maxScopesPerClient', 'namingPolicy', 'apiKeyAllowedScopeIDs']);
+  const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'maxScopesPerClient', 'refreshTokenLifetime', 'namingPolicy', 'apiKeyAllowedScopeIDs']);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -57,8 +59,10 @@ export function SettingsPage() {
     const n = Number(max);
     if (!name.trim()) return setFormError('Enter the organisation name.');
     if (!Number.isInteger(n) || n < 1) return setFormError('Scopes per client must be a whole number of at least 1.');
+    const lifetime = Math.round(Number(refreshDays) * 86400);
+    if (!Number.isFinite(lifetime) || lifetime < 300) return setFormError('Refresh token lifetime must be a number of days, e.g. 30.');
     setFormError(null);
-    const res = await update({ input: { name: name.trim(), maxScopesPerClient: n, namingPolicy: policy, apiKeyAllowedScopeIDs: keyScopes.map((s) => s.id) } }, { additionalTypenames: ['Organisation'] });
+    const res = await update({ input: { name: name.trim(), maxScopesPerClient: n, refreshTokenLifetime: lifetime, namingPolicy: policy, apiKeyAllowedScopeIDs: keyScopes.map((s) => s.id) } }, { additionalTypenames: ['Organisation'] });
     if (res.error) setServerError(res.error);
     else setSaved(true);
   }
@@ -123,6 +127,18 @@ export function SettingsPage() {
               disabled={!owner}
               error={errs.maxScopesPerClient}
               description="The most scopes a client may hold; required scopes don't count."
+            />
+            <NumberInput
+              label="Refresh token lifetime (days)"
+              value={refreshDays}
+              onChange={setRefreshDays}
+              min={0.01}
+              max={366}
+              decimalScale={3}
+              clampBehavior="none"
+              disabled={!owner}
+              error={errs.refreshTokenLifetime}
+              description="How long a refresh token lasts after it is issued; each use issues a new one. 30 days by default."
             />
             <ScopeMultiSelect
               label="Scopes API keys may hold"

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Group, Paper, PasswordInput, Select, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, Paper, PasswordInput, Select, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
 import { useViewer } from '../auth/viewer';
@@ -25,6 +25,8 @@ const UsersDocument = graphql(`
           id
           email
           displayName
+          preferredUsername
+          emailVerified
           role
           createdAt
         }
@@ -49,6 +51,24 @@ const UpdateUserRoleDocument = graphql(`
     updateUser(id: $id, input: { role: $role }) {
       id
       role
+    }
+  }
+`);
+
+const SetEmailVerifiedDocument = graphql(`
+  mutation SetEmailVerified($id: ID!, $verified: Boolean!) {
+    updateUser(id: $id, input: { emailVerified: $verified }) {
+      id
+      emailVerified
+    }
+  }
+`);
+
+const SetPreferredUsernameDocument = graphql(`
+  mutation SetPreferredUsername($id: ID!, $username: String!) {
+    updateUser(id: $id, input: { preferredUsername: $username }) {
+      id
+      preferredUsername
     }
   }
 `);
@@ -80,6 +100,8 @@ export function UsersPage() {
   const [settingPassword, setSettingPassword] = useState<{ id: string; email: string } | null>(null);
   const [passwordSetFor, setPasswordSetFor] = useState<string | null>(null);
   const [, updateRole] = useMutation(UpdateUserRoleDocument);
+  const [, setVerified] = useMutation(SetEmailVerifiedDocument);
+  const [, setUsername] = useMutation(SetPreferredUsernameDocument);
   const [delState, deleteUser] = useMutation(DeleteUserDocument);
   // One error for both the role change and the deletion: shown above the table and in the dialog.
   const del = useConfirmAction<{ id: string; email: string }>();
@@ -105,11 +127,48 @@ export function UsersPage() {
         )}
         <QueryStates result={result} refetch={refetch} loadingLabel="Loading users" isEmpty={users.length === 0} empty={<EmptyState title="No users match" />} />
         {users.length > 0 && (
-          <ListTable label="Users" columns={['Email', 'Display name', 'Role', 'Created', owner && 'Actions']}>
+          <ListTable label="Users" columns={['Email', 'Email verified', 'Display name', 'Username', 'Role', 'Created', owner && 'Actions']}>
             {users.map((u) => (
               <Table.Tr key={u.id}>
                 <Table.Td>{u.email}</Table.Td>
+                <Table.Td>
+                  {owner ? (
+                    <Checkbox
+                      aria-label={`Email of ${u.email} verified`}
+                      checked={u.emailVerified}
+                      onChange={async (e) => {
+                        setActionError(null);
+                        const res = await setVerified({ id: u.id, verified: e.currentTarget.checked }, ctx);
+                        if (res.error) setActionError(errorMessage(res.error));
+                      }}
+                    />
+                  ) : u.emailVerified ? (
+                    'Yes'
+                  ) : (
+                    'No'
+                  )}
+                </Table.Td>
                 <Table.Td>{u.displayName || '—'}</Table.Td>
+                <Table.Td>
+                  {owner ? (
+                    <TextInput
+                      aria-label={`Username of ${u.email}`}
+                      size="xs"
+                      w={140}
+                      defaultValue={u.preferredUsername}
+                      placeholder="the email"
+                      onBlur={async (e) => {
+                        const v = e.currentTarget.value.trim();
+                        if (v === u.preferredUsername) return;
+                        setActionError(null);
+                        const res = await setUsername({ id: u.id, username: v }, ctx);
+                        if (res.error) setActionError(errorMessage(res.error));
+                      }}
+                    />
+                  ) : (
+                    u.preferredUsername || '—'
+                  )}
+                </Table.Td>
                 <Table.Td>
                   {owner && u.id !== user.id ? (
                     <Select
