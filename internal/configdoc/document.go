@@ -39,10 +39,12 @@ type Document struct {
 
 // Organisation holds the organisation's settings.
 type Organisation struct {
-	Name                string   `json:"name" yaml:"name"`
-	MaxScopesPerClient  int      `json:"maxScopesPerClient" yaml:"maxScopesPerClient"` // absent: 10
-	NamingPolicy        string   `json:"namingPolicy" yaml:"namingPolicy"`             // absent: FREE
-	APIKeyAllowedScopes []string `json:"apiKeyAllowedScopes" yaml:"apiKeyAllowedScopes"`
+	Name               string `json:"name" yaml:"name"`
+	MaxScopesPerClient int    `json:"maxScopesPerClient" yaml:"maxScopesPerClient"` // absent: 10
+	// RefreshTokenLifetime is in seconds.
+	RefreshTokenLifetime int      `json:"refreshTokenLifetime" yaml:"refreshTokenLifetime"` // absent: 30 days
+	NamingPolicy         string   `json:"namingPolicy" yaml:"namingPolicy"`                 // absent: FREE
+	APIKeyAllowedScopes  []string `json:"apiKeyAllowedScopes" yaml:"apiKeyAllowedScopes"`
 }
 
 // API is an API with its scopes and endpoints (the built-in scopekeeper API is not exported: every
@@ -81,7 +83,10 @@ type Client struct {
 	RedirectURIs             []string `json:"redirectURIs" yaml:"redirectURIs"`
 	AllowUncategorizedRead   bool     `json:"allowUncategorizedRead" yaml:"allowUncategorizedRead"`
 	AllowUncategorizedModify bool     `json:"allowUncategorizedModify" yaml:"allowUncategorizedModify"`
-	Enabled                  *bool    `json:"enabled,omitempty" yaml:"enabled,omitempty"` // absent: true
+	Enabled                  *bool    `json:"enabled,omitempty" yaml:"enabled,omitempty"`             // absent: true
+	RefreshTokens            *bool    `json:"refreshTokens,omitempty" yaml:"refreshTokens,omitempty"` // absent: true
+	RequirePKCE              *bool    `json:"requirePKCE,omitempty" yaml:"requirePKCE,omitempty"`     // absent: true
+	PostLogoutRedirectURIs   []string `json:"postLogoutRedirectURIs" yaml:"postLogoutRedirectURIs"`
 	Scopes                   []string `json:"scopes" yaml:"scopes"`
 }
 
@@ -168,6 +173,9 @@ func (d *Document) defaults() {
 	if o.MaxScopesPerClient == 0 {
 		o.MaxScopesPerClient = 10
 	}
+	if o.RefreshTokenLifetime == 0 {
+		o.RefreshTokenLifetime = 30 * 24 * 3600
+	}
 	if o.NamingPolicy == "" {
 		o.NamingPolicy = "FREE"
 	}
@@ -190,10 +198,12 @@ func (d *Document) defaults() {
 	}
 	for i := range d.Clients {
 		c := &d.Clients[i]
-		if c.Enabled == nil {
-			c.Enabled = ptr(true)
+		for _, b := range []**bool{&c.Enabled, &c.RefreshTokens, &c.RequirePKCE} {
+			if *b == nil {
+				*b = ptr(true)
+			}
 		}
-		c.RedirectURIs, c.Scopes = nonNil(c.RedirectURIs), nonNil(c.Scopes)
+		c.RedirectURIs, c.PostLogoutRedirectURIs, c.Scopes = nonNil(c.RedirectURIs), nonNil(c.PostLogoutRedirectURIs), nonNil(c.Scopes)
 	}
 }
 

@@ -25,7 +25,8 @@ func Export(ctx context.Context, client *ent.Client, orgID int) (*Document, erro
 		return nil, err
 	}
 	d := &Document{Version: Version, Organisation: Organisation{
-		Name: org.Name, MaxScopesPerClient: org.MaxScopesPerClient, NamingPolicy: string(org.NamingPolicy),
+		Name: org.Name, MaxScopesPerClient: org.MaxScopesPerClient, RefreshTokenLifetime: org.RefreshTokenLifetime,
+		NamingPolicy:        string(org.NamingPolicy),
 		APIKeyAllowedScopes: nonNil(allowed),
 	}, APIs: []API{}, Clients: []Client{}}
 
@@ -59,7 +60,8 @@ func Export(ctx context.Context, client *ent.Client, orgID int) (*Document, erro
 	for _, c := range clients {
 		d.Clients = append(d.Clients, Client{Name: c.Name, Description: c.Description, Kind: string(c.Kind),
 			RedirectURIs: nonNil(c.RedirectURIs), AllowUncategorizedRead: c.AllowUncategorizedRead,
-			AllowUncategorizedModify: c.AllowUncategorizedModify, Enabled: ptr(c.Enabled), Scopes: names(c.Edges.Scopes)})
+			AllowUncategorizedModify: c.AllowUncategorizedModify, Enabled: ptr(c.Enabled), RefreshTokens: ptr(c.RefreshTokens),
+			RequirePKCE: ptr(c.RequirePKCE), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), Scopes: names(c.Edges.Scopes)})
 	}
 	return d, nil
 }

@@ -207,6 +207,10 @@ func (im *importer) organisation(o Organisation) error {
 		fields = append(fields, "maxScopesPerClient")
 		u.SetMaxScopesPerClient(maxScopes)
 	}
+	if org.RefreshTokenLifetime != o.RefreshTokenLifetime {
+		fields = append(fields, "refreshTokenLifetime")
+		u.SetRefreshTokenLifetime(o.RefreshTokenLifetime)
+	}
 	if org.NamingPolicy != policy {
 		fields = append(fields, "namingPolicy")
 		u.SetNamingPolicy(policy)
@@ -452,7 +456,8 @@ func (im *importer) oauthClient(c Client, old *ent.OAuthClient) error {
 		create := im.client.OAuthClient.Create().SetName(c.Name).SetDescription(c.Description).
 			SetKind(oauthclient.Kind(c.Kind)).SetRedirectURIs(c.RedirectURIs).
 			SetAllowUncategorizedRead(c.AllowUncategorizedRead).SetAllowUncategorizedModify(c.AllowUncategorizedModify).
-			SetEnabled(enabled).SetClientID(secret.RandomID(16)).AddScopeIDs(ids...)
+			SetEnabled(enabled).SetRefreshTokens(*c.RefreshTokens).SetRequirePKCE(*c.RequirePKCE).
+			SetPostLogoutRedirectURIs(c.PostLogoutRedirectURIs).SetClientID(secret.RandomID(16)).AddScopeIDs(ids...)
 		var value string
 		if oauthclient.Kind(c.Kind) != oauthclient.KindBROWSER {
 			var digest []byte
@@ -483,6 +488,10 @@ func (im *importer) oauthClient(c Client, old *ent.OAuthClient) error {
 	set("allowUncategorizedRead", old.AllowUncategorizedRead != c.AllowUncategorizedRead, func() { u.SetAllowUncategorizedRead(c.AllowUncategorizedRead) })
 	set("allowUncategorizedModify", old.AllowUncategorizedModify != c.AllowUncategorizedModify, func() { u.SetAllowUncategorizedModify(c.AllowUncategorizedModify) })
 	set("enabled", old.Enabled != enabled, func() { u.SetEnabled(enabled) })
+	set("refreshTokens", old.RefreshTokens != *c.RefreshTokens, func() { u.SetRefreshTokens(*c.RefreshTokens) })
+	set("requirePKCE", old.RequirePKCE != *c.RequirePKCE, func() { u.SetRequirePKCE(*c.RequirePKCE) })
+	set("postLogoutRedirectURIs", !slices.Equal(nonNil(old.PostLogoutRedirectURIs), c.PostLogoutRedirectURIs),
+		func() { u.SetPostLogoutRedirectURIs(c.PostLogoutRedirectURIs) })
 	set("scopes", !slices.Equal(scopeIDs(old.Edges.Scopes), ids), func() { u.ClearScopes().AddScopeIDs(ids...) })
 	if len(fields) == 0 {
 		return nil
