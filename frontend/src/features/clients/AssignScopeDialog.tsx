@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
 import { PickerScopesDocument, SetClientScopesDocument } from './operations';
 import { countTowardsLimit, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
@@ -16,8 +17,10 @@ interface Props {
 }
 
 export function AssignScopeDialog({ opened, client, onClose }: Props) {
+  // Two columns of scopes do not fit a phone: there the dialog takes the whole screen.
+  const phone = useMediaQuery('(max-width: 48em)');
   return (
-    <Modal opened={opened} onClose={onClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040}>
+    <Modal opened={opened} onClose={onClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040} fullScreen={phone}>
       {client && <AssignScopeBody key={client.id} client={client} onClose={onClose} />}
     </Modal>
   );
@@ -180,8 +183,9 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
           )}
         </Stack>
         <Stack gap="xs">
-          <Text fw={600} size="sm">
-            Selected ({selection.size})
+          {/* The same count as the "n of 10" counter: required scopes are listed but not counted. */}
+          <Text fw={600} size="sm" data-testid="selected-heading">
+            Selected ({count}){selection.size > count ? ` + ${selection.size - count} required` : ''}
           </Text>
           <Divider />
           {selection.size === 0 && (
