@@ -8,6 +8,8 @@ for (const [size, viewport] of [
 ] as const) {
   test.describe(`at ${size} size`, () => {
     test.use({ viewport });
+    // Many screens in one test: axe takes a second or two on each.
+    test.describe.configure({ timeout: 240_000 });
 
     test('every screen passes axe', async ({ page, ownerApi }) => {
       const base = uniq('axe');

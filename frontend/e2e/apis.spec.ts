@@ -53,7 +53,7 @@ test('a duplicate API name is refused beside the field', async ({ page, ownerApi
   // Focus goes to the field to fix.
   await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toBeFocused();
   await shot(page, 'apis-03-duplicate');
-  await d.getByRole('button', { name: 'Close' }).click();
+  await d.getByRole('button', { name: 'Close', exact: true }).click();
 });
 
 test.describe('as a viewer', () => {

@@ -130,7 +130,7 @@ test('the server refusing the limit (SCOPE_LIMIT_EXCEEDED) is shown; edit a clie
     await d.getByRole('button', { name: 'Save' }).click();
     await expect(d.getByTestId('assign-scope-error')).toContainText('The server refused');
     await shot(page, 'clients-08-server-limit');
-    await d.getByRole('button', { name: 'Close' }).click();
+    await d.getByRole('button', { name: 'Close', exact: true }).click();
   } finally {
     await gql(ownerApi, 'mutation { updateOrganisation(input: { maxScopesPerClient: 10 }) { id } }');
   }

@@ -53,7 +53,7 @@ test('owner lists, creates, changes and deletes users', async ({ page, ownerApi 
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByText(/already|taken|exists/i).first()).toBeVisible();
   await shot(page, 'settings-04-duplicate-user');
-  await d.getByRole('button', { name: 'Close' }).click();
+  await d.getByRole('button', { name: 'Close', exact: true }).click();
   await closedDialog(page, 'Create user');
 
   // Change the role, then delete the user.

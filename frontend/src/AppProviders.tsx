@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { DEFAULT_THEME, MantineProvider, Modal, createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { Anchor, DEFAULT_THEME, MantineProvider, Modal, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import type { Client } from 'urql';
 import { ClientProvider } from './lib/ClientProvider';
@@ -15,10 +15,12 @@ export const theme = createTheme({
   defaultRadius: 'sm',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   components: {
+    // Links inside text must not be told apart by colour alone.
+    Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
     // Mantine's ✕ has no accessible name of its own.
     // Mantine's ✕ has no accessible name of its own, and its dialog header is a <header> element, which
     // must not read as a second page banner.
-    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' }, attributes: { header: { role: 'group' } } } }),
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' }, attributes: { header: { role: 'group' } } } }),
   },
 });
 

@@ -111,11 +111,11 @@ export function ApisPage() {
       <ConfirmDialog
         opened={del.opened}
         title="Delete API"
-        confirmLabel="Delete"
+        confirmLabel={`Delete ${del.value?.name ?? ''}`}
         busy={delState.fetching}
         error={del.error}
         onClose={del.close}
-        onConfirm={async () => del.settle(await deleteApi({ id: del.value!.id }, { additionalTypenames: ['API', 'Scope'] }))}
+        onConfirm={async () => del.settle(await deleteApi({ id: del.value!.id }, { additionalTypenames: ['API', 'Scope'] }), `API ${del.value!.name} deleted`)}
       >
         <Text>
           Delete the API <b>{del.value?.name}</b> with its scopes and endpoints? This cannot be undone.

@@ -9,6 +9,7 @@ import { RemoveIcon } from '../../components/common';
 import { QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
 import { errorMessage, hasCode } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
+import { notifyDone } from '../../lib/notify';
 
 interface Props {
   opened: boolean;
@@ -83,7 +84,10 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
     }
     const res = await save({ clientID: client.id, scopeIDs: [...selection.keys()] }, { additionalTypenames: ['Client', 'Scope'] });
     if (res.error) setServerError(res.error);
-    else onClose();
+    else {
+      notifyDone(`Scopes of ${client.name} saved: ${selection.size} assigned`);
+      onClose();
+    }
   }
 
   const serverMessage = serverError

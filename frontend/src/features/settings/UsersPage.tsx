@@ -9,8 +9,9 @@ import { ConfirmDialog, ReadOnlyNotice } from '../../components/common';
 import { FormDialog, useDialogFormState } from '../../components/forms';
 import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
 import { EmptyState } from '../layout/states';
-import { errorMessage, splitFieldErrors } from '../../lib/errors';
+import { splitFieldErrors } from '../../lib/errors';
 import type { Role } from '../../gql/graphql';
+import { notifyDone } from '../../lib/notify';
 
 const UsersDocument = graphql(`
   query Users($first: Int, $after: Cursor, $where: UserWhereInput) {
@@ -79,11 +80,13 @@ export function UsersPage() {
   const [creating, setCreating] = useState(false);
   const [settingPassword, setSettingPassword] = useState<{ id: string; email: string } | null>(null);
   const [passwordSetFor, setPasswordSetFor] = useState<string | null>(null);
-  const [, updateRole] = useMutation(UpdateUserRoleDocument);
+  const [roleState, updateRole] = useMutation(UpdateUserRoleDocument);
+  // A role change takes effect at once, so it is confirmed in a dialog rather than saved by the select.
+  const roleChange = useConfirmAction<{ id: string; email: string; from: Role; to: Role }>();
   const [delState, deleteUser] = useMutation(DeleteUserDocument);
-  // One error for both the role change and the deletion: shown above the table and in the dialog.
+  // The deletion's error: shown above the table and in the dialog.
   const del = useConfirmAction<{ id: string; email: string }>();
-  const { error: actionError, setError: setActionError } = del;
+  const actionError = del.error;
   const { data } = result;
   const users = connectionNodes(data?.users);
 
@@ -119,11 +122,8 @@ export function UsersPage() {
                       data={roleOptions}
                       value={u.role}
                       allowDeselect={false}
-                      onChange={async (v) => {
-                        if (!v || v === u.role) return;
-                        setActionError(null);
-                        const res = await updateRole({ id: u.id, role: v as Role }, ctx);
-                        if (res.error) setActionError(errorMessage(res.error));
+                      onChange={(v) => {
+                        if (v && v !== u.role) roleChange.open({ id: u.id, email: u.email, from: u.role, to: v as Role });
                       }}
                     />
                   ) : (
@@ -168,15 +168,34 @@ export function UsersPage() {
       <ConfirmDialog
         opened={del.opened}
         title="Delete user"
-        confirmLabel="Delete"
+        confirmLabel={`Delete ${del.value?.email ?? ''}`}
         busy={delState.fetching}
         error={actionError}
         onClose={del.close}
-        onConfirm={async () => del.settle(await deleteUser({ id: del.value!.id }, ctx))}
+        onConfirm={async () => del.settle(await deleteUser({ id: del.value!.id }, ctx), `User ${del.value!.email} deleted`)}
       >
         <Text>
           Delete <b>{del.value?.email}</b>? They can no longer sign in; their API keys stop working.
         </Text>
+      </ConfirmDialog>
+      <ConfirmDialog
+        opened={roleChange.opened}
+        title="Change role"
+        confirmLabel={`Change role of ${roleChange.value?.email ?? ''}`}
+        color="indigo"
+        busy={roleState.fetching}
+        error={roleChange.error}
+        onClose={roleChange.close}
+        onConfirm={async () => {
+          const c = roleChange.value!;
+          roleChange.settle(await updateRole({ id: c.id, role: c.to }, ctx), `${c.email} is now ${roleLabels[c.to]}`);
+        }}
+      >
+        {roleChange.value && (
+          <Text>
+            Change <b>{roleChange.value.email}</b> from {roleLabels[roleChange.value.from]} to <b>{roleLabels[roleChange.value.to]}</b>? It applies at their next request.
+          </Text>
+        )}
       </ConfirmDialog>
     </>
   );
@@ -212,7 +231,10 @@ function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose: () =>
     setFormError(null);
     const res = await create({ input: { email: email.trim(), displayName: displayName.trim() || undefined, password, role } }, ctx);
     if (res.error) setServerError(res.error);
-    else onClose();
+    else {
+      notifyDone(`User ${email.trim()} created`);
+      onClose();
+    }
   }
 
   return (
