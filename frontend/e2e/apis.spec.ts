@@ -36,7 +36,8 @@ test('create, edit, search and delete an API', async ({ page }) => {
   await page.getByRole('button', { name: `Delete ${name}` }).click();
   const c = dialog(page, 'Delete API');
   await expect(c).toContainText(name);
-  await c.getByRole('button', { name: 'Delete' }).click();
+  await expect(c.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await c.getByRole('button', { name: `Delete ${name}` }).click();
   await closedDialog(page, 'Delete API');
   await expect(page.getByText('No API matches your search')).toBeVisible();
 });
