@@ -33,6 +33,13 @@ test('create, edit, search and delete an API', async ({ page }) => {
   await page.getByLabel('Search APIs').fill(name);
   const table = page.getByRole('table', { name: 'APIs' });
   await expect(table.getByRole('row')).toHaveCount(2);
+  // The documented path: APIs → Edit opens the API on its Scopes tab.
+  await table.getByRole('link', { name: `Edit ${name}` }).click();
+  await expect(page).toHaveURL(/\/apis\/[^/]+\/scopes$/);
+  await expect(page.getByRole('tab', { name: 'Scopes', selected: true })).toBeVisible();
+  await openApisPage(page);
+  await page.getByLabel('Search APIs').fill(name);
+  await expect(table.getByRole('row')).toHaveCount(2);
   await page.getByRole('button', { name: `Delete ${name}` }).click();
   const c = dialog(page, 'Delete API');
   await expect(c).toContainText(name);

@@ -39,6 +39,9 @@ test.describe('scopes', () => {
     const nameInput = d.getByRole('textbox', { name: 'Name', exact: true });
     await expect(nameInput).toHaveAttribute('aria-invalid', 'true');
     await shot(page, 'scopes-04-duplicate');
+    // The error goes once the field is changed.
+    await nameInput.fill(`${name}.other`);
+    await expect(nameInput).not.toHaveAttribute('aria-invalid', 'true');
     await d.getByRole('button', { name: 'Close', exact: true }).click();
     await closedDialog(page, 'API Scope');
 

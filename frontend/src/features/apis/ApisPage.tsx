@@ -87,14 +87,12 @@ export function ApisPage() {
                 <Table.Td>{api.scopes.totalCount}</Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <Button size="xs" variant="light" component={Link} to={`/apis/${api.id}/scopes`} aria-label={`Open ${api.name}`}>
-                      Open
+                    {/* As the documentation has it: Edit opens the API on its Scopes tab (its own details are edited there). */}
+                    <Button size="xs" variant="light" component={Link} to={`/apis/${api.id}/scopes`} aria-label={`${manage && !api.builtIn ? 'Edit' : 'Open'} ${api.name}`}>
+                      {manage && !api.builtIn ? 'Edit' : 'Open'}
                     </Button>
                     {manage && !api.builtIn && (
                       <>
-                        <Button size="xs" variant="default" onClick={() => edit.open(api)} aria-label={`Edit ${api.name}`}>
-                          Edit
-                        </Button>
                         <Button size="xs" variant="light" color="red" onClick={() => del.open(api)} aria-label={`Delete ${api.name}`}>
                           Delete
                         </Button>
