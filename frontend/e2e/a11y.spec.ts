@@ -73,6 +73,7 @@ for (const [size, viewport] of [
       await check('create-api', () => page.getByRole('button', { name: 'Create API' }).click(), 'Create API');
       await page.goto(`/clients/${client.id}/scope`);
       await check('assign-scope', () => openAssignScope(page), /Assign scope/);
+      await check('client-add-scope', () => page.getByRole('button', { name: 'Add Scope' }).click(), 'Add Scope');
       await page.goto('/users');
       await check('create-user', () => page.getByRole('button', { name: 'Create user' }).click(), 'Create user');
       await openAccountMenu(page, size);

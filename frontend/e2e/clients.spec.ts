@@ -201,3 +201,23 @@ test.describe('as a viewer', () => {
     await shot(page, 'clients-07-viewer');
   });
 });
+
+test('Add Scope on a client’s Scope tab creates the scope in the chosen API and assigns it in the same Save', async ({ page, ownerApi }) => {
+  const base = uniq('rep');
+  await seedApi(ownerApi, { name: base, displayName: `Reporting ${base}`, basePath: `/${base}` });
+  const { client } = await seedClient(ownerApi, { name: uniq('Reports '), kind: 'SERVICE' });
+  await openClient(page, client.id);
+  await page.getByRole('button', { name: 'Add Scope' }).click();
+  const d = dialog(page, 'Add Scope');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await expect(d.getByRole('alert')).toContainText('Choose the API');
+  await d.getByRole('combobox', { name: 'API' }).click();
+  await page.getByRole('option', { name: `Reporting ${base}` }).click();
+  await d.getByRole('textbox', { name: 'Name', exact: true }).fill(`${base}.reports.read`);
+  await d.getByLabel('Description').fill('Grants read-only access to reports');
+  await shot(page, 'clients-09-add-scope');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await closedDialog(page, 'Add Scope');
+  await expect(page.getByRole('status').filter({ hasText: `Scope ${base}.reports.read added and assigned to ${client.name}` })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Assigned scopes' })).toContainText(`${base}.reports.read`);
+});

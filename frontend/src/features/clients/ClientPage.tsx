@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ClientDocument, PickerScopesDocument, RotateClientSecretDocument, SetClientScopesDocument } from './operations';
 import { AssignScopeDialog, LimitCounter } from './AssignScopeDialog';
+import { AddScopeDialog } from './AddScopeDialog';
 import { ClientDialog, type ClientFormValue } from './ClientDialog';
 import { DeleteClientDialog, toFormValue } from './clientActions';
 import { kindLabel } from './ClientsPage';
@@ -111,6 +112,7 @@ export function ClientPage() {
 function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; manage: boolean }) {
   const { organisation } = useViewer();
   const [assigning, setAssigning] = useState(false);
+  const [adding, setAdding] = useState(false);
   const [state, setScopes] = useMutation(SetClientScopesDocument);
   const [error, setError] = useState<string | null>(null);
   const [staged, setStaged] = useState<ReadonlySet<string>>(new Set());
@@ -158,9 +160,14 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
           </Text>
         </Group>
         {manage && (
-          <Button ref={assignButton} onClick={() => setAssigning(true)}>
-            Assign scope
-          </Button>
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setAdding(true)}>
+              Add Scope
+            </Button>
+            <Button ref={assignButton} onClick={() => setAssigning(true)}>
+              Assign scope
+            </Button>
+          </Group>
         )}
       </Group>
       {error && (
@@ -233,6 +240,7 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
         </Table.ScrollContainer>
       )}
       <AssignScopeDialog opened={assigning} client={assigning ? assignedClient : null} onClose={() => setAssigning(false)} />
+      <AddScopeDialog opened={adding} client={client} assigned={kept.map((s) => s.id)} onClose={() => setAdding(false)} />
     </Paper>
   );
 }
