@@ -11,12 +11,22 @@ node_modules: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
+# What the console and the binary are made from, so `make run` on an unchanged tree rebuilds nothing.
+CONSOLE_SRC := $(shell find frontend/src -type f -not -path 'frontend/src/gql/*') frontend/index.html \
+	$(wildcard graph/schema/*.graphql) package.json codegen.ts vite.config.ts tsconfig.json
+GO_SRC      := $(shell find . -type f \( -name '*.go' -o -name '*.graphql' -o -name '*.sql' -o -name '*.tmpl' \) \
+	-not -path './node_modules/*' -not -path './frontend/e2e/*' -not -path './test-output/*') go.mod go.sum
+
 ## console: build the single-page console into frontend/dist (embedded by go:embed)
-console: node_modules
+console: frontend/dist/index.html
+
+frontend/dist/index.html: node_modules $(CONSOLE_SRC)
 	npm run build
 
 ## build: the console, then the one binary
-build: console
+build: $(BIN)
+
+$(BIN): frontend/dist/index.html $(GO_SRC)
 	go build -o $(BIN) .
 
 ## run: build everything and start the server with demo data

@@ -47,7 +47,7 @@ test.describe('API keys', () => {
     const row = page.getByRole('row', { name: new RegExp(name) });
     await expect(row).toContainText(`${base}.exports.readonly`);
     await row.getByRole('button', { name: `Revoke ${name}` }).click();
-    await dialog(page, 'Revoke API key').getByRole('button', { name: 'Revoke' }).click();
+    await dialog(page, 'Revoke API key').getByRole('button', { name: `Revoke ${name}` }).click();
     await closedDialog(page, 'Revoke API key');
     await expect(page.getByRole('row', { name: new RegExp(name) })).toHaveCount(0);
     await page.getByLabel('Show revoked keys').check();

@@ -1,5 +1,5 @@
 import { test, expect, shot, uniq } from './fixtures';
-import { closedDialog, dialog, openApisPage, seedApi } from './pages';
+import { closedDialog, dialog, openApisPage, seedApi, seedClient, seedScope, setClientScopes } from './pages';
 
 test('create, edit, search and delete an API', async ({ page }) => {
   const name = uniq('billing');
@@ -33,10 +33,20 @@ test('create, edit, search and delete an API', async ({ page }) => {
   await page.getByLabel('Search APIs').fill(name);
   const table = page.getByRole('table', { name: 'APIs' });
   await expect(table.getByRole('row')).toHaveCount(2);
+  // The documented path: APIs → Edit opens the API on its Scopes tab.
+  await table.getByRole('link', { name: `Edit ${name}` }).click();
+  await expect(page).toHaveURL(/\/apis\/[^/]+\/scopes$/);
+  await expect(page.getByRole('tab', { name: 'Scopes', selected: true })).toBeVisible();
+  await openApisPage(page);
+  await page.getByLabel('Search APIs').fill(name);
+  await expect(table.getByRole('row')).toHaveCount(2);
   await page.getByRole('button', { name: `Delete ${name}` }).click();
   const c = dialog(page, 'Delete API');
   await expect(c).toContainText(name);
-  await c.getByRole('button', { name: 'Delete' }).click();
+  // The impact is shown before the click.
+  await expect(c.getByTestId('api-impact')).toContainText('0 scopes will be deleted; none is assigned to a client.');
+  await expect(c.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await c.getByRole('button', { name: `Delete ${name}` }).click();
   await closedDialog(page, 'Delete API');
   await expect(page.getByText('No API matches your search')).toBeVisible();
 });
@@ -53,7 +63,7 @@ test('a duplicate API name is refused beside the field', async ({ page, ownerApi
   // Focus goes to the field to fix.
   await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toBeFocused();
   await shot(page, 'apis-03-duplicate');
-  await d.getByRole('button', { name: 'Close' }).click();
+  await d.getByRole('button', { name: 'Close', exact: true }).click();
 });
 
 test.describe('as a viewer', () => {
@@ -67,4 +77,22 @@ test.describe('as a viewer', () => {
     await expect(page.getByRole('button', { name: /^(Edit|Delete) / })).toHaveCount(0);
     await shot(page, 'apis-04-viewer');
   });
+});
+
+test('deleting an API says which clients lose its scopes', async ({ page, ownerApi }) => {
+  const name = uniq('impact');
+  const apiId = await seedApi(ownerApi, { name, basePath: `/${name}` });
+  const used = await seedScope(ownerApi, { apiID: apiId, name: `${name}.orders.readonly` });
+  await seedScope(ownerApi, { apiID: apiId, name: `${name}.orders.modify` });
+  const { client } = await seedClient(ownerApi, { name: uniq('Shop '), kind: 'SERVICE' });
+  await setClientScopes(ownerApi, client.id, [used]);
+  await openApisPage(page);
+  await page.getByLabel('Search APIs').fill(name);
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  const c = dialog(page, 'Delete API');
+  await expect(c.getByTestId('api-impact')).toContainText('2 scopes will be deleted; 1 of them is assigned to clients, which lose them:');
+  await expect(c.getByRole('list', { name: 'Scopes in use' })).toContainText(`${name}.orders.readonly — ${client.name}`);
+  await shot(page, 'apis-04-delete-impact');
+  await c.getByRole('button', { name: 'Cancel' }).click();
+  await closedDialog(page, 'Delete API');
 });

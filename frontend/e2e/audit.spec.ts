@@ -20,7 +20,9 @@ test.describe('audit log', () => {
     await edit.getByRole('button', { name: 'Save' }).click();
     await closedDialog(page, 'API Scope');
     const found = await gql(ownerApi, 'query($n: String!) { scopes(where: { name: $n }) { edges { node { id } } } }', { n: name });
-    const target = `Scope #${found.data.scopes.edges[0].node.id}`;
+    const scopeId = found.data.scopes.edges[0].node.id as string;
+    // The target reads as the scope's name, linked to its API's Scopes tab; the ID is its title.
+    const target = `Scope ${name}`;
 
     await nav(page).getByRole('link', { name: 'Audit log' }).click();
     await expect(page).toHaveURL(/\/audit$/);
@@ -33,8 +35,11 @@ test.describe('audit log', () => {
     await expect(rows.nth(0).getByRole('cell').nth(3)).toHaveText(target);
     await expect(rows.nth(1).getByRole('cell').nth(2)).toHaveText('Create');
     await expect(rows.nth(1).getByRole('cell').nth(3)).toHaveText(target);
-    await expect(rows.nth(0).locator('time')).toHaveText('just now');
-    await expect(rows.nth(0).locator('time')).toHaveAttribute('title', /\d/);
+    // "3 Dec 2026, 09:14", with how long ago and the exact ISO time in its title.
+    await expect(rows.nth(0).locator('time')).toHaveText(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d$/);
+    await expect(rows.nth(0).locator('time')).toHaveAttribute('title', /^just now \(\d{4}-\d\d-\d\dT/);
+    await expect(rows.nth(0).getByRole('link', { name })).toHaveAttribute('href', `/apis/${apiId}/scopes`);
+    await expect(rows.nth(0).getByRole('link', { name })).toHaveAttribute('title', `#${scopeId}`);
     await expect(page.getByText(/^1–\d+ of \d+ events$/)).toBeVisible();
     await shot(page, 'audit-01-list');
 
@@ -65,7 +70,7 @@ test.describe('audit log', () => {
     await toggle.click();
     await expect(toggle).toHaveAttribute('aria-expanded', 'true');
     const created = page.getByRole('table', { name: `Changes to ${target}` });
-    await expect(created.locator('tr[data-field="name"] td')).toHaveText(['name', 'added', '—', name]);
+    await expect(created.locator('tr[data-field="name"] td')).toHaveText(['Name', 'added', '—', name]);
     await toggle.click();
     await expect(created).toHaveCount(0);
 
@@ -80,7 +85,7 @@ test.describe('audit log', () => {
     await expect(rows.nth(0).getByRole('cell').nth(3)).toHaveText(target);
     await rows.nth(0).getByRole('button', { name: `Changes to ${target}` }).press('Enter');
     const changed = page.getByRole('table', { name: `Changes to ${target}` });
-    await expect(changed.locator('tr[data-field="description"] td')).toHaveText(['description', 'changed', 'Reads ledger entries', 'Reads the ledger']);
+    await expect(changed.locator('tr[data-field="description"] td')).toHaveText(['Description', 'changed', 'Reads ledger entries', 'Reads the ledger']);
     await expect(changed.locator('tr[data-field="name"]')).toHaveCount(0); // unchanged fields are left out
     await shot(page, 'audit-02-unfolded');
 

@@ -90,14 +90,31 @@ test('assign scopes: grouped picker, n of 10, the 11th refused, ✖ removes, con
   const over = await gql(ownerApi, `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`, { c: client.id, s: all.slice(0, 11).map((s) => s.id) }, true);
   expect(over.errors?.[0].extensions?.code).toBe('SCOPE_LIMIT_EXCEEDED');
 
-  // ✖ removes at once.
-  await page.getByRole('button', { name: `Remove ${base}.calls.modify` }).click();
+  // ✖ stages the removal, like the picker: focus stays on the row's button, which now undoes it; Save applies.
+  const removeModify = page.getByRole('button', { name: `Remove ${base}.calls.modify` });
+  await removeModify.click();
+  await expect(page.getByRole('button', { name: `Keep ${base}.calls.modify` })).toBeFocused();
+  await expect(page.getByTestId('staged-removals')).toContainText(`will be removed: ${base}.calls.modify`);
+  await expect(page.getByTestId('scope-counter')).toHaveText('9 of 10');
+  await shot(page, 'clients-05b-staged-removal');
+  await page.getByTestId('staged-removals').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `${base}.calls.modify removed from ${client.name}` })).toBeVisible();
   await expect(assigned.locator('tbody tr')).toHaveCount(10);
   await expect(page.getByTestId('scope-counter')).toHaveText('9 of 10');
+  await expect(page.getByRole('button', { name: 'Assign scope' })).toBeFocused();
 
-  // ✖ in the picker, applied on Save.
+  // ✖ in the picker, applied on Save; Escape with a change not saved asks first.
   d = await openAssignScope(page);
   await d.getByRole('button', { name: `Remove ${base}.calls.readonly` }).click();
+  await expect(d.getByTestId('scope-counter')).toHaveText('8 of 10');
+  // Focus moves to the next selected scope's ✖, not to the page.
+  await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')).toMatch(/^Remove /);
+  // The list's heading counts as the counter does: the required scope is apart.
+  await expect(d.getByTestId('selected-heading')).toHaveText('Selected (8) + 1 required');
+  await page.keyboard.press('Escape');
+  const discard = dialog(page, 'Discard changes?');
+  await expect(discard.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await discard.getByRole('button', { name: 'Cancel' }).click();
   await expect(d.getByTestId('scope-counter')).toHaveText('8 of 10');
   await d.getByRole('button', { name: 'Save' }).click();
   await closedDialog(page, /Assign scope/);
@@ -130,7 +147,9 @@ test('the server refusing the limit (SCOPE_LIMIT_EXCEEDED) is shown; edit a clie
     await d.getByRole('button', { name: 'Save' }).click();
     await expect(d.getByTestId('assign-scope-error')).toContainText('The server refused');
     await shot(page, 'clients-08-server-limit');
-    await d.getByRole('button', { name: 'Close' }).click();
+    await d.getByRole('button', { name: 'Close', exact: true }).click();
+    // The selection was not saved: closing asks before dropping it.
+    await dialog(page, 'Discard changes?').getByRole('button', { name: 'Discard changes' }).click();
   } finally {
     await gql(ownerApi, 'mutation { updateOrganisation(input: { maxScopesPerClient: 10 }) { id } }');
   }
@@ -181,4 +200,24 @@ test.describe('as a viewer', () => {
     await expect(page.getByRole('button', { name: 'Rotate secret' })).toHaveCount(0);
     await shot(page, 'clients-07-viewer');
   });
+});
+
+test('Add Scope on a client’s Scope tab creates the scope in the chosen API and assigns it in the same Save', async ({ page, ownerApi }) => {
+  const base = uniq('rep');
+  await seedApi(ownerApi, { name: base, displayName: `Reporting ${base}`, basePath: `/${base}` });
+  const { client } = await seedClient(ownerApi, { name: uniq('Reports '), kind: 'SERVICE' });
+  await openClient(page, client.id);
+  await page.getByRole('button', { name: 'Add Scope' }).click();
+  const d = dialog(page, 'Add Scope');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await expect(d.getByRole('alert')).toContainText('Choose the API');
+  await d.getByRole('combobox', { name: 'API' }).click();
+  await page.getByRole('option', { name: `Reporting ${base}` }).click();
+  await d.getByRole('textbox', { name: 'Name', exact: true }).fill(`${base}.reports.read`);
+  await d.getByLabel('Description').fill('Grants read-only access to reports');
+  await shot(page, 'clients-09-add-scope');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await closedDialog(page, 'Add Scope');
+  await expect(page.getByRole('status').filter({ hasText: `Scope ${base}.reports.read added and assigned to ${client.name}` })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Assigned scopes' })).toContainText(`${base}.reports.read`);
 });

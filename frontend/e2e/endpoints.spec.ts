@@ -44,7 +44,7 @@ test('endpoints: add with scopes, path rules, edit, delete', async ({ page, owne
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByRole('alert')).toContainText('readonly');
   // Use the modify scope instead.
-  await d.getByRole('button', { name: 'Close' }).click();
+  await d.getByRole('button', { name: 'Close', exact: true }).click();
   await closedDialog(page, 'Add endpoint');
 
   await page.getByRole('button', { name: `Edit GET /${name}/orders/{id}` }).click();

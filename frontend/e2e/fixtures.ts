@@ -45,3 +45,19 @@ export async function shot(page: Page, name: string) {
 export function uniq(prefix: string) {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 }
+
+/** The phone viewport the console is checked at (an iPhone 12–15 in portrait). */
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Runs axe-core (WCAG 2.0–2.2 A/AA and best practices) on the page and fails on serious or critical
+ * violations, listing each rule with the elements it found.
+ */
+export async function expectAccessible(page: Page, where: string) {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join(' ')}`).join('\n')}`);
+  expect(report, `axe on ${where}`).toEqual([]);
+}

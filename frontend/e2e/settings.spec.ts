@@ -72,15 +72,23 @@ test('owner lists, creates, changes and deletes users', async ({ page, ownerApi 
   await d.getByRole('button', { name: 'Save' }).click();
   await expect(d.getByText(/already|taken|exists/i).first()).toBeVisible();
   await shot(page, 'settings-04-duplicate-user');
-  await d.getByRole('button', { name: 'Close' }).click();
+  await d.getByRole('button', { name: 'Close', exact: true }).click();
   await closedDialog(page, 'Create user');
 
   // Change the role, then delete the user.
   await page.getByRole('combobox', { name: `Role of ${email}` }).click();
   await page.getByRole('option', { name: 'Viewer' }).click();
+  // The change waits for a confirmation that opens on Cancel.
+  const rc = dialog(page, 'Change role');
+  await expect(rc).toContainText(`Change ${email} from Access control to Viewer`);
+  await expect(rc.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await shot(page, 'settings-05-change-role');
+  await rc.getByRole('button', { name: `Change role of ${email}` }).click();
+  await closedDialog(page, 'Change role');
+  await expect(page.getByRole('status').filter({ hasText: `${email} is now Viewer` })).toBeVisible();
   await expect.poll(async () => (await gql(ownerApi, '{ users(where: { emailContainsFold: "' + email + '" }) { edges { node { role } } } }')).data.users.edges[0].node.role).toBe('VIEWER');
   await page.getByRole('button', { name: `Delete ${email}` }).click();
-  await dialog(page, 'Delete user').getByRole('button', { name: 'Delete' }).click();
+  await dialog(page, 'Delete user').getByRole('button', { name: `Delete ${email}` }).click();
   await closedDialog(page, 'Delete user');
   await expect(page.getByText('No users match')).toBeVisible();
   // Owners cannot delete themselves from here.

@@ -70,10 +70,11 @@ export function ConfirmDialog({ opened, title, children, confirmLabel, onConfirm
         )}
         <div>{children}</div>
         <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
+          {/* Focus starts on Cancel: Enter or Space right after opening must not destroy anything. */}
+          <Button variant="default" onClick={onClose} data-autofocus>
             Cancel
           </Button>
-          <Button color={color} onClick={() => void onConfirm()} loading={busy} disabled={confirmDisabled} data-autofocus>
+          <Button color={color} onClick={() => void onConfirm()} loading={busy} disabled={confirmDisabled}>
             {confirmLabel}
           </Button>
         </Group>

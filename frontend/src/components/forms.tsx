@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Alert, Button, Group, Modal, Stack, type ModalProps } from '@mantine/core';
 import type { CombinedError } from 'urql';
+import { withoutEditedFields } from '../lib/errors';
 
 /** A red banner (role "alert") shown above a form, or nothing when there is no message. */
 export function ErrorBanner({ children }: { children?: ReactNode }) {
@@ -72,17 +73,29 @@ export function FormDialog({ opened, onClose, title, size, onSubmit, busy, error
  * server's error; all three are reset each time the dialog opens (or `initial` / `empty` change).
  */
 export function useDialogFormState<T>(opened: boolean, initial: T | null, empty: T) {
-  const [value, setValue] = useState<T>(initial ?? empty);
+  const [value, setValueState] = useState<T>(initial ?? empty);
   const [formError, setFormError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<CombinedError | null>(null);
+  const [serverError, setServerErrorState] = useState<CombinedError | null>(null);
+  // The value the server's error was about: a field edited since then no longer shows its error.
+  const [errorAt, setErrorAt] = useState<T | null>(null);
 
   useEffect(() => {
     if (opened) {
-      setValue(initial ?? empty);
+      setValueState(initial ?? empty);
       setFormError(null);
-      setServerError(null);
+      setServerErrorState(null);
     }
   }, [opened, initial, empty]);
 
-  return { value, setValue, formError, setFormError, serverError, setServerError };
+  const setServerError = (e: CombinedError | null) => {
+    setServerErrorState(e);
+    setErrorAt(e ? value : null);
+  };
+  // Editing clears the message of a client-side check; Save checks again.
+  const setValue: typeof setValueState = (v) => {
+    setValueState(v);
+    setFormError(null);
+  };
+  const shown = useMemo(() => withoutEditedFields(serverError, errorAt, value), [serverError, errorAt, value]);
+  return { value, setValue, formError, setFormError, serverError: shown, setServerError };
 }

@@ -6,6 +6,7 @@ import { useDebounced } from '../lib/useDebounced';
 import { errorMessage } from '../lib/errors';
 import { ErrorState, Loading } from '../features/layout/states';
 import { useDialog } from './common';
+import { notifyDone } from '../lib/notify';
 
 /**
  * The controls of a server-side list: search text (debounced for the query), sort and cursor paging.
@@ -85,9 +86,13 @@ export function useConfirmAction<T>() {
       setError(null);
       dialog.open(v);
     },
-    settle: (res: { error?: CombinedError }) => {
+    /** Closes the dialog and announces `done` when the mutation succeeded; otherwise shows its error. */
+    settle: (res: { error?: CombinedError }, done?: string) => {
       if (res.error) setError(errorMessage(res.error));
-      else dialog.close();
+      else {
+        dialog.close();
+        if (done) notifyDone(done);
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { errorCode, errorMessage, splitFieldErrors, usedBy } from './errors';
+import { errorCode, errorMessage, fieldErrors, splitFieldErrors, usedBy, withoutEditedFields } from './errors';
 
 const err = (message: string, extensions: Record<string, unknown>) => new CombinedError({ graphQLErrors: [new GraphQLError(message, { extensions })] });
 
@@ -26,5 +26,20 @@ describe('errors', () => {
 
   it('reads usedBy of SCOPE_IN_USE', () => {
     expect(usedBy(err('in use', { code: 'SCOPE_IN_USE', usedBy: ['client Billing', 'API key nightly'] }))).toEqual(['client Billing', 'API key nightly']);
+  });
+});
+
+describe('withoutEditedFields', () => {
+  const e = new CombinedError({
+    graphQLErrors: [
+      new GraphQLError('Name taken.', { extensions: { code: 'CONFLICT', field: 'input.name' } }),
+      new GraphQLError('Too long.', { extensions: { code: 'VALIDATION_FAILED', field: 'displayName' } }),
+    ],
+  });
+  it('drops the errors of fields edited since, keeps the others', () => {
+    const left = withoutEditedFields(e, { name: 'a', displayName: 'x' }, { name: 'b', displayName: 'x' });
+    expect(fieldErrors(left)).toEqual({ displayName: 'Too long.' });
+    expect(withoutEditedFields(e, { name: 'a', displayName: 'x' }, { name: 'a', displayName: 'x' })).toBe(e);
+    expect(withoutEditedFields(e, { name: 'a', displayName: 'x' }, { name: 'b', displayName: 'y' })).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { CombinedError } from 'urql';
+import { CombinedError } from 'urql';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -69,7 +69,7 @@ export function fieldErrors(error: CombinedError | null | undefined): Record<str
 }
 
 /** "input.name" or "Name" → "name". */
-function normaliseField(field: string): string {
+export function normaliseField(field: string): string {
   const last = field.split('.').pop() ?? field;
   return last.charAt(0).toLowerCase() + last.slice(1);
 }
@@ -93,4 +93,18 @@ export function usedBy(error: CombinedError | null | undefined): string[] {
     if (Array.isArray(u)) return u.map(String);
   }
   return [];
+}
+
+/**
+ * The error without its field errors for fields whose value changed since the error came (a field
+ * the user has since edited shows no stale error); null when nothing is left.
+ */
+export function withoutEditedFields<T>(error: CombinedError | null, at: T | null, now: T): CombinedError | null {
+  if (!error || !at) return error;
+  const edited = (field: unknown) =>
+    typeof field === 'string' && JSON.stringify((at as Record<string, unknown>)[normaliseField(field)]) !== JSON.stringify((now as Record<string, unknown>)[normaliseField(field)]);
+  const kept = graphQLErrors(error).filter((e) => !edited(e.extensions?.field));
+  if (kept.length === graphQLErrors(error).length) return error;
+  if (!kept.length && !error.networkError) return null;
+  return new CombinedError({ graphQLErrors: kept as CombinedError['graphQLErrors'], networkError: error.networkError, response: error.response });
 }

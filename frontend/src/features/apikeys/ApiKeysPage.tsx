@@ -175,11 +175,11 @@ export function ApiKeysPage() {
       <ConfirmDialog
         opened={revoke.opened}
         title="Revoke API key"
-        confirmLabel="Revoke"
+        confirmLabel={`Revoke ${revoke.value?.name ?? ''}`}
         busy={revokeState.fetching}
         error={revoke.error}
         onClose={revoke.close}
-        onConfirm={async () => revoke.settle(await doRevoke({ id: revoke.value!.id }, ctx))}
+        onConfirm={async () => revoke.settle(await doRevoke({ id: revoke.value!.id }, ctx), `API key ${revoke.value!.name} revoked`)}
       >
         <Text>
           Revoke <b>{revoke.value?.name}</b>? Requests with it are refused at once. This cannot be undone.

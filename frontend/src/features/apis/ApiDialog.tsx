@@ -4,6 +4,7 @@ import { useMutation } from 'urql';
 import { CreateApiDocument, UpdateApiDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
 import { FormDialog, useDialogFormState } from '../../components/forms';
+import { notifyDone } from '../../lib/notify';
 
 export interface ApiFormValue {
   id?: string;
@@ -55,6 +56,7 @@ export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boole
       return;
     }
     const id = res.data && ('createAPI' in res.data ? res.data.createAPI.id : 'updateAPI' in res.data ? res.data.updateAPI.id : undefined);
+    notifyDone(editing ? `API ${value.name.trim()} saved` : `API ${value.name.trim()} created`);
     onClose();
     if (id) onSaved?.(id);
   }

@@ -1,15 +1,16 @@
 import { useMemo } from 'react';
-import { Anchor, Badge, Button, Group, Paper, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Group, List, Paper, Stack, Table, Text } from '@mantine/core';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { ApisDocument, DeleteApiDocument } from './operations';
+import { ApiDeleteImpactDocument, ApisDocument, DeleteApiDocument } from './operations';
 import { ApiDialog, type ApiFormValue } from './ApiDialog';
 import { useViewer } from '../auth/viewer';
 import { canManage, manageReason } from '../../lib/roles';
 import { ConnectionPager } from '../../lib/paging';
 import { ConfirmDialog, ReadOnlyNotice, useDialog } from '../../components/common';
 import { ListTable, PageHeader, QueryStates, SearchInput, SortSelect, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
-import { EmptyState } from '../layout/states';
+import { EmptyState, Loading } from '../layout/states';
+import { errorMessage } from '../../lib/errors';
 import type { ApiOrderField, OrderDirection } from '../../gql/graphql';
 
 const sortOptions = [
@@ -86,14 +87,12 @@ export function ApisPage() {
                 <Table.Td>{api.scopes.totalCount}</Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <Button size="xs" variant="light" component={Link} to={`/apis/${api.id}/scopes`} aria-label={`Open ${api.name}`}>
-                      Open
+                    {/* As the documentation has it: Edit opens the API on its Scopes tab (its own details are edited there). */}
+                    <Button size="xs" variant="light" component={Link} to={`/apis/${api.id}/scopes`} aria-label={`${manage && !api.builtIn ? 'Edit' : 'Open'} ${api.name}`}>
+                      {manage && !api.builtIn ? 'Edit' : 'Open'}
                     </Button>
                     {manage && !api.builtIn && (
                       <>
-                        <Button size="xs" variant="default" onClick={() => edit.open(api)} aria-label={`Edit ${api.name}`}>
-                          Edit
-                        </Button>
                         <Button size="xs" variant="light" color="red" onClick={() => del.open(api)} aria-label={`Delete ${api.name}`}>
                           Delete
                         </Button>
@@ -111,16 +110,51 @@ export function ApisPage() {
       <ConfirmDialog
         opened={del.opened}
         title="Delete API"
-        confirmLabel="Delete"
+        confirmLabel={`Delete ${del.value?.name ?? ''}`}
         busy={delState.fetching}
         error={del.error}
         onClose={del.close}
-        onConfirm={async () => del.settle(await deleteApi({ id: del.value!.id }, { additionalTypenames: ['API', 'Scope'] }))}
+        onConfirm={async () => del.settle(await deleteApi({ id: del.value!.id }, { additionalTypenames: ['API', 'Scope'] }), `API ${del.value!.name} deleted`)}
       >
         <Text>
           Delete the API <b>{del.value?.name}</b> with its scopes and endpoints? This cannot be undone.
         </Text>
+        {del.value && <DeleteApiImpact apiID={del.value.id} />}
       </ConfirmDialog>
     </>
+  );
+}
+
+/** Before deleting an API: how many scopes go with it, and which clients lose the ones assigned to them. */
+function DeleteApiImpact({ apiID }: { apiID: string }) {
+  const [{ data, fetching, error }] = useQuery({ query: ApiDeleteImpactDocument, variables: { apiID }, requestPolicy: 'network-only' });
+  if (fetching && !data) return <Loading label="Checking what uses this API" />;
+  if (error && !data) return <Text c="red" size="sm">Could not check what uses this API: {errorMessage(error)}</Text>;
+  if (!data) return null;
+  const inUse = connectionNodes(data.inUse);
+  return (
+    <Stack gap={4} mt="sm" data-testid="api-impact">
+      <Text size="sm">
+        {data.all.totalCount === 1 ? '1 scope' : `${data.all.totalCount} scopes`} will be deleted
+        {data.inUse.totalCount > 0 ? `; ${data.inUse.totalCount} of them ${data.inUse.totalCount === 1 ? 'is' : 'are'} assigned to clients, which lose them:` : '; none is assigned to a client.'}
+      </Text>
+      {inUse.length > 0 && (
+        <List size="sm" aria-label="Scopes in use">
+          {inUse.map((s) => {
+            const clients = connectionNodes(s.clients);
+            const more = s.clients.totalCount - clients.length;
+            return (
+              <List.Item key={s.id}>
+                <Text span ff="monospace" size="sm">
+                  {s.name}
+                </Text>{' '}
+                — {clients.map((c) => c.name).join(', ')}
+                {more > 0 ? ` and ${more} more` : ''}
+              </List.Item>
+            );
+          })}
+        </List>
+      )}
+    </Stack>
   );
 }

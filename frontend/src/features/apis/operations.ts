@@ -75,3 +75,30 @@ export const DeleteApiDocument = graphql(`
     deleteAPI(id: $id)
   }
 `);
+
+/** What deleting an API takes with it: its scopes, and those of them assigned to clients. */
+export const ApiDeleteImpactDocument = graphql(`
+  query ApiDeleteImpact($apiID: ID!) {
+    all: scopes(first: 1, where: { apiID: $apiID }) {
+      totalCount
+    }
+    inUse: scopes(first: 20, where: { apiID: $apiID, hasClients: true }, orderBy: { field: NAME, direction: ASC }) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          clients(first: 5) {
+            totalCount
+            edges {
+              node {
+                id
+                name
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);

@@ -41,25 +41,28 @@ describe('AuditLogPage', () => {
     const table = await screen.findByRole('table', { name: 'Audit log' });
     expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['When', 'Who', 'Action', 'Target', 'Changes']);
     const rows = within(table).getAllByRole('row');
-    expect(within(rows[1]).getAllByRole('cell').map((c) => c.textContent).slice(0, 4)).toEqual(['5 minutes ago', 'owner@acme.test', 'Update', 'Scope #42']);
-    expect(rows[1].querySelector('time')?.getAttribute('title')).toBeTruthy();
-    expect(within(rows[2]).getAllByRole('cell').map((c) => c.textContent).slice(1, 4)).toEqual(['ci@acme.testAPI key', 'Create', 'API client #42']);
+    const at = within(rows[1]).getAllByRole('cell')[0].textContent;
+    expect(at).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d$/);
+    expect(within(rows[1]).getAllByRole('cell').map((c) => c.textContent).slice(1, 4)).toEqual(['owner@acme.test', 'Update', 'Scope forums.posts.readonly']);
+    expect(rows[1].querySelector('time')?.getAttribute('title')).toMatch(/^5 minutes ago \(\d{4}-/);
+    expect(within(rows[2]).getAllByRole('cell').map((c) => c.textContent).slice(1, 4)).toEqual(['ci@acme.testAPI key', 'Create', 'API client forums.posts.readonly']);
+    expect(within(rows[2]).getByRole('link', { name: 'forums.posts.readonly' }).getAttribute('href')).toBe('/clients/42/scope');
     expect(screen.getByText('1–2 of 2 events')).toBeTruthy();
     expect(seen[0]).toEqual({ first: 25, after: null, where: undefined });
 
-    const toggle = within(rows[1]).getByRole('button', { name: 'Changes to Scope #42' });
+    const toggle = within(rows[1]).getByRole('button', { name: 'Changes to Scope forums.posts.readonly' });
     expect(toggle.getAttribute('aria-expanded')).toBe('false');
     fireEvent.click(toggle);
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
-    const changes = screen.getByRole('table', { name: 'Changes to Scope #42' });
+    const changes = screen.getByRole('table', { name: 'Changes to Scope forums.posts.readonly' });
     expect(document.getElementById(toggle.getAttribute('aria-controls')!)?.contains(changes)).toBe(true);
     const changed = within(changes).getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('cell').map((c) => c.textContent));
     expect(changed).toEqual([
-      ['description', 'changed', 'Old', 'New'],
-      ['updated_at', 'changed', '2026-03-10T11:00:00Z', '2026-03-10T12:00:00Z'],
+      ['Description', 'changed', 'Old', 'New'],
+      ['Changed', 'changed', '2026-03-10T11:00:00Z', '2026-03-10T12:00:00Z'],
     ]);
     fireEvent.click(toggle);
-    expect(screen.queryByRole('table', { name: 'Changes to Scope #42' })).toBeNull();
+    expect(screen.queryByRole('table', { name: 'Changes to Scope forums.posts.readonly' })).toBeNull();
   });
 
   it('sends the filters to the server', async () => {

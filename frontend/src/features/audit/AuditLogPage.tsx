@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Badge, Button, Code, Group, Paper, Select, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Code, Group, Paper, Select, Stack, Table, Text } from '@mantine/core';
 import { useQuery } from 'urql';
 import type { AuditEventFieldsFragment, AuditEventWhereInput } from '../../gql/graphql';
 import { ConnectionPager } from '../../lib/paging';
@@ -8,7 +8,8 @@ import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useLi
 import { EmptyState } from '../layout/states';
 import { diffFields, type FieldChange } from './diffFields';
 import { AuditEventsDocument, AuditVocabularyDocument } from './operations';
-import { actionColors, actionLabels, describeActor, relativeTime, targetTypeLabels, toOptions } from './events';
+import { Link } from 'react-router';
+import { actionColors, actionLabels, describeActor, fieldLabel, formatTime, relativeTime, targetLink, targetName, targetTypeLabels, toOptions } from './events';
 
 const ctx = { additionalTypenames: ['AuditEvent'] };
 
@@ -81,21 +82,22 @@ export function AuditLogPage() {
   );
 }
 
-const targetName = (e: AuditEventFieldsFragment) => `${targetTypeLabels[e.targetType] ?? e.targetType} #${e.targetID}`;
+const describeTarget = (e: AuditEventFieldsFragment) => `${targetTypeLabels[e.targetType] ?? e.targetType} ${targetName(e)}`;
 
 /** An event's row, and below it the row its "Changes" button unfolds. */
 function EventRows({ event }: { event: AuditEventFieldsFragment }) {
   const [open, setOpen] = useState(false);
   const detailsId = `audit-changes-${event.id}`;
-  const exact = new Date(event.at).toLocaleString();
+  const exact = formatTime(event.at);
   const who = describeActor(event.actor);
-  const target = targetName(event);
+  const target = describeTarget(event);
+  const link = targetLink(event);
   return (
     <>
       <Table.Tr data-event={event.id}>
         <Table.Td>
-          <Text component="time" dateTime={event.at} title={exact} size="sm">
-            {relativeTime(event.at)}
+          <Text component="time" dateTime={event.at} title={`${relativeTime(event.at)} (${event.at})`} size="sm" style={{ whiteSpace: 'nowrap' }}>
+            {exact}
           </Text>
         </Table.Td>
         <Table.Td>
@@ -115,9 +117,15 @@ function EventRows({ event }: { event: AuditEventFieldsFragment }) {
         </Table.Td>
         <Table.Td>
           {targetTypeLabels[event.targetType] ?? event.targetType}{' '}
-          <Text span ff="monospace" size="sm" c="dimmed">
-            #{event.targetID}
-          </Text>
+          {link ? (
+            <Anchor component={Link} to={link} ff="monospace" size="sm" title={`#${event.targetID}`}>
+              {targetName(event)}
+            </Anchor>
+          ) : (
+            <Text span ff="monospace" size="sm" title={`#${event.targetID}`}>
+              {targetName(event)}
+            </Text>
+          )}
         </Table.Td>
         <Table.Td>
           <Button
@@ -179,8 +187,8 @@ function Changes({ event, target, exact }: { event: AuditEventFieldsFragment; ta
             {changes.map((c) => (
               <Table.Tr key={c.field} data-field={c.field}>
                 <Table.Td>
-                  <Text ff="monospace" size="sm">
-                    {c.field}
+                  <Text size="sm" title={c.field}>
+                    {fieldLabel(c.field)}
                   </Text>
                 </Table.Td>
                 <Table.Td>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeActor, relativeTime } from './events';
+import { describeActor, fieldLabel, formatTime, relativeTime, targetLink, targetName } from './events';
 
 describe('relativeTime', () => {
   const now = Date.parse('2026-03-10T12:00:00Z');
@@ -27,5 +27,24 @@ describe('describeActor', () => {
     expect(describeActor('apikey:ci@acme.test')).toEqual({ name: 'ci@acme.test', via: 'API key' });
     expect(describeActor('system')).toEqual({ name: 'Scopekeeper', via: 'System' });
     expect(describeActor('something else')).toEqual({ name: 'something else' });
+  });
+});
+
+describe('readable events', () => {
+  it('formats times as people read them', () => {
+    expect(formatTime('2026-12-03T09:14:00')).toBe('3 Dec 2026, 09:14');
+  });
+  it('labels recorded columns', () => {
+    expect(fieldLabel('display_name')).toBe('Display name');
+    expect(fieldLabel('show_in_discovery_document')).toBe('Show in discovery document');
+    expect(fieldLabel('enabled')).toBe('Enabled');
+  });
+  it('names and links the target from its snapshot', () => {
+    const scope = { action: 'update', targetType: 'Scope', targetID: '38654705678', after: { name: 'forums.threads.readonly', api_id: '7' } };
+    expect(targetName(scope)).toBe('forums.threads.readonly');
+    expect(targetLink(scope)).toBe('/apis/7/scopes');
+    expect(targetName({ targetID: '9', before: null, after: { method: 'GET', path: '/x' } })).toBe('GET /x');
+    expect(targetName({ targetID: '9' })).toBe('#9');
+    expect(targetLink({ ...scope, action: 'delete' })).toBeNull();
   });
 });

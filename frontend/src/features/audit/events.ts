@@ -47,3 +47,65 @@ export function relativeTime(at: string, now: number = Date.now()): string {
   }
   return 'just now';
 }
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** A time as people read it: "3 Dec 2026, 09:14" (the browser's time zone). */
+export function formatTime(at: string): string {
+  return timeFormat.format(new Date(at));
+}
+
+const fieldLabels: Record<string, string> = {
+  api_id: 'API',
+  base_path: 'Base path',
+  display_name: 'Display name',
+  show_in_discovery_document: 'Show in discovery document',
+  redirect_uris: 'Redirect URIs',
+  grant_types: 'Grant types',
+  client_id: 'Client ID',
+  max_scopes_per_client: 'Most scopes per client',
+  created_at: 'Created',
+  updated_at: 'Changed',
+};
+
+/** A recorded column as a label: `display_name` → "Display name". */
+export function fieldLabel(field: string): string {
+  if (fieldLabels[field]) return fieldLabels[field];
+  const words = field.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+type Snapshot = Record<string, unknown> | null | undefined;
+
+/** The changed object's name from what was recorded of it ("forums.threads.readonly"), else "#ID". */
+export function targetName(e: { targetID: string; before?: Snapshot; after?: Snapshot }): string {
+  for (const s of [e.after, e.before]) {
+    if (!s) continue;
+    for (const k of ['name', 'email', 'kid']) if (typeof s[k] === 'string' && s[k]) return s[k] as string;
+    if (typeof s.method === 'string' && typeof s.path === 'string') return `${s.method} ${s.path}`;
+  }
+  return `#${e.targetID}`;
+}
+
+/** Where the changed object is shown in the console, when it still can be. */
+export function targetLink(e: { action: string; targetType: string; targetID: string; before?: Snapshot; after?: Snapshot }): string | null {
+  if (e.action === 'delete') return null;
+  const apiID = (e.after ?? e.before)?.api_id;
+  switch (e.targetType) {
+    case 'API':
+      return `/apis/${e.targetID}/scopes`;
+    case 'OAuthClient':
+      return `/clients/${e.targetID}/scope`;
+    case 'Scope':
+      return apiID ? `/apis/${apiID}/scopes` : null;
+    case 'Endpoint':
+      return apiID ? `/apis/${apiID}/endpoints` : null;
+    case 'User':
+      return '/users';
+    case 'Organisation':
+    case 'SigningKey':
+      return '/settings';
+    default:
+      return null;
+  }
+}

@@ -1,13 +1,15 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
 import { PickerScopesDocument, SetClientScopesDocument } from './operations';
 import { countTowardsLimit, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
 import { ConnectionPager } from '../../lib/paging';
-import { RemoveIcon } from '../../components/common';
+import { ConfirmDialog, RemoveIcon } from '../../components/common';
 import { QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
 import { errorMessage, hasCode } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
+import { notifyDone } from '../../lib/notify';
 
 interface Props {
   opened: boolean;
@@ -16,10 +18,36 @@ interface Props {
 }
 
 export function AssignScopeDialog({ opened, client, onClose }: Props) {
+  // Two columns of scopes do not fit a phone: there the dialog takes the whole screen.
+  const phone = useMediaQuery('(max-width: 48em)');
+  // Escape, ✕ and Close ask before dropping a selection that was not saved.
+  const [dirty, setDirty] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const close = () => {
+    setDirty(false);
+    setAsking(false);
+    onClose();
+  };
+  const requestClose = () => (dirty ? setAsking(true) : close());
+  // Escape is handled here rather than by the Modal (whose handler cannot open a second dialog), and
+  // not while the question is shown: there Escape answers Cancel.
+  useEffect(() => {
+    if (!opened || asking) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.isComposing) (dirty ? setAsking(true) : close());
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
   return (
-    <Modal opened={opened} onClose={onClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040}>
-      {client && <AssignScopeBody key={client.id} client={client} onClose={onClose} />}
-    </Modal>
+    <>
+      <Modal opened={opened} onClose={requestClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040} fullScreen={phone} closeOnEscape={false}>
+        {client && <AssignScopeBody key={client.id} client={client} onClose={close} onCancel={requestClose} onDirtyChange={setDirty} />}
+      </Modal>
+      <ConfirmDialog opened={asking} title="Discard changes?" confirmLabel="Discard changes" onClose={() => setAsking(false)} onConfirm={close}>
+        <Text>The scopes you chose for {client?.name} are not saved yet.</Text>
+      </ConfirmDialog>
+    </>
   );
 }
 
@@ -32,7 +60,14 @@ export function LimitCounter({ count, limit }: { count: number; limit: number })
   );
 }
 
-function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['client']>; onClose: () => void }) {
+interface BodyProps {
+  client: NonNullable<Props['client']>;
+  onClose: () => void;
+  onCancel: () => void;
+  onDirtyChange: (dirty: boolean) => void;
+}
+
+function AssignScopeBody({ client, onClose, onCancel, onDirtyChange }: BodyProps) {
   const { organisation } = useViewer();
   const limit = organisation.maxScopesPerClient;
   const urql = useClient();
@@ -55,6 +90,8 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
   const count = countTowardsLimit(selection.values());
 
   useEffect(() => setMessage(null), [debounced]);
+  const dirty = selection.size !== initial.size || [...selection.keys()].some((id) => !initial.has(id));
+  useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
 
   function apply(res: { selection: Selection; error: string | null }) {
     latest.current = res.selection;
@@ -71,6 +108,18 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
     apply(toggleGroup(latest.current, members, limit, initial));
   }
 
+  // The removed row's button goes away: focus moves to the row that takes its place (or the one
+  // before), else to the dialog, so the keyboard (and Escape) keep working.
+  const selectedList = useRef<HTMLDivElement>(null);
+  const dialogRoot = useRef<HTMLDivElement>(null);
+  function removeSelected(s: PickerScope, index: number) {
+    apply(toggleScope(latest.current, s, limit, initial));
+    requestAnimationFrame(() => {
+      const buttons = selectedList.current?.querySelectorAll<HTMLButtonElement>('button') ?? [];
+      (buttons[Math.min(index, buttons.length - 1)] ?? dialogRoot.current)?.focus();
+    });
+  }
+
   async function submit() {
     setServerError(null);
     setMessage(null);
@@ -80,7 +129,10 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
     }
     const res = await save({ clientID: client.id, scopeIDs: [...selection.keys()] }, { additionalTypenames: ['Client', 'Scope'] });
     if (res.error) setServerError(res.error);
-    else onClose();
+    else {
+      notifyDone(`Scopes of ${client.name} saved: ${selection.size} assigned`);
+      onClose();
+    }
   }
 
   const serverMessage = serverError
@@ -90,7 +142,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
     : null;
 
   return (
-    <Stack>
+    <Stack ref={dialogRoot} tabIndex={-1} style={{ outline: 'none' }}>
       <Group justify="space-between" align="center">
         <Group gap="xs">
           <LimitCounter count={count} limit={limit} />
@@ -180,8 +232,9 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
           )}
         </Stack>
         <Stack gap="xs">
-          <Text fw={600} size="sm">
-            Selected ({selection.size})
+          {/* The same count as the "n of 10" counter: required scopes are listed but not counted. */}
+          <Text fw={600} size="sm" data-testid="selected-heading">
+            Selected ({count}){selection.size > count ? ` + ${selection.size - count} required` : ''}
           </Text>
           <Divider />
           {selection.size === 0 && (
@@ -190,8 +243,8 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
             </Text>
           )}
           <ScrollArea.Autosize mah={420} type="auto">
-            <Stack gap={4} aria-label="Selected scopes" role="list">
-              {[...selection.values()].map((s) => (
+            <Stack gap={4} aria-label="Selected scopes" role="list" ref={selectedList}>
+              {[...selection.values()].map((s, i) => (
                 <Group key={s.id} justify="space-between" wrap="nowrap" gap={4} role="listitem">
                   <div style={{ minWidth: 0 }}>
                     <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
@@ -212,7 +265,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
                       </Group>
                     )}
                   </div>
-                  <RemoveIcon label={`Remove ${s.name}`} onClick={() => apply(toggleScope(latest.current, s, limit, initial))} />
+                  <RemoveIcon label={`Remove ${s.name}`} onClick={() => removeSelected(s, i)} />
                 </Group>
               ))}
             </Stack>
@@ -220,7 +273,7 @@ function AssignScopeBody({ client, onClose }: { client: NonNullable<Props['clien
         </Stack>
       </SimpleGrid>
       <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
+        <Button variant="default" onClick={onCancel}>
           Close
         </Button>
         <Button onClick={submit} loading={saveState.fetching}>

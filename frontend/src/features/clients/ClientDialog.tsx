@@ -5,6 +5,7 @@ import { FormDialog, useDialogFormState } from '../../components/forms';
 import { CreateClientDocument, UpdateClientDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
 import type { ClientKind } from '../../gql/graphql';
+import { notifyDone } from '../../lib/notify';
 
 export interface ClientFormValue {
   id?: string;
@@ -92,7 +93,10 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
     if (editing) {
       const res = await update({ id: value.id!, input: { ...common, enabled: value.enabled } }, ctx);
       if (res.error) setServerError(res.error);
-      else onClose();
+      else {
+        notifyDone(`Client ${common.name} saved`);
+        onClose();
+      }
     } else {
       const res = await create({ input: { ...common, kind: value.kind } }, ctx);
       if (res.error || !res.data) {

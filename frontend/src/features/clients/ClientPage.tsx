@@ -1,9 +1,10 @@
-import { useMemo, useState } from 'react';
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Center, Group, Paper, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Center, Group, Paper, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ClientDocument, PickerScopesDocument, RotateClientSecretDocument, SetClientScopesDocument } from './operations';
 import { AssignScopeDialog, LimitCounter } from './AssignScopeDialog';
+import { AddScopeDialog } from './AddScopeDialog';
 import { ClientDialog, type ClientFormValue } from './ClientDialog';
 import { DeleteClientDialog, toFormValue } from './clientActions';
 import { kindLabel } from './ClientsPage';
@@ -11,9 +12,10 @@ import { countTowardsLimit } from './picker';
 import { ConsentScreen } from '../consent/ConsentScreen';
 import { useViewer } from '../auth/viewer';
 import { canManage, manageReason } from '../../lib/roles';
-import { ConfirmDialog, CopyValue, ReadOnlyNotice, RemoveIcon, SecretDialog, useDialog } from '../../components/common';
+import { ConfirmDialog, CopyValue, ReadOnlyNotice, SecretDialog, useDialog } from '../../components/common';
 import { EmptyState, ErrorState, Loading } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
+import { notifyDone } from '../../lib/notify';
 import type { ClientFieldsFragment } from '../../gql/graphql';
 import { ScopeName } from '../scopes/ScopeName';
 
@@ -103,68 +105,142 @@ export function ClientPage() {
   );
 }
 
+/**
+ * The client's assigned scopes. ✖ stages a removal (the row stays, marked, and its button undoes it);
+ * Save applies what is staged in one change, as Save does in the Assign scope dialog.
+ */
 function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; manage: boolean }) {
   const { organisation } = useViewer();
   const [assigning, setAssigning] = useState(false);
+  const [adding, setAdding] = useState(false);
   const [state, setScopes] = useMutation(SetClientScopesDocument);
   const [error, setError] = useState<string | null>(null);
-  const scopes = [...(client.scopes ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const [staged, setStaged] = useState<ReadonlySet<string>>(new Set());
+  const assignButton = useRef<HTMLButtonElement>(null);
+  const scopes = useMemo(() => [...(client.scopes ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [client.scopes]);
+  const kept = useMemo(() => scopes.filter((s) => !staged.has(s.id)), [scopes, staged]);
+  const removing = scopes.filter((s) => staged.has(s.id));
+  // What is staged refers to the assignments it was made on: a saved change starts afresh.
+  useEffect(() => setStaged(new Set()), [client.scopes]);
+  // Leaving the page with staged removals asks first.
+  useEffect(() => {
+    if (staged.size === 0) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [staged]);
 
-  async function remove(id: string) {
-    setError(null);
-    const res = await setScopes({ clientID: client.id, scopeIDs: scopes.filter((s) => s.id !== id).map((s) => s.id) }, { additionalTypenames: ['Client', 'Scope'] });
-    if (res.error) setError(errorMessage(res.error));
+  function toggle(id: string) {
+    setStaged((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   }
 
+  async function save() {
+    setError(null);
+    const res = await setScopes({ clientID: client.id, scopeIDs: kept.map((s) => s.id) }, { additionalTypenames: ['Client', 'Scope'] });
+    if (res.error) {
+      setError(errorMessage(res.error));
+      return;
+    }
+    notifyDone(`${removing.map((s) => s.name).join(', ')} removed from ${client.name}`);
+    assignButton.current?.focus();
+  }
+
+  const assignedClient = useMemo(() => ({ ...client, scopes: kept }), [client, kept]);
   return (
     <Paper withBorder p="md">
       <Group justify="space-between" mb="sm">
         <Group gap="xs">
-          <LimitCounter count={countTowardsLimit(scopes)} limit={organisation.maxScopesPerClient} />
+          <LimitCounter count={countTowardsLimit(kept)} limit={organisation.maxScopesPerClient} />
           <Text size="sm" c="dimmed">
             scopes assigned (required scopes don&apos;t count)
           </Text>
         </Group>
-        {manage && <Button onClick={() => setAssigning(true)}>Assign scope</Button>}
+        {manage && (
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setAdding(true)}>
+              Add Scope
+            </Button>
+            <Button ref={assignButton} onClick={() => setAssigning(true)}>
+              Assign scope
+            </Button>
+          </Group>
+        )}
       </Group>
       {error && (
         <Alert color="red" role="alert" mb="sm">
           {error}
         </Alert>
       )}
+      {removing.length > 0 && (
+        <Alert color="yellow" mb="sm" title="Not saved yet" data-testid="staged-removals">
+          <Stack gap="xs">
+            <Text size="sm">
+              {removing.length === 1 ? '1 scope' : `${removing.length} scopes`} will be removed: {removing.map((s) => s.name).join(', ')}.
+            </Text>
+            <Group gap="xs">
+              <Button size="xs" onClick={() => void save()} loading={state.fetching}>
+                Save
+              </Button>
+              <Button size="xs" variant="default" onClick={() => setStaged(new Set())}>
+                Discard changes
+              </Button>
+            </Group>
+          </Stack>
+        </Alert>
+      )}
       {scopes.length === 0 ? (
         <EmptyState title="No scopes assigned">A client with no scopes cannot get a token.{manage ? ' Use “Assign scope” to choose them.' : ''}</EmptyState>
       ) : (
-        <Table aria-label="Assigned scopes">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Display Name</Table.Th>
-              <Table.Th>API</Table.Th>
-              <Table.Th>Required</Table.Th>
-              {manage && <Table.Th>Remove</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {scopes.map((s) => (
-              <Table.Tr key={s.id}>
-                <Table.Td>
-                  <ScopeName name={s.name} deprecated={s.deprecated} />
-                </Table.Td>
-                <Table.Td>{s.displayName}</Table.Td>
-                <Table.Td>{s.api.displayName || s.api.name}</Table.Td>
-                <Table.Td>{s.required ? 'Yes' : 'No'}</Table.Td>
-                {manage && (
-                  <Table.Td>
-                    <RemoveIcon label={`Remove ${s.name}`} onClick={() => void remove(s.id)} disabled={state.fetching} />
-                  </Table.Td>
-                )}
+        <Table.ScrollContainer minWidth={560}>
+          <Table aria-label="Assigned scopes">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Display Name</Table.Th>
+                <Table.Th>API</Table.Th>
+                <Table.Th>Required</Table.Th>
+                {manage && <Table.Th>Remove</Table.Th>}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {scopes.map((s) => {
+                const out = staged.has(s.id);
+                return (
+                  <Table.Tr key={s.id} data-staged={out || undefined} style={out ? { textDecoration: 'line-through' } : undefined}>
+                    <Table.Td>
+                      <ScopeName name={s.name} deprecated={s.deprecated} />
+                    </Table.Td>
+                    <Table.Td>{s.displayName}</Table.Td>
+                    <Table.Td>{s.api.displayName || s.api.name}</Table.Td>
+                    <Table.Td>{s.required ? 'Yes' : 'No'}</Table.Td>
+                    {manage && (
+                      <Table.Td>
+                        {/* One button for both states, so focus stays on it. */}
+                        <ActionIcon
+                          variant="subtle"
+                          color={out ? 'gray' : 'red'}
+                          aria-label={out ? `Keep ${s.name}` : `Remove ${s.name}`}
+                          title={out ? `Keep ${s.name}` : `Remove ${s.name}`}
+                          onClick={() => toggle(s.id)}
+                          disabled={state.fetching}
+                        >
+                          <span aria-hidden>{out ? '↶' : '✖'}</span>
+                        </ActionIcon>
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
-      <AssignScopeDialog opened={assigning} client={assigning ? client : null} onClose={() => setAssigning(false)} />
+      <AssignScopeDialog opened={assigning} client={assigning ? assignedClient : null} onClose={() => setAssigning(false)} />
+      <AddScopeDialog opened={adding} client={client} assigned={kept.map((s) => s.id)} onClose={() => setAdding(false)} />
     </Paper>
   );
 }

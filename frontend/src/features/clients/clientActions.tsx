@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../components/common';
 import { errorMessage } from '../../lib/errors';
 import type { ClientFieldsFragment } from '../../gql/graphql';
 import type { ClientFormValue } from './ClientDialog';
+import { notifyDone } from '../../lib/notify';
 
 export function toFormValue(c: ClientFieldsFragment): ClientFormValue {
   return {
@@ -30,7 +31,7 @@ export function DeleteClientDialog({ client, onClose, onDeleted }: { client: { i
     <ConfirmDialog
       opened={client !== null}
       title="Delete client"
-      confirmLabel="Delete"
+      confirmLabel={`Delete ${client?.name ?? ''}`}
       busy={state.fetching}
       error={error}
       onClose={() => {
@@ -41,6 +42,7 @@ export function DeleteClientDialog({ client, onClose, onDeleted }: { client: { i
         const res = await del({ id: client!.id }, { additionalTypenames: ['Client'] });
         if (res.error) setError(errorMessage(res.error));
         else {
+          notifyDone(`Client ${client!.name} deleted`);
           onClose();
           onDeleted?.();
         }

@@ -8,6 +8,7 @@ import { QueryStates, SearchInput, connectionNodes, useListControls } from '../.
 import { EmptyState } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
 import { ScopeName } from '../scopes/ScopeName';
+import { notifyDone } from '../../lib/notify';
 
 const ctx = { additionalTypenames: ['Scope'] };
 
@@ -31,6 +32,7 @@ export function ApiDiscoveryTab({ apiId, manage, readOnlyReason }: { apiId: stri
     const res = await update({ id, input: { showInDiscoveryDocument: on } }, ctx);
     setBusy(null);
     if (res.error) setToggleError(`Could not change ${name}: ${errorMessage(res.error)}`);
+    else notifyDone(on ? `${name} shown in the discovery document` : `${name} hidden from the discovery document`);
   }
 
   return (

@@ -70,8 +70,9 @@ export function DiscoveryPreview({ highlight, height = 480 }: { highlight?: stri
                 )}
               </Group>
             </div>
-            <ScrollArea h={height} type="auto">
-              <Code block data-testid="discovery-json" aria-label="Discovery document JSON">
+            {/* Focusable, so the document can be scrolled from the keyboard. */}
+            <ScrollArea h={height} type="auto" viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Discovery document' }}>
+              <Code block data-testid="discovery-json" aria-label="Discovery document JSON" style={{ overflow: 'visible' }}>
                 {JSON.stringify(doc, null, 2)}
               </Code>
             </ScrollArea>

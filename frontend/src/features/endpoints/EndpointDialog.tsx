@@ -6,6 +6,7 @@ import { CreateEndpointDocument, UpdateEndpointDocument } from './operations';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
 import { splitFieldErrors } from '../../lib/errors';
 import type { HttpMethod } from '../../gql/graphql';
+import { notifyDone } from '../../lib/notify';
 
 export const methods: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -65,7 +66,10 @@ export function EndpointDialog({ opened, api, initial, onClose }: { opened: bool
       res = await create({ input: { apiID: api.id, method: value.method, path: value.path.trim(), scopeIDs: value.scopes.map((s) => s.id) } }, ctx);
     }
     if (res.error) setServerError(res.error);
-    else onClose();
+    else {
+      notifyDone(editing ? `Endpoint ${value.method} ${value.path.trim()} saved` : `Endpoint ${value.method} ${value.path.trim()} added`);
+      onClose();
+    }
   }
 
   return (

@@ -103,11 +103,11 @@ export function EndpointsTab({ api, manage }: { api: { id: string; basePath: str
       <ConfirmDialog
         opened={del.opened}
         title="Delete endpoint"
-        confirmLabel="Delete"
+        confirmLabel={`Delete ${del.value?.label ?? ''}`}
         busy={delState.fetching}
         error={del.error}
         onClose={del.close}
-        onConfirm={async () => del.settle(await deleteEndpoint({ id: del.value!.id }, { additionalTypenames: ['Endpoint', 'Scope'] }))}
+        onConfirm={async () => del.settle(await deleteEndpoint({ id: del.value!.id }, { additionalTypenames: ['Endpoint', 'Scope'] }), `Endpoint ${del.value!.label} deleted`)}
       >
         <Text>
           Delete the endpoint <b>{del.value?.label}</b>? Calls to it will be denied as an unknown path.

@@ -3,6 +3,7 @@ import { Alert, Button, Group, List, Loader, Modal, Stack, Text } from '@mantine
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { DeleteScopeDocument, ScopeImpactDocument, UpdateScopeDocument } from './operations';
 import { errorMessage, hasCode, usedBy } from '../../lib/errors';
+import { notifyDone } from '../../lib/notify';
 
 interface Props {
   scope: { id: string; name: string; deprecated: boolean } | null;
@@ -13,7 +14,7 @@ interface Props {
 export function DeleteScopeDialog({ scope, onClose }: Props) {
   const opened = scope !== null;
   return (
-    <Modal opened={opened} onClose={onClose} title="Delete scope">
+    <Modal opened={opened} onClose={onClose} title={scope ? `Delete scope ${scope.name}` : 'Delete scope'}>
       {scope && <DeleteScopeBody key={scope.id} scope={scope} onClose={onClose} />}
     </Modal>
   );
@@ -33,13 +34,19 @@ function DeleteScopeBody({ scope, onClose }: { scope: NonNullable<Props['scope']
     setError(null);
     const res = await del({ id: scope.id }, { additionalTypenames: ['Scope', 'API', 'Client'] });
     if (res.error) setError(res.error);
-    else onClose();
+    else {
+      notifyDone(`Scope ${scope.name} deleted`);
+      onClose();
+    }
   }
 
   async function markDeprecated() {
     const res = await deprecate({ id: scope.id, input: { deprecated: true } }, { additionalTypenames: ['Scope'] });
     if (res.error) setError(res.error);
-    else onClose();
+    else {
+      notifyDone(`Scope ${scope.name} deprecated`);
+      onClose();
+    }
   }
 
   return (
@@ -81,7 +88,7 @@ function DeleteScopeBody({ scope, onClose }: { scope: NonNullable<Props['scope']
         </>
       )}
       <Group justify="flex-end">
-        <Button variant="default" onClick={onClose}>
+        <Button variant="default" onClick={onClose} data-autofocus>
           Cancel
         </Button>
         {blocked && !scope.deprecated && (
@@ -90,7 +97,7 @@ function DeleteScopeBody({ scope, onClose }: { scope: NonNullable<Props['scope']
           </Button>
         )}
         <Button color="red" onClick={confirm} loading={delState.fetching} disabled={Boolean(blocked) || (fetching && !impact)}>
-          Delete
+          Delete {scope.name}
         </Button>
       </Group>
     </Stack>

@@ -6,6 +6,7 @@ import { CreateScopeDocument, UpdateScopeDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
 import { namingHelp } from '../../lib/roles';
+import { notifyDone } from '../../lib/notify';
 
 export interface ScopeFormValue {
   id?: string;
@@ -139,6 +140,7 @@ export function ScopeDialog({ opened, apiId, initial, onClose }: { opened: boole
       setServerError(res.error);
       return;
     }
+    notifyDone(editing ? `Scope ${value.name} saved` : `Scope ${value.name.trim()} added`);
     onClose();
   }
 

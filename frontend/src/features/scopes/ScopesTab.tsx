@@ -11,6 +11,7 @@ import { EmptyState } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
 import type { OrderDirection, ScopeFieldsFragment, ScopeOrderField } from '../../gql/graphql';
 import { ScopeName } from './ScopeName';
+import { notifyDone } from '../../lib/notify';
 
 const sortOptions = [
   { value: 'NAME:ASC', label: 'Name (A–Z)' },
@@ -55,6 +56,7 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
       return rest;
     });
     if (res.error) setToggleError(`Could not change ${s.name}: ${errorMessage(res.error)}`);
+    else notifyDone(on ? `${s.name} shown in the discovery document` : `${s.name} hidden from the discovery document`);
   }
 
   return (

@@ -6,6 +6,7 @@ import type { ConfigurationFormat, ImportConfigurationMutation } from '../../gql
 import { CopyValue } from '../../components/common';
 import { ListTable } from '../../components/listing';
 import { errorMessage } from '../../lib/errors';
+import { notifyDone } from '../../lib/notify';
 
 const ExportConfigurationDocument = graphql(`
   query ExportConfiguration($format: ConfigurationFormat!) {
@@ -60,6 +61,7 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
     a.click();
     URL.revokeObjectURL(url);
     setExportNote(`Downloaded ${name}.`);
+    notifyDone(`Configuration exported as ${name}`);
   }
 
   async function submit(dryRun: boolean) {
@@ -67,7 +69,9 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
     if (dryRun) setPlan(null);
     const res = await run({ document: text, dryRun, prune }, { additionalTypenames: ['API', 'Scope', 'Endpoint', 'Client', 'Organisation'] });
     if (res.error) return setError(res.error);
-    setPlan(res.data?.importConfiguration ?? null);
+    const plan = res.data?.importConfiguration ?? null;
+    setPlan(plan);
+    if (plan?.applied) notifyDone(`Configuration imported: ${plan.changes.length} ${plan.changes.length === 1 ? 'change' : 'changes'} applied`);
   }
 
   const changes = plan?.changes ?? [];

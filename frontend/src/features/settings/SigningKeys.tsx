@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../components/common';
 import { ListTable, QueryStates, useConfirmAction } from '../../components/listing';
 import { EmptyState } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
+import { notifyDone } from '../../lib/notify';
 
 const SigningKeysDocument = graphql(`
   query SigningKeys {
@@ -129,7 +130,10 @@ export function SigningKeys({ issuer, owner }: { issuer: string; owner: boolean 
         onConfirm={async () => {
           const res = await rotate({}, ctx);
           if (res.error) setRotateError(errorMessage(res.error));
-          else setRotating(false);
+          else {
+            setRotating(false);
+            notifyDone('Signing key rotated');
+          }
         }}
       >
         <Text>A new key signs ID tokens from now on. The current key stays published until you retire it, so tokens it signed keep verifying.</Text>
@@ -137,11 +141,11 @@ export function SigningKeys({ issuer, owner }: { issuer: string; owner: boolean 
       <ConfirmDialog
         opened={retire.opened}
         title="Retire signing key"
-        confirmLabel="Retire"
+        confirmLabel={`Retire ${retire.value?.kid ?? ''}`}
         busy={retireState.fetching}
         error={retire.error}
         onClose={retire.close}
-        onConfirm={async () => retire.settle(await doRetire({ id: retire.value!.id }, ctx))}
+        onConfirm={async () => retire.settle(await doRetire({ id: retire.value!.id }, ctx), `Signing key ${retire.value!.kid} retired`)}
       >
         <Text>
           Retire key <Code>{retire.value?.kid}</Code>? It leaves the published key set, and ID tokens it signed no longer verify. This cannot be undone.

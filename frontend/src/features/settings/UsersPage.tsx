@@ -11,6 +11,7 @@ import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useCo
 import { EmptyState } from '../layout/states';
 import { errorMessage, splitFieldErrors } from '../../lib/errors';
 import type { Role } from '../../gql/graphql';
+import { notifyDone } from '../../lib/notify';
 
 const UsersDocument = graphql(`
   query Users($first: Int, $after: Cursor, $where: UserWhereInput) {
@@ -99,11 +100,13 @@ export function UsersPage() {
   const [creating, setCreating] = useState(false);
   const [settingPassword, setSettingPassword] = useState<{ id: string; email: string } | null>(null);
   const [passwordSetFor, setPasswordSetFor] = useState<string | null>(null);
-  const [, updateRole] = useMutation(UpdateUserRoleDocument);
+  const [roleState, updateRole] = useMutation(UpdateUserRoleDocument);
+  // A role change takes effect at once, so it is confirmed in a dialog rather than saved by the select.
+  const roleChange = useConfirmAction<{ id: string; email: string; from: Role; to: Role }>();
   const [, setVerified] = useMutation(SetEmailVerifiedDocument);
   const [, setUsername] = useMutation(SetPreferredUsernameDocument);
   const [delState, deleteUser] = useMutation(DeleteUserDocument);
-  // One error for both the role change and the deletion: shown above the table and in the dialog.
+  // The deletion's error: shown above the table and in the dialog.
   const del = useConfirmAction<{ id: string; email: string }>();
   const { error: actionError, setError: setActionError } = del;
   const { data } = result;
@@ -138,8 +141,10 @@ export function UsersPage() {
                       checked={u.emailVerified}
                       onChange={async (e) => {
                         setActionError(null);
-                        const res = await setVerified({ id: u.id, verified: e.currentTarget.checked }, ctx);
+                        const verified = e.currentTarget.checked;
+                        const res = await setVerified({ id: u.id, verified }, ctx);
                         if (res.error) setActionError(errorMessage(res.error));
+                        else notifyDone(`Email of ${u.email} marked ${verified ? 'verified' : 'not verified'}`);
                       }}
                     />
                   ) : u.emailVerified ? (
@@ -163,6 +168,7 @@ export function UsersPage() {
                         setActionError(null);
                         const res = await setUsername({ id: u.id, username: v }, ctx);
                         if (res.error) setActionError(errorMessage(res.error));
+                        else notifyDone(`Username of ${u.email} saved`);
                       }}
                     />
                   ) : (
@@ -178,11 +184,8 @@ export function UsersPage() {
                       data={roleOptions}
                       value={u.role}
                       allowDeselect={false}
-                      onChange={async (v) => {
-                        if (!v || v === u.role) return;
-                        setActionError(null);
-                        const res = await updateRole({ id: u.id, role: v as Role }, ctx);
-                        if (res.error) setActionError(errorMessage(res.error));
+                      onChange={(v) => {
+                        if (v && v !== u.role) roleChange.open({ id: u.id, email: u.email, from: u.role, to: v as Role });
                       }}
                     />
                   ) : (
@@ -227,15 +230,34 @@ export function UsersPage() {
       <ConfirmDialog
         opened={del.opened}
         title="Delete user"
-        confirmLabel="Delete"
+        confirmLabel={`Delete ${del.value?.email ?? ''}`}
         busy={delState.fetching}
         error={actionError}
         onClose={del.close}
-        onConfirm={async () => del.settle(await deleteUser({ id: del.value!.id }, ctx))}
+        onConfirm={async () => del.settle(await deleteUser({ id: del.value!.id }, ctx), `User ${del.value!.email} deleted`)}
       >
         <Text>
           Delete <b>{del.value?.email}</b>? They can no longer sign in; their API keys stop working.
         </Text>
+      </ConfirmDialog>
+      <ConfirmDialog
+        opened={roleChange.opened}
+        title="Change role"
+        confirmLabel={`Change role of ${roleChange.value?.email ?? ''}`}
+        color="indigo"
+        busy={roleState.fetching}
+        error={roleChange.error}
+        onClose={roleChange.close}
+        onConfirm={async () => {
+          const c = roleChange.value!;
+          roleChange.settle(await updateRole({ id: c.id, role: c.to }, ctx), `${c.email} is now ${roleLabels[c.to]}`);
+        }}
+      >
+        {roleChange.value && (
+          <Text>
+            Change <b>{roleChange.value.email}</b> from {roleLabels[roleChange.value.from]} to <b>{roleLabels[roleChange.value.to]}</b>? It applies at their next request.
+          </Text>
+        )}
       </ConfirmDialog>
     </>
   );
@@ -271,7 +293,10 @@ function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose: () =>
     setFormError(null);
     const res = await create({ input: { email: email.trim(), displayName: displayName.trim() || undefined, password, role } }, ctx);
     if (res.error) setServerError(res.error);
-    else onClose();
+    else {
+      notifyDone(`User ${email.trim()} created`);
+      onClose();
+    }
   }
 
   return (
