@@ -6,9 +6,11 @@ package reqid
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 )
 
 // Header is the request and response header that carries the ID.
@@ -29,7 +31,7 @@ func Middleware(next http.Handler) http.Handler {
 		if !valid(id) {
 			id = newID()
 		}
-		w.Header().Set(Header, id)
+		w.Header()[Header] = []string{id} // canonical already
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, id)))
 	})
 }
@@ -50,9 +52,23 @@ func valid(id string) bool {
 	return true
 }
 
+// IDs are this process's random prefix and a counter: unique across processes and restarts
+// without a read of the system's randomness per request (an ID is a label, not a secret).
+var (
+	prefix  = randomPrefix()
+	counter atomic.Uint64
+)
+
+func randomPrefix() [8]byte {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return b
+}
+
 func newID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	copy(b[:8], prefix[:])
+	binary.BigEndian.PutUint64(b[8:], counter.Add(1))
 	return hex.EncodeToString(b[:])
 }
 
