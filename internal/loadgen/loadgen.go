@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -43,7 +44,9 @@ func Request(method, rawURL string, header http.Header, body []byte) []byte {
 
 // Run sends b.N requests to the server at rawURL's host over conns connections, taking requests
 // in turn from reqs (the first conns warm up), and fails b on any answer whose status is not want. It reports req/s and the
-// p50 and p99 latency of one request.
+// p50 and p99 latency of one request, and the process's CPU time per request (server and load
+// generator together): on a machine shared with other work, throughput follows the share of the
+// processors it is given, CPU time per request much less so.
 func Run(b *testing.B, rawURL string, conns int, reqs [][]byte, want int) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -72,6 +75,7 @@ func Run(b *testing.B, rawURL string, conns int, reqs [][]byte, want int) {
 	errs := make(chan error, conns)
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start := time.Now()
 	for i, c := range clients {
 		wg.Add(1)
@@ -96,6 +100,7 @@ func Run(b *testing.B, rawURL string, conns int, reqs [][]byte, want int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	close(errs)
 	for err := range errs {
@@ -109,7 +114,17 @@ func Run(b *testing.B, rawURL string, conns int, reqs [][]byte, want int) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(len(all)), "cpu-µs/req")
 	b.ReportMetric(0, "ns/op")
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type conn struct {

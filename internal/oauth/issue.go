@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/refreshtoken"
+	"scopekeeper/ent/session"
 	"scopekeeper/internal/secret"
 )
 
@@ -41,6 +43,11 @@ var errWriterClosed = errors.New("oauth: the token writer has stopped")
 // errRotated is the answer for a row whose refresh token to consume was already used or revoked.
 var errRotated = errors.New("oauth: the refresh token was already used")
 
+// errConsumeConflict makes the writer retry a batch row by row: one UPDATE consuming the batch's
+// refresh tokens changed fewer rows than it named (another process consumed or revoked one since
+// the request read it), and row by row tells which.
+var errConsumeConflict = errors.New("oauth: a refresh token of the batch was consumed meanwhile")
+
 type tokenRow struct {
 	org      int
 	key      []byte
@@ -57,6 +64,14 @@ type tokenRow struct {
 	consume int
 	failed  error // errRotated when consume found the token used, within one commit
 	done    chan error
+
+	// find, instead of a token to store, asks for the refresh token with this lookup key: read
+	// in the writer's transaction before it writes, on the connection whose page cache the writes
+	// keep warm, and with the other reads of the batch in one statement. found is the token (nil
+	// when there is none), sessionEnds when its sign-in session ends (zero when it has none left).
+	find        []byte
+	found       *ent.RefreshToken
+	sessionEnds time.Time
 }
 
 // refreshRow is a refresh token to store.
@@ -187,21 +202,34 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 	if err != nil {
 		return err
 	}
+	if err := w.batch(ctx, tx, rows); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// batch runs rows in tx, a constant number of statements whatever their number: the reads first
+// (so they see only what is committed), then the consumption of rotated refresh tokens, then the
+// inserts; per organisation, because every statement is filtered by the caller's organisation.
+func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
+	finds := map[int][]*tokenRow{}
+	consumes := map[int][]*tokenRow{}
 	byOrg := map[int][]*ent.TokenCreate{}
 	refreshByOrg := map[int][]*ent.RefreshTokenCreate{}
+	consumed := map[int]bool{}
 	for _, r := range rows {
-		r.failed = nil
-		if r.consume != 0 {
-			n, err := tx.RefreshToken.Update().Where(refreshtoken.ID(r.consume), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
-				SetUsedAt(r.issued).Save(sys(ctx, r.org))
-			if err != nil {
-				_ = tx.Rollback()
-				return err
-			}
-			if n == 0 {
-				r.failed = errRotated
-				continue
-			}
+		r.failed, r.found, r.sessionEnds = nil, nil, time.Time{}
+		switch {
+		case r.find != nil:
+			finds[r.org] = append(finds[r.org], r)
+			continue
+		case r.consume != 0 && consumed[r.consume]:
+			r.failed = errRotated // the same refresh token twice in one batch: the second is a reuse
+			continue
+		case r.consume != 0:
+			consumed[r.consume] = true
+			consumes[r.org] = append(consumes[r.org], r)
 		}
 		if f := r.refresh; f != nil {
 			refreshByOrg[r.org] = append(refreshByOrg[r.org], tx.RefreshToken.Create().SetLookupKey(f.key).SetTokenHash(f.digest).
@@ -212,29 +240,120 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
 	}
+	for org, rs := range finds {
+		if err := findRefresh(sys(ctx, org), tx, rs); err != nil {
+			return err
+		}
+	}
+	for org, rs := range consumes {
+		if err := consume(sys(ctx, org), tx, rs); err != nil {
+			return err
+		}
+	}
 	for org, creates := range byOrg {
-		// Inserts of 2^k rows: the statement's text depends on its row count, and a few sizes
-		// let the driver reuse prepared statements (_stmt_cache_size) instead of parsing each.
-		for len(creates) > 0 {
-			n := 1 << (bits.Len(uint(len(creates))) - 1)
-			if err := tx.Token.CreateBulk(creates[:n]...).Exec(sys(ctx, org)); err != nil {
-				_ = tx.Rollback()
-				return err
-			}
-			creates = creates[n:]
+		if err := inPowersOfTwo(creates, func(c []*ent.TokenCreate) error { return tx.Token.CreateBulk(c...).Exec(sys(ctx, org)) }); err != nil {
+			return err
 		}
 	}
 	for org, creates := range refreshByOrg {
-		for len(creates) > 0 {
-			n := 1 << (bits.Len(uint(len(creates))) - 1)
-			if err := tx.RefreshToken.CreateBulk(creates[:n]...).Exec(sys(ctx, org)); err != nil {
-				_ = tx.Rollback()
-				return err
-			}
-			creates = creates[n:]
+		if err := inPowersOfTwo(creates, func(c []*ent.RefreshTokenCreate) error {
+			return tx.RefreshToken.CreateBulk(c...).Exec(sys(ctx, org))
+		}); err != nil {
+			return err
 		}
 	}
-	return tx.Commit()
+	return nil
+}
+
+// inPowersOfTwo calls f on consecutive parts of xs of 2^k elements: a statement's text depends on
+// how many rows or values it names, and a few sizes let the driver reuse prepared statements
+// (_stmt_cache_size) instead of parsing each.
+func inPowersOfTwo[T any](xs []T, f func([]T) error) error {
+	for len(xs) > 0 {
+		n := 1 << (bits.Len(uint(len(xs))) - 1)
+		if err := f(xs[:n]); err != nil {
+			return err
+		}
+		xs = xs[n:]
+	}
+	return nil
+}
+
+// findRefresh answers the finds of one organisation: their refresh tokens, then the sign-in
+// sessions of the online ones.
+func findRefresh(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
+	keys := make([][]byte, len(rows))
+	for i, r := range rows {
+		keys[i] = r.find
+	}
+	byKey := map[string]*ent.RefreshToken{}
+	if err := inPowersOfTwo(keys, func(k [][]byte) error {
+		found, err := tx.RefreshToken.Query().Where(refreshtoken.LookupKeyIn(k...)).All(ctx)
+		for _, rt := range found {
+			byKey[string(rt.LookupKey)] = rt
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	var sessions []int
+	for _, r := range rows {
+		r.found = byKey[string(r.find)]
+		if r.found != nil && r.found.SessionID != nil && !slices.Contains(sessions, *r.found.SessionID) {
+			sessions = append(sessions, *r.found.SessionID)
+		}
+	}
+	if len(sessions) == 0 {
+		return nil
+	}
+	ends := map[int]time.Time{}
+	if err := inPowersOfTwo(sessions, func(ids []int) error {
+		found, err := tx.Session.Query().Where(session.IDIn(ids...)).Select(session.FieldExpiresAt).All(ctx)
+		for _, s := range found {
+			ends[s.ID] = s.ExpiresAt
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.found != nil && r.found.SessionID != nil {
+			r.sessionEnds = ends[*r.found.SessionID]
+		}
+	}
+	return nil
+}
+
+// consume marks the refresh tokens that rows replace used, only where still unused and not
+// revoked: one UPDATE for the batch, which must change every row it names (errConsumeConflict
+// otherwise); alone, a row whose token is gone fails with errRotated.
+func consume(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
+	if len(rows) == 1 {
+		r := rows[0]
+		n, err := tx.RefreshToken.Update().Where(refreshtoken.ID(r.consume), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
+			SetUsedAt(r.issued).Save(ctx)
+		if err == nil && n == 0 {
+			r.failed = errRotated
+		}
+		return err
+	}
+	// One time for the batch: the latest of its issuance times, microseconds apart.
+	var at time.Time
+	ids := make([]int, len(rows))
+	for i, r := range rows {
+		ids[i] = r.consume
+		if r.issued.After(at) {
+			at = r.issued
+		}
+	}
+	return inPowersOfTwo(ids, func(ids []int) error {
+		n, err := tx.RefreshToken.Update().Where(refreshtoken.IDIn(ids...), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
+			SetUsedAt(at).Save(ctx)
+		if err == nil && n != len(ids) {
+			return errConsumeConflict
+		}
+		return err
+	})
 }
 
 // issued is a fresh access token, and the refresh token issued with it.

@@ -50,33 +50,23 @@ func errBadRefresh() *oidc.Error {
 }
 
 // liveRefresh finds the refresh token value of organisation org and says whether it may be used
-// now: not revoked, used, expired, and (for an online token) its sign-in session still on.
-func (p *Provider) liveRefresh(ctx context.Context, key []byte, value string) (*ent.RefreshToken, bool, error) {
-	rt, err := p.client.RefreshToken.Query().Where(refreshtoken.LookupKey(key)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, false, nil
-	}
-	if err != nil {
+// now: not revoked, used, expired, and (for an online token) its sign-in session still on. It
+// reads through the token writer (see tokenRow.find).
+func (p *Provider) liveRefresh(ctx context.Context, org int, key []byte, value string) (*ent.RefreshToken, bool, error) {
+	row := &tokenRow{org: org, find: key}
+	if err := p.writer.write(ctx, row); err != nil {
 		return nil, false, err
 	}
-	if !secret.Matches(value, rt.TokenHash) {
+	rt := row.found
+	if rt == nil || !secret.Matches(value, rt.TokenHash) {
 		return nil, false, nil
 	}
 	now := p.now()
 	if rt.RevokedAt != nil || rt.UsedAt != nil || !rt.ExpiresAt.After(now) {
 		return rt, false, nil
 	}
-	if rt.SessionID != nil {
-		sess, err := p.client.Session.Get(ctx, *rt.SessionID)
-		if ent.IsNotFound(err) {
-			return rt, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if !sess.ExpiresAt.After(now) {
-			return rt, false, nil
-		}
+	if rt.SessionID != nil && !row.sessionEnds.After(now) {
+		return rt, false, nil
 	}
 	return rt, true, nil
 }
@@ -94,7 +84,7 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if !ci.c.RefreshTokens {
 		return nil, oidc.ErrInvalidGrant().WithDescription("Refresh tokens are turned off for this client.")
 	}
-	rt, live, err := p.liveRefresh(ctx, req.key, req.value)
+	rt, live, err := p.liveRefresh(ctx, org.ID, req.key, req.value)
 	if err != nil {
 		return nil, serverError(ctx, "look up refresh token", err)
 	}
@@ -186,7 +176,7 @@ func (p *Provider) introspectRefresh(ctx context.Context, org *orgInfo, value st
 		return inactive, nil
 	}
 	ctx = sys(ctx, org.ID)
-	rt, live, err := p.liveRefresh(ctx, key, value)
+	rt, live, err := p.liveRefresh(ctx, org.ID, key, value)
 	if err != nil || !live {
 		return inactive, err
 	}
