@@ -65,13 +65,18 @@ type tokenRow struct {
 	failed  error // errRotated when consume found the token used, within one commit
 	done    chan error
 
-	// find, instead of a token to store, asks for the refresh token with this lookup key: read
-	// in the writer's transaction before it writes, on the connection whose page cache the writes
-	// keep warm, and with the other reads of the batch in one statement. found is the token (nil
-	// when there is none), sessionEnds when its sign-in session ends (zero when it has none left).
+	// find asks for the refresh token with this lookup key: read in the writer's transaction
+	// before it writes, on the connection whose page cache the writes keep warm, and with the
+	// other reads of the batch in one statement. found is the token (nil when there is none),
+	// sessionEnds when its sign-in session ends (zero when it has none left).
 	find        []byte
 	found       *ent.RefreshToken
 	sessionEnds time.Time
+	// decide, when not nil, completes the row from found (what to consume, the user, the scopes)
+	// or refuses it (its error is the row's, nothing is written): a refresh grant is then one
+	// trip through the writer. It runs on the writer's goroutine, again when a batch is retried
+	// row by row, and must not block. Without decide, a row with find is a read only.
+	decide func(*tokenRow) error
 }
 
 // refreshRow is a refresh token to store.
@@ -220,16 +225,42 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 	consumed := map[int]bool{}
 	for _, r := range rows {
 		r.failed, r.found, r.sessionEnds = nil, nil, time.Time{}
-		switch {
-		case r.find != nil:
+		if r.find != nil {
 			finds[r.org] = append(finds[r.org], r)
+		}
+	}
+	for org, rs := range finds {
+		if err := findRefresh(sys(ctx, org), tx, rs); err != nil {
+			return err
+		}
+	}
+	var writes []*tokenRow
+	for _, r := range rows {
+		if r.decide != nil {
+			if r.failed = r.decide(r); r.failed != nil {
+				continue
+			}
+		} else if r.find != nil {
 			continue
-		case r.consume != 0 && consumed[r.consume]:
-			r.failed = errRotated // the same refresh token twice in one batch: the second is a reuse
-			continue
-		case r.consume != 0:
+		}
+		if r.consume != 0 {
+			if consumed[r.consume] {
+				r.failed = errRotated // the same refresh token twice in one batch: the second is a reuse
+				continue
+			}
 			consumed[r.consume] = true
 			consumes[r.org] = append(consumes[r.org], r)
+		}
+		writes = append(writes, r)
+	}
+	for org, rs := range consumes {
+		if err := consume(sys(ctx, org), tx, rs); err != nil {
+			return err
+		}
+	}
+	for _, r := range writes {
+		if r.failed != nil {
+			continue // its refresh token was used meanwhile
 		}
 		if f := r.refresh; f != nil {
 			refreshByOrg[r.org] = append(refreshByOrg[r.org], tx.RefreshToken.Create().SetLookupKey(f.key).SetTokenHash(f.digest).
@@ -239,16 +270,6 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 		c := tx.Token.Create().SetLookupKey(r.key).SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
 			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
-	}
-	for org, rs := range finds {
-		if err := findRefresh(sys(ctx, org), tx, rs); err != nil {
-			return err
-		}
-	}
-	for org, rs := range consumes {
-		if err := consume(sys(ctx, org), tx, rs); err != nil {
-			return err
-		}
 	}
 	for org, creates := range byOrg {
 		if err := inPowersOfTwo(creates, func(c []*ent.TokenCreate) error { return tx.Token.CreateBulk(c...).Exec(sys(ctx, org)) }); err != nil {
@@ -367,12 +388,20 @@ type issued struct {
 // issueToken stores a new opaque access token for client ci (and, for a code grant, its user and
 // authorization request).
 func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
-	return p.issue(ctx, org, ci, userID, request, scopes, nil, 0)
+	return p.issue(ctx, org, ci, userID, request, scopes, nil)
 }
 
-// issue stores an access token, with refresh (its key and digest are filled in here) when not nil,
-// in place of the refresh token consume when not 0.
-func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow, consume int) (*issued, error) {
+// issue stores an access token, with refresh (its key and digest are filled in here) when not nil.
+func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow) (*issued, error) {
+	row, out := p.newRow(org, ci, userID, request, scopes, refresh)
+	if err := p.store(ctx, row); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// newRow mints an access token of ci (and refresh, when not nil) and returns the row to store.
+func (p *Provider) newRow(org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow) (*tokenRow, *issued) {
 	now := p.now()
 	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
 	out := &issued{value: value}
@@ -383,16 +412,20 @@ func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, user
 	// with when a scope was taken from the client, which may be in the same second.
 	now = now.Truncate(time.Microsecond)
 	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
-		issued: now, expires: now.Add(AccessTokenTTL), refresh: refresh, consume: consume}
+		issued: now, expires: now.Add(AccessTokenTTL), refresh: refresh}
 	if refresh != nil {
 		refresh.expires = now.Add(org.RefreshTTL)
 	}
-	if err := p.writer.write(ctx, row); err != nil {
-		if !errors.Is(err, context.Canceled) && !errors.Is(err, errRotated) {
-			slog.ErrorContext(ctx, "oauth: store token", "error", err)
-		}
-		return nil, err
-	}
 	out.issued, out.expires = row.issued, row.expires
-	return out, nil
+	return row, out
+}
+
+// store writes row through the writer; refused is an error its decide may return, not logged.
+func (p *Provider) store(ctx context.Context, row *tokenRow) error {
+	err := p.writer.write(ctx, row)
+	var refused *refusal
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, errRotated) && !errors.As(err, &refused) {
+		slog.ErrorContext(ctx, "oauth: store token", "error", err)
+	}
+	return err
 }

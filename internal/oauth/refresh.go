@@ -49,32 +49,49 @@ func errBadRefresh() *oidc.Error {
 	return oidc.ErrInvalidGrant().WithDescription("The refresh token is invalid, expired, revoked, already used, or was issued to another client.")
 }
 
-// liveRefresh finds the refresh token value of organisation org and says whether it may be used
-// now: not revoked, used, expired, and (for an online token) its sign-in session still on. It
-// reads through the token writer (see tokenRow.find).
+// liveRefresh finds the refresh token value of organisation org (through the token writer, see
+// tokenRow.find) and says whether it may be used now.
 func (p *Provider) liveRefresh(ctx context.Context, org int, key []byte, value string) (*ent.RefreshToken, bool, error) {
 	row := &tokenRow{org: org, find: key}
 	if err := p.writer.write(ctx, row); err != nil {
 		return nil, false, err
 	}
+	rt, live := p.usable(row, value)
+	return rt, live, nil
+}
+
+// usable is the refresh token value that row found (nil when none, or another value), and whether
+// it may be used now: not revoked, used, expired, and (for an online token) its sign-in session
+// still on.
+func (p *Provider) usable(row *tokenRow, value string) (*ent.RefreshToken, bool) {
 	rt := row.found
 	if rt == nil || !secret.Matches(value, rt.TokenHash) {
-		return nil, false, nil
+		return nil, false
 	}
 	now := p.now()
 	if rt.RevokedAt != nil || rt.UsedAt != nil || !rt.ExpiresAt.After(now) {
-		return rt, false, nil
+		return rt, false
 	}
 	if rt.SessionID != nil && !row.sessionEnds.After(now) {
-		return rt, false, nil
+		return rt, false
 	}
-	return rt, true, nil
+	return rt, true
 }
+
+// refusal is a refresh grant refused while the writer decided it: nothing was written.
+type refusal struct {
+	oe     *oidc.Error
+	family int // when not 0, a rotated-out token was presented again: revoke this family
+}
+
+func (r *refusal) Error() string { return "oauth: refresh refused: " + r.oe.Description }
 
 // refreshGrant is RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2) and OpenID
 // Connect Core §12: a new access token (and ID token with openid) for the scopes of the refresh
 // token, or fewer, never a scope the client no longer holds (rule 8); a new refresh token in
-// place of the one presented.
+// place of the one presented. The lookup, the decision and the rotation are one trip through the
+// token writer: it reads the refresh token in its transaction, runs decide, consumes the token
+// (only if still unused and not revoked) and stores the new tokens, all before the answer.
 func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f *formRequest) (*tokenResponse, *oidc.Error) {
 	ctx := sys(r.Context(), org.ID)
 	req, oe := parseRefreshRequest(f)
@@ -84,45 +101,91 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if !ci.c.RefreshTokens {
 		return nil, oidc.ErrInvalidGrant().WithDescription("Refresh tokens are turned off for this client.")
 	}
-	rt, live, err := p.liveRefresh(ctx, org.ID, req.key, req.value)
-	if err != nil {
-		return nil, serverError(ctx, "look up refresh token", err)
+	var (
+		rt       *ent.RefreshToken
+		granted  []*ent.Scope
+		identity []int
+	)
+	row, tok := p.newRow(org, ci, nil, nil, nil, &refreshRow{})
+	row.find = req.key
+	row.decide = func(row *tokenRow) error {
+		var live bool
+		rt, live = p.usable(row, req.value)
+		if rt == nil || rt.ClientID != ci.c.ID {
+			return &refusal{oe: errBadRefresh()}
+		}
+		if rt.UsedAt != nil && rt.RevokedAt == nil {
+			// Rotated out and presented again: one of the two users of this token is an attacker.
+			return &refusal{oe: errBadRefresh(), family: rt.AuthRequestID}
+		}
+		if !live {
+			return &refusal{oe: errBadRefresh()}
+		}
+		var kept []int
+		var oe *oidc.Error
+		if granted, identity, kept, oe = refreshScopes(ci, rt, req.scope); oe != nil {
+			return &refusal{oe: oe}
+		}
+		// The new refresh token keeps the scope of the one it replaces (RFC 6749 §6).
+		user, family := rt.UserID, rt.AuthRequestID
+		row.userID, row.request, row.consume = &user, &family, rt.ID
+		row.scopeIDs = append(scopeIDs(granted), identity...)
+		row.refresh.family, row.refresh.session, row.refresh.scopeIDs, row.refresh.authTime = family, rt.SessionID, kept, rt.AuthTime
+		return nil
 	}
-	if rt == nil || rt.ClientID != ci.c.ID {
-		return nil, errBadRefresh()
-	}
-	if rt.UsedAt != nil && rt.RevokedAt == nil {
-		// Rotated out and presented again: one of the two users of this token is an attacker.
-		if err := p.revokeFamily(ctx, rt.AuthRequestID); err != nil {
+	err := p.store(ctx, row)
+	var refused *refusal
+	switch {
+	case errors.As(err, &refused) && refused.family == 0:
+		return nil, refused.oe
+	case errors.As(err, &refused) || errors.Is(err, errRotated):
+		// Reuse: presented after its rotation, or rotated by another request meanwhile.
+		family := rt.AuthRequestID
+		if refused != nil {
+			family = refused.family
+		}
+		if err := p.revokeFamily(ctx, family); err != nil {
 			return nil, serverError(ctx, "revoke a reused refresh token's family", err)
 		}
 		return nil, errBadRefresh()
+	case err != nil:
+		return nil, serverError(ctx, "issue token", err)
 	}
-	if !live {
-		return nil, errBadRefresh()
+	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
+		Scope: joinScopes(identity, granted), RefreshToken: tok.refresh}
+	if oidcscope.Has(identity, oidcscope.OpenID) {
+		idt, err := p.idToken(ctx, org, ci, rt.UserID, identity, "", rt.AuthTime, tok.value)
+		if err != nil {
+			return nil, serverError(ctx, "sign ID token", err)
+		}
+		resp.IDToken = idt
 	}
-	// Rule 8: of the refresh token's scopes, only those the client still holds (the client's
-	// cached scopes, so a refresh reads the database once); one taken from the client since this
-	// refresh token was issued stays withdrawn from it and its successors, even if given back.
+	return resp, nil
+}
+
+// refreshScopes is what a refresh with refresh token rt gives client ci: of the token's scopes,
+// only those the client still holds (rule 8: one taken from the client since rt was issued stays
+// withdrawn from it and its successors, even if given back), narrowed to the request's scope when
+// it has one, never widened (RFC 6749 §6); kept is what the next refresh token holds.
+func refreshScopes(ci *clientInfo, rt *ent.RefreshToken, sreq scopeRequest) (granted []*ent.Scope, identity, kept []int, oe *oidc.Error) {
 	rows, identity := oidcscope.Split(rt.ScopeIds)
 	rows = credential.Held(ci.c, rows, rt.IssuedAt)
-	kept := append(slices.Clone(rows), identity...) // what the next refresh token holds (RFC 6749 §6)
+	kept = append(slices.Clone(rows), identity...)
 	held := ci.held(rows)
-	// RFC 6749 §6: scope may narrow what the refresh token holds, never widen it.
-	if req.scope.given {
+	if sreq.given {
 		var asked []int
-		for _, m := range req.scope.identity {
+		for _, m := range sreq.identity {
 			if !oidcscope.Has(identity, m) {
-				return nil, oidc.ErrInvalidScope().WithDescription("The refresh token was not granted %q; a refresh may only narrow the scope.", oidcscope.Names([]int{m})[0])
+				return nil, nil, nil, oidc.ErrInvalidScope().WithDescription("The refresh token was not granted %q; a refresh may only narrow the scope.", oidcscope.Names([]int{m})[0])
 			}
 			asked = append(asked, m)
 		}
 		identity = asked
 		var base []*ent.Scope
-		for _, n := range req.scope.names {
+		for _, n := range sreq.names {
 			i := slices.IndexFunc(held, func(s *ent.Scope) bool { return strings.EqualFold(s.Name, n) })
 			if i < 0 {
-				return nil, oidc.ErrInvalidScope().WithDescription("The scope %q is not one this refresh token holds for the client; a refresh may only narrow the scope.", n)
+				return nil, nil, nil, oidc.ErrInvalidScope().WithDescription("The scope %q is not one this refresh token holds for the client; a refresh may only narrow the scope.", n)
 			}
 			base = append(base, held[i])
 		}
@@ -138,34 +201,11 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 		}
 		held = withRequired(base, nil)
 	}
-	granted, _ := credential.Narrow(held, scopeIDs(ci.assigned))
+	granted, _ = credential.Narrow(held, scopeIDs(ci.assigned))
 	if len(granted) == 0 && len(identity) == 0 {
-		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this grant.")
+		return nil, nil, nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this grant.")
 	}
-	// The new refresh token keeps the scope of the one it replaces (RFC 6749 §6).
-	next := &refreshRow{family: rt.AuthRequestID, session: rt.SessionID, scopeIDs: kept, authTime: rt.AuthTime}
-	user := rt.UserID
-	tok, err := p.issue(ctx, org, ci, &user, &rt.AuthRequestID, append(scopeIDs(granted), identity...), next, rt.ID)
-	if errors.Is(err, errRotated) {
-		// Another request rotated it first: the same token was presented twice.
-		if err := p.revokeFamily(ctx, rt.AuthRequestID); err != nil {
-			return nil, serverError(ctx, "revoke a reused refresh token's family", err)
-		}
-		return nil, errBadRefresh()
-	}
-	if err != nil {
-		return nil, serverError(ctx, "issue token", err)
-	}
-	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(identity, granted), RefreshToken: tok.refresh}
-	if oidcscope.Has(identity, oidcscope.OpenID) {
-		idt, err := p.idToken(ctx, org, ci, user, identity, "", rt.AuthTime, tok.value)
-		if err != nil {
-			return nil, serverError(ctx, "sign ID token", err)
-		}
-		resp.IDToken = idt
-	}
-	return resp, nil
+	return granted, identity, kept, nil
 }
 
 // introspectRefresh is RFC 7662's answer for a refresh token of the organisation.

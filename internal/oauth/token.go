@@ -187,7 +187,7 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 			}
 		}
 	}
-	tok, err := p.issue(ctx, org, ci, ar.UserID, &ar.ID, append(scopeIDs(granted), identity...), refresh, 0)
+	tok, err := p.issue(ctx, org, ci, ar.UserID, &ar.ID, append(scopeIDs(granted), identity...), refresh)
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
