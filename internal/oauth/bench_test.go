@@ -77,20 +77,21 @@ func BenchmarkLoopback(b *testing.B) {
 	// without openid, so no ID token is signed.
 	web := tn.client(b, oauthclient.KindWEB, read)
 	b.Run("Refresh", func(b *testing.B) {
-		reqs := mintRefresh(b, e, tn, web, []int{read.ID}, b.N+conns)
+		values := mintRefresh(b, e, tn, web, []int{read.ID}, b.N+conns)
+		reqs := make([][]byte, len(values))
+		for i, v := range values {
+			body := []byte(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {v}}.Encode())
+			reqs[i] = loadgen.Request(http.MethodPost, tn.tokenURL(), basic(web.ClientID, web.Secret), body)
+		}
 		loadgen.Run(b, tn.tokenURL(), conns, reqs, http.StatusOK)
 	})
 }
 
 // mintRefresh stores n offline refresh tokens of c, each in a family of its own, as issuance
 // would, in bulk (so that a profile of the benchmark shows the refresh grants, not this), and
-// returns their refresh requests.
-func mintRefresh(b *testing.B, e *env, tn *tenant, c *testClient, scopes []int, n int) [][]byte {
-	r, _ := http.NewRequest(http.MethodPost, "/", nil)
-	r.SetBasicAuth(c.ClientID, c.Secret)
-	header := http.Header{"Authorization": r.Header["Authorization"], "Content-Type": {"application/x-www-form-urlencoded"}}
-	ctx := e.sys(tn.ID)
-	reqs := make([][]byte, n)
+// returns their values.
+func mintRefresh(t testing.TB, e *env, tn *tenant, c *testClient, scopes []int, n int) []string {
+	values := make([]string, n)
 	for start := 0; start < n; start += 1000 {
 		var rows []*ent.RefreshTokenCreate
 		for i := start; i < min(n, start+1000); i++ {
@@ -98,12 +99,11 @@ func mintRefresh(b *testing.B, e *env, tn *tenant, c *testClient, scopes []int, 
 			value, key, digest := secret.NewSplit(secret.RefreshTokenPrefix, now)
 			rows = append(rows, e.DB.Client.RefreshToken.Create().SetLookupKey(key).SetTokenHash(digest).SetClientID(c.ID).
 				SetUserID(tn.UserID).SetAuthRequestID(-1-i).SetScopeIds(scopes).SetAuthTime(now).SetIssuedAt(now).SetExpiresAt(now.Add(time.Hour)))
-			body := []byte(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {value}}.Encode())
-			reqs[i] = loadgen.Request(http.MethodPost, tn.tokenURL(), header, body)
+			values[i] = value
 		}
-		if err := e.DB.Client.RefreshToken.CreateBulk(rows...).Exec(ctx); err != nil {
-			b.Fatal(err)
+		if err := e.DB.Client.RefreshToken.CreateBulk(rows...).Exec(e.sys(tn.ID)); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return reqs
+	return values
 }

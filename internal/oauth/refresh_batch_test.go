@@ -1,0 +1,243 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"scopekeeper/ent/oauthclient"
+	"scopekeeper/ent/refreshtoken"
+	"scopekeeper/ent/token"
+	"scopekeeper/internal/secret"
+	"scopekeeper/internal/store"
+)
+
+// statementLog records the SQL statements sent to the database while it is on.
+type statementLog struct {
+	on  atomic.Bool
+	mu  sync.Mutex
+	all []string
+}
+
+func (l *statementLog) option() store.Option {
+	return store.WithDriver(func(d dialect.Driver) dialect.Driver {
+		return dialect.DebugWithContext(d, func(_ context.Context, v ...any) {
+			if s := fmt.Sprint(v...); l.on.Load() && (strings.Contains(s, ".Exec: query=") || strings.Contains(s, ".Query: query=")) {
+				l.mu.Lock()
+				l.all = append(l.all, s[strings.Index(s, "query=")+len("query="):])
+				l.mu.Unlock()
+			}
+		})
+	})
+}
+
+// during returns the statements run while f ran.
+func (l *statementLog) during(f func()) []string {
+	l.mu.Lock()
+	l.all = nil
+	l.mu.Unlock()
+	l.on.Store(true)
+	f()
+	l.on.Store(false)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all
+}
+
+// pausedWriter is a token writer without its loop: rows queue until the test commits them.
+func pausedWriter(p *Provider) *tokenWriter {
+	return &tokenWriter{client: p.client, ch: make(chan *tokenRow, tokenQueue), quit: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// take waits until n rows have queued on w and returns them.
+func take(t *testing.T, w *tokenWriter, n int) []*tokenRow {
+	t.Helper()
+	rows := make([]*tokenRow, n)
+	for i := range rows {
+		rows[i] = <-w.ch
+	}
+	return rows
+}
+
+// Refresh issuance stays on the group-committing writer, in a constant number of statements per
+// batch whatever its size: 8 refresh grants committed together read their tokens in one SELECT,
+// rotate them in one UPDATE and insert the new access and refresh tokens in one INSERT each (the
+// writer did an UPDATE per grant, and every grant read its token in a transaction of its own
+// before). Alone, an offline refresh grant runs those 4 statements and nothing else; an online
+// one also reads its sign-in session.
+func TestRefreshStatementsPerGrant(t *testing.T) {
+	var log statementLog
+	e := newEnvDSN(t, t.TempDir()+"/oauth.db", log.option())
+	tn := e.tenant(t, "acme")
+	read := tn.scope(t, "forums.threads.readonly")
+	web := tn.client(t, oauthclient.KindWEB, read)
+	ctx := context.Background()
+	org, err := e.P.orgBySlug(ctx, tn.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := e.P.oauthClient(ctx, tn.ID, web.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const n = 8
+	values := mintRefresh(t, e, tn, web, []int{read.ID}, n)
+	grant := func(value string) (*tokenResponse, *oidc.Error) {
+		body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {value}}.Encode()
+		f, oe := parseForm("", "application/x-www-form-urlencoded", []byte(body))
+		if oe != nil {
+			return nil, oe
+		}
+		return e.P.refreshGrant(httptest.NewRequest("POST", tn.tokenURL(), nil), org, ci, f)
+	}
+
+	running := e.P.writer
+	paused := pausedWriter(e.P)
+	e.P.writer = paused
+	results := make([]*tokenResponse, n)
+	errs := make([]*oidc.Error, n)
+	var wg sync.WaitGroup
+	for i, v := range values {
+		wg.Go(func() { results[i], errs[i] = grant(v) })
+	}
+	batch := take(t, paused, n)
+	stmts := log.during(func() { paused.commit(batch) })
+	wg.Wait()
+	e.P.writer = running
+	for i := range n {
+		if errs[i] != nil || results[i].RefreshToken == "" {
+			t.Fatalf("grant %d: %v %v", i, results[i], errs[i])
+		}
+	}
+	if len(stmts) != 4 {
+		t.Fatalf("%d refresh grants in one batch ran %d statements, want 4:\n%s", n, len(stmts), strings.Join(stmts, "\n"))
+	}
+	n0, err := e.DB.Client.RefreshToken.Query().Where(refreshtoken.UsedAtNotNil()).Count(e.sys(tn.ID))
+	if err != nil || n0 != n {
+		t.Fatalf("%d refresh tokens rotated out (%v), want %d", n0, err, n)
+	}
+
+	// Alone, over HTTP: the client is cached, so the grant is the writer's 4 statements.
+	next := results[0].RefreshToken
+	stmts = log.during(func() { next = refreshOK(t, tn, web, next, "")["refresh_token"].(string) })
+	if len(stmts) != 4 {
+		t.Fatalf("an offline refresh grant ran %d statements, want 4:\n%s", len(stmts), strings.Join(stmts, "\n"))
+	}
+	// Online (bound to the sign-in session): one more, the session's end, in the same transaction.
+	online, _ := signIn(t, tn, web, tn.owner(t), "forums.threads.readonly")
+	next = refreshOK(t, tn, web, online.RefreshToken, "")["refresh_token"].(string) // after the sign-in's changes, fills the client cache
+	stmts = log.during(func() { refreshOK(t, tn, web, next, "") })
+	if len(stmts) != 5 || !strings.Contains(stmts[1], "sessions") {
+		t.Fatalf("an online refresh grant ran %d statements, want 5 (the second reading its session):\n%s", len(stmts), strings.Join(stmts, "\n"))
+	}
+}
+
+// Reuse inside one batch: the same refresh token twice in the batch rotates once; the second use
+// revokes the family, another grant of the batch is unaffected.
+func TestRefreshReuseWithinBatch(t *testing.T) {
+	e := newEnv(t)
+	tn := e.tenant(t, "acme")
+	read := tn.scope(t, "forums.threads.readonly")
+	web := tn.client(t, oauthclient.KindWEB, read)
+	g := tn.owner(t)
+	a, _ := signIn(t, tn, web, g, "forums.threads.readonly")
+	b, _ := signIn(t, tn, web, g, "forums.threads.readonly")
+
+	running := e.P.writer
+	paused := pausedWriter(e.P)
+	e.P.writer = paused
+	type answer struct {
+		status int
+		body   map[string]any
+	}
+	answers := make([]answer, 3)
+	var wg sync.WaitGroup
+	for i, rt := range []string{a.RefreshToken, a.RefreshToken, b.RefreshToken} {
+		wg.Go(func() {
+			resp, body := refresh(t, tn, web, rt, "")
+			answers[i] = answer{resp.StatusCode, body}
+		})
+	}
+	paused.commit(take(t, paused, 3))
+	wg.Wait()
+	e.P.writer = running
+
+	if answers[0].status+answers[1].status != 200+400 {
+		t.Fatalf("the same refresh token twice in one batch: %v", answers[:2])
+	}
+	won := answers[0]
+	if won.status != 200 {
+		won = answers[1]
+	}
+	if got := introspect(t, tn, web, won.body["access_token"].(string)); got["active"] != false {
+		t.Fatalf("the access token of a reused family is active: %v", got)
+	}
+	resp, body := refresh(t, tn, web, won.body["refresh_token"].(string), "")
+	wantGrantError(t, "the family's newest token after reuse", resp, body, "invalid_grant")
+	if answers[2].status != 200 {
+		t.Fatalf("another grant of the batch: %v", answers[2])
+	}
+	refreshOK(t, tn, web, answers[2].body["refresh_token"].(string), "")
+}
+
+// When the batch's one UPDATE rotates fewer tokens than it names (another server process used one
+// since the batch read it), the batch is retried row by row: that grant fails and writes nothing,
+// the others are stored.
+func TestRefreshBatchConflictRetriesRowByRow(t *testing.T) {
+	e := newEnv(t)
+	tn := e.tenant(t, "acme")
+	read := tn.scope(t, "forums.threads.readonly")
+	web := tn.client(t, oauthclient.KindWEB, read)
+	ctx := context.Background()
+	org, err := e.P.orgBySlug(ctx, tn.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := e.P.oauthClient(ctx, tn.ID, web.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := mintRefresh(t, e, tn, web, []int{read.ID}, 3)
+	var rows []*tokenRow
+	for i, v := range values {
+		rt, err := e.DB.Client.RefreshToken.Query().Where(refreshtoken.LookupKey(secret.LookupKey(secret.RefreshTokenPrefix, v))).Only(e.sys(tn.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 { // used elsewhere after this batch read it
+			e.DB.Client.RefreshToken.UpdateOne(rt).SetUsedAt(rt.IssuedAt).ExecX(e.sys(tn.ID))
+		}
+		user, family := rt.UserID, rt.AuthRequestID
+		row, _ := e.P.newRow(org, ci, &user, &family, []int{read.ID}, &refreshRow{family: family, scopeIDs: rt.ScopeIds, authTime: rt.AuthTime})
+		row.consume, row.done = rt.ID, make(chan error, 1)
+		rows = append(rows, row)
+	}
+	pausedWriter(e.P).commit(rows)
+	for i, r := range rows {
+		err := <-r.done
+		stored, cerr := e.DB.Client.Token.Query().Where(token.LookupKey(r.key)).Count(e.sys(tn.ID))
+		if cerr != nil {
+			t.Fatal(cerr)
+		}
+		storedRefresh, cerr := e.DB.Client.RefreshToken.Query().Where(refreshtoken.LookupKey(r.refresh.key)).Count(e.sys(tn.ID))
+		if cerr != nil {
+			t.Fatal(cerr)
+		}
+		want, wantStored := error(nil), 1
+		if i == 1 {
+			want, wantStored = errRotated, 0
+		}
+		if err != want || stored != wantStored || storedRefresh != wantStored {
+			t.Fatalf("row %d: %v, %d access and %d refresh tokens stored; want %v and %d", i, err, stored, storedRefresh, want, wantStored)
+		}
+	}
+}
