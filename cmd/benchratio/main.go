@@ -3,7 +3,8 @@
 // same package and run: the benchmark whose name contains "Bare" and, without it, is the longest
 // prefix of the benchmark's name (HTTPBare for HTTPCheck, HTTPForwardAuthBare for
 // HTTPForwardAuth, Loopback/Bare for Loopback/ClientCredentials). Repeated runs (-count) of a
-// benchmark are averaged.
+// benchmark are averaged. Then the pairs compared with a goal (see goals), such as refresh grants
+// beside client-credentials issuance.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 type result struct {
 	pkg, name, unit string
 	rate            float64 // the mean over runs
+	cpu             float64 // CPU µs per request (loadgen's cpu-µs/req), the mean over runs
 	runs            int
 	p99             string // of the last run
 }
@@ -43,6 +45,8 @@ func main() {
 				switch unit := fields[i+1]; {
 				case strings.HasSuffix(unit, "/s"):
 					r.rate, r.unit = v, unit
+				case unit == "cpu-µs/req":
+					r.cpu = v
 				case unit == "p99-µs":
 					r.p99 = fields[i] + " µs"
 				}
@@ -53,6 +57,7 @@ func main() {
 			if i := slices.IndexFunc(results, func(o result) bool { return o.pkg == r.pkg && o.name == r.name }); i >= 0 {
 				o := &results[i]
 				o.rate = (o.rate*float64(o.runs) + r.rate) / float64(o.runs+1)
+				o.cpu = (o.cpu*float64(o.runs) + r.cpu) / float64(o.runs+1)
 				o.runs++
 				o.p99 = r.p99
 				continue
@@ -73,15 +78,60 @@ func main() {
 		}
 		fmt.Printf("%-60s %14.0f %10s %12s\n", shortPkg(r.pkg)+" "+r.name, r.rate, r.p99, ratio)
 	}
+	for _, line := range compare(results) {
+		fmt.Println(line)
+	}
+}
+
+// goals are throughputs compared with another of the same package and run, with the least ratio
+// wanted.
+var goals = []struct {
+	name, base, what string
+	least            float64
+}{
+	{"Loopback/Refresh", "Loopback/ClientCredentials", "refresh grants vs client-credentials issuance", 0.8},
+}
+
+// compare returns a line per goal found in results: the ratio, and the CPU time per request.
+func compare(results []result) []string {
+	var out []string
+	for _, g := range goals {
+		for _, r := range results {
+			if stem(r.name) != g.name {
+				continue
+			}
+			for _, b := range results {
+				if b.pkg != r.pkg || stem(b.name) != g.base || b.rate == 0 {
+					continue
+				}
+				verdict := "goal met"
+				if r.rate/b.rate < g.least {
+					verdict = "goal NOT met"
+				}
+				line := fmt.Sprintf("%s %s: %.2f× per second (goal ≥ %.2f×: %s)", shortPkg(r.pkg), g.what, r.rate/b.rate, g.least, verdict)
+				if r.cpu > 0 && b.cpu > 0 {
+					line += fmt.Sprintf("; CPU time per request %.0f µs vs %.0f µs (%.2f×)", r.cpu, b.cpu, r.cpu/b.cpu)
+				}
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// stem is a benchmark's name without the -GOMAXPROCS suffix.
+func stem(name string) string {
+	if i := strings.LastIndexByte(name, '-'); i >= 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			return name[:i]
+		}
+	}
+	return name
 }
 
 // bareStem is a baseline's name without "Bare", the -GOMAXPROCS suffix and a trailing slash.
 func bareStem(name string) (string, bool) {
-	if i := strings.LastIndexByte(name, '-'); i >= 0 {
-		if _, err := strconv.Atoi(name[i+1:]); err == nil {
-			name = name[:i]
-		}
-	}
+	name = stem(name)
 	if !strings.Contains(name, "Bare") {
 		return "", false
 	}
