@@ -18,6 +18,7 @@ import (
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/store"
+	"scopekeeper/internal/testdb"
 )
 
 // statementLog records the SQL statements sent to the database while it is on.
@@ -52,6 +53,16 @@ func (l *statementLog) during(f func()) []string {
 	return l.all
 }
 
+// eachDatabase runs f on SQLite, and on PostgreSQL when SCOPEKEEPER_TEST_POSTGRES is set.
+func eachDatabase(t *testing.T, f func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, t.TempDir()+"/oauth.db") })
+	if !testdb.HasPostgres() {
+		t.Log("SCOPEKEEPER_TEST_POSTGRES is unset: PostgreSQL skipped")
+		return
+	}
+	t.Run("postgres", func(t *testing.T) { f(t, testdb.Postgres(t)) })
+}
+
 // pausedWriter is a token writer without its loop: rows queue until the test commits them.
 func pausedWriter(p *Provider) *tokenWriter {
 	return &tokenWriter{client: p.client, ch: make(chan *tokenRow, tokenQueue), quit: make(chan struct{}), stopped: make(chan struct{})}
@@ -73,9 +84,11 @@ func take(t *testing.T, w *tokenWriter, n int) []*tokenRow {
 // writer did an UPDATE per grant, and every grant read its token in a transaction of its own
 // before). Alone, an offline refresh grant runs those 4 statements and nothing else; an online
 // one also reads its sign-in session.
-func TestRefreshStatementsPerGrant(t *testing.T) {
+func TestRefreshStatementsPerGrant(t *testing.T) { eachDatabase(t, testRefreshStatementsPerGrant) }
+
+func testRefreshStatementsPerGrant(t *testing.T, dsn string) {
 	var log statementLog
-	e := newEnvDSN(t, t.TempDir()+"/oauth.db", log.option())
+	e := newEnvDSN(t, dsn, log.option())
 	tn := e.tenant(t, "acme")
 	read := tn.scope(t, "forums.threads.readonly")
 	web := tn.client(t, oauthclient.KindWEB, read)
@@ -193,7 +206,11 @@ func TestRefreshReuseWithinBatch(t *testing.T) {
 // since the batch read it), the batch is retried row by row: that grant fails and writes nothing,
 // the others are stored.
 func TestRefreshBatchConflictRetriesRowByRow(t *testing.T) {
-	e := newEnv(t)
+	eachDatabase(t, testRefreshBatchConflictRetriesRowByRow)
+}
+
+func testRefreshBatchConflictRetriesRowByRow(t *testing.T, dsn string) {
+	e := newEnvDSN(t, dsn)
 	tn := e.tenant(t, "acme")
 	read := tn.scope(t, "forums.threads.readonly")
 	web := tn.client(t, oauthclient.KindWEB, read)
