@@ -65,7 +65,8 @@ js-test: node_modules
 e2e: build
 	SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) npm run e2e
 
-## bench: throughput and latency against a bare net/http handler in the same run (docs/benchmarks.md)
+## bench: throughput and latency against a bare net/http handler in the same run, and refresh grants
+## beside client-credentials issuance (goal 0.8×) with CPU time per request (docs/benchmarks.md)
 bench:
 	set -o pipefail; { \
 	  go test -run '^$$' -bench 'Loopback' -benchtime 5s -count 3 ./internal/oauth && \
