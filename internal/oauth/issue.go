@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/bits"
 	"runtime"
@@ -237,7 +238,7 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 	var writes []*tokenRow
 	for _, r := range rows {
 		if r.decide != nil {
-			if r.failed = r.decide(r); r.failed != nil {
+			if r.failed = decide(r); r.failed != nil {
 				continue
 			}
 		} else if r.find != nil {
@@ -284,6 +285,17 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 		}
 	}
 	return nil
+}
+
+// decide runs r.decide; a panic in it fails the row instead of the writer (and with it the
+// process), as net/http would have confined it to its request.
+func decide(r *tokenRow) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("oauth: deciding a token row panicked: %v", v)
+		}
+	}()
+	return r.decide(r)
 }
 
 // inPowersOfTwo calls f on consecutive parts of xs of 2^k elements: a statement's text depends on

@@ -258,3 +258,35 @@ func testRefreshBatchConflictRetriesRowByRow(t *testing.T, dsn string) {
 		}
 	}
 }
+
+// A decide that panics fails its own row, not the writer: the rest of the batch is stored.
+func TestWriterSurvivesPanickingDecide(t *testing.T) {
+	e := newEnv(t)
+	tn := e.tenant(t, "acme")
+	svc := tn.client(t, oauthclient.KindSERVICE, tn.scope(t, "forums.threads.readonly"))
+	org, err := e.P.orgBySlug(context.Background(), tn.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := e.P.oauthClient(context.Background(), tn.ID, svc.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := e.P.newRow(org, ci, nil, nil, nil, nil)
+	bad.decide = func(*tokenRow) error { panic("boom") }
+	good, _ := e.P.newRow(org, ci, nil, nil, nil, nil)
+	bad.done, good.done = make(chan error, 1), make(chan error, 1)
+	pausedWriter(e.P).commit([]*tokenRow{bad, good})
+	if err := <-bad.done; err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("the panicking row: %v", err)
+	}
+	if err := <-good.done; err != nil {
+		t.Fatalf("the other row: %v", err)
+	}
+	for _, r := range []*tokenRow{bad, good} {
+		n, err := e.DB.Client.Token.Query().Where(token.LookupKey(r.key)).Count(e.sys(tn.ID))
+		if want := map[*tokenRow]int{bad: 0, good: 1}[r]; err != nil || n != want {
+			t.Fatalf("%d tokens stored for a row (%v), want %d", n, err, want)
+		}
+	}
+}
