@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -102,5 +106,33 @@ func TestResponseCache(t *testing.T) {
 		owner.must(`mutation($id: ID!) { updateUser(id: $id, input: {role: MEMBER}) { id } }`, map[string]any{"id": id})
 		admin.fails("FORBIDDEN", clients, nil)
 
+	})
+}
+
+// TestImportCommandIsSeen: `scopekeeper import` writes to the database outside any server; the
+// servers on it must not go on answering from what they cached before.
+func TestImportCommandIsSeen(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn func(*testing.T) string) {
+		db := dsn(t)
+		e := startServer(t, db)
+		owner := e.org("acme")
+		api := str(owner.must(createAPI, map[string]any{"in": map[string]any{"name": "forums", "basePath": "/forums"}}), "createAPI.id")
+		owner.must(`mutation($in: CreateScopeInput!) { createScope(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"apiID": api, "name": "forums.threads.readonly", "description": "Before the import."}})
+		vars := map[string]any{"api": api, "first": 100}
+		doc := export(t, owner, "YAML")
+		if got := jsonOf(t, owner.must(scopesTab, vars)); !strings.Contains(got, "Before the import.") {
+			t.Fatalf("before: %s", got)
+		}
+		file := t.TempDir() + "/config.yaml"
+		if err := os.WriteFile(file, []byte(strings.Replace(doc, "Before the import.", "After the import.", 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := importCmd(context.Background(), []string{"--db", db, "--org", "acme", file}, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if got := jsonOf(t, owner.must(scopesTab, vars)); !strings.Contains(got, "After the import.") {
+			t.Fatalf("the import is not visible: %s", got)
+		}
 	})
 }
