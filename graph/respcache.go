@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/sync/singleflight"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/revision"
@@ -67,6 +68,7 @@ func set(names ...string) map[string]bool {
 // are not kept.
 type responseCache struct {
 	client *ent.Client
+	flight singleflight.Group
 
 	mu    sync.Mutex
 	lru   *lru.Cache[[32]byte, json.RawMessage]
@@ -107,11 +109,24 @@ func (c *responseCache) InterceptResponse(ctx context.Context, next graphql.Resp
 		return &graphql.Response{Data: data}
 	}
 	metrics.CacheMiss("graphql_response")
-	resp := next(ctx)
-	if resp != nil && len(resp.Errors) == 0 && len(graphql.GetErrors(ctx)) == 0 && resp.Data != nil {
-		c.put(key, resp.Data)
+	// Concurrent misses of one key (every console open on a list after a change) resolve once.
+	led := false
+	v, _, _ := c.flight.Do(string(key[:]), func() (any, error) {
+		led = true
+		resp := next(ctx)
+		if resp != nil && len(resp.Errors) == 0 && len(graphql.GetErrors(ctx)) == 0 && resp.Data != nil {
+			c.put(key, resp.Data)
+		}
+		return resp, nil
+	})
+	resp := v.(*graphql.Response)
+	if led {
+		return resp
 	}
-	return resp
+	if resp == nil || len(resp.Errors) > 0 || resp.Data == nil {
+		return next(ctx) // e.g. the first caller went away: resolve this one on its own
+	}
+	return &graphql.Response{Data: resp.Data}
 }
 
 func (c *responseCache) put(key [32]byte, data json.RawMessage) {
