@@ -109,7 +109,8 @@ func (c *responseCache) InterceptResponse(ctx context.Context, next graphql.Resp
 		return &graphql.Response{Data: data}
 	}
 	metrics.CacheMiss("graphql_response")
-	// Concurrent misses of one key (every console open on a list after a change) resolve once.
+	// Concurrent misses of one key (the same caller asking again before the first answer is
+	// ready, e.g. a list in several tabs after a change) resolve once.
 	led := false
 	v, _, _ := c.flight.Do(string(key[:]), func() (any, error) {
 		led = true
