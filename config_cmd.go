@@ -12,6 +12,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/organisation"
+	"scopekeeper/internal/access"
 	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/rule"
 	"scopekeeper/internal/store"
@@ -120,6 +121,11 @@ func importCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *dryRun {
 		_ = tx.Rollback()
+	} else if err := access.RecordChange(ctx, tx.Client(), orgID); err != nil {
+		// Counted in the same transaction, as the server's own changes are: servers on this
+		// database then read the organisation again rather than answer from their caches.
+		_ = tx.Rollback()
+		return fmt.Errorf("import %s: nothing was changed: %w", files[0], err)
 	} else if err := tx.Commit(); err != nil {
 		return fmt.Errorf("import %s: nothing was changed: %w", files[0], err)
 	}

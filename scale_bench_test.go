@@ -82,8 +82,9 @@ func BenchmarkScale(b *testing.B) {
 	}
 	run("Bare", bare.URL, [][]byte{loadgen.Request(http.MethodGet, bare.URL+"/", nil, nil)}, nil)
 	run("Discovery", srv.url, discovery, nil)
-	run("DiscoveryWhileScopesChange", srv.url, discovery, func(stop <-chan struct{}) {
-		// Ten changes a second to the large organisation's scopes, each changing its document.
+	// Ten changes a second to the large organisation's scopes, each changing its discovery document
+	// and its revision (so cached GraphQL answers are read again).
+	changing := func(stop <-chan struct{}) {
 		on := false
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
@@ -97,8 +98,10 @@ func BenchmarkScale(b *testing.B) {
 					map[string]any{"id": largeScope, "on": on})
 			}
 		}
-	})
+	}
+	run("DiscoveryWhileScopesChange", srv.url, discovery, changing)
 	run("ScopesTab", srv.url, gql(large, planScopesTab, tab(largeAPI)), nil)
+	run("ScopesTabWhileScopesChange", srv.url, gql(large, planScopesTab, tab(largeAPI)), changing)
 	run("ScopesTabSmallOrg", srv.url, gql(small, planScopesTab, tab(smallAPI)), nil)
 	run("ScopesTabLaterPage", srv.url, gql(large, planScopesTab, later), nil)
 	run("ScopesSearch", srv.url, gql(large, planScopesTab, search), nil)

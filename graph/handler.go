@@ -62,6 +62,7 @@ func NewHandler(client *ent.Client, r *Resolver, opts Options) *Handler {
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(keyScopeCheck{})
 	srv.Use(accept{cache: cache})
+	srv.Use(newResponseCache(client))
 	// importConfiguration opens its own transaction, to roll a dry run back.
 	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration")})
 	srv.SetErrorPresenter(presentError)

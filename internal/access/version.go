@@ -168,6 +168,13 @@ func record(ctx context.Context, client *gen.Client, orgID, what int) error {
 		Exec(viewer.SystemContext(ctx, orgID))
 }
 
+// RecordChange counts a change to all of organisation orgID's configuration and grants, for
+// writers that insert rows beside the hooks (internal/scalegen), so that every server on the
+// database reads the organisation again.
+func RecordChange(ctx context.Context, client *gen.Client, orgID int) error {
+	return record(ctx, client, orgID, affectsConfig|affectsGrants)
+}
+
 // seenRevision is what Sync last read of one organisation's counters.
 type seenRevision struct{ config, grants, keys int64 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"github.com/99designs/gqlgen/graphql"
@@ -128,6 +129,10 @@ func (c wholeObject) Value(key any) any {
 	return v
 }
 
+// Snapshot is what an event records of entity v (its after or before), for writers that insert
+// rows in bulk beside the hooks (internal/scalegen).
+func Snapshot(v any) map[string]any { return toMap(v) }
+
 // toMap turns an entity into the JSON object stored in the event: every field under its JSON name,
 // zero values included (ent's tags say omitempty); sensitive fields carry json:"-" and stay out.
 func toMap(v any) map[string]any {
@@ -142,16 +147,42 @@ func toMap(v any) map[string]any {
 		if !f.IsExported() || name == "" || name == "-" || name == "edges" {
 			continue
 		}
-		// Through JSON, so events hold what they held before: numbers, strings, RFC 3339 times.
-		b, err := json.Marshal(rv.Field(i).Interface())
-		if err != nil {
-			return nil
-		}
-		var value any
-		if json.Unmarshal(b, &value) != nil {
+		value, ok := jsonValue(rv.Field(i))
+		if !ok {
 			return nil
 		}
 		out[name] = value
 	}
 	return out
+}
+
+var (
+	timeType      = reflect.TypeFor[time.Time]()
+	marshalerType = reflect.TypeFor[json.Marshaler]()
+)
+
+// jsonValue is v as encoding/json would decode it from v's encoding: numbers, strings, RFC 3339
+// times, so events hold what they held before. The common kinds are converted directly (bulk
+// writers snapshot millions of rows); the rest go through JSON.
+func jsonValue(v reflect.Value) (any, bool) {
+	switch {
+	case v.Type() == timeType:
+		return v.Interface().(time.Time).Format(time.RFC3339Nano), true
+	case v.Type().Implements(marshalerType):
+	case v.Kind() == reflect.String:
+		return v.String(), true
+	case v.Kind() == reflect.Bool:
+		return v.Bool(), true
+	case v.CanInt():
+		return float64(v.Int()), true
+	}
+	b, err := json.Marshal(v.Interface())
+	if err != nil {
+		return nil, false
+	}
+	var value any
+	if json.Unmarshal(b, &value) != nil {
+		return nil, false
+	}
+	return value, true
 }

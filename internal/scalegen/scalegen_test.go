@@ -2,9 +2,13 @@ package scalegen
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"scopekeeper/ent"
+	"scopekeeper/ent/auditevent"
 	"scopekeeper/ent/oauthclient"
+	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/store"
 	"scopekeeper/internal/viewer"
@@ -38,6 +42,18 @@ func TestGenerate(t *testing.T) {
 	small := viewer.SystemContext(ctx, res.SmallOrgID)
 	if n := db.Scope.Query().Where(scope.APIID(res.SmallAPIID)).CountX(small); n != 100 {
 		t.Errorf("small organisation's API has %d scopes, want 100", n)
+	}
+	// What the hooks would have done: an audit event per scope and client, the name key that
+	// keeps names unique ignoring case, and a revision other servers notice.
+	made := db.Scope.Query().CountX(sys) + db.OAuthClient.Query().CountX(sys) // built-in scopes too
+	if n := db.AuditEvent.Query().Where(auditevent.TargetTypeIn(ent.TypeScope, ent.TypeOAuthClient), auditevent.Action("create")).CountX(sys); n != made {
+		t.Errorf("%d audit events of created scopes and clients, want %d", n, made)
+	}
+	if _, err := db.Scope.Create().SetAPIID(res.APIID).SetName("GENERATED.item0000001.readonly").Save(sys); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("a scope named like a generated one ignoring case was created: %v", err)
+	}
+	if rev := db.Revision.Query().Where(revision.OrganisationID(res.OrgID)).OnlyX(viewer.SystemContext(ctx, 0)); rev.Config == 0 || rev.Grants == 0 {
+		t.Errorf("no change recorded for the large organisation: %+v", rev)
 	}
 	var stats int
 	if err := db.SQL.QueryRow("SELECT count(*) FROM sqlite_stat1").Scan(&stats); err != nil || stats == 0 {
