@@ -425,6 +425,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			token.FieldIssuedAt:       {Type: field.TypeTime, Column: token.FieldIssuedAt},
 			token.FieldExpiresAt:      {Type: field.TypeTime, Column: token.FieldExpiresAt},
 			token.FieldRevokedAt:      {Type: field.TypeTime, Column: token.FieldRevokedAt},
+			token.FieldAudience:       {Type: field.TypeJSON, Column: token.FieldAudience},
 		},
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
@@ -3402,6 +3403,11 @@ func (f *TokenFilter) WhereExpiresAt(p entql.TimeP) {
 // WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
 func (f *TokenFilter) WhereRevokedAt(p entql.TimeP) {
 	f.Where(p.Field(token.FieldRevokedAt))
+}
+
+// WhereAudience applies the entql json.RawMessage predicate on the audience field.
+func (f *TokenFilter) WhereAudience(p entql.BytesP) {
+	f.Where(p.Field(token.FieldAudience))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.

@@ -15540,6 +15540,8 @@ type TokenMutation struct {
 	issued_at           *time.Time
 	expires_at          *time.Time
 	revoked_at          *time.Time
+	audience            *[]string
+	appendaudience      []string
 	clearedFields       map[string]struct{}
 	organisation        *int
 	clearedorganisation bool
@@ -16104,6 +16106,71 @@ func (m *TokenMutation) ResetRevokedAt() {
 	delete(m.clearedFields, token.FieldRevokedAt)
 }
 
+// SetAudience sets the "audience" field.
+func (m *TokenMutation) SetAudience(s []string) {
+	m.audience = &s
+	m.appendaudience = nil
+}
+
+// Audience returns the value of the "audience" field in the mutation.
+func (m *TokenMutation) Audience() (r []string, exists bool) {
+	v := m.audience
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAudience returns the old "audience" field's value of the Token entity.
+// If the Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TokenMutation) OldAudience(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAudience is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAudience requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAudience: %w", err)
+	}
+	return oldValue.Audience, nil
+}
+
+// AppendAudience adds s to the "audience" field.
+func (m *TokenMutation) AppendAudience(s []string) {
+	m.appendaudience = append(m.appendaudience, s...)
+}
+
+// AppendedAudience returns the list of values that were appended to the "audience" field in this mutation.
+func (m *TokenMutation) AppendedAudience() ([]string, bool) {
+	if len(m.appendaudience) == 0 {
+		return nil, false
+	}
+	return m.appendaudience, true
+}
+
+// ClearAudience clears the value of the "audience" field.
+func (m *TokenMutation) ClearAudience() {
+	m.audience = nil
+	m.appendaudience = nil
+	m.clearedFields[token.FieldAudience] = struct{}{}
+}
+
+// AudienceCleared returns if the "audience" field was cleared in this mutation.
+func (m *TokenMutation) AudienceCleared() bool {
+	_, ok := m.clearedFields[token.FieldAudience]
+	return ok
+}
+
+// ResetAudience resets all changes to the "audience" field.
+func (m *TokenMutation) ResetAudience() {
+	m.audience = nil
+	m.appendaudience = nil
+	delete(m.clearedFields, token.FieldAudience)
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *TokenMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -16192,7 +16259,7 @@ func (m *TokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TokenMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.organisation != nil {
 		fields = append(fields, token.FieldOrganisationID)
 	}
@@ -16223,6 +16290,9 @@ func (m *TokenMutation) Fields() []string {
 	if m.revoked_at != nil {
 		fields = append(fields, token.FieldRevokedAt)
 	}
+	if m.audience != nil {
+		fields = append(fields, token.FieldAudience)
+	}
 	return fields
 }
 
@@ -16251,6 +16321,8 @@ func (m *TokenMutation) Field(name string) (ent.Value, bool) {
 		return m.ExpiresAt()
 	case token.FieldRevokedAt:
 		return m.RevokedAt()
+	case token.FieldAudience:
+		return m.Audience()
 	}
 	return nil, false
 }
@@ -16280,6 +16352,8 @@ func (m *TokenMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldExpiresAt(ctx)
 	case token.FieldRevokedAt:
 		return m.OldRevokedAt(ctx)
+	case token.FieldAudience:
+		return m.OldAudience(ctx)
 	}
 	return nil, fmt.Errorf("unknown Token field %s", name)
 }
@@ -16359,6 +16433,13 @@ func (m *TokenMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRevokedAt(v)
 		return nil
+	case token.FieldAudience:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAudience(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Token field %s", name)
 }
@@ -16425,6 +16506,9 @@ func (m *TokenMutation) ClearedFields() []string {
 	if m.FieldCleared(token.FieldRevokedAt) {
 		fields = append(fields, token.FieldRevokedAt)
 	}
+	if m.FieldCleared(token.FieldAudience) {
+		fields = append(fields, token.FieldAudience)
+	}
 	return fields
 }
 
@@ -16447,6 +16531,9 @@ func (m *TokenMutation) ClearField(name string) error {
 		return nil
 	case token.FieldRevokedAt:
 		m.ClearRevokedAt()
+		return nil
+	case token.FieldAudience:
+		m.ClearAudience()
 		return nil
 	}
 	return fmt.Errorf("unknown Token nullable field %s", name)
@@ -16485,6 +16572,9 @@ func (m *TokenMutation) ResetField(name string) error {
 		return nil
 	case token.FieldRevokedAt:
 		m.ResetRevokedAt()
+		return nil
+	case token.FieldAudience:
+		m.ResetAudience()
 		return nil
 	}
 	return fmt.Errorf("unknown Token field %s", name)

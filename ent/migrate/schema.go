@@ -655,6 +655,7 @@ var (
 		{Name: "issued_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "audience", Type: field.TypeJSON, Nullable: true},
 		{Name: "client_id", Type: field.TypeInt},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
@@ -666,13 +667,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tokens_clients_tokens",
-				Columns:    []*schema.Column{TokensColumns[9]},
+				Columns:    []*schema.Column{TokensColumns[10]},
 				RefColumns: []*schema.Column{ClientsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "tokens_organisations_tokens",
-				Columns:    []*schema.Column{TokensColumns[10]},
+				Columns:    []*schema.Column{TokensColumns[11]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/internal/loadgen"
 )
@@ -70,8 +71,19 @@ func BenchmarkLoopback(b *testing.B) {
 		introspect[i] = loadgen.Request(http.MethodPost, tn.Issuer+"/oauth/introspect", basic(rs.ClientID, rs.Secret), body)
 	}
 
+	// ClientCredentialsJWT: the same grant for an API whose accessTokenFormat is JWT (RFC 9068,
+	// signed with the organisation's key), recorded through the same writer.
+	jwtAPI, err := e.DB.Client.API.Create().SetName("reports").SetBasePath("/reports").
+		SetAccessTokenFormat(api.AccessTokenFormatJWT).Save(e.sys(tn.ID))
+	if err != nil {
+		b.Fatal(err)
+	}
+	jsvc := tn.client(b, oauthclient.KindSERVICE, tn.scope(b, "reports.readonly", onAPI(jwtAPI)))
+	jcc := [][]byte{loadgen.Request(http.MethodPost, tn.tokenURL(), basic(jsvc.ClientID, jsvc.Secret), ccBody)}
+
 	b.Run("Bare", func(b *testing.B) { loadgen.Run(b, bare.URL, conns, cc, http.StatusOK) })
 	b.Run("ClientCredentials", func(b *testing.B) { loadgen.Run(b, tn.tokenURL(), conns, cc, http.StatusOK) })
+	b.Run("ClientCredentialsJWT", func(b *testing.B) { loadgen.Run(b, tn.tokenURL(), conns, jcc, http.StatusOK) })
 	b.Run("Introspection", func(b *testing.B) { loadgen.Run(b, tn.Issuer, conns, introspect, http.StatusOK) })
 	// Refresh: grant_type=refresh_token by a WEB client, each refresh token used once (rotation),
 	// minted beforehand through the same writer; without openid, so no ID token is signed.
@@ -105,7 +117,7 @@ func mintRefresh(b *testing.B, e *env, tn *tenant, c *testClient, scopes []int, 
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				user, family := tn.UserID, -1-i
-				tok, err := e.P.issue(b.Context(), org, ci, &user, &family, scopes,
+				tok, err := e.P.issue(b.Context(), org, ci, &user, &family, scopes, shape{},
 					&refreshRow{family: family, scopeIDs: scopes, authTime: time.Now()}, 0)
 				if err != nil {
 					b.Error(err)

@@ -49,6 +49,7 @@ type tokenRow struct {
 	userID   *int
 	request  *int // the authorization request of a code grant
 	scopeIDs []int
+	audience []string
 	issued   time.Time
 	expires  time.Time
 	// refresh is a refresh token stored with the access token, consume the refresh token it
@@ -209,7 +210,7 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 				SetScopeIds(f.scopeIDs).SetAuthTime(f.authTime).SetIssuedAt(r.issued).SetExpiresAt(f.expires))
 		}
 		c := tx.Token.Create().SetLookupKey(r.key).SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
-			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
+			SetScopeIds(r.scopeIDs).SetAudience(r.audience).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
 	}
 	for org, creates := range byOrg {
@@ -245,28 +246,37 @@ type issued struct {
 	expires time.Time
 }
 
-// issueToken stores a new opaque access token for client ci (and, for a code grant, its user and
-// authorization request).
-func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
-	return p.issue(ctx, org, ci, userID, request, scopes, nil, 0)
-}
-
-// issue stores an access token, with refresh (its key and digest are filled in here) when not nil,
-// in place of the refresh token consume when not 0.
-func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow, consume int) (*issued, error) {
+// issue stores an access token shaped as sh (opaque, or a JWT) for client ci (and, for a code
+// grant, its user and authorization request), with refresh (its key and digest are filled in
+// here) when not nil, in place of the refresh token consume when not 0.
+func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, sh shape, refresh *refreshRow, consume int) (*issued, error) {
 	now := p.now()
-	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
+	// Microseconds (what PostgreSQL keeps), not seconds: credential.Held compares the issuance
+	// with when a scope was taken from the client, which may be in the same second.
+	at := now.Truncate(time.Microsecond)
+	ttl := AccessTokenTTL
+	var value string
+	var key, digest []byte
+	if sh.jwt {
+		ttl = sh.ttl
+		var jti string
+		key, jti = secret.NewKey(now)
+		var err error
+		if value, err = p.signAccess(ctx, org, ci, userID, jti, sh, at, at.Add(ttl)); err != nil {
+			return nil, err
+		}
+		digest = secret.Digest(value)
+	} else {
+		value, key, digest = secret.NewSplit(secret.AccessTokenPrefix, now)
+	}
 	out := &issued{value: value}
 	if refresh != nil {
 		out.refresh, refresh.key, refresh.digest = secret.NewSplit(secret.RefreshTokenPrefix, now)
 	}
-	// Microseconds (what PostgreSQL keeps), not seconds: credential.Held compares the issuance
-	// with when a scope was taken from the client, which may be in the same second.
-	now = now.Truncate(time.Microsecond)
 	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
-		issued: now, expires: now.Add(AccessTokenTTL), refresh: refresh, consume: consume}
+		audience: sh.aud, issued: at, expires: at.Add(ttl), refresh: refresh, consume: consume}
 	if refresh != nil {
-		refresh.expires = now.Add(org.RefreshTTL)
+		refresh.expires = at.Add(org.RefreshTTL)
 	}
 	if err := p.writer.write(ctx, row); err != nil {
 		if !errors.Is(err, context.Canceled) && !errors.Is(err, errRotated) {
@@ -277,3 +287,6 @@ func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, user
 	out.issued, out.expires = row.issued, row.expires
 	return out, nil
 }
+
+// expiresIn is RFC 6749 §5.1's expires_in of tok.
+func (tok *issued) expiresIn() int64 { return int64(tok.expires.Sub(tok.issued) / time.Second) }

@@ -23,6 +23,7 @@ const Algorithm = keys.Algorithm
 type signingKey struct {
 	kid    string
 	signer jose.Signer
+	access jose.Signer // typ at+jwt: JWT access tokens (RFC 9068 §2.1)
 }
 
 // signingKey returns the organisation's current key, creating one on first use. A rotation is a
@@ -58,7 +59,12 @@ func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, erro
 	if err != nil {
 		return nil, err
 	}
-	k := &signingKey{kid: row.Kid, signer: signer}
+	jwk := jose.SigningKey{Algorithm: Algorithm, Key: jose.JSONWebKey{Key: priv, KeyID: row.Kid, Algorithm: string(Algorithm)}}
+	access, err := jose.NewSigner(jwk, (&jose.SignerOptions{}).WithType("at+jwt"))
+	if err != nil {
+		return nil, err
+	}
+	k := &signingKey{kid: row.Kid, signer: signer, access: access}
 	put(p.cache, &p.keys, orgID, k, gen)
 	return k, nil
 }

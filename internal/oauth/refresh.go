@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -152,10 +151,20 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if len(granted) == 0 && len(identity) == 0 {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this grant.")
 	}
+	// RFC 8707 §2.2: resource narrows the access token to some APIs of the grant; the refresh
+	// token keeps the whole grant.
+	targets, oe := p.targets(ci, f.resource)
+	if oe != nil {
+		return nil, oe
+	}
+	if granted, oe = p.onlyTargets(granted, targets, ci, req.scope.names); oe != nil {
+		return nil, oe
+	}
 	// The new refresh token keeps the scope of the one it replaces (RFC 6749 §6).
 	next := &refreshRow{family: rt.AuthRequestID, session: rt.SessionID, scopeIDs: kept, authTime: rt.AuthTime}
 	user := rt.UserID
-	tok, err := p.issue(ctx, org, ci, &user, &rt.AuthRequestID, append(scopeIDs(granted), identity...), next, rt.ID)
+	scope := joinScopes(identity, granted)
+	tok, err := p.issue(ctx, org, ci, &user, &rt.AuthRequestID, append(scopeIDs(granted), identity...), p.shapeFor(ci, granted, scope, rt.AuthTime), next, rt.ID)
 	if errors.Is(err, errRotated) {
 		// Another request rotated it first: the same token was presented twice.
 		if err := p.revokeFamily(ctx, rt.AuthRequestID); err != nil {
@@ -166,8 +175,7 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
-	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(identity, granted), RefreshToken: tok.refresh}
+	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: tok.expiresIn(), Scope: scope, RefreshToken: tok.refresh}
 	if oidcscope.Has(identity, oidcscope.OpenID) {
 		idt, err := p.idToken(ctx, org, ci, user, identity, "", rt.AuthTime, tok.value)
 		if err != nil {
