@@ -87,6 +87,8 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	// RFC 8414 §3.1: the well-known suffix goes between the host and the issuer's path.
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server/o/{slug}", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("OPTIONS /.well-known/oauth-authorization-server/o/{slug}", p.handlePublicPreflight)
+	mux.HandleFunc("GET /o/{slug}/resources/{name}", p.issuerJSON(p.handleResourceMetadata))
+	mux.HandleFunc("OPTIONS /o/{slug}/resources/{name}", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.issuerJSON(p.handleJWKS))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/jwks", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/authorize", p.handleAuthorize)
