@@ -163,14 +163,6 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	case ar.CodeChallenge != "" && !oidc.VerifyCodeChallenge(&oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: oidc.CodeChallengeMethodS256}, verifier):
 		return nil, oidc.ErrInvalidGrant().WithDescription("code_verifier does not match the code_challenge (PKCE S256).")
 	}
-	// Single use: only the request that marks the code used may redeem it.
-	n, err := p.client.AuthRequest.Update().Where(authrequest.ID(ar.ID), authrequest.CodeUsedAtIsNil()).SetCodeUsedAt(now).Save(ctx)
-	if err != nil {
-		return nil, serverError(ctx, "redeem code", err)
-	}
-	if n == 0 {
-		return nil, invalid
-	}
 	rows, identity := oidcscope.Split(ar.ScopeIds)
 	var scopes []*ent.Scope
 	if len(rows) > 0 {
@@ -186,6 +178,14 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	// RFC 8707 §2.2: resource here may only narrow what the code was issued for.
 	if granted, oe = p.onlyTargets(granted, targets, ci, nil); oe != nil {
 		return nil, oe
+	}
+	// Single use: only the request that marks the code used may redeem it.
+	n, err := p.client.AuthRequest.Update().Where(authrequest.ID(ar.ID), authrequest.CodeUsedAtIsNil()).SetCodeUsedAt(now).Save(ctx)
+	if err != nil {
+		return nil, serverError(ctx, "redeem code", err)
+	}
+	if n == 0 {
+		return nil, invalid
 	}
 	authTime := ar.CreatedAt
 	if ar.AuthTime != nil {
