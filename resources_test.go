@@ -170,7 +170,7 @@ func TestJWTAccessTokens(t *testing.T) {
 	getJSON(t, e.URL+"/o/acme/.well-known/oauth-authorization-server", &disc)
 	var set jose.JSONWebKeySet
 	getJSON(t, disc.JWKSURI, &set)
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestTokenKey(t *testing.T) {
 		t.Fatalf("TokenKey of an opaque token = %x, want %x", got, okey)
 	}
 	for _, bad := range []string{"", "eyJ", "eyJ.x", "eyJ.x.", jwtWith(`{"jti":"short"}`), jwtWith(`{}`), jwtWith(`not json`),
-		jwtWith(`{"jti":"` + jti + `"}`) + ".extra", "eyJ" + strings.Repeat("A", 9000) + ".e30.c2ln", "skk_whatever"} {
+		jwtWith(`{"jti":"`+jti+`"}`) + ".extra", "eyJ" + strings.Repeat("A", 9000) + ".e30.c2ln", "skk_whatever"} {
 		if TokenKey(bad) != nil {
 			t.Errorf("TokenKey(%.60q) is not nil", bad)
 		}

@@ -57,9 +57,9 @@ type accessClaims struct {
 	AuthTime int64  `json:"auth_time,omitempty"`
 }
 
-// signAccess signs a JWT access token with the organisation's current key.
+// signAccess signs a JWT access token with the organisation's current access-token key.
 func (p *Provider) signAccess(ctx context.Context, org *orgInfo, ci *clientInfo, userID *int, jti string, sh shape, iat, exp time.Time) (string, error) {
-	k, err := p.signingKey(ctx, org.ID)
+	k, err := p.accessKey(ctx, org.ID)
 	if err != nil {
 		return "", err
 	}
@@ -78,7 +78,7 @@ func (p *Provider) signAccess(ctx context.Context, org *orgInfo, ci *clientInfo,
 	if err != nil {
 		return "", err
 	}
-	sig, err := k.access.Sign(payload)
+	sig, err := k.signer.Sign(payload)
 	if err != nil {
 		return "", err
 	}

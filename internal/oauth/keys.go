@@ -23,7 +23,6 @@ const Algorithm = keys.Algorithm
 type signingKey struct {
 	kid    string
 	signer jose.Signer
-	access jose.Signer // typ at+jwt: JWT access tokens (RFC 9068 §2.1)
 }
 
 // signingKey returns the organisation's current key, creating one on first use. A rotation is a
@@ -59,13 +58,52 @@ func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, erro
 	if err != nil {
 		return nil, err
 	}
-	jwk := jose.SigningKey{Algorithm: Algorithm, Key: jose.JSONWebKey{Key: priv, KeyID: row.Kid, Algorithm: string(Algorithm)}}
-	access, err := jose.NewSigner(jwk, (&jose.SignerOptions{}).WithType("at+jwt"))
+	k := &signingKey{kid: row.Kid, signer: signer}
+	put(p.cache, &p.keys, orgID, k, gen)
+	return k, nil
+}
+
+// accessKey returns the organisation's current key for JWT access tokens (keys.AccessAlgorithm,
+// typ at+jwt), creating one on first use and whenever the ID-token key was rotated after it, so
+// rotating the organisation's key (rotateSigningKey) rotates both.
+func (p *Provider) accessKey(ctx context.Context, orgID int) (*signingKey, error) {
+	if k, ok := get[*signingKey](p.cache, &p.accessKeys, orgID); ok {
+		return k, nil
+	}
+	mu, _ := p.keyInit.LoadOrStore(orgID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if k, ok := get[*signingKey](p.cache, &p.accessKeys, orgID); ok {
+		return k, nil
+	}
+	ctx = sys(ctx, orgID)
+	gen := p.cache.generation()
+	row, err := keys.CurrentAccess(ctx, p.client)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	idKey, ierr := keys.Current(ctx, p.client)
+	if ierr != nil && !ent.IsNotFound(ierr) {
+		return nil, ierr
+	}
+	if row == nil || idKey != nil && row.CreatedAt.Before(idKey.CreatedAt) {
+		if row, err = p.keeper.NewAccess(ctx, p.client); err != nil {
+			return nil, err
+		}
+		gen = p.cache.generation() // making the key was a configuration change
+	}
+	priv, err := p.keeper.Private(row)
 	if err != nil {
 		return nil, err
 	}
-	k := &signingKey{kid: row.Kid, signer: signer, access: access}
-	put(p.cache, &p.keys, orgID, k, gen)
+	alg := jose.SignatureAlgorithm(row.Algorithm)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: row.Kid, Algorithm: row.Algorithm}},
+		(&jose.SignerOptions{}).WithType("at+jwt"))
+	if err != nil {
+		return nil, err
+	}
+	k := &signingKey{kid: row.Kid, signer: signer}
+	put(p.cache, &p.accessKeys, orgID, k, gen)
 	return k, nil
 }
 

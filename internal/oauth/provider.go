@@ -47,12 +47,14 @@ type Provider struct {
 	publicURL string
 	sessions  Sessions
 
-	cache   *cache
-	writer  *tokenWriter
-	keys    sync.Map // organisation ID → *entry[*signingKey], through cache
-	keeper  *keys.Keeper
-	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
-	lookups singleflight.Group
+	cache  *cache
+	writer *tokenWriter
+	keys   sync.Map // organisation ID → *entry[*signingKey], through cache
+	// accessKeys are the keys of JWT access tokens, like keys.
+	accessKeys sync.Map
+	keeper     *keys.Keeper
+	keyInit    sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
+	lookups    singleflight.Group
 	// docFlights renders each organisation's discovery document once however many ask for it.
 	docFlights singleflight.Group
 	now        func() time.Time
