@@ -323,3 +323,34 @@ func TestProtectedResourceMetadataAndCheckmw(t *testing.T) {
 		t.Fatalf("JWT for billing at forums: %d, want 401", w.Code)
 	}
 }
+
+// API.identifier and jwtLifetime: bad values are refused naming the field with an example, a
+// duplicate identifier is a conflict, and a refused change changes nothing.
+func TestResourceSettingsValidation(t *testing.T) {
+	e := newEnv(t)
+	c := e.org("acme")
+	id := str(c.must(`mutation { createAPI(input: {name: "a", basePath: "/a", identifier: "https://a.example/api"}) { id } }`, nil), "createAPI.id")
+	for _, tc := range []struct{ input, code, field, example string }{
+		{`{name: "b", identifier: "/b"}`, "VALIDATION_FAILED", "identifier", "https://api.example.com/billing"},
+		{`{name: "b", identifier: "https://b.example/api#x"}`, "VALIDATION_FAILED", "identifier", "https://api.example.com/billing"},
+		{`{name: "b", jwtLifetime: 5}`, "VALIDATION_FAILED", "jwtLifetime", "300"},
+		{`{name: "b", jwtLifetime: 86400}`, "VALIDATION_FAILED", "jwtLifetime", "300"},
+		{`{name: "b", identifier: "https://a.example/api"}`, "CONFLICT", "identifier", "https://a.example/api"},
+	} {
+		r := c.fails(tc.code, `mutation { createAPI(input: `+tc.input+`) { id } }`, nil)
+		if r.Field() != tc.field || !strings.Contains(r.Errors[0].Message, tc.example) {
+			t.Errorf("%s: field %q, message %q", tc.input, r.Field(), r.Errors[0].Message)
+		}
+	}
+	if n := get(c.must(`{ apis(where: {name: "b"}) { totalCount } }`, nil), "apis.totalCount"); n != float64(0) {
+		t.Fatalf("a refused API was created: %v", n)
+	}
+	r := c.fails("VALIDATION_FAILED", `mutation($id: ID!) { updateAPI(id: $id, input: {identifier: "a.example"}) { id } }`, map[string]any{"id": id})
+	if r.Field() != "identifier" {
+		t.Fatalf("update: %+v", r.Errors)
+	}
+	d := c.must(`mutation($id: ID!) { updateAPI(id: $id, input: {clearIdentifier: true}) { identifier resourceIdentifier } }`, map[string]any{"id": id})
+	if get(d, "updateAPI.identifier") != nil || str(d, "updateAPI.resourceIdentifier") != e.URL+"/a" {
+		t.Fatalf("cleared identifier: %v", d)
+	}
+}

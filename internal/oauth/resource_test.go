@@ -2,12 +2,17 @@ package oauth
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
 
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/oauthclient"
 )
 
@@ -19,6 +24,8 @@ func TestRFC8707_ResourceWithCodeAndRefresh(t *testing.T) {
 	tn := e.tenant(t, "acme")
 	read := tn.scope(t, "forums.threads.readonly")
 	billing := tn.api(t, "billing")
+	// billing's tokens are JWTs: a token for billing alone is one, a token also for forums is not.
+	billing = e.DB.Client.API.UpdateOne(billing).SetAccessTokenFormat(api.AccessTokenFormatJWT).SetJwtLifetime(90).SaveX(e.sys(tn.ID))
 	inv := tn.scope(t, "billing.invoices.readonly", onAPI(billing))
 	stats := tn.api(t, "stats")
 	views := tn.scope(t, "stats.views.readonly", onAPI(stats))
@@ -56,6 +63,18 @@ func TestRFC8707_ResourceWithCodeAndRefresh(t *testing.T) {
 	if s := grantedScope(t, tok); s != "billing.invoices.readonly" {
 		t.Fatalf("code narrowed to billing: scope %q", s)
 	}
+	// RFC 9068 §2.2 for a user's token: sub is the user, auth_time when they signed in.
+	parts := strings.Split(tok.AccessToken, ".")
+	if len(parts) != 3 {
+		t.Fatalf("a token for a JWT API alone is not a JWT: %.20s…", tok.AccessToken)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var cl map[string]any
+	_ = json.Unmarshal(raw, &cl)
+	if cl["sub"] != strconv.Itoa(tn.UserID) || cl["aud"] != billingID || cl["client_id"] != web.ClientID || cl["auth_time"] == nil ||
+		cl["exp"].(float64)-cl["iat"].(float64) != 90 {
+		t.Fatalf("claims of a user's JWT: %v", cl)
+	}
 	_, in := postForm(t, tn.Issuer+"/oauth/introspect", url.Values{"token": {tok.AccessToken}}, web.ClientID, web.Secret)
 	if in["active"] != true || !slices.Equal(audList(in["aud"]), []string{billingID}) {
 		t.Fatalf("introspection: %v", in)
@@ -75,6 +94,9 @@ func TestRFC8707_ResourceWithCodeAndRefresh(t *testing.T) {
 	resp, body = postForm(t, tn.tokenURL(), url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}, web.ClientID, web.Secret)
 	if resp.StatusCode != 200 || body["scope"] != "billing.invoices.readonly forums.threads.readonly" {
 		t.Fatalf("refresh without resource keeps the grant: %d %v", resp.StatusCode, body)
+	}
+	if at := body["access_token"].(string); !strings.HasPrefix(at, "ska_") {
+		t.Fatalf("a token for an OPAQUE and a JWT API is not opaque: %.20s…", at)
 	}
 }
 
