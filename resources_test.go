@@ -198,6 +198,18 @@ func TestJWTAccessTokens(t *testing.T) {
 	if r := f.decide(t, raw, "GET", "/billing/invoices"); !r.Allowed || deref(r.Scope) != "billing.invoices.readonly" {
 		t.Fatalf("check of the JWT: %+v", r)
 	}
+	// Rotating the organisation's key rotates the access-token key too; the old one stays published.
+	f.owner.must(`mutation { rotateSigningKey { kid } }`, nil)
+	_, out = f.tokenForm(t, url.Values{"resource": {billingID}})
+	next, err := jose.ParseSigned(out["access_token"].(string), []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after jose.JSONWebKeySet
+	getJSON(t, disc.JWKSURI, &after)
+	if kid := next.Signatures[0].Protected.KeyID; kid == h.KeyID || len(after.Key(kid)) != 1 || len(after.Key(h.KeyID)) != 1 {
+		t.Fatalf("after rotation: kid %q (was %q), published %d keys", kid, h.KeyID, len(after.Keys))
+	}
 	if in := f.introspect(t, raw); in["active"] != true || in["scope"] != "billing.invoices.readonly" || !slices.Equal(audOf(in["aud"]), []string{billingID}) {
 		t.Fatalf("introspection of the JWT: %v", in)
 	}
