@@ -198,6 +198,21 @@ func TestJWTAccessTokens(t *testing.T) {
 	if r := f.decide(t, raw, "GET", "/billing/invoices"); !r.Allowed || deref(r.Scope) != "billing.invoices.readonly" {
 		t.Fatalf("check of the JWT: %+v", r)
 	}
+	fa := func(tok string) int {
+		req, _ := http.NewRequest(http.MethodGet, e.URL+"/o/acme/v1/forward-auth", nil)
+		req.Header.Set("X-Forwarded-Method", "GET")
+		req.Header.Set("X-Forwarded-Uri", "/billing/invoices")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := fa(raw); code != 200 {
+		t.Fatalf("forward auth with the JWT: %d", code)
+	}
 	// Rotating the organisation's key rotates the access-token key too; the old one stays published.
 	f.owner.must(`mutation { rotateSigningKey { kid } }`, nil)
 	_, out = f.tokenForm(t, url.Values{"resource": {billingID}})
@@ -231,6 +246,9 @@ func TestJWTAccessTokens(t *testing.T) {
 	resp.Body.Close()
 	if r := f.decide(t, raw, "GET", "/billing/invoices"); r.Allowed || r.Reason != "revoked" {
 		t.Fatalf("check of a revoked JWT: %+v", r)
+	}
+	if code := fa(raw); code != 401 {
+		t.Fatalf("forward auth with a revoked JWT: %d, want 401", code)
 	}
 	if in := f.introspect(t, raw); in["active"] != false {
 		t.Fatalf("introspection of a revoked JWT: %v", in)
