@@ -25,7 +25,8 @@ const (
 func seedConfiguration(t *testing.T, c *gqlClient) {
 	t.Helper()
 	c.must(`mutation { updateOrganisation(input: {namingPolicy: DOTTED, maxScopesPerClient: 3}) { id } }`, nil)
-	api := str(c.must(`mutation { createAPI(input: {name: "forums", displayName: "Forums", description: "Threads and posts.", basePath: "/forums"}) { id } }`, nil), "createAPI.id")
+	api := str(c.must(`mutation { createAPI(input: {name: "forums", displayName: "Forums", description: "Threads and posts.", basePath: "/forums",
+		identifier: "https://forums.example/api", accessTokenFormat: JWT, jwtLifetime: 120}) { id } }`, nil), "createAPI.id")
 	ep := func(method, path string) string {
 		return str(c.must(`mutation($in: CreateEndpointInput!) { createEndpoint(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"apiID": api, "method": method, "path": path}}), "createEndpoint.id")
@@ -57,7 +58,8 @@ func TestConfigurationRoundTrip(t *testing.T) {
 		acme, empty := e.org("acme"), e.org("empty")
 		seedConfiguration(t, acme)
 		doc := export(t, acme, "YAML")
-		for _, want := range []string{"version: scopekeeper/v1", "endpoint: GET /forums/threads/{id}", "- forums.threads.readonly", "name: web app"} {
+		for _, want := range []string{"version: scopekeeper/v1", "endpoint: GET /forums/threads/{id}", "- forums.threads.readonly", "name: web app",
+			"identifier: https://forums.example/api", "accessTokenFormat: JWT", "jwtLifetime: 120"} {
 			if !strings.Contains(doc, want) {
 				t.Fatalf("export lacks %q:\n%s", want, doc)
 			}
@@ -150,6 +152,10 @@ func TestImportRefusalsChangeNothing(t *testing.T) {
 			worker(d).Scopes = []string{"forums.threads.readonly"}
 			d.Organisation.APIKeyAllowedScopes = []string{"forums.threads.readonly"}
 		}), "SCOPE_IN_USE", `scope "forums.threads.modify"`, true},
+		{"identifier not absolute", edit(func(d *configdoc.Document) {
+			id := "forums.example/api"
+			forums(d).Identifier = &id
+		}), "VALIDATION_FAILED", "", false},
 		{"not the schema", "version: scopekeeper/v1\norganisation: {name: Acme}\napis: [{name: forums, basePath: forums}]\n",
 			"VALIDATION_FAILED", "", false},
 	}
@@ -165,7 +171,7 @@ func TestImportRefusalsChangeNothing(t *testing.T) {
 			if tc.code == "SCOPE_IN_USE" && !strings.Contains(fmt.Sprint(r.Errors[0].Extensions["usedBy"]), `API key "deploy bot"`) {
 				t.Errorf("usedBy = %v", r.Errors[0].Extensions["usedBy"])
 			}
-			if tc.object == "" && !strings.Contains(r.Errors[0].Message, "at /apis/0/basePath") {
+			if tc.object == "" && !strings.Contains(r.Errors[0].Message, "at /apis/0/") {
 				t.Errorf("schema error does not name the place: %s", r.Errors[0].Message)
 			}
 			if after := export(t, c, "JSON"); after != base {

@@ -34,6 +34,12 @@ type API struct {
 	BasePath string `json:"base_path,omitempty"`
 	// BuiltIn holds the value of the "built_in" field.
 	BuiltIn bool `json:"built_in,omitempty"`
+	// Identifier holds the value of the "identifier" field.
+	Identifier *string `json:"identifier,omitempty"`
+	// AccessTokenFormat holds the value of the "access_token_format" field.
+	AccessTokenFormat api.AccessTokenFormat `json:"access_token_format,omitempty"`
+	// JwtLifetime holds the value of the "jwt_lifetime" field.
+	JwtLifetime int `json:"jwt_lifetime,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the APIQuery when eager-loading is set.
 	Edges        APIEdges `json:"edges"`
@@ -94,9 +100,9 @@ func (*API) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case api.FieldBuiltIn:
 			values[i] = new(sql.NullBool)
-		case api.FieldID, api.FieldOrganisationID:
+		case api.FieldID, api.FieldOrganisationID, api.FieldJwtLifetime:
 			values[i] = new(sql.NullInt64)
-		case api.FieldName, api.FieldDisplayName, api.FieldDescription, api.FieldBasePath:
+		case api.FieldName, api.FieldDisplayName, api.FieldDescription, api.FieldBasePath, api.FieldIdentifier, api.FieldAccessTokenFormat:
 			values[i] = new(sql.NullString)
 		case api.FieldCreatedAt, api.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -168,6 +174,25 @@ func (_m *API) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field built_in", values[i])
 			} else if value.Valid {
 				_m.BuiltIn = value.Bool
+			}
+		case api.FieldIdentifier:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identifier", values[i])
+			} else if value.Valid {
+				_m.Identifier = new(string)
+				*_m.Identifier = value.String
+			}
+		case api.FieldAccessTokenFormat:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field access_token_format", values[i])
+			} else if value.Valid {
+				_m.AccessTokenFormat = api.AccessTokenFormat(value.String)
+			}
+		case api.FieldJwtLifetime:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field jwt_lifetime", values[i])
+			} else if value.Valid {
+				_m.JwtLifetime = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -243,6 +268,17 @@ func (_m *API) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("built_in=")
 	builder.WriteString(fmt.Sprintf("%v", _m.BuiltIn))
+	builder.WriteString(", ")
+	if v := _m.Identifier; v != nil {
+		builder.WriteString("identifier=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("access_token_format=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AccessTokenFormat))
+	builder.WriteString(", ")
+	builder.WriteString("jwt_lifetime=")
+	builder.WriteString(fmt.Sprintf("%v", _m.JwtLifetime))
 	builder.WriteByte(')')
 	return builder.String()
 }

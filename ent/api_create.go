@@ -121,6 +121,48 @@ func (_c *APICreate) SetNillableBuiltIn(v *bool) *APICreate {
 	return _c
 }
 
+// SetIdentifier sets the "identifier" field.
+func (_c *APICreate) SetIdentifier(v string) *APICreate {
+	_c.mutation.SetIdentifier(v)
+	return _c
+}
+
+// SetNillableIdentifier sets the "identifier" field if the given value is not nil.
+func (_c *APICreate) SetNillableIdentifier(v *string) *APICreate {
+	if v != nil {
+		_c.SetIdentifier(*v)
+	}
+	return _c
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (_c *APICreate) SetAccessTokenFormat(v api.AccessTokenFormat) *APICreate {
+	_c.mutation.SetAccessTokenFormat(v)
+	return _c
+}
+
+// SetNillableAccessTokenFormat sets the "access_token_format" field if the given value is not nil.
+func (_c *APICreate) SetNillableAccessTokenFormat(v *api.AccessTokenFormat) *APICreate {
+	if v != nil {
+		_c.SetAccessTokenFormat(*v)
+	}
+	return _c
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (_c *APICreate) SetJwtLifetime(v int) *APICreate {
+	_c.mutation.SetJwtLifetime(v)
+	return _c
+}
+
+// SetNillableJwtLifetime sets the "jwt_lifetime" field if the given value is not nil.
+func (_c *APICreate) SetNillableJwtLifetime(v *int) *APICreate {
+	if v != nil {
+		_c.SetJwtLifetime(*v)
+	}
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *APICreate) SetOrganisation(v *Organisation) *APICreate {
 	return _c.SetOrganisationID(v.ID)
@@ -223,6 +265,14 @@ func (_c *APICreate) defaults() error {
 		v := api.DefaultBuiltIn
 		_c.mutation.SetBuiltIn(v)
 	}
+	if _, ok := _c.mutation.AccessTokenFormat(); !ok {
+		v := api.DefaultAccessTokenFormat
+		_c.mutation.SetAccessTokenFormat(v)
+	}
+	if _, ok := _c.mutation.JwtLifetime(); !ok {
+		v := api.DefaultJwtLifetime
+		_c.mutation.SetJwtLifetime(v)
+	}
 	return nil
 }
 
@@ -271,6 +321,22 @@ func (_c *APICreate) check() error {
 	}
 	if _, ok := _c.mutation.BuiltIn(); !ok {
 		return &ValidationError{Name: "built_in", err: errors.New(`ent: missing required field "API.built_in"`)}
+	}
+	if v, ok := _c.mutation.Identifier(); ok {
+		if err := api.IdentifierValidator(v); err != nil {
+			return &ValidationError{Name: "identifier", err: fmt.Errorf(`ent: validator failed for field "API.identifier": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.AccessTokenFormat(); !ok {
+		return &ValidationError{Name: "access_token_format", err: errors.New(`ent: missing required field "API.access_token_format"`)}
+	}
+	if v, ok := _c.mutation.AccessTokenFormat(); ok {
+		if err := api.AccessTokenFormatValidator(v); err != nil {
+			return &ValidationError{Name: "access_token_format", err: fmt.Errorf(`ent: validator failed for field "API.access_token_format": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.JwtLifetime(); !ok {
+		return &ValidationError{Name: "jwt_lifetime", err: errors.New(`ent: missing required field "API.jwt_lifetime"`)}
 	}
 	if len(_c.mutation.OrganisationIDs()) == 0 {
 		return &ValidationError{Name: "organisation", err: errors.New(`ent: missing required edge "API.organisation"`)}
@@ -329,6 +395,18 @@ func (_c *APICreate) createSpec() (*API, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.BuiltIn(); ok {
 		_spec.SetField(api.FieldBuiltIn, field.TypeBool, value)
 		_node.BuiltIn = value
+	}
+	if value, ok := _c.mutation.Identifier(); ok {
+		_spec.SetField(api.FieldIdentifier, field.TypeString, value)
+		_node.Identifier = &value
+	}
+	if value, ok := _c.mutation.AccessTokenFormat(); ok {
+		_spec.SetField(api.FieldAccessTokenFormat, field.TypeEnum, value)
+		_node.AccessTokenFormat = value
+	}
+	if value, ok := _c.mutation.JwtLifetime(); ok {
+		_spec.SetField(api.FieldJwtLifetime, field.TypeInt, value)
+		_node.JwtLifetime = value
 	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -503,6 +581,54 @@ func (u *APIUpsert) UpdateBuiltIn() *APIUpsert {
 	return u
 }
 
+// SetIdentifier sets the "identifier" field.
+func (u *APIUpsert) SetIdentifier(v string) *APIUpsert {
+	u.Set(api.FieldIdentifier, v)
+	return u
+}
+
+// UpdateIdentifier sets the "identifier" field to the value that was provided on create.
+func (u *APIUpsert) UpdateIdentifier() *APIUpsert {
+	u.SetExcluded(api.FieldIdentifier)
+	return u
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (u *APIUpsert) ClearIdentifier() *APIUpsert {
+	u.SetNull(api.FieldIdentifier)
+	return u
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (u *APIUpsert) SetAccessTokenFormat(v api.AccessTokenFormat) *APIUpsert {
+	u.Set(api.FieldAccessTokenFormat, v)
+	return u
+}
+
+// UpdateAccessTokenFormat sets the "access_token_format" field to the value that was provided on create.
+func (u *APIUpsert) UpdateAccessTokenFormat() *APIUpsert {
+	u.SetExcluded(api.FieldAccessTokenFormat)
+	return u
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (u *APIUpsert) SetJwtLifetime(v int) *APIUpsert {
+	u.Set(api.FieldJwtLifetime, v)
+	return u
+}
+
+// UpdateJwtLifetime sets the "jwt_lifetime" field to the value that was provided on create.
+func (u *APIUpsert) UpdateJwtLifetime() *APIUpsert {
+	u.SetExcluded(api.FieldJwtLifetime)
+	return u
+}
+
+// AddJwtLifetime adds v to the "jwt_lifetime" field.
+func (u *APIUpsert) AddJwtLifetime(v int) *APIUpsert {
+	u.Add(api.FieldJwtLifetime, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -632,6 +758,62 @@ func (u *APIUpsertOne) SetBuiltIn(v bool) *APIUpsertOne {
 func (u *APIUpsertOne) UpdateBuiltIn() *APIUpsertOne {
 	return u.Update(func(s *APIUpsert) {
 		s.UpdateBuiltIn()
+	})
+}
+
+// SetIdentifier sets the "identifier" field.
+func (u *APIUpsertOne) SetIdentifier(v string) *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.SetIdentifier(v)
+	})
+}
+
+// UpdateIdentifier sets the "identifier" field to the value that was provided on create.
+func (u *APIUpsertOne) UpdateIdentifier() *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.UpdateIdentifier()
+	})
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (u *APIUpsertOne) ClearIdentifier() *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.ClearIdentifier()
+	})
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (u *APIUpsertOne) SetAccessTokenFormat(v api.AccessTokenFormat) *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.SetAccessTokenFormat(v)
+	})
+}
+
+// UpdateAccessTokenFormat sets the "access_token_format" field to the value that was provided on create.
+func (u *APIUpsertOne) UpdateAccessTokenFormat() *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.UpdateAccessTokenFormat()
+	})
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (u *APIUpsertOne) SetJwtLifetime(v int) *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.SetJwtLifetime(v)
+	})
+}
+
+// AddJwtLifetime adds v to the "jwt_lifetime" field.
+func (u *APIUpsertOne) AddJwtLifetime(v int) *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.AddJwtLifetime(v)
+	})
+}
+
+// UpdateJwtLifetime sets the "jwt_lifetime" field to the value that was provided on create.
+func (u *APIUpsertOne) UpdateJwtLifetime() *APIUpsertOne {
+	return u.Update(func(s *APIUpsert) {
+		s.UpdateJwtLifetime()
 	})
 }
 
@@ -930,6 +1112,62 @@ func (u *APIUpsertBulk) SetBuiltIn(v bool) *APIUpsertBulk {
 func (u *APIUpsertBulk) UpdateBuiltIn() *APIUpsertBulk {
 	return u.Update(func(s *APIUpsert) {
 		s.UpdateBuiltIn()
+	})
+}
+
+// SetIdentifier sets the "identifier" field.
+func (u *APIUpsertBulk) SetIdentifier(v string) *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.SetIdentifier(v)
+	})
+}
+
+// UpdateIdentifier sets the "identifier" field to the value that was provided on create.
+func (u *APIUpsertBulk) UpdateIdentifier() *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.UpdateIdentifier()
+	})
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (u *APIUpsertBulk) ClearIdentifier() *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.ClearIdentifier()
+	})
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (u *APIUpsertBulk) SetAccessTokenFormat(v api.AccessTokenFormat) *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.SetAccessTokenFormat(v)
+	})
+}
+
+// UpdateAccessTokenFormat sets the "access_token_format" field to the value that was provided on create.
+func (u *APIUpsertBulk) UpdateAccessTokenFormat() *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.UpdateAccessTokenFormat()
+	})
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (u *APIUpsertBulk) SetJwtLifetime(v int) *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.SetJwtLifetime(v)
+	})
+}
+
+// AddJwtLifetime adds v to the "jwt_lifetime" field.
+func (u *APIUpsertBulk) AddJwtLifetime(v int) *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.AddJwtLifetime(v)
+	})
+}
+
+// UpdateJwtLifetime sets the "jwt_lifetime" field to the value that was provided on create.
+func (u *APIUpsertBulk) UpdateJwtLifetime() *APIUpsertBulk {
+	return u.Update(func(s *APIUpsert) {
+		s.UpdateJwtLifetime()
 	})
 }
 

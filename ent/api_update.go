@@ -106,6 +106,61 @@ func (_u *APIUpdate) SetNillableBuiltIn(v *bool) *APIUpdate {
 	return _u
 }
 
+// SetIdentifier sets the "identifier" field.
+func (_u *APIUpdate) SetIdentifier(v string) *APIUpdate {
+	_u.mutation.SetIdentifier(v)
+	return _u
+}
+
+// SetNillableIdentifier sets the "identifier" field if the given value is not nil.
+func (_u *APIUpdate) SetNillableIdentifier(v *string) *APIUpdate {
+	if v != nil {
+		_u.SetIdentifier(*v)
+	}
+	return _u
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (_u *APIUpdate) ClearIdentifier() *APIUpdate {
+	_u.mutation.ClearIdentifier()
+	return _u
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (_u *APIUpdate) SetAccessTokenFormat(v api.AccessTokenFormat) *APIUpdate {
+	_u.mutation.SetAccessTokenFormat(v)
+	return _u
+}
+
+// SetNillableAccessTokenFormat sets the "access_token_format" field if the given value is not nil.
+func (_u *APIUpdate) SetNillableAccessTokenFormat(v *api.AccessTokenFormat) *APIUpdate {
+	if v != nil {
+		_u.SetAccessTokenFormat(*v)
+	}
+	return _u
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (_u *APIUpdate) SetJwtLifetime(v int) *APIUpdate {
+	_u.mutation.ResetJwtLifetime()
+	_u.mutation.SetJwtLifetime(v)
+	return _u
+}
+
+// SetNillableJwtLifetime sets the "jwt_lifetime" field if the given value is not nil.
+func (_u *APIUpdate) SetNillableJwtLifetime(v *int) *APIUpdate {
+	if v != nil {
+		_u.SetJwtLifetime(*v)
+	}
+	return _u
+}
+
+// AddJwtLifetime adds value to the "jwt_lifetime" field.
+func (_u *APIUpdate) AddJwtLifetime(v int) *APIUpdate {
+	_u.mutation.AddJwtLifetime(v)
+	return _u
+}
+
 // AddScopeIDs adds the "scopes" edge to the Scope entity by IDs.
 func (_u *APIUpdate) AddScopeIDs(ids ...int) *APIUpdate {
 	_u.mutation.AddScopeIDs(ids...)
@@ -247,6 +302,16 @@ func (_u *APIUpdate) check() error {
 			return &ValidationError{Name: "base_path", err: fmt.Errorf(`ent: validator failed for field "API.base_path": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Identifier(); ok {
+		if err := api.IdentifierValidator(v); err != nil {
+			return &ValidationError{Name: "identifier", err: fmt.Errorf(`ent: validator failed for field "API.identifier": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AccessTokenFormat(); ok {
+		if err := api.AccessTokenFormatValidator(v); err != nil {
+			return &ValidationError{Name: "access_token_format", err: fmt.Errorf(`ent: validator failed for field "API.access_token_format": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganisationCleared() && len(_u.mutation.OrganisationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "API.organisation"`)
 	}
@@ -282,6 +347,21 @@ func (_u *APIUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.BuiltIn(); ok {
 		_spec.SetField(api.FieldBuiltIn, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Identifier(); ok {
+		_spec.SetField(api.FieldIdentifier, field.TypeString, value)
+	}
+	if _u.mutation.IdentifierCleared() {
+		_spec.ClearField(api.FieldIdentifier, field.TypeString)
+	}
+	if value, ok := _u.mutation.AccessTokenFormat(); ok {
+		_spec.SetField(api.FieldAccessTokenFormat, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.JwtLifetime(); ok {
+		_spec.SetField(api.FieldJwtLifetime, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedJwtLifetime(); ok {
+		_spec.AddField(api.FieldJwtLifetime, field.TypeInt, value)
 	}
 	if _u.mutation.ScopesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -469,6 +549,61 @@ func (_u *APIUpdateOne) SetNillableBuiltIn(v *bool) *APIUpdateOne {
 	return _u
 }
 
+// SetIdentifier sets the "identifier" field.
+func (_u *APIUpdateOne) SetIdentifier(v string) *APIUpdateOne {
+	_u.mutation.SetIdentifier(v)
+	return _u
+}
+
+// SetNillableIdentifier sets the "identifier" field if the given value is not nil.
+func (_u *APIUpdateOne) SetNillableIdentifier(v *string) *APIUpdateOne {
+	if v != nil {
+		_u.SetIdentifier(*v)
+	}
+	return _u
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (_u *APIUpdateOne) ClearIdentifier() *APIUpdateOne {
+	_u.mutation.ClearIdentifier()
+	return _u
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (_u *APIUpdateOne) SetAccessTokenFormat(v api.AccessTokenFormat) *APIUpdateOne {
+	_u.mutation.SetAccessTokenFormat(v)
+	return _u
+}
+
+// SetNillableAccessTokenFormat sets the "access_token_format" field if the given value is not nil.
+func (_u *APIUpdateOne) SetNillableAccessTokenFormat(v *api.AccessTokenFormat) *APIUpdateOne {
+	if v != nil {
+		_u.SetAccessTokenFormat(*v)
+	}
+	return _u
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (_u *APIUpdateOne) SetJwtLifetime(v int) *APIUpdateOne {
+	_u.mutation.ResetJwtLifetime()
+	_u.mutation.SetJwtLifetime(v)
+	return _u
+}
+
+// SetNillableJwtLifetime sets the "jwt_lifetime" field if the given value is not nil.
+func (_u *APIUpdateOne) SetNillableJwtLifetime(v *int) *APIUpdateOne {
+	if v != nil {
+		_u.SetJwtLifetime(*v)
+	}
+	return _u
+}
+
+// AddJwtLifetime adds value to the "jwt_lifetime" field.
+func (_u *APIUpdateOne) AddJwtLifetime(v int) *APIUpdateOne {
+	_u.mutation.AddJwtLifetime(v)
+	return _u
+}
+
 // AddScopeIDs adds the "scopes" edge to the Scope entity by IDs.
 func (_u *APIUpdateOne) AddScopeIDs(ids ...int) *APIUpdateOne {
 	_u.mutation.AddScopeIDs(ids...)
@@ -623,6 +758,16 @@ func (_u *APIUpdateOne) check() error {
 			return &ValidationError{Name: "base_path", err: fmt.Errorf(`ent: validator failed for field "API.base_path": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Identifier(); ok {
+		if err := api.IdentifierValidator(v); err != nil {
+			return &ValidationError{Name: "identifier", err: fmt.Errorf(`ent: validator failed for field "API.identifier": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AccessTokenFormat(); ok {
+		if err := api.AccessTokenFormatValidator(v); err != nil {
+			return &ValidationError{Name: "access_token_format", err: fmt.Errorf(`ent: validator failed for field "API.access_token_format": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganisationCleared() && len(_u.mutation.OrganisationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "API.organisation"`)
 	}
@@ -675,6 +820,21 @@ func (_u *APIUpdateOne) sqlSave(ctx context.Context) (_node *API, err error) {
 	}
 	if value, ok := _u.mutation.BuiltIn(); ok {
 		_spec.SetField(api.FieldBuiltIn, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Identifier(); ok {
+		_spec.SetField(api.FieldIdentifier, field.TypeString, value)
+	}
+	if _u.mutation.IdentifierCleared() {
+		_spec.ClearField(api.FieldIdentifier, field.TypeString)
+	}
+	if value, ok := _u.mutation.AccessTokenFormat(); ok {
+		_spec.SetField(api.FieldAccessTokenFormat, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.JwtLifetime(); ok {
+		_spec.SetField(api.FieldJwtLifetime, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedJwtLifetime(); ok {
+		_spec.AddField(api.FieldJwtLifetime, field.TypeInt, value)
 	}
 	if _u.mutation.ScopesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -44,14 +44,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "API",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			api.FieldOrganisationID: {Type: field.TypeInt, Column: api.FieldOrganisationID},
-			api.FieldCreatedAt:      {Type: field.TypeTime, Column: api.FieldCreatedAt},
-			api.FieldUpdatedAt:      {Type: field.TypeTime, Column: api.FieldUpdatedAt},
-			api.FieldName:           {Type: field.TypeString, Column: api.FieldName},
-			api.FieldDisplayName:    {Type: field.TypeString, Column: api.FieldDisplayName},
-			api.FieldDescription:    {Type: field.TypeString, Column: api.FieldDescription},
-			api.FieldBasePath:       {Type: field.TypeString, Column: api.FieldBasePath},
-			api.FieldBuiltIn:        {Type: field.TypeBool, Column: api.FieldBuiltIn},
+			api.FieldOrganisationID:    {Type: field.TypeInt, Column: api.FieldOrganisationID},
+			api.FieldCreatedAt:         {Type: field.TypeTime, Column: api.FieldCreatedAt},
+			api.FieldUpdatedAt:         {Type: field.TypeTime, Column: api.FieldUpdatedAt},
+			api.FieldName:              {Type: field.TypeString, Column: api.FieldName},
+			api.FieldDisplayName:       {Type: field.TypeString, Column: api.FieldDisplayName},
+			api.FieldDescription:       {Type: field.TypeString, Column: api.FieldDescription},
+			api.FieldBasePath:          {Type: field.TypeString, Column: api.FieldBasePath},
+			api.FieldBuiltIn:           {Type: field.TypeBool, Column: api.FieldBuiltIn},
+			api.FieldIdentifier:        {Type: field.TypeString, Column: api.FieldIdentifier},
+			api.FieldAccessTokenFormat: {Type: field.TypeEnum, Column: api.FieldAccessTokenFormat},
+			api.FieldJwtLifetime:       {Type: field.TypeInt, Column: api.FieldJwtLifetime},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -422,6 +425,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			token.FieldIssuedAt:       {Type: field.TypeTime, Column: token.FieldIssuedAt},
 			token.FieldExpiresAt:      {Type: field.TypeTime, Column: token.FieldExpiresAt},
 			token.FieldRevokedAt:      {Type: field.TypeTime, Column: token.FieldRevokedAt},
+			token.FieldAudience:       {Type: field.TypeJSON, Column: token.FieldAudience},
 		},
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
@@ -1301,6 +1305,21 @@ func (f *APIFilter) WhereBasePath(p entql.StringP) {
 // WhereBuiltIn applies the entql bool predicate on the built_in field.
 func (f *APIFilter) WhereBuiltIn(p entql.BoolP) {
 	f.Where(p.Field(api.FieldBuiltIn))
+}
+
+// WhereIdentifier applies the entql string predicate on the identifier field.
+func (f *APIFilter) WhereIdentifier(p entql.StringP) {
+	f.Where(p.Field(api.FieldIdentifier))
+}
+
+// WhereAccessTokenFormat applies the entql string predicate on the access_token_format field.
+func (f *APIFilter) WhereAccessTokenFormat(p entql.StringP) {
+	f.Where(p.Field(api.FieldAccessTokenFormat))
+}
+
+// WhereJwtLifetime applies the entql int predicate on the jwt_lifetime field.
+func (f *APIFilter) WhereJwtLifetime(p entql.IntP) {
+	f.Where(p.Field(api.FieldJwtLifetime))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.
@@ -3384,6 +3403,11 @@ func (f *TokenFilter) WhereExpiresAt(p entql.TimeP) {
 // WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
 func (f *TokenFilter) WhereRevokedAt(p entql.TimeP) {
 	f.Where(p.Field(token.FieldRevokedAt))
+}
+
+// WhereAudience applies the entql json.RawMessage predicate on the audience field.
+func (f *TokenFilter) WhereAudience(p entql.BytesP) {
+	f.Where(p.Field(token.FieldAudience))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.

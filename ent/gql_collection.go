@@ -255,6 +255,21 @@ func (_q *APIQuery) collectField(ctx context.Context, oneNode bool, opCtx *graph
 				selectedFields = append(selectedFields, api.FieldBuiltIn)
 				fieldSeen[api.FieldBuiltIn] = struct{}{}
 			}
+		case "identifier":
+			if _, ok := fieldSeen[api.FieldIdentifier]; !ok {
+				selectedFields = append(selectedFields, api.FieldIdentifier)
+				fieldSeen[api.FieldIdentifier] = struct{}{}
+			}
+		case "accessTokenFormat":
+			if _, ok := fieldSeen[api.FieldAccessTokenFormat]; !ok {
+				selectedFields = append(selectedFields, api.FieldAccessTokenFormat)
+				fieldSeen[api.FieldAccessTokenFormat] = struct{}{}
+			}
+		case "jwtLifetime":
+			if _, ok := fieldSeen[api.FieldJwtLifetime]; !ok {
+				selectedFields = append(selectedFields, api.FieldJwtLifetime)
+				fieldSeen[api.FieldJwtLifetime] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/internal/viewer"
@@ -11,10 +12,13 @@ import (
 
 // CreateAPIInput represents a mutation input for creating apis.
 type CreateAPIInput struct {
-	Name        string
-	DisplayName *string
-	Description *string
-	BasePath    *string
+	Name              string
+	DisplayName       *string
+	Description       *string
+	BasePath          *string
+	Identifier        *string
+	AccessTokenFormat *api.AccessTokenFormat
+	JwtLifetime       *int
 }
 
 // Mutate applies the CreateAPIInput on the APIMutation builder.
@@ -29,6 +33,15 @@ func (i *CreateAPIInput) Mutate(m *APIMutation) {
 	if v := i.BasePath; v != nil {
 		m.SetBasePath(*v)
 	}
+	if v := i.Identifier; v != nil {
+		m.SetIdentifier(*v)
+	}
+	if v := i.AccessTokenFormat; v != nil {
+		m.SetAccessTokenFormat(*v)
+	}
+	if v := i.JwtLifetime; v != nil {
+		m.SetJwtLifetime(*v)
+	}
 }
 
 // SetInput applies the change-set in the CreateAPIInput on the APICreate builder.
@@ -39,10 +52,14 @@ func (c *APICreate) SetInput(i CreateAPIInput) *APICreate {
 
 // UpdateAPIInput represents a mutation input for updating apis.
 type UpdateAPIInput struct {
-	Name        *string
-	DisplayName *string
-	Description *string
-	BasePath    *string
+	Name              *string
+	DisplayName       *string
+	Description       *string
+	BasePath          *string
+	ClearIdentifier   bool
+	Identifier        *string
+	AccessTokenFormat *api.AccessTokenFormat
+	JwtLifetime       *int
 }
 
 // Mutate applies the UpdateAPIInput on the APIMutation builder.
@@ -58,6 +75,18 @@ func (i *UpdateAPIInput) Mutate(m *APIMutation) {
 	}
 	if v := i.BasePath; v != nil {
 		m.SetBasePath(*v)
+	}
+	if i.ClearIdentifier {
+		m.ClearIdentifier()
+	}
+	if v := i.Identifier; v != nil {
+		m.SetIdentifier(*v)
+	}
+	if v := i.AccessTokenFormat; v != nil {
+		m.SetAccessTokenFormat(*v)
+	}
+	if v := i.JwtLifetime; v != nil {
+		m.SetJwtLifetime(*v)
 	}
 }
 

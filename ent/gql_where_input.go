@@ -121,6 +121,39 @@ type APIWhereInput struct {
 	BuiltIn    *bool `json:"builtIn,omitempty"`
 	BuiltInNEQ *bool `json:"builtInNEQ,omitempty"`
 
+	// "identifier" field predicates.
+	Identifier             *string  `json:"identifier,omitempty"`
+	IdentifierNEQ          *string  `json:"identifierNEQ,omitempty"`
+	IdentifierIn           []string `json:"identifierIn,omitempty"`
+	IdentifierNotIn        []string `json:"identifierNotIn,omitempty"`
+	IdentifierGT           *string  `json:"identifierGT,omitempty"`
+	IdentifierGTE          *string  `json:"identifierGTE,omitempty"`
+	IdentifierLT           *string  `json:"identifierLT,omitempty"`
+	IdentifierLTE          *string  `json:"identifierLTE,omitempty"`
+	IdentifierContains     *string  `json:"identifierContains,omitempty"`
+	IdentifierHasPrefix    *string  `json:"identifierHasPrefix,omitempty"`
+	IdentifierHasSuffix    *string  `json:"identifierHasSuffix,omitempty"`
+	IdentifierIsNil        bool     `json:"identifierIsNil,omitempty"`
+	IdentifierNotNil       bool     `json:"identifierNotNil,omitempty"`
+	IdentifierEqualFold    *string  `json:"identifierEqualFold,omitempty"`
+	IdentifierContainsFold *string  `json:"identifierContainsFold,omitempty"`
+
+	// "access_token_format" field predicates.
+	AccessTokenFormat      *api.AccessTokenFormat  `json:"accessTokenFormat,omitempty"`
+	AccessTokenFormatNEQ   *api.AccessTokenFormat  `json:"accessTokenFormatNEQ,omitempty"`
+	AccessTokenFormatIn    []api.AccessTokenFormat `json:"accessTokenFormatIn,omitempty"`
+	AccessTokenFormatNotIn []api.AccessTokenFormat `json:"accessTokenFormatNotIn,omitempty"`
+
+	// "jwt_lifetime" field predicates.
+	JwtLifetime      *int  `json:"jwtLifetime,omitempty"`
+	JwtLifetimeNEQ   *int  `json:"jwtLifetimeNEQ,omitempty"`
+	JwtLifetimeIn    []int `json:"jwtLifetimeIn,omitempty"`
+	JwtLifetimeNotIn []int `json:"jwtLifetimeNotIn,omitempty"`
+	JwtLifetimeGT    *int  `json:"jwtLifetimeGT,omitempty"`
+	JwtLifetimeGTE   *int  `json:"jwtLifetimeGTE,omitempty"`
+	JwtLifetimeLT    *int  `json:"jwtLifetimeLT,omitempty"`
+	JwtLifetimeLTE   *int  `json:"jwtLifetimeLTE,omitempty"`
+
 	// "scopes" edge predicates.
 	HasScopes     *bool              `json:"hasScopes,omitempty"`
 	HasScopesWith []*ScopeWhereInput `json:"hasScopesWith,omitempty"`
@@ -434,6 +467,87 @@ func (i *APIWhereInput) P() (predicate.API, error) {
 	}
 	if i.BuiltInNEQ != nil {
 		predicates = append(predicates, api.BuiltInNEQ(*i.BuiltInNEQ))
+	}
+	if i.Identifier != nil {
+		predicates = append(predicates, api.IdentifierEQ(*i.Identifier))
+	}
+	if i.IdentifierNEQ != nil {
+		predicates = append(predicates, api.IdentifierNEQ(*i.IdentifierNEQ))
+	}
+	if len(i.IdentifierIn) > 0 {
+		predicates = append(predicates, api.IdentifierIn(i.IdentifierIn...))
+	}
+	if len(i.IdentifierNotIn) > 0 {
+		predicates = append(predicates, api.IdentifierNotIn(i.IdentifierNotIn...))
+	}
+	if i.IdentifierGT != nil {
+		predicates = append(predicates, api.IdentifierGT(*i.IdentifierGT))
+	}
+	if i.IdentifierGTE != nil {
+		predicates = append(predicates, api.IdentifierGTE(*i.IdentifierGTE))
+	}
+	if i.IdentifierLT != nil {
+		predicates = append(predicates, api.IdentifierLT(*i.IdentifierLT))
+	}
+	if i.IdentifierLTE != nil {
+		predicates = append(predicates, api.IdentifierLTE(*i.IdentifierLTE))
+	}
+	if i.IdentifierContains != nil {
+		predicates = append(predicates, api.IdentifierContains(*i.IdentifierContains))
+	}
+	if i.IdentifierHasPrefix != nil {
+		predicates = append(predicates, api.IdentifierHasPrefix(*i.IdentifierHasPrefix))
+	}
+	if i.IdentifierHasSuffix != nil {
+		predicates = append(predicates, api.IdentifierHasSuffix(*i.IdentifierHasSuffix))
+	}
+	if i.IdentifierIsNil {
+		predicates = append(predicates, api.IdentifierIsNil())
+	}
+	if i.IdentifierNotNil {
+		predicates = append(predicates, api.IdentifierNotNil())
+	}
+	if i.IdentifierEqualFold != nil {
+		predicates = append(predicates, api.IdentifierEqualFold(*i.IdentifierEqualFold))
+	}
+	if i.IdentifierContainsFold != nil {
+		predicates = append(predicates, api.IdentifierContainsFold(*i.IdentifierContainsFold))
+	}
+	if i.AccessTokenFormat != nil {
+		predicates = append(predicates, api.AccessTokenFormatEQ(*i.AccessTokenFormat))
+	}
+	if i.AccessTokenFormatNEQ != nil {
+		predicates = append(predicates, api.AccessTokenFormatNEQ(*i.AccessTokenFormatNEQ))
+	}
+	if len(i.AccessTokenFormatIn) > 0 {
+		predicates = append(predicates, api.AccessTokenFormatIn(i.AccessTokenFormatIn...))
+	}
+	if len(i.AccessTokenFormatNotIn) > 0 {
+		predicates = append(predicates, api.AccessTokenFormatNotIn(i.AccessTokenFormatNotIn...))
+	}
+	if i.JwtLifetime != nil {
+		predicates = append(predicates, api.JwtLifetimeEQ(*i.JwtLifetime))
+	}
+	if i.JwtLifetimeNEQ != nil {
+		predicates = append(predicates, api.JwtLifetimeNEQ(*i.JwtLifetimeNEQ))
+	}
+	if len(i.JwtLifetimeIn) > 0 {
+		predicates = append(predicates, api.JwtLifetimeIn(i.JwtLifetimeIn...))
+	}
+	if len(i.JwtLifetimeNotIn) > 0 {
+		predicates = append(predicates, api.JwtLifetimeNotIn(i.JwtLifetimeNotIn...))
+	}
+	if i.JwtLifetimeGT != nil {
+		predicates = append(predicates, api.JwtLifetimeGT(*i.JwtLifetimeGT))
+	}
+	if i.JwtLifetimeGTE != nil {
+		predicates = append(predicates, api.JwtLifetimeGTE(*i.JwtLifetimeGTE))
+	}
+	if i.JwtLifetimeLT != nil {
+		predicates = append(predicates, api.JwtLifetimeLT(*i.JwtLifetimeLT))
+	}
+	if i.JwtLifetimeLTE != nil {
+		predicates = append(predicates, api.JwtLifetimeLTE(*i.JwtLifetimeLTE))
 	}
 
 	if i.HasScopes != nil {

@@ -78,6 +78,10 @@ type APIMutation struct {
 	description         *string
 	base_path           *string
 	built_in            *bool
+	identifier          *string
+	access_token_format *api.AccessTokenFormat
+	jwt_lifetime        *int
+	addjwt_lifetime     *int
 	clearedFields       map[string]struct{}
 	organisation        *int
 	clearedorganisation bool
@@ -478,6 +482,147 @@ func (m *APIMutation) ResetBuiltIn() {
 	m.built_in = nil
 }
 
+// SetIdentifier sets the "identifier" field.
+func (m *APIMutation) SetIdentifier(s string) {
+	m.identifier = &s
+}
+
+// Identifier returns the value of the "identifier" field in the mutation.
+func (m *APIMutation) Identifier() (r string, exists bool) {
+	v := m.identifier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentifier returns the old "identifier" field's value of the API entity.
+// If the API object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIMutation) OldIdentifier(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentifier is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentifier requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentifier: %w", err)
+	}
+	return oldValue.Identifier, nil
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (m *APIMutation) ClearIdentifier() {
+	m.identifier = nil
+	m.clearedFields[api.FieldIdentifier] = struct{}{}
+}
+
+// IdentifierCleared returns if the "identifier" field was cleared in this mutation.
+func (m *APIMutation) IdentifierCleared() bool {
+	_, ok := m.clearedFields[api.FieldIdentifier]
+	return ok
+}
+
+// ResetIdentifier resets all changes to the "identifier" field.
+func (m *APIMutation) ResetIdentifier() {
+	m.identifier = nil
+	delete(m.clearedFields, api.FieldIdentifier)
+}
+
+// SetAccessTokenFormat sets the "access_token_format" field.
+func (m *APIMutation) SetAccessTokenFormat(atf api.AccessTokenFormat) {
+	m.access_token_format = &atf
+}
+
+// AccessTokenFormat returns the value of the "access_token_format" field in the mutation.
+func (m *APIMutation) AccessTokenFormat() (r api.AccessTokenFormat, exists bool) {
+	v := m.access_token_format
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessTokenFormat returns the old "access_token_format" field's value of the API entity.
+// If the API object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIMutation) OldAccessTokenFormat(ctx context.Context) (v api.AccessTokenFormat, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessTokenFormat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessTokenFormat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessTokenFormat: %w", err)
+	}
+	return oldValue.AccessTokenFormat, nil
+}
+
+// ResetAccessTokenFormat resets all changes to the "access_token_format" field.
+func (m *APIMutation) ResetAccessTokenFormat() {
+	m.access_token_format = nil
+}
+
+// SetJwtLifetime sets the "jwt_lifetime" field.
+func (m *APIMutation) SetJwtLifetime(i int) {
+	m.jwt_lifetime = &i
+	m.addjwt_lifetime = nil
+}
+
+// JwtLifetime returns the value of the "jwt_lifetime" field in the mutation.
+func (m *APIMutation) JwtLifetime() (r int, exists bool) {
+	v := m.jwt_lifetime
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJwtLifetime returns the old "jwt_lifetime" field's value of the API entity.
+// If the API object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIMutation) OldJwtLifetime(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJwtLifetime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJwtLifetime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJwtLifetime: %w", err)
+	}
+	return oldValue.JwtLifetime, nil
+}
+
+// AddJwtLifetime adds i to the "jwt_lifetime" field.
+func (m *APIMutation) AddJwtLifetime(i int) {
+	if m.addjwt_lifetime != nil {
+		*m.addjwt_lifetime += i
+	} else {
+		m.addjwt_lifetime = &i
+	}
+}
+
+// AddedJwtLifetime returns the value that was added to the "jwt_lifetime" field in this mutation.
+func (m *APIMutation) AddedJwtLifetime() (r int, exists bool) {
+	v := m.addjwt_lifetime
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetJwtLifetime resets all changes to the "jwt_lifetime" field.
+func (m *APIMutation) ResetJwtLifetime() {
+	m.jwt_lifetime = nil
+	m.addjwt_lifetime = nil
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *APIMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -647,7 +792,7 @@ func (m *APIMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APIMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 11)
 	if m.organisation != nil {
 		fields = append(fields, api.FieldOrganisationID)
 	}
@@ -671,6 +816,15 @@ func (m *APIMutation) Fields() []string {
 	}
 	if m.built_in != nil {
 		fields = append(fields, api.FieldBuiltIn)
+	}
+	if m.identifier != nil {
+		fields = append(fields, api.FieldIdentifier)
+	}
+	if m.access_token_format != nil {
+		fields = append(fields, api.FieldAccessTokenFormat)
+	}
+	if m.jwt_lifetime != nil {
+		fields = append(fields, api.FieldJwtLifetime)
 	}
 	return fields
 }
@@ -696,6 +850,12 @@ func (m *APIMutation) Field(name string) (ent.Value, bool) {
 		return m.BasePath()
 	case api.FieldBuiltIn:
 		return m.BuiltIn()
+	case api.FieldIdentifier:
+		return m.Identifier()
+	case api.FieldAccessTokenFormat:
+		return m.AccessTokenFormat()
+	case api.FieldJwtLifetime:
+		return m.JwtLifetime()
 	}
 	return nil, false
 }
@@ -721,6 +881,12 @@ func (m *APIMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldBasePath(ctx)
 	case api.FieldBuiltIn:
 		return m.OldBuiltIn(ctx)
+	case api.FieldIdentifier:
+		return m.OldIdentifier(ctx)
+	case api.FieldAccessTokenFormat:
+		return m.OldAccessTokenFormat(ctx)
+	case api.FieldJwtLifetime:
+		return m.OldJwtLifetime(ctx)
 	}
 	return nil, fmt.Errorf("unknown API field %s", name)
 }
@@ -786,6 +952,27 @@ func (m *APIMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBuiltIn(v)
 		return nil
+	case api.FieldIdentifier:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentifier(v)
+		return nil
+	case api.FieldAccessTokenFormat:
+		v, ok := value.(api.AccessTokenFormat)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessTokenFormat(v)
+		return nil
+	case api.FieldJwtLifetime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJwtLifetime(v)
+		return nil
 	}
 	return fmt.Errorf("unknown API field %s", name)
 }
@@ -794,6 +981,9 @@ func (m *APIMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *APIMutation) AddedFields() []string {
 	var fields []string
+	if m.addjwt_lifetime != nil {
+		fields = append(fields, api.FieldJwtLifetime)
+	}
 	return fields
 }
 
@@ -802,6 +992,8 @@ func (m *APIMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *APIMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case api.FieldJwtLifetime:
+		return m.AddedJwtLifetime()
 	}
 	return nil, false
 }
@@ -811,6 +1003,13 @@ func (m *APIMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *APIMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case api.FieldJwtLifetime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddJwtLifetime(v)
+		return nil
 	}
 	return fmt.Errorf("unknown API numeric field %s", name)
 }
@@ -818,7 +1017,11 @@ func (m *APIMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *APIMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(api.FieldIdentifier) {
+		fields = append(fields, api.FieldIdentifier)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -831,6 +1034,11 @@ func (m *APIMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *APIMutation) ClearField(name string) error {
+	switch name {
+	case api.FieldIdentifier:
+		m.ClearIdentifier()
+		return nil
+	}
 	return fmt.Errorf("unknown API nullable field %s", name)
 }
 
@@ -861,6 +1069,15 @@ func (m *APIMutation) ResetField(name string) error {
 		return nil
 	case api.FieldBuiltIn:
 		m.ResetBuiltIn()
+		return nil
+	case api.FieldIdentifier:
+		m.ResetIdentifier()
+		return nil
+	case api.FieldAccessTokenFormat:
+		m.ResetAccessTokenFormat()
+		return nil
+	case api.FieldJwtLifetime:
+		m.ResetJwtLifetime()
 		return nil
 	}
 	return fmt.Errorf("unknown API field %s", name)
@@ -15323,6 +15540,8 @@ type TokenMutation struct {
 	issued_at           *time.Time
 	expires_at          *time.Time
 	revoked_at          *time.Time
+	audience            *[]string
+	appendaudience      []string
 	clearedFields       map[string]struct{}
 	organisation        *int
 	clearedorganisation bool
@@ -15887,6 +16106,71 @@ func (m *TokenMutation) ResetRevokedAt() {
 	delete(m.clearedFields, token.FieldRevokedAt)
 }
 
+// SetAudience sets the "audience" field.
+func (m *TokenMutation) SetAudience(s []string) {
+	m.audience = &s
+	m.appendaudience = nil
+}
+
+// Audience returns the value of the "audience" field in the mutation.
+func (m *TokenMutation) Audience() (r []string, exists bool) {
+	v := m.audience
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAudience returns the old "audience" field's value of the Token entity.
+// If the Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TokenMutation) OldAudience(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAudience is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAudience requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAudience: %w", err)
+	}
+	return oldValue.Audience, nil
+}
+
+// AppendAudience adds s to the "audience" field.
+func (m *TokenMutation) AppendAudience(s []string) {
+	m.appendaudience = append(m.appendaudience, s...)
+}
+
+// AppendedAudience returns the list of values that were appended to the "audience" field in this mutation.
+func (m *TokenMutation) AppendedAudience() ([]string, bool) {
+	if len(m.appendaudience) == 0 {
+		return nil, false
+	}
+	return m.appendaudience, true
+}
+
+// ClearAudience clears the value of the "audience" field.
+func (m *TokenMutation) ClearAudience() {
+	m.audience = nil
+	m.appendaudience = nil
+	m.clearedFields[token.FieldAudience] = struct{}{}
+}
+
+// AudienceCleared returns if the "audience" field was cleared in this mutation.
+func (m *TokenMutation) AudienceCleared() bool {
+	_, ok := m.clearedFields[token.FieldAudience]
+	return ok
+}
+
+// ResetAudience resets all changes to the "audience" field.
+func (m *TokenMutation) ResetAudience() {
+	m.audience = nil
+	m.appendaudience = nil
+	delete(m.clearedFields, token.FieldAudience)
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *TokenMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -15975,7 +16259,7 @@ func (m *TokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TokenMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.organisation != nil {
 		fields = append(fields, token.FieldOrganisationID)
 	}
@@ -16006,6 +16290,9 @@ func (m *TokenMutation) Fields() []string {
 	if m.revoked_at != nil {
 		fields = append(fields, token.FieldRevokedAt)
 	}
+	if m.audience != nil {
+		fields = append(fields, token.FieldAudience)
+	}
 	return fields
 }
 
@@ -16034,6 +16321,8 @@ func (m *TokenMutation) Field(name string) (ent.Value, bool) {
 		return m.ExpiresAt()
 	case token.FieldRevokedAt:
 		return m.RevokedAt()
+	case token.FieldAudience:
+		return m.Audience()
 	}
 	return nil, false
 }
@@ -16063,6 +16352,8 @@ func (m *TokenMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldExpiresAt(ctx)
 	case token.FieldRevokedAt:
 		return m.OldRevokedAt(ctx)
+	case token.FieldAudience:
+		return m.OldAudience(ctx)
 	}
 	return nil, fmt.Errorf("unknown Token field %s", name)
 }
@@ -16142,6 +16433,13 @@ func (m *TokenMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRevokedAt(v)
 		return nil
+	case token.FieldAudience:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAudience(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Token field %s", name)
 }
@@ -16208,6 +16506,9 @@ func (m *TokenMutation) ClearedFields() []string {
 	if m.FieldCleared(token.FieldRevokedAt) {
 		fields = append(fields, token.FieldRevokedAt)
 	}
+	if m.FieldCleared(token.FieldAudience) {
+		fields = append(fields, token.FieldAudience)
+	}
 	return fields
 }
 
@@ -16230,6 +16531,9 @@ func (m *TokenMutation) ClearField(name string) error {
 		return nil
 	case token.FieldRevokedAt:
 		m.ClearRevokedAt()
+		return nil
+	case token.FieldAudience:
+		m.ClearAudience()
 		return nil
 	}
 	return fmt.Errorf("unknown Token nullable field %s", name)
@@ -16268,6 +16572,9 @@ func (m *TokenMutation) ResetField(name string) error {
 		return nil
 	case token.FieldRevokedAt:
 		m.ResetRevokedAt()
+		return nil
+	case token.FieldAudience:
+		m.ResetAudience()
 		return nil
 	}
 	return fmt.Errorf("unknown Token field %s", name)

@@ -40,6 +40,8 @@ type Token struct {
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
 	// RevokedAt holds the value of the "revoked_at" field.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Audience holds the value of the "audience" field.
+	Audience []string `json:"audience,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TokenQuery when eager-loading is set.
 	Edges        TokenEdges `json:"edges"`
@@ -86,7 +88,7 @@ func (*Token) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case token.FieldLookupKey, token.FieldTokenHash, token.FieldScopeIds:
+		case token.FieldLookupKey, token.FieldTokenHash, token.FieldScopeIds, token.FieldAudience:
 			values[i] = new([]byte)
 		case token.FieldID, token.FieldOrganisationID, token.FieldClientID, token.FieldUserID, token.FieldAuthRequestID:
 			values[i] = new(sql.NullInt64)
@@ -178,6 +180,14 @@ func (_m *Token) assignValues(columns []string, values []any) error {
 				_m.RevokedAt = new(time.Time)
 				*_m.RevokedAt = value.Time
 			}
+		case token.FieldAudience:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field audience", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Audience); err != nil {
+					return fmt.Errorf("unmarshal field audience: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -258,6 +268,9 @@ func (_m *Token) String() string {
 		builder.WriteString("revoked_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("audience=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Audience))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -116,6 +116,12 @@ func (_c *TokenCreate) SetNillableRevokedAt(v *time.Time) *TokenCreate {
 	return _c
 }
 
+// SetAudience sets the "audience" field.
+func (_c *TokenCreate) SetAudience(v []string) *TokenCreate {
+	_c.mutation.SetAudience(v)
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *TokenCreate) SetOrganisation(v *Organisation) *TokenCreate {
 	return _c.SetOrganisationID(v.ID)
@@ -266,6 +272,10 @@ func (_c *TokenCreate) createSpec() (*Token, *sqlgraph.CreateSpec) {
 		_spec.SetField(token.FieldRevokedAt, field.TypeTime, value)
 		_node.RevokedAt = &value
 	}
+	if value, ok := _c.mutation.Audience(); ok {
+		_spec.SetField(token.FieldAudience, field.TypeJSON, value)
+		_node.Audience = value
+	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -407,6 +417,9 @@ func (u *TokenUpsertOne) UpdateNewValues() *TokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.ExpiresAt(); exists {
 			s.SetIgnore(token.FieldExpiresAt)
+		}
+		if _, exists := u.create.mutation.Audience(); exists {
+			s.SetIgnore(token.FieldAudience)
 		}
 	}))
 	return u
@@ -662,6 +675,9 @@ func (u *TokenUpsertBulk) UpdateNewValues() *TokenUpsertBulk {
 			}
 			if _, exists := b.mutation.ExpiresAt(); exists {
 				s.SetIgnore(token.FieldExpiresAt)
+			}
+			if _, exists := b.mutation.Audience(); exists {
+				s.SetIgnore(token.FieldAudience)
 			}
 		}
 	}))

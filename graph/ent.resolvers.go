@@ -82,6 +82,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 	return ent.FromContext(ctx).User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// API returns APIResolver implementation.
+func (r *Resolver) API() APIResolver { return &aPIResolver{r} }
+
 // Client returns ClientResolver implementation.
 func (r *Resolver) Client() ClientResolver { return &clientResolver{r} }
 
@@ -95,6 +98,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) SigningKey() SigningKeyResolver { return &signingKeyResolver{r} }
 
 type (
+	aPIResolver          struct{ *Resolver }
 	clientResolver       struct{ *Resolver }
 	organisationResolver struct{ *Resolver }
 	queryResolver        struct{ *Resolver }

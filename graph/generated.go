@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"scopekeeper/ent"
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/graph/model"
@@ -36,6 +37,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	API() APIResolver
 	Client() ClientResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
@@ -48,16 +50,21 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	API struct {
-		BasePath    func(childComplexity int) int
-		BuiltIn     func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Description func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		Endpoints   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EndpointOrder, where *ent.EndpointWhereInput) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Scopes      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) int
-		UpdatedAt   func(childComplexity int) int
+		AccessTokenFormat   func(childComplexity int) int
+		BasePath            func(childComplexity int) int
+		BuiltIn             func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Description         func(childComplexity int) int
+		DisplayName         func(childComplexity int) int
+		Endpoints           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EndpointOrder, where *ent.EndpointWhereInput) int
+		ID                  func(childComplexity int) int
+		Identifier          func(childComplexity int) int
+		JwtLifetime         func(childComplexity int) int
+		Name                func(childComplexity int) int
+		ResourceIdentifier  func(childComplexity int) int
+		ResourceMetadataURL func(childComplexity int) int
+		Scopes              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) int
+		UpdatedAt           func(childComplexity int) int
 	}
 
 	APIConnection struct {
@@ -400,6 +407,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type APIResolver interface {
+	ResourceIdentifier(ctx context.Context, obj *ent.API) (string, error)
+	ResourceMetadataURL(ctx context.Context, obj *ent.API) (string, error)
+}
 type ClientResolver interface {
 	GrantTypes(ctx context.Context, obj *ent.OAuthClient) ([]string, error)
 }
@@ -480,6 +491,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "API.accessTokenFormat":
+		if e.ComplexityRoot.API.AccessTokenFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.API.AccessTokenFormat(childComplexity), true
 	case "API.basePath":
 		if e.ComplexityRoot.API.BasePath == nil {
 			break
@@ -527,12 +544,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.API.ID(childComplexity), true
+	case "API.identifier":
+		if e.ComplexityRoot.API.Identifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.API.Identifier(childComplexity), true
+	case "API.jwtLifetime":
+		if e.ComplexityRoot.API.JwtLifetime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.API.JwtLifetime(childComplexity), true
 	case "API.name":
 		if e.ComplexityRoot.API.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.API.Name(childComplexity), true
+	case "API.resourceIdentifier":
+		if e.ComplexityRoot.API.ResourceIdentifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.API.ResourceIdentifier(childComplexity), true
+	case "API.resourceMetadataURL":
+		if e.ComplexityRoot.API.ResourceMetadataURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.API.ResourceMetadataURL(childComplexity), true
 	case "API.scopes":
 		if e.ComplexityRoot.API.Scopes == nil {
 			break
@@ -2217,7 +2258,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/ent.graphql" "schema/governance.graphql" "schema/scopekeeper.graphql"
+//go:embed "schema/ent.graphql" "schema/governance.graphql" "schema/resources.graphql" "schema/scopekeeper.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2231,6 +2272,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/ent.graphql", Input: sourceData("schema/ent.graphql"), BuiltIn: false},
 	{Name: "schema/governance.graphql", Input: sourceData("schema/governance.graphql"), BuiltIn: false},
+	{Name: "schema/resources.graphql", Input: sourceData("schema/resources.graphql"), BuiltIn: false},
 	{Name: "schema/scopekeeper.graphql", Input: sourceData("schema/scopekeeper.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2257,10 +2299,20 @@ func (ec *executionContext) childFields_API(ctx context.Context, field graphql.C
 		return ec.fieldContext_API_basePath(ctx, field)
 	case "builtIn":
 		return ec.fieldContext_API_builtIn(ctx, field)
+	case "identifier":
+		return ec.fieldContext_API_identifier(ctx, field)
+	case "accessTokenFormat":
+		return ec.fieldContext_API_accessTokenFormat(ctx, field)
+	case "jwtLifetime":
+		return ec.fieldContext_API_jwtLifetime(ctx, field)
 	case "scopes":
 		return ec.fieldContext_API_scopes(ctx, field)
 	case "endpoints":
 		return ec.fieldContext_API_endpoints(ctx, field)
+	case "resourceIdentifier":
+		return ec.fieldContext_API_resourceIdentifier(ctx, field)
+	case "resourceMetadataURL":
+		return ec.fieldContext_API_resourceMetadataURL(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type API", field.Name)
 }
@@ -4343,6 +4395,75 @@ func (ec *executionContext) fieldContext_API_builtIn(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("API", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _API_identifier(ctx context.Context, field graphql.CollectedField, obj *ent.API) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_API_identifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identifier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_API_identifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("API", field, false, false, "String")
+}
+
+func (ec *executionContext) _API_accessTokenFormat(ctx context.Context, field graphql.CollectedField, obj *ent.API) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_API_accessTokenFormat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessTokenFormat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v api.AccessTokenFormat) graphql.Marshaler {
+			return ec.marshalNAPIAccessTokenFormat2scopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_API_accessTokenFormat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("API", field, false, false, "APIAccessTokenFormat")
+}
+
+func (ec *executionContext) _API_jwtLifetime(ctx context.Context, field graphql.CollectedField, obj *ent.API) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_API_jwtLifetime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JwtLifetime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_API_jwtLifetime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("API", field, false, false, "Int")
+}
+
 func (ec *executionContext) _API_scopes(ctx context.Context, field graphql.CollectedField, obj *ent.API) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4429,6 +4550,52 @@ func (ec *executionContext) fieldContext_API_endpoints(ctx context.Context, fiel
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _API_resourceIdentifier(ctx context.Context, field graphql.CollectedField, obj *ent.API) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_API_resourceIdentifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.API().ResourceIdentifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_API_resourceIdentifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("API", field, true, true, "String")
+}
+
+func (ec *executionContext) _API_resourceMetadataURL(ctx context.Context, field graphql.CollectedField, obj *ent.API) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_API_resourceMetadataURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.API().ResourceMetadataURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_API_resourceMetadataURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("API", field, true, true, "String")
 }
 
 func (ec *executionContext) _APIConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.APIConnection) (ret graphql.Marshaler) {
@@ -12648,7 +12815,7 @@ func (ec *executionContext) unmarshalInputAPIWhereInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "basePath", "basePathNEQ", "basePathIn", "basePathNotIn", "basePathGT", "basePathGTE", "basePathLT", "basePathLTE", "basePathContains", "basePathHasPrefix", "basePathHasSuffix", "basePathEqualFold", "basePathContainsFold", "builtIn", "builtInNEQ", "hasScopes", "hasScopesWith", "hasEndpoints", "hasEndpointsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "basePath", "basePathNEQ", "basePathIn", "basePathNotIn", "basePathGT", "basePathGTE", "basePathLT", "basePathLTE", "basePathContains", "basePathHasPrefix", "basePathHasSuffix", "basePathEqualFold", "basePathContainsFold", "builtIn", "builtInNEQ", "identifier", "identifierNEQ", "identifierIn", "identifierNotIn", "identifierGT", "identifierGTE", "identifierLT", "identifierLTE", "identifierContains", "identifierHasPrefix", "identifierHasSuffix", "identifierIsNil", "identifierNotNil", "identifierEqualFold", "identifierContainsFold", "accessTokenFormat", "accessTokenFormatNEQ", "accessTokenFormatIn", "accessTokenFormatNotIn", "jwtLifetime", "jwtLifetimeNEQ", "jwtLifetimeIn", "jwtLifetimeNotIn", "jwtLifetimeGT", "jwtLifetimeGTE", "jwtLifetimeLT", "jwtLifetimeLTE", "hasScopes", "hasScopesWith", "hasEndpoints", "hasEndpointsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13222,6 +13389,195 @@ func (ec *executionContext) unmarshalInputAPIWhereInput(ctx context.Context, obj
 				return it, err
 			}
 			it.BuiltInNEQ = data
+		case "identifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifier"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identifier = data
+		case "identifierNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierNEQ = data
+		case "identifierIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierIn = data
+		case "identifierNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierNotIn = data
+		case "identifierGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierGT = data
+		case "identifierGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierGTE = data
+		case "identifierLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierLT = data
+		case "identifierLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierLTE = data
+		case "identifierContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierContains = data
+		case "identifierHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierHasPrefix = data
+		case "identifierHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierHasSuffix = data
+		case "identifierIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierIsNil = data
+		case "identifierNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierNotNil = data
+		case "identifierEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierEqualFold = data
+		case "identifierContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifierContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdentifierContainsFold = data
+		case "accessTokenFormat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenFormat"))
+			data, err := ec.unmarshalOAPIAccessTokenFormat2ᚖscopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessTokenFormat = data
+		case "accessTokenFormatNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenFormatNEQ"))
+			data, err := ec.unmarshalOAPIAccessTokenFormat2ᚖscopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessTokenFormatNEQ = data
+		case "accessTokenFormatIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenFormatIn"))
+			data, err := ec.unmarshalOAPIAccessTokenFormat2ᚕscopekeeperᚋentᚋapiᚐAccessTokenFormatᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessTokenFormatIn = data
+		case "accessTokenFormatNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenFormatNotIn"))
+			data, err := ec.unmarshalOAPIAccessTokenFormat2ᚕscopekeeperᚋentᚋapiᚐAccessTokenFormatᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessTokenFormatNotIn = data
+		case "jwtLifetime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetime"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetime = data
+		case "jwtLifetimeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeNEQ = data
+		case "jwtLifetimeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeIn = data
+		case "jwtLifetimeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeNotIn = data
+		case "jwtLifetimeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeGT = data
+		case "jwtLifetimeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeGTE = data
+		case "jwtLifetimeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeLT = data
+		case "jwtLifetimeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetimeLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetimeLTE = data
 		case "hasScopes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasScopes"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -14525,7 +14881,7 @@ func (ec *executionContext) unmarshalInputCreateAPIInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "displayName", "description", "basePath"}
+	fieldsInOrder := [...]string{"name", "displayName", "description", "basePath", "identifier", "accessTokenFormat", "jwtLifetime"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14560,6 +14916,27 @@ func (ec *executionContext) unmarshalInputCreateAPIInput(ctx context.Context, ob
 				return it, err
 			}
 			it.BasePath = data
+		case "identifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifier"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identifier = data
+		case "accessTokenFormat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenFormat"))
+			data, err := ec.unmarshalOAPIAccessTokenFormat2ᚖscopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessTokenFormat = data
+		case "jwtLifetime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetime"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetime = data
 		}
 	}
 	return it, nil
@@ -17046,7 +17423,7 @@ func (ec *executionContext) unmarshalInputUpdateAPIInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "displayName", "description", "basePath"}
+	fieldsInOrder := [...]string{"name", "displayName", "description", "basePath", "identifier", "clearIdentifier", "accessTokenFormat", "jwtLifetime"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17081,6 +17458,34 @@ func (ec *executionContext) unmarshalInputUpdateAPIInput(ctx context.Context, ob
 				return it, err
 			}
 			it.BasePath = data
+		case "identifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifier"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identifier = data
+		case "clearIdentifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIdentifier"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIdentifier = data
+		case "accessTokenFormat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessTokenFormat"))
+			data, err := ec.unmarshalOAPIAccessTokenFormat2ᚖscopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessTokenFormat = data
+		case "jwtLifetime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jwtLifetime"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JwtLifetime = data
 		}
 	}
 	return it, nil
@@ -18304,6 +18709,21 @@ func (ec *executionContext) _API(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "identifier":
+			out.Values[i] = ec._API_identifier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accessTokenFormat":
+			out.Values[i] = ec._API_accessTokenFormat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "jwtLifetime":
+			out.Values[i] = ec._API_jwtLifetime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "scopes":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -18315,6 +18735,18 @@ func (ec *executionContext) _API(ctx context.Context, sel ast.SelectionSet, obj 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._API_endpoints(ctx, field, obj)
+				})
+		case "resourceIdentifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._API_resourceIdentifier(ctx, field, obj)
+				})
+		case "resourceMetadataURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._API_resourceMetadataURL(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21002,6 +21434,16 @@ func (ec *executionContext) marshalNAPI2ᚖscopekeeperᚋentᚐAPI(ctx context.C
 	return ec._API(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAPIAccessTokenFormat2scopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx context.Context, v any) (api.AccessTokenFormat, error) {
+	var res api.AccessTokenFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAPIAccessTokenFormat2scopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx context.Context, sel ast.SelectionSet, v api.AccessTokenFormat) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNAPIConnection2ᚖscopekeeperᚋentᚐAPIConnection(ctx context.Context, sel ast.SelectionSet, v *ent.APIConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "APIConnection!")
@@ -21949,6 +22391,58 @@ func (ec *executionContext) marshalOAPI2ᚖscopekeeperᚋentᚐAPI(ctx context.C
 		return graphql.Null
 	}
 	return ec._API(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAPIAccessTokenFormat2ᚕscopekeeperᚋentᚋapiᚐAccessTokenFormatᚄ(ctx context.Context, v any) ([]api.AccessTokenFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]api.AccessTokenFormat, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAPIAccessTokenFormat2scopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAPIAccessTokenFormat2ᚕscopekeeperᚋentᚋapiᚐAccessTokenFormatᚄ(ctx context.Context, sel ast.SelectionSet, v []api.AccessTokenFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPIAccessTokenFormat2scopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAPIAccessTokenFormat2ᚖscopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx context.Context, v any) (*api.AccessTokenFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(api.AccessTokenFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAPIAccessTokenFormat2ᚖscopekeeperᚋentᚋapiᚐAccessTokenFormat(ctx context.Context, sel ast.SelectionSet, v *api.AccessTokenFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOAPIEdge2ᚕᚖscopekeeperᚋentᚐAPIEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.APIEdge) graphql.Marshaler {

@@ -3,6 +3,9 @@
 package api
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -31,6 +34,12 @@ const (
 	FieldBasePath = "base_path"
 	// FieldBuiltIn holds the string denoting the built_in field in the database.
 	FieldBuiltIn = "built_in"
+	// FieldIdentifier holds the string denoting the identifier field in the database.
+	FieldIdentifier = "identifier"
+	// FieldAccessTokenFormat holds the string denoting the access_token_format field in the database.
+	FieldAccessTokenFormat = "access_token_format"
+	// FieldJwtLifetime holds the string denoting the jwt_lifetime field in the database.
+	FieldJwtLifetime = "jwt_lifetime"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeScopes holds the string denoting the scopes edge name in mutations.
@@ -73,6 +82,9 @@ var Columns = []string{
 	FieldDescription,
 	FieldBasePath,
 	FieldBuiltIn,
+	FieldIdentifier,
+	FieldAccessTokenFormat,
+	FieldJwtLifetime,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -115,7 +127,37 @@ var (
 	BasePathValidator func(string) error
 	// DefaultBuiltIn holds the default value on creation for the "built_in" field.
 	DefaultBuiltIn bool
+	// IdentifierValidator is a validator for the "identifier" field. It is called by the builders before save.
+	IdentifierValidator func(string) error
+	// DefaultJwtLifetime holds the default value on creation for the "jwt_lifetime" field.
+	DefaultJwtLifetime int
 )
+
+// AccessTokenFormat defines the type for the "access_token_format" enum field.
+type AccessTokenFormat string
+
+// AccessTokenFormatOPAQUE is the default value of the AccessTokenFormat enum.
+const DefaultAccessTokenFormat = AccessTokenFormatOPAQUE
+
+// AccessTokenFormat values.
+const (
+	AccessTokenFormatOPAQUE AccessTokenFormat = "OPAQUE"
+	AccessTokenFormatJWT    AccessTokenFormat = "JWT"
+)
+
+func (atf AccessTokenFormat) String() string {
+	return string(atf)
+}
+
+// AccessTokenFormatValidator is a validator for the "access_token_format" field enum values. It is called by the builders before save.
+func AccessTokenFormatValidator(atf AccessTokenFormat) error {
+	switch atf {
+	case AccessTokenFormatOPAQUE, AccessTokenFormatJWT:
+		return nil
+	default:
+		return fmt.Errorf("api: invalid enum value for access_token_format field: %q", atf)
+	}
+}
 
 // OrderOption defines the ordering options for the API queries.
 type OrderOption func(*sql.Selector)
@@ -163,6 +205,21 @@ func ByBasePath(opts ...sql.OrderTermOption) OrderOption {
 // ByBuiltIn orders the results by the built_in field.
 func ByBuiltIn(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBuiltIn, opts...).ToFunc()
+}
+
+// ByIdentifier orders the results by the identifier field.
+func ByIdentifier(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentifier, opts...).ToFunc()
+}
+
+// ByAccessTokenFormat orders the results by the access_token_format field.
+func ByAccessTokenFormat(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccessTokenFormat, opts...).ToFunc()
+}
+
+// ByJwtLifetime orders the results by the jwt_lifetime field.
+func ByJwtLifetime(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldJwtLifetime, opts...).ToFunc()
 }
 
 // ByOrganisationField orders the results by organisation field.
@@ -219,4 +276,22 @@ func newEndpointsStep() *sqlgraph.Step {
 		sqlgraph.To(EndpointsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, EndpointsTable, EndpointsColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e AccessTokenFormat) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *AccessTokenFormat) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = AccessTokenFormat(str)
+	if err := AccessTokenFormatValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid AccessTokenFormat", str)
+	}
+	return nil
 }

@@ -95,6 +95,16 @@ func BuiltIn(v bool) predicate.API {
 	return predicate.API(sql.FieldEQ(FieldBuiltIn, v))
 }
 
+// Identifier applies equality check predicate on the "identifier" field. It's identical to IdentifierEQ.
+func Identifier(v string) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldIdentifier, v))
+}
+
+// JwtLifetime applies equality check predicate on the "jwt_lifetime" field. It's identical to JwtLifetimeEQ.
+func JwtLifetime(v int) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldJwtLifetime, v))
+}
+
 // OrganisationIDEQ applies the EQ predicate on the "organisation_id" field.
 func OrganisationIDEQ(v int) predicate.API {
 	return predicate.API(sql.FieldEQ(FieldOrganisationID, v))
@@ -463,6 +473,141 @@ func BuiltInEQ(v bool) predicate.API {
 // BuiltInNEQ applies the NEQ predicate on the "built_in" field.
 func BuiltInNEQ(v bool) predicate.API {
 	return predicate.API(sql.FieldNEQ(FieldBuiltIn, v))
+}
+
+// IdentifierEQ applies the EQ predicate on the "identifier" field.
+func IdentifierEQ(v string) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldIdentifier, v))
+}
+
+// IdentifierNEQ applies the NEQ predicate on the "identifier" field.
+func IdentifierNEQ(v string) predicate.API {
+	return predicate.API(sql.FieldNEQ(FieldIdentifier, v))
+}
+
+// IdentifierIn applies the In predicate on the "identifier" field.
+func IdentifierIn(vs ...string) predicate.API {
+	return predicate.API(sql.FieldIn(FieldIdentifier, vs...))
+}
+
+// IdentifierNotIn applies the NotIn predicate on the "identifier" field.
+func IdentifierNotIn(vs ...string) predicate.API {
+	return predicate.API(sql.FieldNotIn(FieldIdentifier, vs...))
+}
+
+// IdentifierGT applies the GT predicate on the "identifier" field.
+func IdentifierGT(v string) predicate.API {
+	return predicate.API(sql.FieldGT(FieldIdentifier, v))
+}
+
+// IdentifierGTE applies the GTE predicate on the "identifier" field.
+func IdentifierGTE(v string) predicate.API {
+	return predicate.API(sql.FieldGTE(FieldIdentifier, v))
+}
+
+// IdentifierLT applies the LT predicate on the "identifier" field.
+func IdentifierLT(v string) predicate.API {
+	return predicate.API(sql.FieldLT(FieldIdentifier, v))
+}
+
+// IdentifierLTE applies the LTE predicate on the "identifier" field.
+func IdentifierLTE(v string) predicate.API {
+	return predicate.API(sql.FieldLTE(FieldIdentifier, v))
+}
+
+// IdentifierContains applies the Contains predicate on the "identifier" field.
+func IdentifierContains(v string) predicate.API {
+	return predicate.API(sql.FieldContains(FieldIdentifier, v))
+}
+
+// IdentifierHasPrefix applies the HasPrefix predicate on the "identifier" field.
+func IdentifierHasPrefix(v string) predicate.API {
+	return predicate.API(sql.FieldHasPrefix(FieldIdentifier, v))
+}
+
+// IdentifierHasSuffix applies the HasSuffix predicate on the "identifier" field.
+func IdentifierHasSuffix(v string) predicate.API {
+	return predicate.API(sql.FieldHasSuffix(FieldIdentifier, v))
+}
+
+// IdentifierIsNil applies the IsNil predicate on the "identifier" field.
+func IdentifierIsNil() predicate.API {
+	return predicate.API(sql.FieldIsNull(FieldIdentifier))
+}
+
+// IdentifierNotNil applies the NotNil predicate on the "identifier" field.
+func IdentifierNotNil() predicate.API {
+	return predicate.API(sql.FieldNotNull(FieldIdentifier))
+}
+
+// IdentifierEqualFold applies the EqualFold predicate on the "identifier" field.
+func IdentifierEqualFold(v string) predicate.API {
+	return predicate.API(sql.FieldEqualFold(FieldIdentifier, v))
+}
+
+// IdentifierContainsFold applies the ContainsFold predicate on the "identifier" field.
+func IdentifierContainsFold(v string) predicate.API {
+	return predicate.API(sql.FieldContainsFold(FieldIdentifier, v))
+}
+
+// AccessTokenFormatEQ applies the EQ predicate on the "access_token_format" field.
+func AccessTokenFormatEQ(v AccessTokenFormat) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldAccessTokenFormat, v))
+}
+
+// AccessTokenFormatNEQ applies the NEQ predicate on the "access_token_format" field.
+func AccessTokenFormatNEQ(v AccessTokenFormat) predicate.API {
+	return predicate.API(sql.FieldNEQ(FieldAccessTokenFormat, v))
+}
+
+// AccessTokenFormatIn applies the In predicate on the "access_token_format" field.
+func AccessTokenFormatIn(vs ...AccessTokenFormat) predicate.API {
+	return predicate.API(sql.FieldIn(FieldAccessTokenFormat, vs...))
+}
+
+// AccessTokenFormatNotIn applies the NotIn predicate on the "access_token_format" field.
+func AccessTokenFormatNotIn(vs ...AccessTokenFormat) predicate.API {
+	return predicate.API(sql.FieldNotIn(FieldAccessTokenFormat, vs...))
+}
+
+// JwtLifetimeEQ applies the EQ predicate on the "jwt_lifetime" field.
+func JwtLifetimeEQ(v int) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldJwtLifetime, v))
+}
+
+// JwtLifetimeNEQ applies the NEQ predicate on the "jwt_lifetime" field.
+func JwtLifetimeNEQ(v int) predicate.API {
+	return predicate.API(sql.FieldNEQ(FieldJwtLifetime, v))
+}
+
+// JwtLifetimeIn applies the In predicate on the "jwt_lifetime" field.
+func JwtLifetimeIn(vs ...int) predicate.API {
+	return predicate.API(sql.FieldIn(FieldJwtLifetime, vs...))
+}
+
+// JwtLifetimeNotIn applies the NotIn predicate on the "jwt_lifetime" field.
+func JwtLifetimeNotIn(vs ...int) predicate.API {
+	return predicate.API(sql.FieldNotIn(FieldJwtLifetime, vs...))
+}
+
+// JwtLifetimeGT applies the GT predicate on the "jwt_lifetime" field.
+func JwtLifetimeGT(v int) predicate.API {
+	return predicate.API(sql.FieldGT(FieldJwtLifetime, v))
+}
+
+// JwtLifetimeGTE applies the GTE predicate on the "jwt_lifetime" field.
+func JwtLifetimeGTE(v int) predicate.API {
+	return predicate.API(sql.FieldGTE(FieldJwtLifetime, v))
+}
+
+// JwtLifetimeLT applies the LT predicate on the "jwt_lifetime" field.
+func JwtLifetimeLT(v int) predicate.API {
+	return predicate.API(sql.FieldLT(FieldJwtLifetime, v))
+}
+
+// JwtLifetimeLTE applies the LTE predicate on the "jwt_lifetime" field.
+func JwtLifetimeLTE(v int) predicate.API {
+	return predicate.API(sql.FieldLTE(FieldJwtLifetime, v))
 }
 
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.

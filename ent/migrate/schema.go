@@ -19,6 +19,9 @@ var (
 		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
 		{Name: "base_path", Type: field.TypeString, Size: 512, Default: "/"},
 		{Name: "built_in", Type: field.TypeBool, Default: false},
+		{Name: "identifier", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "access_token_format", Type: field.TypeEnum, Enums: []string{"OPAQUE", "JWT"}, Default: "OPAQUE"},
+		{Name: "jwt_lifetime", Type: field.TypeInt, Default: 300},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
 	// ApIsTable holds the schema information for the "ap_is" table.
@@ -29,7 +32,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "ap_is_organisations_apis",
-				Columns:    []*schema.Column{ApIsColumns[8]},
+				Columns:    []*schema.Column{ApIsColumns[11]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -38,12 +41,17 @@ var (
 			{
 				Name:    "api_organisation_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{ApIsColumns[8], ApIsColumns[3]},
+				Columns: []*schema.Column{ApIsColumns[11], ApIsColumns[3]},
 			},
 			{
 				Name:    "api_organisation_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ApIsColumns[8], ApIsColumns[1], ApIsColumns[0]},
+				Columns: []*schema.Column{ApIsColumns[11], ApIsColumns[1], ApIsColumns[0]},
+			},
+			{
+				Name:    "api_organisation_id_identifier",
+				Unique:  true,
+				Columns: []*schema.Column{ApIsColumns[11], ApIsColumns[8]},
 			},
 		},
 	}
@@ -647,6 +655,7 @@ var (
 		{Name: "issued_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "audience", Type: field.TypeJSON, Nullable: true},
 		{Name: "client_id", Type: field.TypeInt},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
@@ -658,13 +667,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tokens_clients_tokens",
-				Columns:    []*schema.Column{TokensColumns[9]},
+				Columns:    []*schema.Column{TokensColumns[10]},
 				RefColumns: []*schema.Column{ClientsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "tokens_organisations_tokens",
-				Columns:    []*schema.Column{TokensColumns[10]},
+				Columns:    []*schema.Column{TokensColumns[11]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

@@ -123,6 +123,14 @@ func init() {
 	apiDescBuiltIn := apiFields[4].Descriptor()
 	// api.DefaultBuiltIn holds the default value on creation for the built_in field.
 	api.DefaultBuiltIn = apiDescBuiltIn.Default.(bool)
+	// apiDescIdentifier is the schema descriptor for identifier field.
+	apiDescIdentifier := apiFields[5].Descriptor()
+	// api.IdentifierValidator is a validator for the "identifier" field. It is called by the builders before save.
+	api.IdentifierValidator = apiDescIdentifier.Validators[0].(func(string) error)
+	// apiDescJwtLifetime is the schema descriptor for jwt_lifetime field.
+	apiDescJwtLifetime := apiFields[7].Descriptor()
+	// api.DefaultJwtLifetime holds the default value on creation for the jwt_lifetime field.
+	api.DefaultJwtLifetime = apiDescJwtLifetime.Default.(int)
 	apikeyMixin := schema.APIKey{}.Mixin()
 	apikey.Policy = privacy.NewPolicies(apikeyMixin[0], schema.APIKey{})
 	apikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -26,6 +26,15 @@ func (API) Fields() []ent.Field {
 		field.String("base_path").Default("/").MaxLen(512).Match(basePathPattern),
 		field.Bool("built_in").Default(false).
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// Resource servers (contract §7). identifier is the API's RFC 8707 resource and the aud of
+		// its tokens; nil means the default, {public-url}{basePath} (internal/resource.Identifier).
+		// Explicit identifiers are unique in the organisation (index below).
+		field.String("identifier").Optional().Nillable().MaxLen(512),
+		// access_token_format is what its tokens look like: opaque, or RFC 9068 JWTs when every
+		// API of a token is JWT (internal/oauth/jwt.go).
+		field.Enum("access_token_format").Values("OPAQUE", "JWT").Default("OPAQUE"),
+		// jwt_lifetime is how long its JWT access tokens last, in seconds.
+		field.Int("jwt_lifetime").Default(300),
 	}
 }
 
@@ -42,6 +51,7 @@ func (API) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organisation_id", "name").Unique(),
 		index.Fields("organisation_id", "created_at", "id"),
+		index.Fields("organisation_id", "identifier").Unique(),
 	}
 }
 

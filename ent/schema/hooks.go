@@ -22,6 +22,7 @@ import (
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/pathtemplate"
+	"scopekeeper/internal/resource"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
 	"scopekeeper/internal/viewer"
@@ -355,9 +356,18 @@ func guardBuiltInAPI(next ent.Mutator) ent.Mutator {
 	})
 }
 
-// checkAPI keeps names unique and every endpoint under the base path.
+// checkAPI keeps names and identifiers unique, identifiers absolute URIs, JWT lifetimes short and
+// every endpoint under the base path.
 func checkAPI(next ent.Mutator) ent.Mutator {
 	return hook.APIFunc(func(ctx context.Context, m *gen.APIMutation) (ent.Value, error) {
+		if id, ok := m.Identifier(); ok {
+			if msg := resource.Check(id); msg != "" {
+				return nil, apperr.Invalid("identifier", "The identifier %s, e.g. %s.", msg, resource.Example)
+			}
+		}
+		if n, ok := m.JwtLifetime(); ok && (n < MinJWTLifetime || n > MaxJWTLifetime) {
+			return nil, apperr.Invalid("jwtLifetime", "The JWT lifetime must be %d to %d seconds, e.g. 300 (five minutes).", MinJWTLifetime, MaxJWTLifetime)
+		}
 		if base, ok := m.BasePath(); ok && m.Op().Is(ent.OpUpdateOne) {
 			id, _ := m.ID()
 			eps, err := m.Client().Endpoint.Query().Where(endpoint.APIID(id)).All(ctx)
@@ -372,12 +382,21 @@ func checkAPI(next ent.Mutator) ent.Mutator {
 		}
 		v, err := next.Mutate(ctx, m)
 		if gen.IsConstraintError(err) {
+			if id, ok := m.Identifier(); ok && strings.Contains(err.Error(), "identifier") {
+				return nil, apperr.Conflicting("identifier", "Another API of this organisation has the identifier %q; each API needs its own.", id)
+			}
 			name, _ := m.Name()
 			return nil, apperr.Conflicting("name", "An API named %q already exists in this organisation.", name)
 		}
 		return v, err
 	})
 }
+
+// Bounds of API.jwtLifetime in seconds: JWT access tokens are checked offline, so they stay short.
+const (
+	MinJWTLifetime = 30
+	MaxJWTLifetime = 3600
+)
 
 // deleteAPIContents deletes an API's endpoints and scopes first, so the scopes' in-use guard applies.
 func deleteAPIContents(next ent.Mutator) ent.Mutator {

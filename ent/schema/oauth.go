@@ -13,8 +13,10 @@ import (
 
 // The OAuth runtime's tables. None is part of the GraphQL schema.
 
-// Token is an issued opaque access token: a split credential (internal/secret.NewSplit), found by
-// the time-ordered lookup key in its value and checked against the SHA-256 digest of the value.
+// Token is an issued access token. An opaque one is a split credential (internal/secret.NewSplit),
+// found by the time-ordered lookup key in its value and checked against the SHA-256 digest of the
+// value; a JWT (RFC 9068) is found by its jti, which holds such a key, and checked against the
+// digest of the whole JWT.
 type Token struct{ ent.Schema }
 
 func (Token) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{Ref: "tokens"}} }
@@ -34,6 +36,9 @@ func (Token) Fields() []ent.Field {
 		field.Time("issued_at").Default(time.Now).Immutable(),
 		field.Time("expires_at").Immutable(),
 		field.Time("revoked_at").Optional().Nillable(),
+		// Resource servers (contract §7): audience is the token's aud, the identifiers of the
+		// APIs of the scopes granted at issuance.
+		field.JSON("audience", []string{}).Optional().Immutable(),
 	}
 }
 

@@ -35,6 +35,8 @@ const (
 	FieldExpiresAt = "expires_at"
 	// FieldRevokedAt holds the string denoting the revoked_at field in the database.
 	FieldRevokedAt = "revoked_at"
+	// FieldAudience holds the string denoting the audience field in the database.
+	FieldAudience = "audience"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeClient holds the string denoting the client edge name in mutations.
@@ -70,6 +72,7 @@ var Columns = []string{
 	FieldIssuedAt,
 	FieldExpiresAt,
 	FieldRevokedAt,
+	FieldAudience,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

@@ -450,6 +450,16 @@ func RevokedAtNotNil() predicate.Token {
 	return predicate.Token(sql.FieldNotNull(FieldRevokedAt))
 }
 
+// AudienceIsNil applies the IsNil predicate on the "audience" field.
+func AudienceIsNil() predicate.Token {
+	return predicate.Token(sql.FieldIsNull(FieldAudience))
+}
+
+// AudienceNotNil applies the NotNil predicate on the "audience" field.
+func AudienceNotNil() predicate.Token {
+	return predicate.Token(sql.FieldNotNull(FieldAudience))
+}
+
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.
 func HasOrganisation() predicate.Token {
 	return predicate.Token(func(s *sql.Selector) {

@@ -34,6 +34,8 @@ type Decision struct {
 	Endpoint *EndpointSpec
 	// ExpiresAt is when the credential stops granting anything (zero: never), for caches.
 	ExpiresAt time.Time
+	// Audience is a token's aud (RFC 8707): the identifiers of its APIs.
+	Audience []string
 	// Explanation says step by step why, when asked for.
 	Explanation []string
 
@@ -116,7 +118,7 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 		x.lines = &d.Explanation
 	}
 	c := g.cred
-	d.ExpiresAt = c.ExpiresAt
+	d.ExpiresAt, d.Audience = c.ExpiresAt, c.Audience
 	if explain {
 		describeCredential(x, c, v)
 	}

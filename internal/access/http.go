@@ -48,7 +48,7 @@ const (
 // ServeCheck handles POST /o/{slug}/v1/check. The caller authenticates as a confidential client
 // of the organisation with HTTP Basic (client_id and client_secret, form-encoded as in RFC 6749
 // §2.3.1). The answer is {"allowed","scope","reason"} (plus "exp", the credential's expiry in Unix
-// seconds, when it has one), or for a batch {"allowed","results":[…]}, allowed only when every
+// seconds, when it has one, and "aud", a token's audience, RFC 8707), or for a batch {"allowed","results":[…]}, allowed only when every
 // request is.
 func (e *Engine) ServeCheck(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -177,6 +177,18 @@ func appendDecision(buf []byte, d *Decision) []byte {
 	if d.Allowed && !d.ExpiresAt.IsZero() {
 		buf = append(buf, `,"exp":`...)
 		buf = strconv.AppendInt(buf, d.ExpiresAt.Unix(), 10)
+	}
+	if d.Allowed && len(d.Audience) > 0 {
+		// Identifiers are absolute URIs of printable ASCII without quotes or backslashes
+		// (resource.Check), which strconv quotes as JSON would.
+		buf = append(buf, `,"aud":[`...)
+		for i, a := range d.Audience {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendQuote(buf, a)
+		}
+		buf = append(buf, ']')
 	}
 	return append(buf, '}')
 }

@@ -56,6 +56,10 @@ type API struct {
 	BasePath    string     `json:"basePath" yaml:"basePath"` // absent: /
 	Scopes      []Scope    `json:"scopes" yaml:"scopes"`
 	Endpoints   []Endpoint `json:"endpoints" yaml:"endpoints"`
+	// Resource servers (contract §7).
+	Identifier        *string `json:"identifier,omitempty" yaml:"identifier,omitempty"` // absent: {public-url}{basePath}
+	AccessTokenFormat string  `json:"accessTokenFormat" yaml:"accessTokenFormat"`       // absent: OPAQUE
+	JWTLifetime       int     `json:"jwtLifetime" yaml:"jwtLifetime"`                   // absent: 300
 }
 
 // Scope is a scope with every field.
@@ -185,6 +189,12 @@ func (d *Document) defaults() {
 		a := &d.APIs[i]
 		if a.BasePath == "" {
 			a.BasePath = "/"
+		}
+		if a.AccessTokenFormat == "" {
+			a.AccessTokenFormat = "OPAQUE"
+		}
+		if a.JWTLifetime == 0 {
+			a.JWTLifetime = 300
 		}
 		a.Scopes, a.Endpoints = orEmpty(a.Scopes), orEmpty(a.Endpoints)
 		for j := range a.Scopes {

@@ -40,7 +40,8 @@ func Export(ctx context.Context, client *ent.Client, orgID int) (*Document, erro
 	}
 	for _, a := range apis {
 		out := API{Name: a.Name, DisplayName: a.DisplayName, Description: a.Description, BasePath: a.BasePath,
-			Scopes: []Scope{}, Endpoints: []Endpoint{}}
+			Scopes: []Scope{}, Endpoints: []Endpoint{},
+			Identifier: a.Identifier, AccessTokenFormat: string(a.AccessTokenFormat), JWTLifetime: a.JwtLifetime}
 		for _, s := range a.Edges.Scopes {
 			out.Scopes = append(out.Scopes, Scope{Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 				Required: s.Required, Emphasize: s.Emphasize, ShowInDiscoveryDocument: ptr(s.ShowInDiscoveryDocument),

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/organisation"
@@ -228,7 +229,8 @@ func (im *importer) api(a API, old *ent.API) (int, error) {
 	if old == nil {
 		im.add(Change{Action: Create, Kind: "API", Name: a.Name})
 		created, err := im.client.API.Create().SetName(a.Name).SetDisplayName(a.DisplayName).
-			SetDescription(a.Description).SetBasePath(base).Save(im.ctx)
+			SetDescription(a.Description).SetBasePath(base).SetNillableIdentifier(a.Identifier).
+			SetAccessTokenFormat(api.AccessTokenFormat(a.AccessTokenFormat)).SetJwtLifetime(a.JWTLifetime).Save(im.ctx)
 		if err != nil {
 			return 0, objErr("API", a.Name, err)
 		}
@@ -248,6 +250,22 @@ func (im *importer) api(a API, old *ent.API) (int, error) {
 		if old.BasePath != base {
 			fields = append(fields, "basePath")
 			u.SetBasePath(base)
+		}
+		switch {
+		case a.Identifier == nil && old.Identifier != nil:
+			fields = append(fields, "identifier")
+			u.ClearIdentifier()
+		case a.Identifier != nil && (old.Identifier == nil || *old.Identifier != *a.Identifier):
+			fields = append(fields, "identifier")
+			u.SetIdentifier(*a.Identifier)
+		}
+		if string(old.AccessTokenFormat) != a.AccessTokenFormat {
+			fields = append(fields, "accessTokenFormat")
+			u.SetAccessTokenFormat(api.AccessTokenFormat(a.AccessTokenFormat))
+		}
+		if old.JwtLifetime != a.JWTLifetime {
+			fields = append(fields, "jwtLifetime")
+			u.SetJwtLifetime(a.JWTLifetime)
 		}
 		if len(fields) > 0 {
 			im.add(Change{Action: Update, Kind: "API", Name: a.Name, Fields: fields})

@@ -59,6 +59,8 @@ type Credential struct {
 	AllowUncategorizedRead   bool
 	AllowUncategorizedModify bool
 	IssuedAt, ExpiresAt      time.Time
+	// Audience is a token's aud: the identifiers of its APIs (RFC 8707).
+	Audience []string
 }
 
 // GrantedScope is the RFC 6749 scope of what the credential grants now: identity scopes first.
@@ -78,21 +80,17 @@ func (c *Credential) ScopeNames() []string {
 // Resolve looks value up in organisation orgID. A value of another organisation is unknown.
 func Resolve(ctx context.Context, client *ent.Client, orgID int, value string) (*Credential, error) {
 	ctx = viewer.SystemContext(ctx, orgID)
-	switch {
-	case strings.HasPrefix(value, secret.AccessTokenPrefix):
-		return resolveToken(ctx, client, value)
-	case strings.HasPrefix(value, secret.APIKeyPrefix):
+	if strings.HasPrefix(value, secret.APIKeyPrefix) {
 		return resolveKey(ctx, client, orgID, value)
+	}
+	if key := TokenKey(value); key != nil {
+		return resolveToken(ctx, client, key, value)
 	}
 	return &Credential{Reason: ReasonUnknown}, nil
 }
 
-func resolveToken(ctx context.Context, client *ent.Client, value string) (*Credential, error) {
+func resolveToken(ctx context.Context, client *ent.Client, key []byte, value string) (*Credential, error) {
 	unknown := &Credential{Kind: AccessToken, Reason: ReasonUnknown}
-	key := secret.LookupKey(secret.AccessTokenPrefix, value)
-	if key == nil {
-		return unknown, nil
-	}
 	t, err := client.Token.Query().Where(token.LookupKey(key)).WithClient().Only(ctx)
 	if ent.IsNotFound(err) {
 		return unknown, nil
@@ -103,7 +101,7 @@ func resolveToken(ctx context.Context, client *ent.Client, value string) (*Crede
 	if !secret.Matches(value, t.TokenHash) {
 		return unknown, nil
 	}
-	c := &Credential{Kind: AccessToken, ID: t.ID, Client: t.Edges.Client, IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
+	c := &Credential{Kind: AccessToken, ID: t.ID, Client: t.Edges.Client, IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt, Audience: t.Audience,
 		AllowUncategorizedRead: t.Edges.Client.AllowUncategorizedRead, AllowUncategorizedModify: t.Edges.Client.AllowUncategorizedModify}
 	if t.UserID != nil {
 		c.UserID = *t.UserID

@@ -4,8 +4,11 @@ package keys
 
 import (
 	"context"
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -24,6 +27,11 @@ import (
 
 // Algorithm signs ID tokens.
 const Algorithm = jose.RS256
+
+// AccessAlgorithm signs JWT access tokens (RFC 9068). ECDSA P-256: issuance signs one per token,
+// and an RSA-2048 signature costs some fifty times as much CPU, which would make JWT issuance far
+// slower than opaque issuance. Resource servers get both kinds of key from jwks_uri.
+const AccessAlgorithm = jose.ES256
 
 // sealedV1 starts a private key sealed with AES-256-GCM: the version byte, the nonce, then the
 // ciphertext of the PKCS #8 DER. An unsealed key starts with DER's SEQUENCE tag (0x30).
@@ -79,6 +87,20 @@ func (k *Keeper) New(ctx context.Context, client *ent.Client) (*ent.SigningKey, 
 	if err != nil {
 		return nil, err
 	}
+	return k.store(ctx, client, priv, Algorithm)
+}
+
+// NewAccess generates a key for JWT access tokens (AccessAlgorithm) and stores it for the
+// organisation of ctx's viewer; it becomes the current access-token key.
+func (k *Keeper) NewAccess(ctx context.Context, client *ent.Client) (*ent.SigningKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return k.store(ctx, client, priv, AccessAlgorithm)
+}
+
+func (k *Keeper) store(ctx context.Context, client *ent.Client, priv crypto.Signer, alg jose.SignatureAlgorithm) (*ent.SigningKey, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
 		return nil, err
@@ -93,11 +115,11 @@ func (k *Keeper) New(ctx context.Context, client *ent.Client) (*ent.SigningKey, 
 		// The key ID is authenticated too, so a sealed key cannot be moved to another row.
 		stored = k.aead.Seal(append([]byte{sealedV1}, nonce...), nonce, der, []byte(kid))
 	}
-	return client.SigningKey.Create().SetKid(kid).SetAlgorithm(string(Algorithm)).SetPrivateKey(stored).Save(ctx)
+	return client.SigningKey.Create().SetKid(kid).SetAlgorithm(string(alg)).SetPrivateKey(stored).Save(ctx)
 }
 
-// Private returns the private half of key.
-func (k *Keeper) Private(key *ent.SigningKey) (*rsa.PrivateKey, error) {
+// Private returns the private half of key: an *rsa.PrivateKey or an *ecdsa.PrivateKey.
+func (k *Keeper) Private(key *ent.SigningKey) (crypto.Signer, error) {
 	der := key.PrivateKey
 	if len(der) > 0 && der[0] == sealedV1 {
 		if k.aead == nil {
@@ -116,11 +138,17 @@ func (k *Keeper) Private(key *ent.SigningKey) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", key.Kid, err)
 	}
-	rsaKey, ok := priv.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("signing key %s is not an RSA key", key.Kid)
+	switch p := priv.(type) {
+	case *rsa.PrivateKey:
+		if key.Algorithm == string(Algorithm) {
+			return p, nil
+		}
+	case *ecdsa.PrivateKey:
+		if key.Algorithm == string(AccessAlgorithm) {
+			return p, nil
+		}
 	}
-	return rsaKey, nil
+	return nil, fmt.Errorf("signing key %s is not a %s key", key.Kid, key.Algorithm)
 }
 
 // Public is the public half of key as a JSON Web Key.
@@ -136,6 +164,15 @@ func (k *Keeper) Public(key *ent.SigningKey) (jose.JSONWebKey, error) {
 func Current(ctx context.Context, client *ent.Client) (*ent.SigningKey, error) {
 	return client.SigningKey.Query().
 		Where(signingkey.Algorithm(string(Algorithm)), signingkey.RetiredAtIsNil()).
+		Order(signingkey.ByCreatedAt(sql.OrderDesc()), signingkey.ByID(sql.OrderDesc())).
+		First(ctx)
+}
+
+// CurrentAccess returns the key that signs JWT access tokens: the newest AccessAlgorithm key not
+// retired (ent.NotFoundError if none).
+func CurrentAccess(ctx context.Context, client *ent.Client) (*ent.SigningKey, error) {
+	return client.SigningKey.Query().
+		Where(signingkey.Algorithm(string(AccessAlgorithm)), signingkey.RetiredAtIsNil()).
 		Order(signingkey.ByCreatedAt(sql.OrderDesc()), signingkey.ByID(sql.OrderDesc())).
 		First(ctx)
 }

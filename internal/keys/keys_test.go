@@ -3,6 +3,7 @@ package keys_test
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestSealing(t *testing.T) {
 		t.Errorf("a key stored before sealing is no longer readable: %v", err)
 	}
 	pub, err := a.Public(sealed)
-	if err != nil || !priv.PublicKey.Equal(pub.Key) || pub.KeyID != sealed.Kid {
+	if err != nil || !priv.(*rsa.PrivateKey).PublicKey.Equal(pub.Key) || pub.KeyID != sealed.Kid {
 		t.Fatalf("public half of the sealed key: %+v, %v", pub, err)
 	}
 	if _, err := b.Private(sealed); err == nil || !strings.Contains(err.Error(), "cannot be unsealed") {

@@ -99,12 +99,23 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		back(string(oe.ErrorType), oe.Description)
 		return
 	}
+	targets, oe := p.targets(ci, q["resource"])
+	if oe != nil {
+		back(string(oe.ErrorType), oe.Description)
+		return
+	}
 	var granted []*ent.Scope
 	if !sreq.given || len(sreq.names) > 0 {
 		if granted, oe = ci.grant(sreq); oe != nil {
 			back(string(oe.ErrorType), oe.Description)
 			return
 		}
+	}
+	// RFC 8707: the code is bound to the resources' scopes; at the token endpoint, resource may
+	// narrow it further, never widen it.
+	if granted, oe = p.onlyTargets(granted, targets, ci, sreq.names); oe != nil {
+		back(string(oe.ErrorType), oe.Description)
+		return
 	}
 	caller, err := p.sessions.SessionCaller(r)
 	if err != nil {

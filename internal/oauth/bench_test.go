@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/internal/loadgen"
 	"scopekeeper/internal/secret"
@@ -70,8 +71,19 @@ func BenchmarkLoopback(b *testing.B) {
 		introspect[i] = loadgen.Request(http.MethodPost, tn.Issuer+"/oauth/introspect", basic(rs.ClientID, rs.Secret), body)
 	}
 
+	// ClientCredentialsJWT: the same grant for an API whose accessTokenFormat is JWT (RFC 9068,
+	// signed with the organisation's key), recorded through the same writer.
+	jwtAPI, err := e.DB.Client.API.Create().SetName("reports").SetBasePath("/reports").
+		SetAccessTokenFormat(api.AccessTokenFormatJWT).Save(e.sys(tn.ID))
+	if err != nil {
+		b.Fatal(err)
+	}
+	jsvc := tn.client(b, oauthclient.KindSERVICE, tn.scope(b, "reports.readonly", onAPI(jwtAPI)))
+	jcc := [][]byte{loadgen.Request(http.MethodPost, tn.tokenURL(), basic(jsvc.ClientID, jsvc.Secret), ccBody)}
+
 	b.Run("Bare", func(b *testing.B) { loadgen.Run(b, bare.URL, conns, cc, http.StatusOK) })
 	b.Run("ClientCredentials", func(b *testing.B) { loadgen.Run(b, tn.tokenURL(), conns, cc, http.StatusOK) })
+	b.Run("ClientCredentialsJWT", func(b *testing.B) { loadgen.Run(b, tn.tokenURL(), conns, jcc, http.StatusOK) })
 	b.Run("Introspection", func(b *testing.B) { loadgen.Run(b, tn.Issuer, conns, introspect, http.StatusOK) })
 	// Refresh: grant_type=refresh_token by a WEB client, each refresh token used once (rotation);
 	// without openid, so no ID token is signed.

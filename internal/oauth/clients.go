@@ -8,6 +8,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/api"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/secret"
@@ -25,6 +26,8 @@ type clientInfo struct {
 	grantable map[string]*ent.Scope
 	// byID maps the IDs of the scopes in grantable to them.
 	byID map[int]*ent.Scope
+	// apis are the APIs of the scopes in grantable, by ID (resource indicators, token formats).
+	apis map[int]*ent.API
 }
 
 // held returns the scopes of ids that the client may still be granted, sorted by name.
@@ -79,7 +82,15 @@ func (p *Provider) oauthClient(ctx context.Context, orgID int, clientID string) 
 			apis = append(apis, s.APIID)
 		}
 	}
+	ci.apis = map[int]*ent.API{}
 	if len(apis) > 0 {
+		rows, err := p.client.API.Query().Where(api.IDIn(apis...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range rows {
+			ci.apis[a.ID] = a
+		}
 		req, err := p.client.Scope.Query().Where(scope.APIIDIn(apis...), scope.Required(true)).
 			Order(scope.ByName()).All(ctx)
 		if err != nil {

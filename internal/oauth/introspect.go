@@ -61,7 +61,9 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request, org 
 }
 
 // introspection renders the RFC 7662 §2.2 answer for an active access token: active, scope,
-// client_id, token_type, exp, iat, sub (the user, or the client for client_credentials), iss.
+// client_id, token_type, exp, iat, sub (the user, or the client for client_credentials), iss, and
+// aud (the identifiers of its APIs, RFC 8707). A JWT access token is introspected like an opaque
+// one: found by its jti and compared with its recorded digest (credential.TokenKey).
 func introspection(org *orgInfo, cred *credential.Credential) ([]byte, error) {
 	resp := &oidc.IntrospectionResponse{
 		Active:     true,
@@ -72,6 +74,7 @@ func introspection(org *orgInfo, cred *credential.Credential) ([]byte, error) {
 		IssuedAt:   oidc.FromTime(cred.IssuedAt),
 		Issuer:     org.Issuer,
 		Subject:    cred.Client.ClientID,
+		Audience:   cred.Audience,
 	}
 	if cred.UserID != 0 {
 		resp.Subject = strconv.Itoa(cred.UserID)
@@ -83,7 +86,7 @@ func introspection(org *orgInfo, cred *credential.Credential) ([]byte, error) {
 // resolve is credential.Resolve for access tokens, through the cache; concurrent misses for one
 // token share one lookup. Only tokens that exist are cached, so unknown values cannot fill it.
 func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*resolved, error) {
-	if secret.LookupKey(secret.AccessTokenPrefix, value) == nil {
+	if credential.TokenKey(value) == nil {
 		return &resolved{cred: &credential.Credential{Reason: credential.ReasonUnknown}}, nil
 	}
 	digest := secret.Digest(value)
@@ -144,7 +147,7 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request, org *org
 		writeError(w, org.Issuer, oidc.ErrUnauthorizedClient().WithDescription("The token was issued to another client; only that client may revoke it."))
 		return
 	}
-	if key := secret.LookupKey(secret.AccessTokenPrefix, value); key != nil {
+	if key := credential.TokenKey(value); key != nil {
 		digest := secret.Digest(value)
 		ctx := sys(r.Context(), org.ID)
 		n, err := p.client.Token.Update().

@@ -57,6 +57,7 @@ type tokenRow struct {
 	userID   *int
 	request  *int // the authorization request of a code grant
 	scopeIDs []int
+	audience []string
 	issued   time.Time
 	expires  time.Time
 	// refresh is a refresh token stored with the access token, consume the refresh token it
@@ -269,7 +270,7 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 				SetScopeIds(f.scopeIDs).SetAuthTime(f.authTime).SetIssuedAt(r.issued).SetExpiresAt(f.expires))
 		}
 		c := tx.Token.Create().SetLookupKey(r.key).SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
-			SetScopeIds(r.scopeIDs).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
+			SetScopeIds(r.scopeIDs).SetAudience(r.audience).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
 		byOrg[r.org] = append(byOrg[r.org], c)
 	}
 	for org, creates := range byOrg {
@@ -397,39 +398,65 @@ type issued struct {
 	expires time.Time
 }
 
-// issueToken stores a new opaque access token for client ci (and, for a code grant, its user and
-// authorization request).
-func (p *Provider) issueToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int) (*issued, error) {
-	return p.issue(ctx, org, ci, userID, request, scopes, nil)
-}
-
-// issue stores an access token, with refresh (its key and digest are filled in here) when not nil.
-func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow) (*issued, error) {
-	row, out := p.newRow(org, ci, userID, request, scopes, refresh)
+// issue stores an access token shaped as sh (opaque, or a JWT) for client ci (and, for a code
+// grant, its user and authorization request), with refresh (its key and digest are filled in
+// here) when not nil.
+func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, sh shape, refresh *refreshRow) (*issued, error) {
+	row, out, err := p.newRow(ctx, org, ci, userID, request, scopes, sh, refresh)
+	if err != nil {
+		return nil, err
+	}
 	if err := p.store(ctx, row); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// newRow mints an access token of ci (and refresh, when not nil) and returns the row to store.
-func (p *Provider) newRow(org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, refresh *refreshRow) (*tokenRow, *issued) {
+// newRow mints an access token of ci shaped as sh (and refresh, when not nil) and returns the row
+// to store.
+func (p *Provider) newRow(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, sh shape, refresh *refreshRow) (*tokenRow, *issued, error) {
 	now := p.now()
+	// Microseconds (what PostgreSQL keeps), not seconds: credential.Held compares the issuance
+	// with when a scope was taken from the client, which may be in the same second.
+	at := now.Truncate(time.Microsecond)
 	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
 	out := &issued{value: value}
 	if refresh != nil {
 		out.refresh, refresh.key, refresh.digest = secret.NewSplit(secret.RefreshTokenPrefix, now)
+		refresh.expires = at.Add(org.RefreshTTL)
 	}
-	// Microseconds (what PostgreSQL keeps), not seconds: credential.Held compares the issuance
-	// with when a scope was taken from the client, which may be in the same second.
-	now = now.Truncate(time.Microsecond)
 	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,
-		issued: now, expires: now.Add(AccessTokenTTL), refresh: refresh}
-	if refresh != nil {
-		refresh.expires = now.Add(org.RefreshTTL)
-	}
+		issued: at, expires: at.Add(AccessTokenTTL), refresh: refresh}
 	out.issued, out.expires = row.issued, row.expires
-	return row, out
+	var k *signingKey
+	if sh.jwt {
+		var err error
+		if k, err = p.accessKey(ctx, org.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := p.reshape(row, out, k, org, ci, sh); err != nil {
+		return nil, nil, err
+	}
+	return row, out, nil
+}
+
+// reshape gives row (and its answer out) sh's audience and, for a JWT, replaces its opaque value
+// with a JWT signed by k (the organisation's access-token key) for the same lifetime's start. It
+// reads nothing, so the writer may call it while deciding a row.
+func (p *Provider) reshape(row *tokenRow, out *issued, k *signingKey, org *orgInfo, ci *clientInfo, sh shape) error {
+	row.audience = sh.aud
+	if !sh.jwt {
+		return nil
+	}
+	key, jti := secret.NewKey(row.issued)
+	value, err := p.signAccess(k, org, ci, row.userID, jti, sh, row.issued, row.issued.Add(sh.ttl))
+	if err != nil {
+		return err
+	}
+	row.key, row.digest, row.expires = key, secret.Digest(value), row.issued.Add(sh.ttl)
+	out.value, out.expires = value, row.expires
+	return nil
 }
 
 // store writes row through the writer; refused is an error its decide may return, not logged.
@@ -441,3 +468,6 @@ func (p *Provider) store(ctx context.Context, row *tokenRow) error {
 	}
 	return err
 }
+
+// expiresIn is RFC 6749 §5.1's expires_in of tok.
+func (tok *issued) expiresIn() int64 { return int64(tok.expires.Sub(tok.issued) / time.Second) }

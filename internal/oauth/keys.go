@@ -63,6 +63,50 @@ func (p *Provider) signingKey(ctx context.Context, orgID int) (*signingKey, erro
 	return k, nil
 }
 
+// accessKey returns the organisation's current key for JWT access tokens (keys.AccessAlgorithm,
+// typ at+jwt), creating one on first use and whenever the ID-token key was rotated after it, so
+// rotating the organisation's key (rotateSigningKey) rotates both.
+func (p *Provider) accessKey(ctx context.Context, orgID int) (*signingKey, error) {
+	if k, ok := get[*signingKey](p.cache, &p.accessKeys, orgID); ok {
+		return k, nil
+	}
+	mu, _ := p.keyInit.LoadOrStore(orgID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if k, ok := get[*signingKey](p.cache, &p.accessKeys, orgID); ok {
+		return k, nil
+	}
+	ctx = sys(ctx, orgID)
+	gen := p.cache.generation()
+	row, err := keys.CurrentAccess(ctx, p.client)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	idKey, ierr := keys.Current(ctx, p.client)
+	if ierr != nil && !ent.IsNotFound(ierr) {
+		return nil, ierr
+	}
+	if row == nil || idKey != nil && row.CreatedAt.Before(idKey.CreatedAt) {
+		if row, err = p.keeper.NewAccess(ctx, p.client); err != nil {
+			return nil, err
+		}
+		gen = p.cache.generation() // making the key was a configuration change
+	}
+	priv, err := p.keeper.Private(row)
+	if err != nil {
+		return nil, err
+	}
+	alg := jose.SignatureAlgorithm(row.Algorithm)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: row.Kid, Algorithm: row.Algorithm}},
+		(&jose.SignerOptions{}).WithType("at+jwt"))
+	if err != nil {
+		return nil, err
+	}
+	k := &signingKey{kid: row.Kid, signer: signer}
+	put(p.cache, &p.accessKeys, orgID, k, gen)
+	return k, nil
+}
+
 // idToken signs an OpenID Connect ID token for user, issued to ci alongside accessToken, with the
 // claims of the identity scopes granted (OpenID Connect Core §5.4).
 func (p *Provider) idToken(ctx context.Context, org *orgInfo, ci *clientInfo, userID int, identity []int, nonce string, authTime time.Time, accessToken string) (string, error) {

@@ -47,12 +47,14 @@ type Provider struct {
 	publicURL string
 	sessions  Sessions
 
-	cache   *cache
-	writer  *tokenWriter
-	keys    sync.Map // organisation ID → *entry[*signingKey], through cache
-	keeper  *keys.Keeper
-	keyInit sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
-	lookups singleflight.Group
+	cache  *cache
+	writer *tokenWriter
+	keys   sync.Map // organisation ID → *entry[*signingKey], through cache
+	// accessKeys are the keys of JWT access tokens, like keys.
+	accessKeys sync.Map
+	keeper     *keys.Keeper
+	keyInit    sync.Map // organisation ID → *sync.Mutex, so one key is created per organisation
+	lookups    singleflight.Group
 	// docFlights renders each organisation's discovery document once however many ask for it.
 	docFlights singleflight.Group
 	now        func() time.Time
@@ -87,6 +89,8 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	// RFC 8414 §3.1: the well-known suffix goes between the host and the issuer's path.
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server/o/{slug}", p.issuerJSON(p.handleDiscovery))
 	mux.HandleFunc("OPTIONS /.well-known/oauth-authorization-server/o/{slug}", p.handlePublicPreflight)
+	mux.HandleFunc("GET /o/{slug}/resources/{name}", p.issuerJSON(p.handleResourceMetadata))
+	mux.HandleFunc("OPTIONS /o/{slug}/resources/{name}", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/jwks", p.issuerJSON(p.handleJWKS))
 	mux.HandleFunc("OPTIONS /o/{slug}/oauth/jwks", p.handlePublicPreflight)
 	mux.HandleFunc("GET /o/{slug}/oauth/authorize", p.handleAuthorize)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -101,12 +100,31 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if !ci.c.RefreshTokens {
 		return nil, oidc.ErrInvalidGrant().WithDescription("Refresh tokens are turned off for this client.")
 	}
+	// RFC 8707 §2.2: resource narrows the access token to some APIs of the grant; the refresh
+	// token keeps the whole grant.
+	targets, oe := p.targets(ci, f.resource)
+	if oe != nil {
+		return nil, oe
+	}
+	// decide runs in the writer's transaction and reads nothing more: the access-token key is
+	// loaded first when the token may be a JWT.
+	var k *signingKey
+	if ci.anyJWT() {
+		var err error
+		if k, err = p.accessKey(ctx, org.ID); err != nil {
+			return nil, serverError(ctx, "load the access-token key", err)
+		}
+	}
 	var (
 		rt       *ent.RefreshToken
 		granted  []*ent.Scope
 		identity []int
+		scope    string
 	)
-	row, tok := p.newRow(org, ci, nil, nil, nil, &refreshRow{})
+	row, tok, err := p.newRow(ctx, org, ci, nil, nil, nil, shape{}, &refreshRow{})
+	if err != nil {
+		return nil, serverError(ctx, "issue token", err)
+	}
 	row.find = req.key
 	row.decide = func(row *tokenRow) error {
 		var live bool
@@ -126,6 +144,13 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 		if granted, identity, kept, oe = refreshScopes(ci, rt, req.scope); oe != nil {
 			return &refusal{oe: oe}
 		}
+		if granted, oe = p.onlyTargets(granted, targets, ci, req.scope.names); oe != nil {
+			return &refusal{oe: oe}
+		}
+		scope = joinScopes(identity, granted)
+		if err := p.reshape(row, tok, k, org, ci, p.shapeFor(ci, granted, scope, rt.AuthTime)); err != nil {
+			return err
+		}
 		// The new refresh token keeps the scope of the one it replaces (RFC 6749 §6).
 		user, family := rt.UserID, rt.AuthRequestID
 		row.userID, row.request, row.consume = &user, &family, rt.ID
@@ -133,7 +158,7 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 		row.refresh.family, row.refresh.session, row.refresh.scopeIDs, row.refresh.authTime = family, rt.SessionID, kept, rt.AuthTime
 		return nil
 	}
-	err := p.store(ctx, row)
+	err = p.store(ctx, row)
 	var refused *refusal
 	switch {
 	case errors.As(err, &refused) && refused.family == 0:
@@ -151,8 +176,7 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	case err != nil:
 		return nil, serverError(ctx, "issue token", err)
 	}
-	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(identity, granted), RefreshToken: tok.refresh}
+	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: tok.expiresIn(), Scope: scope, RefreshToken: tok.refresh}
 	if oidcscope.Has(identity, oidcscope.OpenID) {
 		idt, err := p.idToken(ctx, org, ci, rt.UserID, identity, "", rt.AuthTime, tok.value)
 		if err != nil {

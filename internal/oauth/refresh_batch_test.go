@@ -234,7 +234,7 @@ func testRefreshBatchConflictRetriesRowByRow(t *testing.T, dsn string) {
 			e.DB.Client.RefreshToken.UpdateOne(rt).SetUsedAt(rt.IssuedAt).ExecX(e.sys(tn.ID))
 		}
 		user, family := rt.UserID, rt.AuthRequestID
-		row, _ := e.P.newRow(org, ci, &user, &family, []int{read.ID}, &refreshRow{family: family, scopeIDs: rt.ScopeIds, authTime: rt.AuthTime})
+		row, _, _ := e.P.newRow(t.Context(), org, ci, &user, &family, []int{read.ID}, shape{}, &refreshRow{family: family, scopeIDs: rt.ScopeIds, authTime: rt.AuthTime})
 		row.consume, row.done = rt.ID, make(chan error, 1)
 		rows = append(rows, row)
 	}
@@ -272,9 +272,9 @@ func TestWriterSurvivesPanickingDecide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, _ := e.P.newRow(org, ci, nil, nil, nil, nil)
+	bad, _, _ := e.P.newRow(t.Context(), org, ci, nil, nil, nil, shape{}, nil)
 	bad.decide = func(*tokenRow) error { panic("boom") }
-	good, _ := e.P.newRow(org, ci, nil, nil, nil, nil)
+	good, _, _ := e.P.newRow(t.Context(), org, ci, nil, nil, nil, shape{}, nil)
 	bad.done, good.done = make(chan error, 1), make(chan error, 1)
 	pausedWriter(e.P).commit([]*tokenRow{bad, good})
 	if err := <-bad.done; err == nil || !strings.Contains(err.Error(), "boom") {

@@ -98,17 +98,24 @@ func (p *Provider) clientCredentials(r *http.Request, org *orgInfo, ci *clientIn
 		return nil, oidc.ErrInvalidScope().WithDescription("%s is an OpenID Connect scope about a signed-in person; a SERVICE client acts for itself and cannot request it.",
 			oidcscope.Names(req.identity)[0])
 	}
+	targets, oe := p.targets(ci, f.resource)
+	if oe != nil {
+		return nil, oe
+	}
 	granted, oe := ci.grant(req)
 	if oe != nil {
 		return nil, oe
 	}
-	tok, err := p.issueToken(r.Context(), org, ci, nil, nil, scopeIDs(granted))
+	if granted, oe = p.onlyTargets(granted, targets, ci, req.names); oe != nil {
+		return nil, oe
+	}
+	scope := joinScopes(nil, granted)
+	tok, err := p.issue(r.Context(), org, ci, nil, nil, scopeIDs(granted), p.shapeFor(ci, granted, scope, time.Time{}), nil)
 	if err != nil {
 		return nil, serverError(r.Context(), "issue token", err)
 	}
 	metrics.Issued("client_credentials")
-	return &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(nil, granted)}, nil
+	return &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: tok.expiresIn(), Scope: scope}, nil
 }
 
 // authorizationCode is RFC 6749 §4.1.3 with RFC 7636 (S256 only).
@@ -122,6 +129,10 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 		return nil, oidc.ErrInvalidRequest().WithDescription("redirect_uri is required and must equal the one of the authorization request.")
 	case verifier != "" && !validVerifier(verifier):
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).")
+	}
+	targets, oe := p.targets(ci, f.resource)
+	if oe != nil {
+		return nil, oe
 	}
 	invalid := oidc.ErrInvalidGrant().WithDescription("The authorization code is invalid, expired, already used, or was issued to another client or redirect URI.")
 	ar, err := p.client.AuthRequest.Query().Where(authrequest.CodeHash(secret.Digest(code))).Only(ctx)
@@ -152,14 +163,6 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	case ar.CodeChallenge != "" && !oidc.VerifyCodeChallenge(&oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: oidc.CodeChallengeMethodS256}, verifier):
 		return nil, oidc.ErrInvalidGrant().WithDescription("code_verifier does not match the code_challenge (PKCE S256).")
 	}
-	// Single use: only the request that marks the code used may redeem it.
-	n, err := p.client.AuthRequest.Update().Where(authrequest.ID(ar.ID), authrequest.CodeUsedAtIsNil()).SetCodeUsedAt(now).Save(ctx)
-	if err != nil {
-		return nil, serverError(ctx, "redeem code", err)
-	}
-	if n == 0 {
-		return nil, invalid
-	}
 	rows, identity := oidcscope.Split(ar.ScopeIds)
 	var scopes []*ent.Scope
 	if len(rows) > 0 {
@@ -171,6 +174,18 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 	granted, _ := credential.Narrow(scopes, credential.Held(ci.c, scopeIDs(ci.assigned), ar.CreatedAt))
 	if len(granted) == 0 && len(identity) == 0 {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this authorization.")
+	}
+	// RFC 8707 §2.2: resource here may only narrow what the code was issued for.
+	if granted, oe = p.onlyTargets(granted, targets, ci, nil); oe != nil {
+		return nil, oe
+	}
+	// Single use: only the request that marks the code used may redeem it.
+	n, err := p.client.AuthRequest.Update().Where(authrequest.ID(ar.ID), authrequest.CodeUsedAtIsNil()).SetCodeUsedAt(now).Save(ctx)
+	if err != nil {
+		return nil, serverError(ctx, "redeem code", err)
+	}
+	if n == 0 {
+		return nil, invalid
 	}
 	authTime := ar.CreatedAt
 	if ar.AuthTime != nil {
@@ -187,13 +202,13 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 			}
 		}
 	}
-	tok, err := p.issue(ctx, org, ci, ar.UserID, &ar.ID, append(scopeIDs(granted), identity...), refresh)
+	scope := joinScopes(identity, granted)
+	tok, err := p.issue(ctx, org, ci, ar.UserID, &ar.ID, append(scopeIDs(granted), identity...), p.shapeFor(ci, granted, scope, authTime), refresh)
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
 	metrics.Issued("authorization_code")
-	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL / time.Second),
-		Scope: joinScopes(identity, granted), RefreshToken: tok.refresh}
+	resp := &tokenResponse{AccessToken: tok.value, TokenType: "Bearer", ExpiresIn: tok.expiresIn(), Scope: scope, RefreshToken: tok.refresh}
 	if oidcscope.Has(identity, oidcscope.OpenID) {
 		idt, err := p.idToken(ctx, org, ci, *ar.UserID, identity, ar.Nonce, authTime, tok.value)
 		if err != nil {

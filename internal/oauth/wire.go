@@ -31,6 +31,8 @@ type clientCreds struct {
 type formRequest struct {
 	params map[string]string
 	creds  clientCreds
+	// resource holds the values of the resource parameter, the one that may repeat (RFC 8707).
+	resource []string
 }
 
 func (f *formRequest) get(k string) string { return f.params[k] }
@@ -51,6 +53,10 @@ func parseForm(authorization, contentType string, body []byte) (*formRequest, *o
 	}
 	f := &formRequest{params: make(map[string]string, len(values))}
 	for k, v := range values {
+		if k == "resource" {
+			f.resource = v
+			continue
+		}
 		if len(v) > 1 {
 			return nil, oidc.ErrInvalidRequest().WithDescription("The parameter %q is repeated; send each parameter once.", k)
 		}

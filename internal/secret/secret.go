@@ -46,14 +46,39 @@ const (
 // NewSplit returns a fresh split credential with the given prefix, its lookup key and its digest.
 func NewSplit(prefix string, now time.Time) (value string, key, digest []byte) {
 	var b [splitLen]byte
+	fillKey(b[:], now)
+	value = prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return value, b[:lookupKeyLen:lookupKeyLen], Digest(value)
+}
+
+// fillKey writes the milliseconds of now, then random bytes, to b.
+func fillKey(b []byte, now time.Time) {
 	var ms [8]byte
 	binary.BigEndian.PutUint64(ms[:], uint64(now.UnixMilli()))
 	copy(b[:6], ms[2:])
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic(err)
 	}
-	value = prefix + base64.RawURLEncoding.EncodeToString(b[:])
-	return value, b[:lookupKeyLen:lookupKeyLen], Digest(value)
+}
+
+// NewKey returns a fresh lookup key, as a split credential carries, and its base64url form: the
+// jti of a JWT access token.
+func NewKey(now time.Time) (key []byte, text string) {
+	key = make([]byte, lookupKeyLen)
+	fillKey(key, now)
+	return key, base64.RawURLEncoding.EncodeToString(key)
+}
+
+// ParseKey reads NewKey's text back; nil when s is not one.
+func ParseKey(s string) []byte {
+	if len(s) != base64.RawURLEncoding.EncodedLen(lookupKeyLen) {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // LookupKey returns the lookup key of split credential value, or nil when value is not one.

@@ -23,6 +23,13 @@
 // "unknown_path"); when the check cannot be made the request is refused with 503 (fail closed).
 // Error bodies are JSON: {"error","error_description","reason"}.
 //
+// Resource servers: with Config.API (the API's name in Scopekeeper) the middleware serves the
+// API's RFC 9728 protected-resource metadata at /.well-known/oauth-protected-resource and adds
+// resource_metadata="…" to the WWW-Authenticate of its 401s; with Config.OfflineJWT it validates
+// JWT access tokens (RFC 9068) against the issuer's jwks_uri itself (keys cached, fetched again
+// on an unknown kid at most every 10 seconds) and asks the check only for opaque tokens and API
+// keys. A JWT that fails (signature, typ at+jwt, iss, aud, exp) is a 401 with reason "invalid_jwt".
+//
 // Caching: allow decisions are reused for the same credential, method and path until the
 // earlier of the credential's expiry and Config.TTL after the check (default 5 seconds); denials
 // are never cached. So a revocation, a removed scope or a narrowed API-key set is seen by this
@@ -64,6 +71,15 @@ type Config struct {
 	Path func(r *http.Request) string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// API is this API's name in Scopekeeper. With it, the middleware serves its RFC 9728
+	// metadata at /.well-known/oauth-protected-resource and puts resource_metadata in its 401s.
+	API string
+	// OfflineJWT validates JWT access tokens (RFC 9068) locally, without asking the check:
+	// signature by a key at the issuer's jwks_uri, typ, iss, aud (this API's identifier) and exp.
+	// Such a token reaches the handler with Result.Reason "valid_jwt" and all its scopes in
+	// Result.Scope; which endpoints they open, a revocation and a scope taken from the client
+	// apply from its next token (JWTs live for the API's jwtLifetime). Needs API.
+	OfflineJWT bool
 }
 
 // Result is the check's decision.
@@ -73,12 +89,17 @@ type Result struct {
 	Reason  string `json:"reason"`
 	// Exp is when the credential expires, in Unix seconds; 0 when it does not.
 	Exp int64 `json:"exp"`
+	// Audience is a token's aud: the identifiers of the APIs it is for (RFC 8707).
+	Audience []string `json:"aud"`
+	// Subject and ClientID are set for JWTs validated offline.
+	Subject  string `json:"-"`
+	ClientID string `json:"-"`
 }
 
 // CredentialProblem reports whether the credential itself grants nothing (answer 401, not 403).
 func (r Result) CredentialProblem() bool {
 	switch r.Reason {
-	case "unknown_credential", "expired", "revoked", "client_disabled":
+	case "unknown_credential", "expired", "revoked", "client_disabled", "invalid_jwt":
 		return true
 	}
 	return false
@@ -91,6 +112,7 @@ type Checker struct {
 
 	mu    sync.Mutex
 	cache map[cacheKey]cacheEntry
+	res   resourceState
 }
 
 type cacheKey struct {
@@ -134,20 +156,31 @@ func FromContext(ctx context.Context) (Result, bool) {
 // Handler wraps next: only requests the check allows reach it.
 func (c *Checker) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c.serveMetadata(w, r) {
+			return
+		}
 		cred, ok := bearer(r)
 		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.Header().Set("WWW-Authenticate", c.challenge(r.Context(), ""))
 			writeError(w, http.StatusUnauthorized, "invalid_request", "Send an access token or API key as Authorization: Bearer <credential>.", "")
 			return
 		}
-		res, err := c.Check(r.Context(), cred, r.Method, c.cfg.Path(r))
+		var res Result
+		var err error
+		if c.cfg.OfflineJWT && c.cfg.API != "" && looksLikeJWT(cred) {
+			if res, err = c.verifyJWT(r.Context(), cred); errors.Is(err, errInvalidToken) {
+				res, err = Result{Reason: "invalid_jwt"}, nil
+			}
+		} else {
+			res, err = c.Check(r.Context(), cred, r.Method, c.cfg.Path(r))
+		}
 		switch {
 		case err != nil:
 			writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "The access check is unavailable; try again.", "")
 		case res.Allowed:
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, res)))
 		case res.CredentialProblem():
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token"`)
+			w.Header().Set("WWW-Authenticate", c.challenge(r.Context(), "invalid_token"))
 			writeError(w, http.StatusUnauthorized, "invalid_token", "The credential is unknown, expired or revoked.", res.Reason)
 		default:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="insufficient_scope"`)

@@ -1,5 +1,5 @@
 import type { FormEvent } from 'react';
-import { TextInput, Textarea } from '@mantine/core';
+import { NumberInput, Select, TextInput, Textarea } from '@mantine/core';
 import { useMutation } from 'urql';
 import { CreateApiDocument, UpdateApiDocument } from './operations';
 import { splitFieldErrors } from '../../lib/errors';
@@ -12,10 +12,21 @@ export interface ApiFormValue {
   displayName: string;
   description: string;
   basePath: string;
+  /** Resource servers: the RFC 8707 identifier ("" or absent: the default), token format and JWT lifetime. */
+  identifier?: string | null;
+  resourceIdentifier?: string;
+  accessTokenFormat?: AccessTokenFormat;
+  jwtLifetime?: number | string;
 }
 
-const empty: ApiFormValue = { name: '', displayName: '', description: '', basePath: '' };
-const fields = ['name', 'displayName', 'description', 'basePath'];
+type AccessTokenFormat = 'OPAQUE' | 'JWT';
+
+const empty: ApiFormValue = { name: '', displayName: '', description: '', basePath: '', identifier: '', accessTokenFormat: 'OPAQUE', jwtLifetime: 300 };
+const fields = ['name', 'displayName', 'description', 'basePath', 'identifier', 'accessTokenFormat', 'jwtLifetime'];
+const formats = [
+  { value: 'OPAQUE', label: 'Opaque (checked at Scopekeeper)' },
+  { value: 'JWT', label: 'JWT (RFC 9068, verifiable offline)' },
+];
 
 export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boolean; initial: ApiFormValue | null; onClose: () => void; onSaved?: (id: string) => void }) {
   const editing = Boolean(initial?.id);
@@ -40,12 +51,22 @@ export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boole
       setFormError('The base path must start with "/", e.g. /forums.');
       return;
     }
+    const identifier = (value.identifier ?? '').trim();
+    if (identifier && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s]/.test(identifier)) {
+      setFormError('The resource identifier must be an absolute URI, e.g. https://api.example.com/forums, or empty for the default.');
+      return;
+    }
+    const lifetime = Number(value.jwtLifetime ?? 300);
     setFormError(null);
     const input = {
       displayName: value.displayName.trim(),
       description: value.description.trim(),
       // An empty base path is "not set": leave it out rather than send "".
       ...(value.basePath.trim() || editing ? { basePath: value.basePath.trim() } : {}),
+      // An empty identifier means the default: cleared when editing, left out when creating.
+      ...(identifier ? { identifier } : editing ? { clearIdentifier: true } : {}),
+      accessTokenFormat: (value.accessTokenFormat ?? 'OPAQUE') as AccessTokenFormat,
+      jwtLifetime: Number.isFinite(lifetime) ? Math.round(lifetime) : 0,
     };
     const ctx = { additionalTypenames: ['API'] };
     const res = editing
@@ -67,6 +88,35 @@ export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boole
       <TextInput label="Display Name" value={value.displayName} onChange={set('displayName')} error={errs.displayName} description="Shown to people, e.g. Forums API." />
       <Textarea label="Description" value={value.description} onChange={set('description')} error={errs.description} autosize minRows={2} />
       <TextInput label="Base path" value={value.basePath} onChange={set('basePath')} error={errs.basePath} description="Every endpoint of the API starts with it, e.g. /forums." />
+      <TextInput
+        label="Resource identifier"
+        value={value.identifier ?? ''}
+        onChange={set('identifier')}
+        error={errs.identifier}
+        placeholder={value.resourceIdentifier}
+        description={`The API's RFC 8707 resource and the audience (aud) of its tokens: an absolute URI, unique in the organisation, e.g. https://api.example.com/forums. Empty: ${value.resourceIdentifier || 'the public URL followed by the base path'}.`}
+      />
+      <Select
+        label="Access token format"
+        data={formats}
+        value={value.accessTokenFormat ?? 'OPAQUE'}
+        onChange={(v) => setValue((s) => ({ ...s, accessTokenFormat: (v ?? 'OPAQUE') as AccessTokenFormat }))}
+        error={errs.accessTokenFormat}
+        allowDeselect={false}
+        description="JWT: tokens for this API alone are signed JWTs its servers can check offline; a token that also covers an opaque API stays opaque."
+      />
+      {value.accessTokenFormat === 'JWT' && (
+        <NumberInput
+          label="JWT lifetime (seconds)"
+          value={value.jwtLifetime ?? 300}
+          onChange={(v) => setValue((s) => ({ ...s, jwtLifetime: v }))}
+          error={errs.jwtLifetime}
+          min={30}
+          max={3600}
+          clampBehavior="none"
+          description="30 to 3600 seconds, e.g. 300. Short, because a JWT checked offline is not seen revoked until it expires."
+        />
+      )}
     </FormDialog>
   );
 }

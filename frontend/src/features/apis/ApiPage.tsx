@@ -108,6 +108,9 @@ export function ApiPage() {
               <Detail label="Display Name" value={api.displayName} />
               <Detail label="Description" value={api.description} />
               <Detail label="Base path" value={api.basePath} mono />
+              <Detail label="Resource identifier" value={api.resourceIdentifier} mono />
+              <Detail label="Access token format" value={api.accessTokenFormat === 'JWT' ? `JWT, ${api.jwtLifetime} s` : 'Opaque'} />
+              <Detail label="Resource metadata" value={api.resourceMetadataURL} mono />
               <Detail label="Created" value={new Date(api.createdAt).toLocaleString()} />
               <Detail label="Updated" value={new Date(api.updatedAt).toLocaleString()} />
             </Stack>
@@ -125,7 +128,7 @@ function Detail({ label, value, mono }: { label: string; value: string; mono?: b
       <Text w={140} c="dimmed" size="sm">
         {label}
       </Text>
-      <Text size="sm" ff={mono ? 'monospace' : undefined}>
+      <Text size="sm" ff={mono ? 'monospace' : undefined} style={{ overflowWrap: 'anywhere' }}>
         {value || '—'}
       </Text>
     </Group>

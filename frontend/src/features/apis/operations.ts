@@ -39,6 +39,11 @@ export const ApiDocument = graphql(`
         builtIn
         createdAt
         updatedAt
+        identifier
+        resourceIdentifier
+        resourceMetadataURL
+        accessTokenFormat
+        jwtLifetime
       }
     }
   }
@@ -53,6 +58,10 @@ export const CreateApiDocument = graphql(`
       description
       basePath
       builtIn
+      identifier
+      resourceIdentifier
+      accessTokenFormat
+      jwtLifetime
     }
   }
 `);
@@ -66,6 +75,10 @@ export const UpdateApiDocument = graphql(`
       description
       basePath
       builtIn
+      identifier
+      resourceIdentifier
+      accessTokenFormat
+      jwtLifetime
     }
   }
 `);
