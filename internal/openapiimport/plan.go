@@ -147,7 +147,7 @@ func Build(d *Document, api API) (*Plan, error) {
 func place(op Operation, base string) (path, entity string) {
 	base = strings.TrimSuffix(base, "/")
 	prefix := base
-	switch full := op.ServerPath + op.Path; {
+	switch full := join(op.ServerPath, op.Path); {
 	case pathtemplate.HasPrefix(full, base):
 		path = full
 		if len(op.ServerPath) > len(prefix) {
@@ -156,7 +156,7 @@ func place(op Operation, base string) (path, entity string) {
 	case pathtemplate.HasPrefix(op.Path, base):
 		path = op.Path
 	default:
-		path = base + op.Path
+		path = join(base, op.Path)
 	}
 	for _, seg := range strings.Split(strings.TrimPrefix(path, prefix), "/") {
 		if seg == "" || strings.HasPrefix(seg, "{") || version.MatchString(seg) {
@@ -165,6 +165,14 @@ func place(op Operation, base string) (path, entity string) {
 		return path, seg
 	}
 	return path, ""
+}
+
+// join puts prefix (without a trailing slash) in front of path: /v1 and / give /v1.
+func join(prefix, path string) string {
+	if path == "/" && prefix != "" {
+		return prefix
+	}
+	return prefix + path
 }
 
 // version matches path segments such as v1 or v2.1, which name no entity.
