@@ -230,3 +230,33 @@ func TestOpenAPIImportRoles(t *testing.T) {
 		t.Fatalf("ACCESS_CONTROL: %v", p)
 	}
 }
+
+// TestOpenAPIImportStatementsPerEndpoint bounds the work of an import: the statements it runs grow
+// by a fixed number per endpoint, so the largest document allowed stays one bounded transaction.
+func TestOpenAPIImportStatementsPerEndpoint(t *testing.T) {
+	e := newEnv(t)
+	c := e.org("acme")
+	doc := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{`)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"/items%d/x":{"get":{"security":[{"o":["r%d"]}],"responses":{"200":{"description":"ok"}}}}`, i, i%5)
+		}
+		b.WriteString(`},"components":{"securitySchemes":{"o":{"type":"oauth2","flows":{"clientCredentials":{"tokenUrl":"https://t/token","scopes":{}}}}}}}`)
+		return b.String()
+	}
+	statements := func(n int) int {
+		api := str(c.must(`mutation($n: String!) { createAPI(input: {name: $n, basePath: "/"}) { id } }`, map[string]any{"n": fmt.Sprintf("api%d", n)}), "createAPI.id")
+		d := doc(n)
+		return len(e.capture(func() { importOpenAPI(c, api, d, true) }))
+	}
+	small, large := statements(10), statements(110)
+	perEndpoint := float64(large-small) / 100
+	t.Logf("statements: %d for 10 endpoints, %d for 110: %.1f per endpoint", small, large, perEndpoint)
+	if perEndpoint > 16 {
+		t.Fatalf("%.1f statements per endpoint, want at most 16", perEndpoint)
+	}
+}

@@ -24,6 +24,9 @@ for (const [size, viewport] of [
       await page.getByRole('button', { name: 'Import OpenAPI' }).click();
       const d = dialog(page, 'Import OpenAPI');
       const input = d.getByRole('textbox', { name: 'OpenAPI document' });
+      const box = await d.boundingBox();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, 'the dialog fits the viewport').toBeLessThanOrEqual(viewport.width);
 
       // A malformed document: the error names the line, in place, and the input stays for fixing.
       const broken = doc.slice(0, 400);
