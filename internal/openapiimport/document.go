@@ -52,6 +52,8 @@ type Document struct {
 	Operations []Operation
 	// Descriptions are the OAuth2 flows' descriptions of their scopes, by name.
 	Descriptions map[string]string
+	// Skipped names the operations no endpoint can stand for, e.g. "TRACE /pets".
+	Skipped []string
 }
 
 // methods are the HTTP methods an endpoint may have, in OpenAPI's order; TRACE has no endpoint.
@@ -108,6 +110,9 @@ func Parse(ctx context.Context, data []byte) (*Document, error) {
 	for _, path := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(path)
 		ops := item.Operations()
+		if item.Trace != nil {
+			out.Skipped = append(out.Skipped, "TRACE "+path)
+		}
 		for _, method := range methods {
 			op := ops[method]
 			if op == nil {

@@ -52,6 +52,7 @@ paths:
     get: {responses: {"200": {description: ok}}}
     post: {security: [{o: [b]}, {k: []}], responses: {"200": {description: ok}}}
     put: {security: [], responses: {"200": {description: ok}}}
+    trace: {responses: {"200": {description: ok}}}
 components:
   securitySchemes:
     o: {type: oauth2, flows: {clientCredentials: {tokenUrl: "https://t/token", scopes: {a: A, b: B}}}}
@@ -64,8 +65,12 @@ components:
 	for _, o := range d.Operations {
 		got[o.Method] = strings.Join(o.Scopes, ",")
 	}
-	if got["GET"] != "a" || got["POST"] != "b" || got["PUT"] != "" {
+	if got["GET"] != "a" || got["POST"] != "b" || got["PUT"] != "" || len(got) != 3 {
 		t.Fatalf("scopes by method: %v", got)
+	}
+	p, err := Build(d, API{Name: "x", BasePath: "/", Policy: scopename.Free})
+	if err != nil || len(p.Notes) != 1 || !strings.HasPrefix(p.Notes[0], "TRACE /x:") {
+		t.Fatalf("notes %q, error %v", p.Notes, err)
 	}
 }
 

@@ -83,6 +83,9 @@ func Build(d *Document, api API) (*Plan, error) {
 		p.Scopes = append(p.Scopes, PlannedScope{Action: action, Name: name, Proposed: proposed, Description: desc})
 		return name
 	}
+	for _, op := range d.Skipped {
+		p.Notes = append(p.Notes, op+": an endpoint's method is GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS, so it is left out.")
+	}
 	seen := map[string]bool{}
 	for _, op := range d.Operations {
 		path, entity := place(op, api.BasePath)
