@@ -70,6 +70,9 @@ func Parse(ctx context.Context, data []byte) (*Document, error) {
 	if err != nil {
 		return nil, loadError(err)
 	}
+	if doc.OpenAPI == "" {
+		return nil, errors.New("at /openapi: the document has no openapi version; Swagger 2.0 documents are not read (convert them to OpenAPI 3 first), and an OpenAPI one starts with e.g. openapi: 3.0.3")
+	}
 	if !doc.IsOpenAPI30() && !doc.IsOpenAPI31OrLater() || doc.IsOpenAPI32OrLater() {
 		return nil, fmt.Errorf("at /openapi: version %q is not OpenAPI 3.0 or 3.1; the document must start with e.g. openapi: 3.0.3 or openapi: 3.1.0", doc.OpenAPI)
 	}
