@@ -258,6 +258,7 @@ type ComplexityRoot struct {
 		DeleteScope         func(childComplexity int, id int) int
 		DeleteUser          func(childComplexity int, id int) int
 		ImportConfiguration func(childComplexity int, document string, dryRun bool, prune bool) int
+		ImportOpenAPI       func(childComplexity int, apiID int, document string, dryRun bool) int
 		RetireSigningKey    func(childComplexity int, id int) int
 		RevokeAPIKey        func(childComplexity int, id int) int
 		RotateClientSecret  func(childComplexity int, id int) int
@@ -271,6 +272,27 @@ type ComplexityRoot struct {
 		UpdateOrganisation  func(childComplexity int, input model.UpdateOrganisationInput) int
 		UpdateScope         func(childComplexity int, id int, input ent.UpdateScopeInput) int
 		UpdateUser          func(childComplexity int, id int, input ent.UpdateUserInput) int
+	}
+
+	OpenAPIImportPlan struct {
+		Applied   func(childComplexity int) int
+		Endpoints func(childComplexity int) int
+		Notes     func(childComplexity int) int
+		Scopes    func(childComplexity int) int
+	}
+
+	OpenAPIPlanEndpoint struct {
+		Action    func(childComplexity int) int
+		AddScopes func(childComplexity int) int
+		Method    func(childComplexity int) int
+		Path      func(childComplexity int) int
+		Scopes    func(childComplexity int) int
+	}
+
+	OpenAPIPlanScope struct {
+		Action   func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Proposed func(childComplexity int) int
 	}
 
 	Organisation struct {
@@ -442,6 +464,7 @@ type MutationResolver interface {
 	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*ent.User, error)
 	DecideConsent(ctx context.Context, id int, approve bool, scopes []string) (*model.ConsentDecision, error)
 	ImportConfiguration(ctx context.Context, document string, dryRun bool, prune bool) (*model.ImportPlan, error)
+	ImportOpenAPI(ctx context.Context, apiID int, document string, dryRun bool) (*model.OpenAPIImportPlan, error)
 }
 type OrganisationResolver interface {
 	Issuer(ctx context.Context, obj *ent.Organisation) (string, error)
@@ -1377,6 +1400,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportConfiguration(childComplexity, args["document"].(string), args["dryRun"].(bool), args["prune"].(bool)), true
+	case "Mutation.importOpenAPI":
+		if e.ComplexityRoot.Mutation.ImportOpenAPI == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importOpenAPI_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportOpenAPI(childComplexity, args["apiID"].(int), args["document"].(string), args["dryRun"].(bool)), true
 	case "Mutation.retireSigningKey":
 		if e.ComplexityRoot.Mutation.RetireSigningKey == nil {
 			break
@@ -1515,6 +1549,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(int), args["input"].(ent.UpdateUserInput)), true
+
+	case "OpenAPIImportPlan.applied":
+		if e.ComplexityRoot.OpenAPIImportPlan.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIImportPlan.Applied(childComplexity), true
+	case "OpenAPIImportPlan.endpoints":
+		if e.ComplexityRoot.OpenAPIImportPlan.Endpoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIImportPlan.Endpoints(childComplexity), true
+	case "OpenAPIImportPlan.notes":
+		if e.ComplexityRoot.OpenAPIImportPlan.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIImportPlan.Notes(childComplexity), true
+	case "OpenAPIImportPlan.scopes":
+		if e.ComplexityRoot.OpenAPIImportPlan.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIImportPlan.Scopes(childComplexity), true
+
+	case "OpenAPIPlanEndpoint.action":
+		if e.ComplexityRoot.OpenAPIPlanEndpoint.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanEndpoint.Action(childComplexity), true
+	case "OpenAPIPlanEndpoint.addScopes":
+		if e.ComplexityRoot.OpenAPIPlanEndpoint.AddScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanEndpoint.AddScopes(childComplexity), true
+	case "OpenAPIPlanEndpoint.method":
+		if e.ComplexityRoot.OpenAPIPlanEndpoint.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanEndpoint.Method(childComplexity), true
+	case "OpenAPIPlanEndpoint.path":
+		if e.ComplexityRoot.OpenAPIPlanEndpoint.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanEndpoint.Path(childComplexity), true
+	case "OpenAPIPlanEndpoint.scopes":
+		if e.ComplexityRoot.OpenAPIPlanEndpoint.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanEndpoint.Scopes(childComplexity), true
+
+	case "OpenAPIPlanScope.action":
+		if e.ComplexityRoot.OpenAPIPlanScope.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanScope.Action(childComplexity), true
+	case "OpenAPIPlanScope.name":
+		if e.ComplexityRoot.OpenAPIPlanScope.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanScope.Name(childComplexity), true
+	case "OpenAPIPlanScope.proposed":
+		if e.ComplexityRoot.OpenAPIPlanScope.Proposed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAPIPlanScope.Proposed(childComplexity), true
 
 	case "Organisation.apiKeyAllowedScopes":
 		if e.ComplexityRoot.Organisation.APIKeyAllowedScopes == nil {
@@ -2258,7 +2367,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/ent.graphql" "schema/governance.graphql" "schema/resources.graphql" "schema/scopekeeper.graphql"
+//go:embed "schema/ent.graphql" "schema/governance.graphql" "schema/openapi.graphql" "schema/resources.graphql" "schema/scopekeeper.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2272,6 +2381,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/ent.graphql", Input: sourceData("schema/ent.graphql"), BuiltIn: false},
 	{Name: "schema/governance.graphql", Input: sourceData("schema/governance.graphql"), BuiltIn: false},
+	{Name: "schema/openapi.graphql", Input: sourceData("schema/openapi.graphql"), BuiltIn: false},
 	{Name: "schema/resources.graphql", Input: sourceData("schema/resources.graphql"), BuiltIn: false},
 	{Name: "schema/scopekeeper.graphql", Input: sourceData("schema/scopekeeper.graphql"), BuiltIn: false},
 }
@@ -2667,6 +2777,48 @@ func (ec *executionContext) childFields_ImportPlan(ctx context.Context, field gr
 		return ec.fieldContext_ImportPlan_clientSecrets(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenAPIImportPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoints":
+		return ec.fieldContext_OpenAPIImportPlan_endpoints(ctx, field)
+	case "scopes":
+		return ec.fieldContext_OpenAPIImportPlan_scopes(ctx, field)
+	case "notes":
+		return ec.fieldContext_OpenAPIImportPlan_notes(ctx, field)
+	case "applied":
+		return ec.fieldContext_OpenAPIImportPlan_applied(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenAPIImportPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenAPIPlanEndpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_OpenAPIPlanEndpoint_action(ctx, field)
+	case "method":
+		return ec.fieldContext_OpenAPIPlanEndpoint_method(ctx, field)
+	case "path":
+		return ec.fieldContext_OpenAPIPlanEndpoint_path(ctx, field)
+	case "scopes":
+		return ec.fieldContext_OpenAPIPlanEndpoint_scopes(ctx, field)
+	case "addScopes":
+		return ec.fieldContext_OpenAPIPlanEndpoint_addScopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenAPIPlanEndpoint", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenAPIPlanScope(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_OpenAPIPlanScope_action(ctx, field)
+	case "name":
+		return ec.fieldContext_OpenAPIPlanScope_name(ctx, field)
+	case "proposed":
+		return ec.fieldContext_OpenAPIPlanScope_proposed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenAPIPlanScope", field.Name)
 }
 
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3342,6 +3494,36 @@ func (ec *executionContext) field_Mutation_importConfiguration_args(ctx context.
 		return nil, err
 	}
 	args["prune"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importOpenAPI_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "apiID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["apiID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
 	return args, nil
 }
 
@@ -8365,6 +8547,344 @@ func (ec *executionContext) fieldContext_Mutation_importConfiguration(ctx contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importOpenAPI(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importOpenAPI(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportOpenAPI(ctx, fc.Args["apiID"].(int), fc.Args["document"].(string), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OpenAPIImportPlan) graphql.Marshaler {
+			return ec.marshalNOpenAPIImportPlan2ᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIImportPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importOpenAPI(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpenAPIImportPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importOpenAPI_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenAPIImportPlan_endpoints(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIImportPlan_endpoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Endpoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OpenAPIPlanEndpoint) graphql.Marshaler {
+			return ec.marshalNOpenAPIPlanEndpoint2ᚕᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanEndpointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIImportPlan_endpoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenAPIImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpenAPIPlanEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenAPIImportPlan_scopes(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIImportPlan_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OpenAPIPlanScope) graphql.Marshaler {
+			return ec.marshalNOpenAPIPlanScope2ᚕᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanScopeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIImportPlan_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenAPIImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpenAPIPlanScope(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenAPIImportPlan_notes(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIImportPlan_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIImportPlan_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIImportPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _OpenAPIImportPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIImportPlan_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIImportPlan_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIImportPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OpenAPIPlanEndpoint_action(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanEndpoint_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OpenAPIPlanAction) graphql.Marshaler {
+			return ec.marshalNOpenAPIPlanAction2scopekeeperᚋgraphᚋmodelᚐOpenAPIPlanAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanEndpoint_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanEndpoint", field, false, false, "OpenAPIPlanAction")
+}
+
+func (ec *executionContext) _OpenAPIPlanEndpoint_method(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanEndpoint_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v endpoint.Method) graphql.Marshaler {
+			return ec.marshalNHTTPMethod2scopekeeperᚋentᚋendpointᚐMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanEndpoint_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanEndpoint", field, false, false, "HTTPMethod")
+}
+
+func (ec *executionContext) _OpenAPIPlanEndpoint_path(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanEndpoint_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanEndpoint_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanEndpoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _OpenAPIPlanEndpoint_scopes(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanEndpoint_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanEndpoint_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanEndpoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _OpenAPIPlanEndpoint_addScopes(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanEndpoint_addScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanEndpoint_addScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanEndpoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _OpenAPIPlanScope_action(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanScope_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OpenAPIPlanAction) graphql.Marshaler {
+			return ec.marshalNOpenAPIPlanAction2scopekeeperᚋgraphᚋmodelᚐOpenAPIPlanAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanScope_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanScope", field, false, false, "OpenAPIPlanAction")
+}
+
+func (ec *executionContext) _OpenAPIPlanScope_name(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanScope_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanScope_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanScope", field, false, false, "String")
+}
+
+func (ec *executionContext) _OpenAPIPlanScope_proposed(ctx context.Context, field graphql.CollectedField, obj *model.OpenAPIPlanScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenAPIPlanScope_proposed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Proposed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenAPIPlanScope_proposed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpenAPIPlanScope", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organisation) (ret graphql.Marshaler) {
@@ -20184,6 +20704,157 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importOpenAPI":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importOpenAPI(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openAPIImportPlanImplementors = []string{"OpenAPIImportPlan"}
+
+func (ec *executionContext) _OpenAPIImportPlan(ctx context.Context, sel ast.SelectionSet, obj *model.OpenAPIImportPlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openAPIImportPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpenAPIImportPlan")
+		case "endpoints":
+			out.Values[i] = ec._OpenAPIImportPlan_endpoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._OpenAPIImportPlan_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._OpenAPIImportPlan_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._OpenAPIImportPlan_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openAPIPlanEndpointImplementors = []string{"OpenAPIPlanEndpoint"}
+
+func (ec *executionContext) _OpenAPIPlanEndpoint(ctx context.Context, sel ast.SelectionSet, obj *model.OpenAPIPlanEndpoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openAPIPlanEndpointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpenAPIPlanEndpoint")
+		case "action":
+			out.Values[i] = ec._OpenAPIPlanEndpoint_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._OpenAPIPlanEndpoint_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._OpenAPIPlanEndpoint_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._OpenAPIPlanEndpoint_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addScopes":
+			out.Values[i] = ec._OpenAPIPlanEndpoint_addScopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openAPIPlanScopeImplementors = []string{"OpenAPIPlanScope"}
+
+func (ec *executionContext) _OpenAPIPlanScope(ctx context.Context, sel ast.SelectionSet, obj *model.OpenAPIPlanScope) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openAPIPlanScopeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpenAPIPlanScope")
+		case "action":
+			out.Values[i] = ec._OpenAPIPlanScope_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._OpenAPIPlanScope_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proposed":
+			out.Values[i] = ec._OpenAPIPlanScope_proposed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21948,6 +22619,72 @@ func (ec *executionContext) marshalNNode2ᚕscopekeeperᚋentᚐNoder(ctx contex
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNOpenAPIImportPlan2ᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.OpenAPIImportPlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OpenAPIImportPlan!")
+		return graphql.Null
+	}
+	return ec._OpenAPIImportPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOpenAPIPlanAction2scopekeeperᚋgraphᚋmodelᚐOpenAPIPlanAction(ctx context.Context, v any) (model.OpenAPIPlanAction, error) {
+	var res model.OpenAPIPlanAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOpenAPIPlanAction2scopekeeperᚋgraphᚋmodelᚐOpenAPIPlanAction(ctx context.Context, sel ast.SelectionSet, v model.OpenAPIPlanAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNOpenAPIPlanEndpoint2ᚕᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanEndpointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OpenAPIPlanEndpoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOpenAPIPlanEndpoint2ᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanEndpoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOpenAPIPlanEndpoint2ᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanEndpoint(ctx context.Context, sel ast.SelectionSet, v *model.OpenAPIPlanEndpoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OpenAPIPlanEndpoint!")
+		return graphql.Null
+	}
+	return ec._OpenAPIPlanEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOpenAPIPlanScope2ᚕᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanScopeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OpenAPIPlanScope) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOpenAPIPlanScope2ᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanScope(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOpenAPIPlanScope2ᚖscopekeeperᚋgraphᚋmodelᚐOpenAPIPlanScope(ctx context.Context, sel ast.SelectionSet, v *model.OpenAPIPlanScope) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OpenAPIPlanScope!")
+		return graphql.Null
+	}
+	return ec._OpenAPIPlanScope(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {

@@ -63,8 +63,8 @@ func NewHandler(client *ent.Client, r *Resolver, opts Options) *Handler {
 	srv.Use(keyScopeCheck{})
 	srv.Use(accept{cache: cache})
 	srv.Use(newResponseCache(client))
-	// importConfiguration opens its own transaction, to roll a dry run back.
-	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration")})
+	// importConfiguration and importOpenAPI open their own transaction, to roll a dry run back.
+	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration", "importOpenAPI")})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		// A runtime error says what broke; any other value might hold what the caller sent.

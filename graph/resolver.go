@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 
+	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/session"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/auth"
 	"scopekeeper/internal/configdoc"
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/metrics"
+	"scopekeeper/internal/openapiimport"
 	"scopekeeper/internal/password"
 	"scopekeeper/internal/viewer"
 
@@ -104,4 +106,18 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// openAPIPlan is an OpenAPI import's plan as GraphQL shows it.
+func openAPIPlan(p *openapiimport.Plan, applied bool) *model.OpenAPIImportPlan {
+	out := &model.OpenAPIImportPlan{Applied: applied, Notes: nonNilStrings(p.Notes),
+		Endpoints: make([]*model.OpenAPIPlanEndpoint, len(p.Endpoints)), Scopes: make([]*model.OpenAPIPlanScope, len(p.Scopes))}
+	for i, e := range p.Endpoints {
+		out.Endpoints[i] = &model.OpenAPIPlanEndpoint{Action: model.OpenAPIPlanAction(e.Action), Method: endpoint.Method(e.Method),
+			Path: e.Path, Scopes: nonNilStrings(e.Scopes), AddScopes: nonNilStrings(e.AddScopes)}
+	}
+	for i, s := range p.Scopes {
+		out.Scopes[i] = &model.OpenAPIPlanScope{Action: model.OpenAPIPlanAction(s.Action), Name: s.Name, Proposed: s.Proposed}
+	}
+	return out
 }

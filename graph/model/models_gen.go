@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"scopekeeper/ent"
+	"scopekeeper/ent/endpoint"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/viewer"
 	"strconv"
@@ -105,6 +106,35 @@ type ImportPlan struct {
 	ClientSecrets []*CreatedClientSecret `json:"clientSecrets"`
 }
 
+type OpenAPIImportPlan struct {
+	Endpoints []*OpenAPIPlanEndpoint `json:"endpoints"`
+	Scopes    []*OpenAPIPlanScope    `json:"scopes"`
+	// Where the import departs from the document, e.g. a scope name the naming policy refuses.
+	Notes []string `json:"notes"`
+	// False for a dry run: nothing was changed.
+	Applied bool `json:"applied"`
+}
+
+// An endpoint of an OpenAPI import plan.
+type OpenAPIPlanEndpoint struct {
+	Action OpenAPIPlanAction `json:"action"`
+	Method endpoint.Method   `json:"method"`
+	// The endpoint's path under the API's base path, parameters such as {id} kept.
+	Path string `json:"path"`
+	// The scopes the document links it to.
+	Scopes []string `json:"scopes"`
+	// The links the import adds (links the API has and the document lacks stay).
+	AddScopes []string `json:"addScopes"`
+}
+
+// A scope of an OpenAPI import plan.
+type OpenAPIPlanScope struct {
+	Action OpenAPIPlanAction `json:"action"`
+	Name   string            `json:"name"`
+	// True for a group.entity.modifier name proposed under the DOTTED policy; false for a name the document's OAuth2 security requirements give.
+	Proposed bool `json:"proposed"`
+}
+
 // One step of an import plan.
 type PlanChange struct {
 	Action PlanAction `json:"action"`
@@ -197,6 +227,66 @@ func (e *ConfigurationFormat) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConfigurationFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OpenAPIPlanAction string
+
+const (
+	// The import creates it.
+	OpenAPIPlanActionAdd OpenAPIPlanAction = "ADD"
+	// The API already has it; for an endpoint, the import may still link scopes to it.
+	OpenAPIPlanActionKeep OpenAPIPlanAction = "KEEP"
+	// The API has it and the document does not. Never applied: delete it yourself if it is gone.
+	OpenAPIPlanActionRemove OpenAPIPlanAction = "REMOVE"
+)
+
+var AllOpenAPIPlanAction = []OpenAPIPlanAction{
+	OpenAPIPlanActionAdd,
+	OpenAPIPlanActionKeep,
+	OpenAPIPlanActionRemove,
+}
+
+func (e OpenAPIPlanAction) IsValid() bool {
+	switch e {
+	case OpenAPIPlanActionAdd, OpenAPIPlanActionKeep, OpenAPIPlanActionRemove:
+		return true
+	}
+	return false
+}
+
+func (e OpenAPIPlanAction) String() string {
+	return string(e)
+}
+
+func (e *OpenAPIPlanAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OpenAPIPlanAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OpenAPIPlanAction", str)
+	}
+	return nil
+}
+
+func (e OpenAPIPlanAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OpenAPIPlanAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OpenAPIPlanAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,8 +1,9 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Badge, Button, Group, Paper, Table, Text } from '@mantine/core';
 import { useMutation, useQuery } from 'urql';
 import { DeleteEndpointDocument, EndpointsDocument } from './operations';
 import { EndpointDialog, type EndpointFormValue } from './EndpointDialog';
+import { OpenApiImportDialog } from './OpenApiImportDialog';
 import { ConnectionPager } from '../../lib/paging';
 import { ConfirmDialog, useDialog } from '../../components/common';
 import { ListTable, QueryStates, SearchInput, connectionNodes, useConfirmAction, useListControls } from '../../components/listing';
@@ -26,13 +27,21 @@ export function EndpointsTab({ api, manage }: { api: { id: string; basePath: str
   const del = useConfirmAction<{ id: string; label: string }>();
   const [delState, deleteEndpoint] = useMutation(DeleteEndpointDocument);
   const { data } = result;
+  const [importing, setImporting] = useState(false);
   const endpoints = connectionNodes(data?.endpoints);
 
   return (
     <Paper withBorder p="md">
       <Group mb="sm" align="flex-end" justify="space-between">
         <SearchInput label="Search endpoints" placeholder="Path contains…" value={search} onChange={setSearch} w={260} />
-        {manage && <Button onClick={() => edit.open({ method: 'GET', path: api.basePath ? `${api.basePath.replace(/\/$/, '')}/` : '/', scopes: [] })}>Add endpoint</Button>}
+        {manage && (
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setImporting(true)}>
+              Import OpenAPI
+            </Button>
+            <Button onClick={() => edit.open({ method: 'GET', path: api.basePath ? `${api.basePath.replace(/\/$/, '')}/` : '/', scopes: [] })}>Add endpoint</Button>
+          </Group>
+        )}
       </Group>
       <Text size="sm" c="dimmed" mb="sm">
         The service URLs of this API and the scopes that reach them. Paths start with the base path {api.basePath ? <code>{api.basePath}</code> : '(none set)'}.
@@ -100,6 +109,7 @@ export function EndpointsTab({ api, manage }: { api: { id: string; basePath: str
         <ConnectionPager pager={pager} connection={data.endpoints} shown={endpoints.length} noun="endpoints" />
       )}
       <EndpointDialog opened={edit.opened} api={api} initial={edit.value} onClose={edit.close} />
+      {manage && <OpenApiImportDialog opened={importing} api={api} onClose={() => setImporting(false)} />}
       <ConfirmDialog
         opened={del.opened}
         title="Delete endpoint"

@@ -56,3 +56,24 @@ export const DeleteEndpointDocument = graphql(`
     deleteEndpoint(id: $id)
   }
 `);
+
+export const ImportOpenApiDocument = graphql(`
+  mutation ImportOpenAPI($apiID: ID!, $document: String!, $dryRun: Boolean!) {
+    importOpenAPI(apiID: $apiID, document: $document, dryRun: $dryRun) {
+      applied
+      notes
+      endpoints {
+        action
+        method
+        path
+        scopes
+        addScopes
+      }
+      scopes {
+        action
+        name
+        proposed
+      }
+    }
+  }
+`);
