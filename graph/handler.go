@@ -62,8 +62,8 @@ func NewHandler(client *ent.Client, r *Resolver, opts Options) *Handler {
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(keyScopeCheck{})
 	srv.Use(accept{cache: cache})
-	// importConfiguration opens its own transaction, to roll a dry run back.
-	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration")})
+	// importConfiguration and migrateScopeHolders open their own transactions, to roll a dry run back.
+	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration", "migrateScopeHolders")})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		// A runtime error says what broke; any other value might hold what the caller sent.

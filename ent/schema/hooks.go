@@ -94,6 +94,7 @@ func (Scope) Hooks() []ent.Hook {
 		hook.On(guardBuiltInScope, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
 		hook.On(guardScopeInUse, ent.OpDelete|ent.OpDeleteOne),
 		hook.On(checkScopeEndpoints, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+		hook.On(checkDeprecation, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
 	}
 }
 
