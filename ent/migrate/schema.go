@@ -157,6 +157,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[7], AuditEventsColumns[0]},
 			},
+			{
+				Name:    "auditevent_organisation_id_target_type_target_id_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[3], AuditEventsColumns[4], AuditEventsColumns[7], AuditEventsColumns[0]},
+			},
 		},
 	}
 	// AuthRequestsColumns holds the columns for the "auth_requests" table.
