@@ -122,7 +122,7 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
                       Delete
                     </Button>
                     {s.deprecated && s.replacedBy && (
-                      <Button size="xs" variant="light" onClick={() => setToMove(s)} aria-label={`Move holders of ${s.name} to ${s.replacedBy.name}`}>
+                      <Button size="xs" variant="light" onClick={() => setToMove(s)} aria-label={`Move holders to ${s.replacedBy.name} from ${s.name}`}>
                         Move holders to {s.replacedBy.name}
                       </Button>
                     )}
