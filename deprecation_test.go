@@ -198,6 +198,22 @@ func TestMigrateScopeHolders(t *testing.T) {
 			}
 		})
 
+		t.Run("a client at its limit trades one scope for another", func(t *testing.T) {
+			// full now holds 9 fillers and to: 10 counted scopes, the limit. Trading fillers[1] for
+			// fillers[0], which it lacks, keeps it at 10.
+			if got := scopesOf(t, c, full); len(got) != 10 {
+				t.Fatalf("full holds %v", got)
+			}
+			d := c.must(migrateMutation, map[string]any{"from": fillers[1], "to": fillers[0], "dry": false})
+			if steps := get(d, "migrateScopeHolders.steps").([]any); len(steps) != 1 || str(steps[0], "action") != "MOVE" {
+				t.Fatalf("steps = %v", steps)
+			}
+			got := scopesOf(t, c, full)
+			if len(got) != 10 || !slices.Contains(got, "forums.fillera.readonly") || slices.Contains(got, "forums.fillerb.readonly") {
+				t.Fatalf("full holds %v", got)
+			}
+		})
+
 		t.Run("refusals", func(t *testing.T) {
 			c.fails("NOT_FOUND", migrateMutation, map[string]any{"from": from, "to": "999999999", "dry": true})
 			r := c.fails("VALIDATION_FAILED", migrateMutation, map[string]any{"from": to, "to": to, "dry": true})
