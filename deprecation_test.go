@@ -214,6 +214,25 @@ func TestMigrateScopeHolders(t *testing.T) {
 			}
 		})
 
+		t.Run("another user's API key is changed only by its owner", func(t *testing.T) {
+			x, y := scope("forums.drafts.readonly", false), scope("forums.tags.readonly", false)
+			c.must(`mutation($s: [ID!]) { updateOrganisation(input: {apiKeyAllowedScopeIDs: $s}) { id } }`,
+				map[string]any{"s": []string{f.adminRead, x, y}})
+			c.must(`mutation { createUser(input: {email: "m@acme.test", password: "member-password", role: MEMBER}) { id } }`, nil)
+			member := e.login("m@acme.test", "member-password")
+			id := str(member.must(`mutation($s: [ID!]) { createAPIKey(input: {name: "member key", scopeIDs: $s}) { apiKey { id } } }`,
+				map[string]any{"s": []string{x}}), "createAPIKey.apiKey.id")
+			r := c.fails("FORBIDDEN", migrateMutation, map[string]any{"from": x, "to": y, "dry": true})
+			if !strings.Contains(r.Errors[0].Message, `API key "member key"`) || !strings.Contains(r.Errors[0].Message, "owner") {
+				t.Fatalf("message: %s", r.Errors[0].Message)
+			}
+			if got := scopesOf(t, c, id); !slices.Equal(got, []string{"forums.drafts.readonly"}) {
+				t.Fatalf("the key holds %v", got)
+			}
+			// A MEMBER may not migrate even their own key's scope: it is an administrator's tool.
+			member.fails("FORBIDDEN", migrateMutation, map[string]any{"from": x, "to": y, "dry": true})
+		})
+
 		t.Run("refusals", func(t *testing.T) {
 			c.fails("NOT_FOUND", migrateMutation, map[string]any{"from": from, "to": "999999999", "dry": true})
 			r := c.fails("VALIDATION_FAILED", migrateMutation, map[string]any{"from": to, "to": to, "dry": true})
