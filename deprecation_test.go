@@ -33,6 +33,7 @@ func TestScopeReplacementAndSunset(t *testing.T) {
 			return c.raw(updateScopeMutation, map[string]any{"id": id, "in": in})
 		}
 		sunset := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+		heldKey, _ := f.key(t, f.read)
 
 		// Only a deprecated scope has a replacement or a sunset.
 		r := update(f.read, map[string]any{"sunsetAt": sunset})
@@ -67,6 +68,15 @@ func TestScopeReplacementAndSunset(t *testing.T) {
 		if d := c.must(`query($id: ID!) { node(id: $id) { ... on Scope { deprecated } } }`, map[string]any{"id": f.modify}); get(d, "node.deprecated") != false {
 			t.Fatalf("refused update changed the scope: %v", d)
 		}
+		// Rule 7 for API keys too: a deprecated scope is not newly assigned; a key that holds it
+		// keeps it across a replacement of its scopes.
+		const createKey = `mutation($s: [ID!]) { createAPIKey(input: {name: "late key", scopeIDs: $s}) { apiKey { id } } }`
+		r = c.fails("VALIDATION_FAILED", createKey, map[string]any{"s": []string{f.read}})
+		if r.Field() != "scopeIDs" || !strings.Contains(r.Errors[0].Message, `use its replacement "forums.threads.modify"`) {
+			t.Fatalf("deprecated scope on a new key: %+v", r.Errors)
+		}
+		c.must(`mutation($id: ID!, $s: [ID!]) { updateAPIKey(id: $id, input: {clearScopes: true, addScopeIDs: $s}) { id } }`,
+			map[string]any{"id": heldKey, "s": []string{f.read, f.modify}})
 		// Making the scope current again clears both.
 		d = c.must(updateScopeMutation, map[string]any{"id": f.read, "in": map[string]any{"deprecated": false}})
 		if get(d, "updateScope.replacedBy") != nil || get(d, "updateScope.sunsetAt") != nil {

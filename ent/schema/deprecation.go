@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"entgo.io/ent"
@@ -96,4 +97,16 @@ func checkReplacement(ctx context.Context, m *gen.ScopeMutation, cur *gen.Scope,
 		}
 	}
 	return nil
+}
+
+// replacementOf names s's replacement for an error message (", use its replacement x"), if it has one.
+func replacementOf(ctx context.Context, client *gen.Client, s *gen.Scope) string {
+	if s.ReplacedByID == nil {
+		return ""
+	}
+	r, err := client.Scope.Get(ctx, *s.ReplacedByID)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; use its replacement %q", r.Name)
 }

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 
 	gen "scopekeeper/ent"
+	"scopekeeper/ent/apikey"
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/hook"
 	"scopekeeper/ent/oauthclient"
@@ -589,6 +590,16 @@ func checkKeyScopes(next ent.Mutator) ent.Mutator {
 			}
 			if len(bad) > 0 {
 				return nil, apperr.Invalid("scopeIDs", "API keys may not hold the scope %q; an owner can allow it in the organisation settings.", bad[0].Name)
+			}
+			// Rule 7: a deprecated scope is not newly assigned, to keys either.
+			q := m.Client().Scope.Query().Where(scope.IDIn(added...), scope.Deprecated(true))
+			if id, ok := m.ID(); ok {
+				q = q.Where(scope.Not(scope.HasAPIKeysWith(apikey.ID(id))))
+			}
+			if deprecated, err := q.All(ctx); err != nil {
+				return nil, err
+			} else if len(deprecated) > 0 {
+				return nil, apperr.Invalid("scopeIDs", "The scope %q is deprecated and can no longer be newly assigned%s.", deprecated[0].Name, replacementOf(ctx, m.Client(), deprecated[0]))
 			}
 		}
 		if exp, ok := m.ExpiresAt(); ok && m.Op().Is(ent.OpCreate) && !exp.After(time.Now()) {
