@@ -205,7 +205,8 @@ export function ApiKeysPage() {
 
 function CreateApiKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (v: { name: string; key: string }) => void }) {
   const { organisation } = useViewer();
-  const allowed: ScopeRef[] = (organisation.apiKeyAllowedScopes ?? []).map((s) => ({ id: s.id, name: s.name }));
+  // A deprecated scope is not newly assigned (rule 7), to keys either.
+  const allowed: ScopeRef[] = (organisation.apiKeyAllowedScopes ?? []).filter((s) => !s.deprecated).map((s) => ({ id: s.id, name: s.name }));
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ScopeRef[]>([]);
   const [read, setRead] = useState(false);
