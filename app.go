@@ -43,9 +43,12 @@ func newApp(db *store.DB, cfg Config) *app {
 	}
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, cfg.PublicURL)}
 	// Another server process's change reaches this one's caches through the access engine's Sync.
-	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }})
+	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }, Now: cfg.Now})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth, cfg.Keys)
+	if cfg.Now != nil {
+		a.oauth.SetClock(cfg.Now)
+	}
 	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo, MaxBody: cfg.MaxBody})
 	return a

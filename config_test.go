@@ -40,6 +40,10 @@ func seedConfiguration(t *testing.T, c *gqlClient) {
 	read := scope(map[string]any{"name": "forums.threads.readonly", "displayName": "Read threads", "endpointIDs": []string{list, one}, "emphasize": true})
 	modify := scope(map[string]any{"name": "forums.threads.modify", "description": "Start threads.", "endpointIDs": []string{create}})
 	scope(map[string]any{"name": "forums.members.readonly", "required": true, "showInDiscoveryDocument": false})
+	// Deprecation lifecycle: a deprecated scope with its replacement and sunset.
+	legacy := scope(map[string]any{"name": "forums.votes.readonly"})
+	c.must(`mutation($id: ID!, $r: ID!) { updateScope(id: $id, input: {deprecated: true, replacedByID: $r, sunsetAt: "2027-06-30T12:00:00.25Z"}) { id } }`,
+		map[string]any{"id": legacy, "r": read})
 	d := c.must(`mutation { createClient(input: {name: "worker", kind: SERVICE, allowUncategorizedRead: true}) { client { id } } }`, nil)
 	c.must(`mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`,
 		map[string]any{"c": str(d, "createClient.client.id"), "s": []string{read, modify}})
@@ -59,7 +63,8 @@ func TestConfigurationRoundTrip(t *testing.T) {
 		seedConfiguration(t, acme)
 		doc := export(t, acme, "YAML")
 		for _, want := range []string{"version: scopekeeper/v1", "endpoint: GET /forums/threads/{id}", "- forums.threads.readonly", "name: web app",
-			"identifier: https://forums.example/api", "accessTokenFormat: JWT", "jwtLifetime: 120"} {
+			"identifier: https://forums.example/api", "accessTokenFormat: JWT", "jwtLifetime: 120",
+			"replacedBy: forums.threads.readonly", `sunsetAt: "2027-06-30T12:00:00.25Z"`} {
 			if !strings.Contains(doc, want) {
 				t.Fatalf("export lacks %q:\n%s", want, doc)
 			}
@@ -156,6 +161,15 @@ func TestImportRefusalsChangeNothing(t *testing.T) {
 			id := "forums.example/api"
 			forums(d).Identifier = &id
 		}), "VALIDATION_FAILED", "", false},
+		{"unknown replacement", edit(func(d *configdoc.Document) {
+			forums(d).Scopes[3].ReplacedBy = "forums.nowhere.readonly"
+		}), "VALIDATION_FAILED", `scope "forums.votes.readonly"`, false},
+		{"replacement cycle", edit(func(d *configdoc.Document) {
+			forums(d).Scopes[2].Deprecated, forums(d).Scopes[2].ReplacedBy = true, "forums.votes.readonly"
+		}), "VALIDATION_FAILED", `scope "forums.threads.readonly"`, false},
+		{"sunset of a current scope", edit(func(d *configdoc.Document) {
+			forums(d).Scopes[2].SunsetAt = "2030-01-01T00:00:00Z"
+		}), "VALIDATION_FAILED", `scope "forums.threads.readonly"`, false},
 		{"not the schema", "version: scopekeeper/v1\norganisation: {name: Acme}\napis: [{name: forums, basePath: forums}]\n",
 			"VALIDATION_FAILED", "", false},
 	}

@@ -33,10 +33,12 @@ const (
 		totalCount edges { cursor node { id name displayName description basePath builtIn scopes(first: 0) { totalCount } } } } }`
 	planEndpoints = `query($where: EndpointWhereInput) { endpoints(first: 50, where: $where, orderBy: {field: PATH, direction: ASC}) {
 		totalCount edges { node { id method path scopes { id name } } } } }`
-	planImpact = `query($id: ID!) { scopeImpact(id: $id) { canDelete reason usedBy activeTokens clients { id name } apiKeys { id name } } }`
-	planAudit  = `query { auditEvents(first: 50, orderBy: { field: AT, direction: DESC }) { totalCount edges { node { id actor action targetType targetID at } } } }`
-	planKeys   = `query { apiKeys(first: 25, where: {revokedAtIsNil: true}, orderBy: { field: CREATED_AT, direction: DESC }) { totalCount edges { node { id name } } } }`
-	planUsers  = `query { users(first: 25, orderBy: { field: EMAIL, direction: ASC }) { totalCount edges { node { id email } } } }`
+	planImpact      = `query($id: ID!) { scopeImpact(id: $id) { canDelete reason usedBy activeTokens clients { id name } apiKeys { id name } } }`
+	planAudit       = `query { auditEvents(first: 50, orderBy: { field: AT, direction: DESC }) { totalCount edges { node { id actor action targetType targetID at } } } }`
+	planAuditObject = `query($id: String!) { auditEvents(first: 50, where: {targetType: "Scope", targetID: $id}, orderBy: { field: AT, direction: DESC }) {
+		totalCount edges { node { id actor action targetType targetID at } } } }`
+	planKeys  = `query { apiKeys(first: 25, where: {revokedAtIsNil: true}, orderBy: { field: CREATED_AT, direction: DESC }) { totalCount edges { node { id name } } } }`
+	planUsers = `query { users(first: 25, orderBy: { field: EMAIL, direction: ASC }) { totalCount edges { node { id email } } } }`
 )
 
 // consoleQuery is one request of the console, given the organisation's generated API.
@@ -91,6 +93,7 @@ func consoleQueries() []consoleQuery {
 		}},
 		{"scope impact", planImpact, func(_, scope, _ string) map[string]any { return map[string]any{"id": scope} }},
 		{"audit log", planAudit, func(_, _, _ string) map[string]any { return nil }},
+		{"audit log of one object", planAuditObject, func(_, scope, _ string) map[string]any { return map[string]any{"id": scope} }},
 		{"API keys", planKeys, func(_, _, _ string) map[string]any { return nil }},
 		{"users", planUsers, func(_, _, _ string) map[string]any { return nil }},
 		{"discovery preview", `{ discoveryDocument }`, func(_, _, _ string) map[string]any { return nil }},

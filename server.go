@@ -86,6 +86,9 @@ type Config struct {
 	MetricsAddr string
 	// TrustedProxies may set X-Forwarded-For: throttling then counts the client they name.
 	TrustedProxies clientaddr.Proxies
+	// Now is the clock of token issuance, introspection and the access check (expiry, sunsets);
+	// nil means time.Now. Tests move it to cross an instant without waiting.
+	Now func() time.Time
 }
 
 func parseServe(args []string) (Config, error) {

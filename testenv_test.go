@@ -91,8 +91,9 @@ func forEachBackend(t *testing.T, f func(t *testing.T, dsn func(t *testing.T) st
 	}
 }
 
-// startServer opens dsn and serves the whole application on a loopback port.
-func startServer(t testing.TB, dsn string) *testEnv {
+// startServer opens dsn and serves the whole application on a loopback port; configure may
+// adjust its configuration (a clock, say).
+func startServer(t testing.TB, dsn string, configure ...func(*Config)) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -106,7 +107,11 @@ func startServer(t testing.TB, dsn string) *testEnv {
 	srv := httptest.NewUnstartedServer(nil)
 	e.URL = "http://" + srv.Listener.Addr().String()
 	unsealed, _ := keys.NewKeeper("")
-	a := newApp(db, Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL, Keys: unsealed})
+	cfg := Config{Addr: srv.Listener.Addr().String(), DB: dsn, PublicURL: e.URL, Keys: unsealed}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	a := newApp(db, cfg)
 	e.app = a
 	h := a.handler()
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2890,6 +2890,38 @@ func (c *ScopeClient) QueryAllowedForKeysOf(_m *Scope) *OrganisationQuery {
 	return query
 }
 
+// QueryReplacedBy queries the replaced_by edge of a Scope.
+func (c *ScopeClient) QueryReplacedBy(_m *Scope) *ScopeQuery {
+	query := (&ScopeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scope.Table, scope.FieldID, id),
+			sqlgraph.To(scope.Table, scope.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scope.ReplacedByTable, scope.ReplacedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReplaces queries the replaces edge of a Scope.
+func (c *ScopeClient) QueryReplaces(_m *Scope) *ScopeQuery {
+	query := (&ScopeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scope.Table, scope.FieldID, id),
+			sqlgraph.To(scope.Table, scope.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scope.ReplacesTable, scope.ReplacesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryEndpointLinks queries the endpoint_links edge of a Scope.
 func (c *ScopeClient) QueryEndpointLinks(_m *Scope) *ScopeEndpointQuery {
 	query := (&ScopeEndpointClient{config: c.config}).Query()

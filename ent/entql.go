@@ -344,6 +344,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scope.FieldDeprecated:              {Type: field.TypeBool, Column: scope.FieldDeprecated},
 			scope.FieldBuiltIn:                 {Type: field.TypeBool, Column: scope.FieldBuiltIn},
 			scope.FieldAPIID:                   {Type: field.TypeInt, Column: scope.FieldAPIID},
+			scope.FieldReplacedByID:            {Type: field.TypeInt, Column: scope.FieldReplacedByID},
+			scope.FieldSunsetAt:                {Type: field.TypeTime, Column: scope.FieldSunsetAt},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -1073,6 +1075,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Scope",
 		"Organisation",
+	)
+	graph.MustAddE(
+		"replaced_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scope.ReplacedByTable,
+			Columns: []string{scope.ReplacedByColumn},
+			Bidi:    false,
+		},
+		"Scope",
+		"Scope",
+	)
+	graph.MustAddE(
+		"replaces",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+		},
+		"Scope",
+		"Scope",
 	)
 	graph.MustAddE(
 		"endpoint_links",
@@ -2981,6 +3007,16 @@ func (f *ScopeFilter) WhereAPIID(p entql.IntP) {
 	f.Where(p.Field(scope.FieldAPIID))
 }
 
+// WhereReplacedByID applies the entql int predicate on the replaced_by_id field.
+func (f *ScopeFilter) WhereReplacedByID(p entql.IntP) {
+	f.Where(p.Field(scope.FieldReplacedByID))
+}
+
+// WhereSunsetAt applies the entql time.Time predicate on the sunset_at field.
+func (f *ScopeFilter) WhereSunsetAt(p entql.TimeP) {
+	f.Where(p.Field(scope.FieldSunsetAt))
+}
+
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.
 func (f *ScopeFilter) WhereHasOrganisation() {
 	f.Where(entql.HasEdge("organisation"))
@@ -3059,6 +3095,34 @@ func (f *ScopeFilter) WhereHasAllowedForKeysOf() {
 // WhereHasAllowedForKeysOfWith applies a predicate to check if query has an edge allowed_for_keys_of with a given conditions (other predicates).
 func (f *ScopeFilter) WhereHasAllowedForKeysOfWith(preds ...predicate.Organisation) {
 	f.Where(entql.HasEdgeWith("allowed_for_keys_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReplacedBy applies a predicate to check if query has an edge replaced_by.
+func (f *ScopeFilter) WhereHasReplacedBy() {
+	f.Where(entql.HasEdge("replaced_by"))
+}
+
+// WhereHasReplacedByWith applies a predicate to check if query has an edge replaced_by with a given conditions (other predicates).
+func (f *ScopeFilter) WhereHasReplacedByWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("replaced_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReplaces applies a predicate to check if query has an edge replaces.
+func (f *ScopeFilter) WhereHasReplaces() {
+	f.Where(entql.HasEdge("replaces"))
+}
+
+// WhereHasReplacesWith applies a predicate to check if query has an edge replaces with a given conditions (other predicates).
+func (f *ScopeFilter) WhereHasReplacesWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("replaces", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -1155,6 +1155,21 @@ func (_q *ScopeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			_q.WithNamedEndpoints(alias, func(wq *EndpointQuery) {
 				*wq = *query
 			})
+
+		case "replacedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ScopeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, scopeImplementors)...); err != nil {
+				return err
+			}
+			_q.withReplacedBy = query
+			if _, ok := fieldSeen[scope.FieldReplacedByID]; !ok {
+				selectedFields = append(selectedFields, scope.FieldReplacedByID)
+				fieldSeen[scope.FieldReplacedByID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[scope.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, scope.FieldCreatedAt)
@@ -1209,6 +1224,16 @@ func (_q *ScopeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[scope.FieldAPIID]; !ok {
 				selectedFields = append(selectedFields, scope.FieldAPIID)
 				fieldSeen[scope.FieldAPIID] = struct{}{}
+			}
+		case "replacedByID":
+			if _, ok := fieldSeen[scope.FieldReplacedByID]; !ok {
+				selectedFields = append(selectedFields, scope.FieldReplacedByID)
+				fieldSeen[scope.FieldReplacedByID] = struct{}{}
+			}
+		case "sunsetAt":
+			if _, ok := fieldSeen[scope.FieldSunsetAt]; !ok {
+				selectedFields = append(selectedFields, scope.FieldSunsetAt)
+				fieldSeen[scope.FieldSunsetAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

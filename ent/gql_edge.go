@@ -154,3 +154,11 @@ func (_m *Scope) Endpoints(ctx context.Context) (result []*Endpoint, err error) 
 	}
 	return result, err
 }
+
+func (_m *Scope) ReplacedBy(ctx context.Context) (*Scope, error) {
+	result, err := _m.Edges.ReplacedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReplacedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}

@@ -414,9 +414,13 @@ type UpdateScopeInput struct {
 	Emphasize               *bool
 	ShowInDiscoveryDocument *bool
 	Deprecated              *bool
+	ClearSunsetAt           bool
+	SunsetAt                *time.Time
 	ClearEndpoints          bool
 	AddEndpointIDs          []int
 	RemoveEndpointIDs       []int
+	ClearReplacedBy         bool
+	ReplacedByID            *int
 }
 
 // Mutate applies the UpdateScopeInput on the ScopeMutation builder.
@@ -439,6 +443,12 @@ func (i *UpdateScopeInput) Mutate(m *ScopeMutation) {
 	if v := i.Deprecated; v != nil {
 		m.SetDeprecated(*v)
 	}
+	if i.ClearSunsetAt {
+		m.ClearSunsetAt()
+	}
+	if v := i.SunsetAt; v != nil {
+		m.SetSunsetAt(*v)
+	}
 	if i.ClearEndpoints {
 		m.ClearEndpoints()
 	}
@@ -447,6 +457,12 @@ func (i *UpdateScopeInput) Mutate(m *ScopeMutation) {
 	}
 	if v := i.RemoveEndpointIDs; len(v) > 0 {
 		m.RemoveEndpointIDs(v...)
+	}
+	if i.ClearReplacedBy {
+		m.ClearReplacedBy()
+	}
+	if v := i.ReplacedByID; v != nil {
+		m.SetReplacedByID(*v)
 	}
 }
 

@@ -2696,6 +2696,18 @@ type ScopeWhereInput struct {
 	APIIDIn    []int `json:"apiIDIn,omitempty"`
 	APIIDNotIn []int `json:"apiIDNotIn,omitempty"`
 
+	// "sunset_at" field predicates.
+	SunsetAt       *time.Time  `json:"sunsetAt,omitempty"`
+	SunsetAtNEQ    *time.Time  `json:"sunsetAtNEQ,omitempty"`
+	SunsetAtIn     []time.Time `json:"sunsetAtIn,omitempty"`
+	SunsetAtNotIn  []time.Time `json:"sunsetAtNotIn,omitempty"`
+	SunsetAtGT     *time.Time  `json:"sunsetAtGT,omitempty"`
+	SunsetAtGTE    *time.Time  `json:"sunsetAtGTE,omitempty"`
+	SunsetAtLT     *time.Time  `json:"sunsetAtLT,omitempty"`
+	SunsetAtLTE    *time.Time  `json:"sunsetAtLTE,omitempty"`
+	SunsetAtIsNil  bool        `json:"sunsetAtIsNil,omitempty"`
+	SunsetAtNotNil bool        `json:"sunsetAtNotNil,omitempty"`
+
 	// "api" edge predicates.
 	HasAPI     *bool            `json:"hasAPI,omitempty"`
 	HasAPIWith []*APIWhereInput `json:"hasAPIWith,omitempty"`
@@ -2707,6 +2719,10 @@ type ScopeWhereInput struct {
 	// "endpoints" edge predicates.
 	HasEndpoints     *bool                 `json:"hasEndpoints,omitempty"`
 	HasEndpointsWith []*EndpointWhereInput `json:"hasEndpointsWith,omitempty"`
+
+	// "replaced_by" edge predicates.
+	HasReplacedBy     *bool              `json:"hasReplacedBy,omitempty"`
+	HasReplacedByWith []*ScopeWhereInput `json:"hasReplacedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3011,6 +3027,36 @@ func (i *ScopeWhereInput) P() (predicate.Scope, error) {
 	if len(i.APIIDNotIn) > 0 {
 		predicates = append(predicates, scope.APIIDNotIn(i.APIIDNotIn...))
 	}
+	if i.SunsetAt != nil {
+		predicates = append(predicates, scope.SunsetAtEQ(*i.SunsetAt))
+	}
+	if i.SunsetAtNEQ != nil {
+		predicates = append(predicates, scope.SunsetAtNEQ(*i.SunsetAtNEQ))
+	}
+	if len(i.SunsetAtIn) > 0 {
+		predicates = append(predicates, scope.SunsetAtIn(i.SunsetAtIn...))
+	}
+	if len(i.SunsetAtNotIn) > 0 {
+		predicates = append(predicates, scope.SunsetAtNotIn(i.SunsetAtNotIn...))
+	}
+	if i.SunsetAtGT != nil {
+		predicates = append(predicates, scope.SunsetAtGT(*i.SunsetAtGT))
+	}
+	if i.SunsetAtGTE != nil {
+		predicates = append(predicates, scope.SunsetAtGTE(*i.SunsetAtGTE))
+	}
+	if i.SunsetAtLT != nil {
+		predicates = append(predicates, scope.SunsetAtLT(*i.SunsetAtLT))
+	}
+	if i.SunsetAtLTE != nil {
+		predicates = append(predicates, scope.SunsetAtLTE(*i.SunsetAtLTE))
+	}
+	if i.SunsetAtIsNil {
+		predicates = append(predicates, scope.SunsetAtIsNil())
+	}
+	if i.SunsetAtNotNil {
+		predicates = append(predicates, scope.SunsetAtNotNil())
+	}
 
 	if i.HasAPI != nil {
 		p := scope.HasAPI()
@@ -3065,6 +3111,24 @@ func (i *ScopeWhereInput) P() (predicate.Scope, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, scope.HasEndpointsWith(with...))
+	}
+	if i.HasReplacedBy != nil {
+		p := scope.HasReplacedBy()
+		if !*i.HasReplacedBy {
+			p = scope.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReplacedByWith) > 0 {
+		with := make([]predicate.Scope, 0, len(i.HasReplacedByWith))
+		for _, w := range i.HasReplacedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReplacedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, scope.HasReplacedByWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -12473,6 +12473,7 @@ type ScopeMutation struct {
 	show_in_discovery_document *bool
 	deprecated                 *bool
 	built_in                   *bool
+	sunset_at                  *time.Time
 	clearedFields              map[string]struct{}
 	organisation               *int
 	clearedorganisation        bool
@@ -12490,6 +12491,11 @@ type ScopeMutation struct {
 	allowed_for_keys_of        map[int]struct{}
 	removedallowed_for_keys_of map[int]struct{}
 	clearedallowed_for_keys_of bool
+	replaced_by                *int
+	clearedreplaced_by         bool
+	replaces                   map[int]struct{}
+	removedreplaces            map[int]struct{}
+	clearedreplaces            bool
 	done                       bool
 	oldValue                   func(context.Context) (*Scope, error)
 	predicates                 []predicate.Scope
@@ -13061,6 +13067,104 @@ func (m *ScopeMutation) ResetAPIID() {
 	m.api = nil
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (m *ScopeMutation) SetReplacedByID(i int) {
+	m.replaced_by = &i
+}
+
+// ReplacedByID returns the value of the "replaced_by_id" field in the mutation.
+func (m *ScopeMutation) ReplacedByID() (r int, exists bool) {
+	v := m.replaced_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplacedByID returns the old "replaced_by_id" field's value of the Scope entity.
+// If the Scope object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeMutation) OldReplacedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplacedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplacedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplacedByID: %w", err)
+	}
+	return oldValue.ReplacedByID, nil
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (m *ScopeMutation) ClearReplacedByID() {
+	m.replaced_by = nil
+	m.clearedFields[scope.FieldReplacedByID] = struct{}{}
+}
+
+// ReplacedByIDCleared returns if the "replaced_by_id" field was cleared in this mutation.
+func (m *ScopeMutation) ReplacedByIDCleared() bool {
+	_, ok := m.clearedFields[scope.FieldReplacedByID]
+	return ok
+}
+
+// ResetReplacedByID resets all changes to the "replaced_by_id" field.
+func (m *ScopeMutation) ResetReplacedByID() {
+	m.replaced_by = nil
+	delete(m.clearedFields, scope.FieldReplacedByID)
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (m *ScopeMutation) SetSunsetAt(t time.Time) {
+	m.sunset_at = &t
+}
+
+// SunsetAt returns the value of the "sunset_at" field in the mutation.
+func (m *ScopeMutation) SunsetAt() (r time.Time, exists bool) {
+	v := m.sunset_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSunsetAt returns the old "sunset_at" field's value of the Scope entity.
+// If the Scope object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeMutation) OldSunsetAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSunsetAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSunsetAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSunsetAt: %w", err)
+	}
+	return oldValue.SunsetAt, nil
+}
+
+// ClearSunsetAt clears the value of the "sunset_at" field.
+func (m *ScopeMutation) ClearSunsetAt() {
+	m.sunset_at = nil
+	m.clearedFields[scope.FieldSunsetAt] = struct{}{}
+}
+
+// SunsetAtCleared returns if the "sunset_at" field was cleared in this mutation.
+func (m *ScopeMutation) SunsetAtCleared() bool {
+	_, ok := m.clearedFields[scope.FieldSunsetAt]
+	return ok
+}
+
+// ResetSunsetAt resets all changes to the "sunset_at" field.
+func (m *ScopeMutation) ResetSunsetAt() {
+	m.sunset_at = nil
+	delete(m.clearedFields, scope.FieldSunsetAt)
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *ScopeMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -13331,6 +13435,87 @@ func (m *ScopeMutation) ResetAllowedForKeysOf() {
 	m.removedallowed_for_keys_of = nil
 }
 
+// ClearReplacedBy clears the "replaced_by" edge to the Scope entity.
+func (m *ScopeMutation) ClearReplacedBy() {
+	m.clearedreplaced_by = true
+	m.clearedFields[scope.FieldReplacedByID] = struct{}{}
+}
+
+// ReplacedByCleared reports if the "replaced_by" edge to the Scope entity was cleared.
+func (m *ScopeMutation) ReplacedByCleared() bool {
+	return m.ReplacedByIDCleared() || m.clearedreplaced_by
+}
+
+// ReplacedByIDs returns the "replaced_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReplacedByID instead. It exists only for internal usage by the builders.
+func (m *ScopeMutation) ReplacedByIDs() (ids []int) {
+	if id := m.replaced_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReplacedBy resets all changes to the "replaced_by" edge.
+func (m *ScopeMutation) ResetReplacedBy() {
+	m.replaced_by = nil
+	m.clearedreplaced_by = false
+}
+
+// AddReplaceIDs adds the "replaces" edge to the Scope entity by ids.
+func (m *ScopeMutation) AddReplaceIDs(ids ...int) {
+	if m.replaces == nil {
+		m.replaces = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.replaces[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReplaces clears the "replaces" edge to the Scope entity.
+func (m *ScopeMutation) ClearReplaces() {
+	m.clearedreplaces = true
+}
+
+// ReplacesCleared reports if the "replaces" edge to the Scope entity was cleared.
+func (m *ScopeMutation) ReplacesCleared() bool {
+	return m.clearedreplaces
+}
+
+// RemoveReplaceIDs removes the "replaces" edge to the Scope entity by IDs.
+func (m *ScopeMutation) RemoveReplaceIDs(ids ...int) {
+	if m.removedreplaces == nil {
+		m.removedreplaces = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.replaces, ids[i])
+		m.removedreplaces[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReplaces returns the removed IDs of the "replaces" edge to the Scope entity.
+func (m *ScopeMutation) RemovedReplacesIDs() (ids []int) {
+	for id := range m.removedreplaces {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReplacesIDs returns the "replaces" edge IDs in the mutation.
+func (m *ScopeMutation) ReplacesIDs() (ids []int) {
+	for id := range m.replaces {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReplaces resets all changes to the "replaces" edge.
+func (m *ScopeMutation) ResetReplaces() {
+	m.replaces = nil
+	m.clearedreplaces = false
+	m.removedreplaces = nil
+}
+
 // Where appends a list predicates to the ScopeMutation builder.
 func (m *ScopeMutation) Where(ps ...predicate.Scope) {
 	m.predicates = append(m.predicates, ps...)
@@ -13365,7 +13550,7 @@ func (m *ScopeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ScopeMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.organisation != nil {
 		fields = append(fields, scope.FieldOrganisationID)
 	}
@@ -13405,6 +13590,12 @@ func (m *ScopeMutation) Fields() []string {
 	if m.api != nil {
 		fields = append(fields, scope.FieldAPIID)
 	}
+	if m.replaced_by != nil {
+		fields = append(fields, scope.FieldReplacedByID)
+	}
+	if m.sunset_at != nil {
+		fields = append(fields, scope.FieldSunsetAt)
+	}
 	return fields
 }
 
@@ -13439,6 +13630,10 @@ func (m *ScopeMutation) Field(name string) (ent.Value, bool) {
 		return m.BuiltIn()
 	case scope.FieldAPIID:
 		return m.APIID()
+	case scope.FieldReplacedByID:
+		return m.ReplacedByID()
+	case scope.FieldSunsetAt:
+		return m.SunsetAt()
 	}
 	return nil, false
 }
@@ -13474,6 +13669,10 @@ func (m *ScopeMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldBuiltIn(ctx)
 	case scope.FieldAPIID:
 		return m.OldAPIID(ctx)
+	case scope.FieldReplacedByID:
+		return m.OldReplacedByID(ctx)
+	case scope.FieldSunsetAt:
+		return m.OldSunsetAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Scope field %s", name)
 }
@@ -13574,6 +13773,20 @@ func (m *ScopeMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAPIID(v)
 		return nil
+	case scope.FieldReplacedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplacedByID(v)
+		return nil
+	case scope.FieldSunsetAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSunsetAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Scope field %s", name)
 }
@@ -13606,7 +13819,14 @@ func (m *ScopeMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ScopeMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(scope.FieldReplacedByID) {
+		fields = append(fields, scope.FieldReplacedByID)
+	}
+	if m.FieldCleared(scope.FieldSunsetAt) {
+		fields = append(fields, scope.FieldSunsetAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -13619,6 +13839,14 @@ func (m *ScopeMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ScopeMutation) ClearField(name string) error {
+	switch name {
+	case scope.FieldReplacedByID:
+		m.ClearReplacedByID()
+		return nil
+	case scope.FieldSunsetAt:
+		m.ClearSunsetAt()
+		return nil
+	}
 	return fmt.Errorf("unknown Scope nullable field %s", name)
 }
 
@@ -13665,13 +13893,19 @@ func (m *ScopeMutation) ResetField(name string) error {
 	case scope.FieldAPIID:
 		m.ResetAPIID()
 		return nil
+	case scope.FieldReplacedByID:
+		m.ResetReplacedByID()
+		return nil
+	case scope.FieldSunsetAt:
+		m.ResetSunsetAt()
+		return nil
 	}
 	return fmt.Errorf("unknown Scope field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ScopeMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.organisation != nil {
 		edges = append(edges, scope.EdgeOrganisation)
 	}
@@ -13689,6 +13923,12 @@ func (m *ScopeMutation) AddedEdges() []string {
 	}
 	if m.allowed_for_keys_of != nil {
 		edges = append(edges, scope.EdgeAllowedForKeysOf)
+	}
+	if m.replaced_by != nil {
+		edges = append(edges, scope.EdgeReplacedBy)
+	}
+	if m.replaces != nil {
+		edges = append(edges, scope.EdgeReplaces)
 	}
 	return edges
 }
@@ -13729,13 +13969,23 @@ func (m *ScopeMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case scope.EdgeReplacedBy:
+		if id := m.replaced_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case scope.EdgeReplaces:
+		ids := make([]ent.Value, 0, len(m.replaces))
+		for id := range m.replaces {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ScopeMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.removedclients != nil {
 		edges = append(edges, scope.EdgeClients)
 	}
@@ -13747,6 +13997,9 @@ func (m *ScopeMutation) RemovedEdges() []string {
 	}
 	if m.removedallowed_for_keys_of != nil {
 		edges = append(edges, scope.EdgeAllowedForKeysOf)
+	}
+	if m.removedreplaces != nil {
+		edges = append(edges, scope.EdgeReplaces)
 	}
 	return edges
 }
@@ -13779,13 +14032,19 @@ func (m *ScopeMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case scope.EdgeReplaces:
+		ids := make([]ent.Value, 0, len(m.removedreplaces))
+		for id := range m.removedreplaces {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ScopeMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.clearedorganisation {
 		edges = append(edges, scope.EdgeOrganisation)
 	}
@@ -13803,6 +14062,12 @@ func (m *ScopeMutation) ClearedEdges() []string {
 	}
 	if m.clearedallowed_for_keys_of {
 		edges = append(edges, scope.EdgeAllowedForKeysOf)
+	}
+	if m.clearedreplaced_by {
+		edges = append(edges, scope.EdgeReplacedBy)
+	}
+	if m.clearedreplaces {
+		edges = append(edges, scope.EdgeReplaces)
 	}
 	return edges
 }
@@ -13823,6 +14088,10 @@ func (m *ScopeMutation) EdgeCleared(name string) bool {
 		return m.clearedendpoints
 	case scope.EdgeAllowedForKeysOf:
 		return m.clearedallowed_for_keys_of
+	case scope.EdgeReplacedBy:
+		return m.clearedreplaced_by
+	case scope.EdgeReplaces:
+		return m.clearedreplaces
 	}
 	return false
 }
@@ -13836,6 +14105,9 @@ func (m *ScopeMutation) ClearEdge(name string) error {
 		return nil
 	case scope.EdgeAPI:
 		m.ClearAPI()
+		return nil
+	case scope.EdgeReplacedBy:
+		m.ClearReplacedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown Scope unique edge %s", name)
@@ -13862,6 +14134,12 @@ func (m *ScopeMutation) ResetEdge(name string) error {
 		return nil
 	case scope.EdgeAllowedForKeysOf:
 		m.ResetAllowedForKeysOf()
+		return nil
+	case scope.EdgeReplacedBy:
+		m.ResetReplacedBy()
+		return nil
+	case scope.EdgeReplaces:
+		m.ResetReplaces()
 		return nil
 	}
 	return fmt.Errorf("unknown Scope edge %s", name)

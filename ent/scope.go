@@ -45,6 +45,10 @@ type Scope struct {
 	BuiltIn bool `json:"built_in,omitempty"`
 	// APIID holds the value of the "api_id" field.
 	APIID int `json:"api_id,omitempty"`
+	// ReplacedByID holds the value of the "replaced_by_id" field.
+	ReplacedByID *int `json:"replaced_by_id,omitempty"`
+	// SunsetAt holds the value of the "sunset_at" field.
+	SunsetAt *time.Time `json:"sunset_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ScopeQuery when eager-loading is set.
 	Edges        ScopeEdges `json:"edges"`
@@ -65,18 +69,23 @@ type ScopeEdges struct {
 	Endpoints []*Endpoint `json:"endpoints,omitempty"`
 	// AllowedForKeysOf holds the value of the allowed_for_keys_of edge.
 	AllowedForKeysOf []*Organisation `json:"allowed_for_keys_of,omitempty"`
+	// ReplacedBy holds the value of the replaced_by edge.
+	ReplacedBy *Scope `json:"replaced_by,omitempty"`
+	// Replaces holds the value of the replaces edge.
+	Replaces []*Scope `json:"replaces,omitempty"`
 	// EndpointLinks holds the value of the endpoint_links edge.
 	EndpointLinks []*ScopeEndpoint `json:"endpoint_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedClients          map[string][]*OAuthClient
 	namedAPIKeys          map[string][]*APIKey
 	namedEndpoints        map[string][]*Endpoint
 	namedAllowedForKeysOf map[string][]*Organisation
+	namedReplaces         map[string][]*Scope
 	namedEndpointLinks    map[string][]*ScopeEndpoint
 }
 
@@ -138,10 +147,30 @@ func (e ScopeEdges) AllowedForKeysOfOrErr() ([]*Organisation, error) {
 	return nil, &NotLoadedError{edge: "allowed_for_keys_of"}
 }
 
+// ReplacedByOrErr returns the ReplacedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ScopeEdges) ReplacedByOrErr() (*Scope, error) {
+	if e.ReplacedBy != nil {
+		return e.ReplacedBy, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: scope.Label}
+	}
+	return nil, &NotLoadedError{edge: "replaced_by"}
+}
+
+// ReplacesOrErr returns the Replaces value or an error if the edge
+// was not loaded in eager-loading.
+func (e ScopeEdges) ReplacesOrErr() ([]*Scope, error) {
+	if e.loadedTypes[7] {
+		return e.Replaces, nil
+	}
+	return nil, &NotLoadedError{edge: "replaces"}
+}
+
 // EndpointLinksOrErr returns the EndpointLinks value or an error if the edge
 // was not loaded in eager-loading.
 func (e ScopeEdges) EndpointLinksOrErr() ([]*ScopeEndpoint, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[8] {
 		return e.EndpointLinks, nil
 	}
 	return nil, &NotLoadedError{edge: "endpoint_links"}
@@ -154,11 +183,11 @@ func (*Scope) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case scope.FieldRequired, scope.FieldEmphasize, scope.FieldShowInDiscoveryDocument, scope.FieldDeprecated, scope.FieldBuiltIn:
 			values[i] = new(sql.NullBool)
-		case scope.FieldID, scope.FieldOrganisationID, scope.FieldAPIID:
+		case scope.FieldID, scope.FieldOrganisationID, scope.FieldAPIID, scope.FieldReplacedByID:
 			values[i] = new(sql.NullInt64)
 		case scope.FieldName, scope.FieldNameKey, scope.FieldDisplayName, scope.FieldDescription:
 			values[i] = new(sql.NullString)
-		case scope.FieldCreatedAt, scope.FieldUpdatedAt:
+		case scope.FieldCreatedAt, scope.FieldUpdatedAt, scope.FieldSunsetAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -259,6 +288,20 @@ func (_m *Scope) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.APIID = int(value.Int64)
 			}
+		case scope.FieldReplacedByID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field replaced_by_id", values[i])
+			} else if value.Valid {
+				_m.ReplacedByID = new(int)
+				*_m.ReplacedByID = int(value.Int64)
+			}
+		case scope.FieldSunsetAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field sunset_at", values[i])
+			} else if value.Valid {
+				_m.SunsetAt = new(time.Time)
+				*_m.SunsetAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -300,6 +343,16 @@ func (_m *Scope) QueryEndpoints() *EndpointQuery {
 // QueryAllowedForKeysOf queries the "allowed_for_keys_of" edge of the Scope entity.
 func (_m *Scope) QueryAllowedForKeysOf() *OrganisationQuery {
 	return NewScopeClient(_m.config).QueryAllowedForKeysOf(_m)
+}
+
+// QueryReplacedBy queries the "replaced_by" edge of the Scope entity.
+func (_m *Scope) QueryReplacedBy() *ScopeQuery {
+	return NewScopeClient(_m.config).QueryReplacedBy(_m)
+}
+
+// QueryReplaces queries the "replaces" edge of the Scope entity.
+func (_m *Scope) QueryReplaces() *ScopeQuery {
+	return NewScopeClient(_m.config).QueryReplaces(_m)
 }
 
 // QueryEndpointLinks queries the "endpoint_links" edge of the Scope entity.
@@ -368,6 +421,16 @@ func (_m *Scope) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("api_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.APIID))
+	builder.WriteString(", ")
+	if v := _m.ReplacedByID; v != nil {
+		builder.WriteString("replaced_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SunsetAt; v != nil {
+		builder.WriteString("sunset_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -465,6 +528,30 @@ func (_m *Scope) appendNamedAllowedForKeysOf(name string, edges ...*Organisation
 		_m.Edges.namedAllowedForKeysOf[name] = []*Organisation{}
 	} else {
 		_m.Edges.namedAllowedForKeysOf[name] = append(_m.Edges.namedAllowedForKeysOf[name], edges...)
+	}
+}
+
+// NamedReplaces returns the Replaces named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Scope) NamedReplaces(name string) ([]*Scope, error) {
+	if _m.Edges.namedReplaces == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReplaces[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Scope) appendNamedReplaces(name string, edges ...*Scope) {
+	if _m.Edges.namedReplaces == nil {
+		_m.Edges.namedReplaces = make(map[string][]*Scope)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReplaces[name] = []*Scope{}
+	} else {
+		_m.Edges.namedReplaces[name] = append(_m.Edges.namedReplaces[name], edges...)
 	}
 }
 

@@ -177,6 +177,34 @@ func (_c *ScopeCreate) SetAPIID(v int) *ScopeCreate {
 	return _c
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (_c *ScopeCreate) SetReplacedByID(v int) *ScopeCreate {
+	_c.mutation.SetReplacedByID(v)
+	return _c
+}
+
+// SetNillableReplacedByID sets the "replaced_by_id" field if the given value is not nil.
+func (_c *ScopeCreate) SetNillableReplacedByID(v *int) *ScopeCreate {
+	if v != nil {
+		_c.SetReplacedByID(*v)
+	}
+	return _c
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (_c *ScopeCreate) SetSunsetAt(v time.Time) *ScopeCreate {
+	_c.mutation.SetSunsetAt(v)
+	return _c
+}
+
+// SetNillableSunsetAt sets the "sunset_at" field if the given value is not nil.
+func (_c *ScopeCreate) SetNillableSunsetAt(v *time.Time) *ScopeCreate {
+	if v != nil {
+		_c.SetSunsetAt(*v)
+	}
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *ScopeCreate) SetOrganisation(v *Organisation) *ScopeCreate {
 	return _c.SetOrganisationID(v.ID)
@@ -245,6 +273,26 @@ func (_c *ScopeCreate) AddAllowedForKeysOf(v ...*Organisation) *ScopeCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAllowedForKeysOfIDs(ids...)
+}
+
+// SetReplacedBy sets the "replaced_by" edge to the Scope entity.
+func (_c *ScopeCreate) SetReplacedBy(v *Scope) *ScopeCreate {
+	return _c.SetReplacedByID(v.ID)
+}
+
+// AddReplaceIDs adds the "replaces" edge to the Scope entity by IDs.
+func (_c *ScopeCreate) AddReplaceIDs(ids ...int) *ScopeCreate {
+	_c.mutation.AddReplaceIDs(ids...)
+	return _c
+}
+
+// AddReplaces adds the "replaces" edges to the Scope entity.
+func (_c *ScopeCreate) AddReplaces(v ...*Scope) *ScopeCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReplaceIDs(ids...)
 }
 
 // Mutation returns the ScopeMutation object of the builder.
@@ -462,6 +510,10 @@ func (_c *ScopeCreate) createSpec() (*Scope, *sqlgraph.CreateSpec) {
 		_spec.SetField(scope.FieldBuiltIn, field.TypeBool, value)
 		_node.BuiltIn = value
 	}
+	if value, ok := _c.mutation.SunsetAt(); ok {
+		_spec.SetField(scope.FieldSunsetAt, field.TypeTime, value)
+		_node.SunsetAt = &value
+	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -553,6 +605,39 @@ func (_c *ScopeCreate) createSpec() (*Scope, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organisation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReplacedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scope.ReplacedByTable,
+			Columns: []string{scope.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ReplacedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReplacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -705,6 +790,42 @@ func (u *ScopeUpsert) SetBuiltIn(v bool) *ScopeUpsert {
 // UpdateBuiltIn sets the "built_in" field to the value that was provided on create.
 func (u *ScopeUpsert) UpdateBuiltIn() *ScopeUpsert {
 	u.SetExcluded(scope.FieldBuiltIn)
+	return u
+}
+
+// SetReplacedByID sets the "replaced_by_id" field.
+func (u *ScopeUpsert) SetReplacedByID(v int) *ScopeUpsert {
+	u.Set(scope.FieldReplacedByID, v)
+	return u
+}
+
+// UpdateReplacedByID sets the "replaced_by_id" field to the value that was provided on create.
+func (u *ScopeUpsert) UpdateReplacedByID() *ScopeUpsert {
+	u.SetExcluded(scope.FieldReplacedByID)
+	return u
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (u *ScopeUpsert) ClearReplacedByID() *ScopeUpsert {
+	u.SetNull(scope.FieldReplacedByID)
+	return u
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (u *ScopeUpsert) SetSunsetAt(v time.Time) *ScopeUpsert {
+	u.Set(scope.FieldSunsetAt, v)
+	return u
+}
+
+// UpdateSunsetAt sets the "sunset_at" field to the value that was provided on create.
+func (u *ScopeUpsert) UpdateSunsetAt() *ScopeUpsert {
+	u.SetExcluded(scope.FieldSunsetAt)
+	return u
+}
+
+// ClearSunsetAt clears the value of the "sunset_at" field.
+func (u *ScopeUpsert) ClearSunsetAt() *ScopeUpsert {
+	u.SetNull(scope.FieldSunsetAt)
 	return u
 }
 
@@ -874,6 +995,48 @@ func (u *ScopeUpsertOne) SetBuiltIn(v bool) *ScopeUpsertOne {
 func (u *ScopeUpsertOne) UpdateBuiltIn() *ScopeUpsertOne {
 	return u.Update(func(s *ScopeUpsert) {
 		s.UpdateBuiltIn()
+	})
+}
+
+// SetReplacedByID sets the "replaced_by_id" field.
+func (u *ScopeUpsertOne) SetReplacedByID(v int) *ScopeUpsertOne {
+	return u.Update(func(s *ScopeUpsert) {
+		s.SetReplacedByID(v)
+	})
+}
+
+// UpdateReplacedByID sets the "replaced_by_id" field to the value that was provided on create.
+func (u *ScopeUpsertOne) UpdateReplacedByID() *ScopeUpsertOne {
+	return u.Update(func(s *ScopeUpsert) {
+		s.UpdateReplacedByID()
+	})
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (u *ScopeUpsertOne) ClearReplacedByID() *ScopeUpsertOne {
+	return u.Update(func(s *ScopeUpsert) {
+		s.ClearReplacedByID()
+	})
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (u *ScopeUpsertOne) SetSunsetAt(v time.Time) *ScopeUpsertOne {
+	return u.Update(func(s *ScopeUpsert) {
+		s.SetSunsetAt(v)
+	})
+}
+
+// UpdateSunsetAt sets the "sunset_at" field to the value that was provided on create.
+func (u *ScopeUpsertOne) UpdateSunsetAt() *ScopeUpsertOne {
+	return u.Update(func(s *ScopeUpsert) {
+		s.UpdateSunsetAt()
+	})
+}
+
+// ClearSunsetAt clears the value of the "sunset_at" field.
+func (u *ScopeUpsertOne) ClearSunsetAt() *ScopeUpsertOne {
+	return u.Update(func(s *ScopeUpsert) {
+		s.ClearSunsetAt()
 	})
 }
 
@@ -1209,6 +1372,48 @@ func (u *ScopeUpsertBulk) SetBuiltIn(v bool) *ScopeUpsertBulk {
 func (u *ScopeUpsertBulk) UpdateBuiltIn() *ScopeUpsertBulk {
 	return u.Update(func(s *ScopeUpsert) {
 		s.UpdateBuiltIn()
+	})
+}
+
+// SetReplacedByID sets the "replaced_by_id" field.
+func (u *ScopeUpsertBulk) SetReplacedByID(v int) *ScopeUpsertBulk {
+	return u.Update(func(s *ScopeUpsert) {
+		s.SetReplacedByID(v)
+	})
+}
+
+// UpdateReplacedByID sets the "replaced_by_id" field to the value that was provided on create.
+func (u *ScopeUpsertBulk) UpdateReplacedByID() *ScopeUpsertBulk {
+	return u.Update(func(s *ScopeUpsert) {
+		s.UpdateReplacedByID()
+	})
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (u *ScopeUpsertBulk) ClearReplacedByID() *ScopeUpsertBulk {
+	return u.Update(func(s *ScopeUpsert) {
+		s.ClearReplacedByID()
+	})
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (u *ScopeUpsertBulk) SetSunsetAt(v time.Time) *ScopeUpsertBulk {
+	return u.Update(func(s *ScopeUpsert) {
+		s.SetSunsetAt(v)
+	})
+}
+
+// UpdateSunsetAt sets the "sunset_at" field to the value that was provided on create.
+func (u *ScopeUpsertBulk) UpdateSunsetAt() *ScopeUpsertBulk {
+	return u.Update(func(s *ScopeUpsert) {
+		s.UpdateSunsetAt()
+	})
+}
+
+// ClearSunsetAt clears the value of the "sunset_at" field.
+func (u *ScopeUpsertBulk) ClearSunsetAt() *ScopeUpsertBulk {
+	return u.Update(func(s *ScopeUpsert) {
+		s.ClearSunsetAt()
 	})
 }
 

@@ -36,6 +36,8 @@ type ScopeQuery struct {
 	withAPIKeys               *APIKeyQuery
 	withEndpoints             *EndpointQuery
 	withAllowedForKeysOf      *OrganisationQuery
+	withReplacedBy            *ScopeQuery
+	withReplaces              *ScopeQuery
 	withEndpointLinks         *ScopeEndpointQuery
 	modifiers                 []func(*sql.Selector)
 	loadTotal                 []func(context.Context, []*Scope) error
@@ -43,6 +45,7 @@ type ScopeQuery struct {
 	withNamedAPIKeys          map[string]*APIKeyQuery
 	withNamedEndpoints        map[string]*EndpointQuery
 	withNamedAllowedForKeysOf map[string]*OrganisationQuery
+	withNamedReplaces         map[string]*ScopeQuery
 	withNamedEndpointLinks    map[string]*ScopeEndpointQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -205,6 +208,50 @@ func (_q *ScopeQuery) QueryAllowedForKeysOf() *OrganisationQuery {
 			sqlgraph.From(scope.Table, scope.FieldID, selector),
 			sqlgraph.To(organisation.Table, organisation.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, scope.AllowedForKeysOfTable, scope.AllowedForKeysOfPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReplacedBy chains the current query on the "replaced_by" edge.
+func (_q *ScopeQuery) QueryReplacedBy() *ScopeQuery {
+	query := (&ScopeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scope.Table, scope.FieldID, selector),
+			sqlgraph.To(scope.Table, scope.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scope.ReplacedByTable, scope.ReplacedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReplaces chains the current query on the "replaces" edge.
+func (_q *ScopeQuery) QueryReplaces() *ScopeQuery {
+	query := (&ScopeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scope.Table, scope.FieldID, selector),
+			sqlgraph.To(scope.Table, scope.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scope.ReplacesTable, scope.ReplacesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -432,6 +479,8 @@ func (_q *ScopeQuery) Clone() *ScopeQuery {
 		withAPIKeys:          _q.withAPIKeys.Clone(),
 		withEndpoints:        _q.withEndpoints.Clone(),
 		withAllowedForKeysOf: _q.withAllowedForKeysOf.Clone(),
+		withReplacedBy:       _q.withReplacedBy.Clone(),
+		withReplaces:         _q.withReplaces.Clone(),
 		withEndpointLinks:    _q.withEndpointLinks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -502,6 +551,28 @@ func (_q *ScopeQuery) WithAllowedForKeysOf(opts ...func(*OrganisationQuery)) *Sc
 		opt(query)
 	}
 	_q.withAllowedForKeysOf = query
+	return _q
+}
+
+// WithReplacedBy tells the query-builder to eager-load the nodes that are connected to
+// the "replaced_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ScopeQuery) WithReplacedBy(opts ...func(*ScopeQuery)) *ScopeQuery {
+	query := (&ScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReplacedBy = query
+	return _q
+}
+
+// WithReplaces tells the query-builder to eager-load the nodes that are connected to
+// the "replaces" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ScopeQuery) WithReplaces(opts ...func(*ScopeQuery)) *ScopeQuery {
+	query := (&ScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReplaces = query
 	return _q
 }
 
@@ -600,13 +671,15 @@ func (_q *ScopeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Scope,
 	var (
 		nodes       = []*Scope{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [9]bool{
 			_q.withOrganisation != nil,
 			_q.withAPI != nil,
 			_q.withClients != nil,
 			_q.withAPIKeys != nil,
 			_q.withEndpoints != nil,
 			_q.withAllowedForKeysOf != nil,
+			_q.withReplacedBy != nil,
+			_q.withReplaces != nil,
 			_q.withEndpointLinks != nil,
 		}
 	)
@@ -671,6 +744,19 @@ func (_q *ScopeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Scope,
 			return nil, err
 		}
 	}
+	if query := _q.withReplacedBy; query != nil {
+		if err := _q.loadReplacedBy(ctx, query, nodes, nil,
+			func(n *Scope, e *Scope) { n.Edges.ReplacedBy = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReplaces; query != nil {
+		if err := _q.loadReplaces(ctx, query, nodes,
+			func(n *Scope) { n.Edges.Replaces = []*Scope{} },
+			func(n *Scope, e *Scope) { n.Edges.Replaces = append(n.Edges.Replaces, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withEndpointLinks; query != nil {
 		if err := _q.loadEndpointLinks(ctx, query, nodes,
 			func(n *Scope) { n.Edges.EndpointLinks = []*ScopeEndpoint{} },
@@ -703,6 +789,13 @@ func (_q *ScopeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Scope,
 		if err := _q.loadAllowedForKeysOf(ctx, query, nodes,
 			func(n *Scope) { n.appendNamedAllowedForKeysOf(name) },
 			func(n *Scope, e *Organisation) { n.appendNamedAllowedForKeysOf(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReplaces {
+		if err := _q.loadReplaces(ctx, query, nodes,
+			func(n *Scope) { n.appendNamedReplaces(name) },
+			func(n *Scope, e *Scope) { n.appendNamedReplaces(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1023,6 +1116,71 @@ func (_q *ScopeQuery) loadAllowedForKeysOf(ctx context.Context, query *Organisat
 	}
 	return nil
 }
+func (_q *ScopeQuery) loadReplacedBy(ctx context.Context, query *ScopeQuery, nodes []*Scope, init func(*Scope), assign func(*Scope, *Scope)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Scope)
+	for i := range nodes {
+		if nodes[i].ReplacedByID == nil {
+			continue
+		}
+		fk := *nodes[i].ReplacedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(scope.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "replaced_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *ScopeQuery) loadReplaces(ctx context.Context, query *ScopeQuery, nodes []*Scope, init func(*Scope), assign func(*Scope, *Scope)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Scope)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scope.FieldReplacedByID)
+	}
+	query.Where(predicate.Scope(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(scope.ReplacesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReplacedByID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "replaced_by_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "replaced_by_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *ScopeQuery) loadEndpointLinks(ctx context.Context, query *ScopeEndpointQuery, nodes []*Scope, init func(*Scope), assign func(*Scope, *ScopeEndpoint)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Scope)
@@ -1087,6 +1245,9 @@ func (_q *ScopeQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAPI != nil {
 			_spec.Node.AddColumnOnce(scope.FieldAPIID)
+		}
+		if _q.withReplacedBy != nil {
+			_spec.Node.AddColumnOnce(scope.FieldReplacedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -1197,6 +1358,20 @@ func (_q *ScopeQuery) WithNamedAllowedForKeysOf(name string, opts ...func(*Organ
 		_q.withNamedAllowedForKeysOf = make(map[string]*OrganisationQuery)
 	}
 	_q.withNamedAllowedForKeysOf[name] = query
+	return _q
+}
+
+// WithNamedReplaces tells the query-builder to eager-load the nodes that are connected to the "replaces"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ScopeQuery) WithNamedReplaces(name string, opts ...func(*ScopeQuery)) *ScopeQuery {
+	query := (&ScopeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReplaces == nil {
+		_q.withNamedReplaces = make(map[string]*ScopeQuery)
+	}
+	_q.withNamedReplaces[name] = query
 	return _q
 }
 

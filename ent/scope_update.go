@@ -136,6 +136,46 @@ func (_u *ScopeUpdate) SetNillableBuiltIn(v *bool) *ScopeUpdate {
 	return _u
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (_u *ScopeUpdate) SetReplacedByID(v int) *ScopeUpdate {
+	_u.mutation.SetReplacedByID(v)
+	return _u
+}
+
+// SetNillableReplacedByID sets the "replaced_by_id" field if the given value is not nil.
+func (_u *ScopeUpdate) SetNillableReplacedByID(v *int) *ScopeUpdate {
+	if v != nil {
+		_u.SetReplacedByID(*v)
+	}
+	return _u
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (_u *ScopeUpdate) ClearReplacedByID() *ScopeUpdate {
+	_u.mutation.ClearReplacedByID()
+	return _u
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (_u *ScopeUpdate) SetSunsetAt(v time.Time) *ScopeUpdate {
+	_u.mutation.SetSunsetAt(v)
+	return _u
+}
+
+// SetNillableSunsetAt sets the "sunset_at" field if the given value is not nil.
+func (_u *ScopeUpdate) SetNillableSunsetAt(v *time.Time) *ScopeUpdate {
+	if v != nil {
+		_u.SetSunsetAt(*v)
+	}
+	return _u
+}
+
+// ClearSunsetAt clears the value of the "sunset_at" field.
+func (_u *ScopeUpdate) ClearSunsetAt() *ScopeUpdate {
+	_u.mutation.ClearSunsetAt()
+	return _u
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by IDs.
 func (_u *ScopeUpdate) AddClientIDs(ids ...int) *ScopeUpdate {
 	_u.mutation.AddClientIDs(ids...)
@@ -194,6 +234,26 @@ func (_u *ScopeUpdate) AddAllowedForKeysOf(v ...*Organisation) *ScopeUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddAllowedForKeysOfIDs(ids...)
+}
+
+// SetReplacedBy sets the "replaced_by" edge to the Scope entity.
+func (_u *ScopeUpdate) SetReplacedBy(v *Scope) *ScopeUpdate {
+	return _u.SetReplacedByID(v.ID)
+}
+
+// AddReplaceIDs adds the "replaces" edge to the Scope entity by IDs.
+func (_u *ScopeUpdate) AddReplaceIDs(ids ...int) *ScopeUpdate {
+	_u.mutation.AddReplaceIDs(ids...)
+	return _u
+}
+
+// AddReplaces adds the "replaces" edges to the Scope entity.
+func (_u *ScopeUpdate) AddReplaces(v ...*Scope) *ScopeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReplaceIDs(ids...)
 }
 
 // Mutation returns the ScopeMutation object of the builder.
@@ -283,6 +343,33 @@ func (_u *ScopeUpdate) RemoveAllowedForKeysOf(v ...*Organisation) *ScopeUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAllowedForKeysOfIDs(ids...)
+}
+
+// ClearReplacedBy clears the "replaced_by" edge to the Scope entity.
+func (_u *ScopeUpdate) ClearReplacedBy() *ScopeUpdate {
+	_u.mutation.ClearReplacedBy()
+	return _u
+}
+
+// ClearReplaces clears all "replaces" edges to the Scope entity.
+func (_u *ScopeUpdate) ClearReplaces() *ScopeUpdate {
+	_u.mutation.ClearReplaces()
+	return _u
+}
+
+// RemoveReplaceIDs removes the "replaces" edge to Scope entities by IDs.
+func (_u *ScopeUpdate) RemoveReplaceIDs(ids ...int) *ScopeUpdate {
+	_u.mutation.RemoveReplaceIDs(ids...)
+	return _u
+}
+
+// RemoveReplaces removes "replaces" edges to Scope entities.
+func (_u *ScopeUpdate) RemoveReplaces(v ...*Scope) *ScopeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReplaceIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -383,6 +470,12 @@ func (_u *ScopeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.BuiltIn(); ok {
 		_spec.SetField(scope.FieldBuiltIn, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.SunsetAt(); ok {
+		_spec.SetField(scope.FieldSunsetAt, field.TypeTime, value)
+	}
+	if _u.mutation.SunsetAtCleared() {
+		_spec.ClearField(scope.FieldSunsetAt, field.TypeTime)
 	}
 	if _u.mutation.ClientsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -557,6 +650,80 @@ func (_u *ScopeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organisation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scope.ReplacedByTable,
+			Columns: []string{scope.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scope.ReplacedByTable,
+			Columns: []string{scope.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReplacesIDs(); len(nodes) > 0 && !_u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -688,6 +855,46 @@ func (_u *ScopeUpdateOne) SetNillableBuiltIn(v *bool) *ScopeUpdateOne {
 	return _u
 }
 
+// SetReplacedByID sets the "replaced_by_id" field.
+func (_u *ScopeUpdateOne) SetReplacedByID(v int) *ScopeUpdateOne {
+	_u.mutation.SetReplacedByID(v)
+	return _u
+}
+
+// SetNillableReplacedByID sets the "replaced_by_id" field if the given value is not nil.
+func (_u *ScopeUpdateOne) SetNillableReplacedByID(v *int) *ScopeUpdateOne {
+	if v != nil {
+		_u.SetReplacedByID(*v)
+	}
+	return _u
+}
+
+// ClearReplacedByID clears the value of the "replaced_by_id" field.
+func (_u *ScopeUpdateOne) ClearReplacedByID() *ScopeUpdateOne {
+	_u.mutation.ClearReplacedByID()
+	return _u
+}
+
+// SetSunsetAt sets the "sunset_at" field.
+func (_u *ScopeUpdateOne) SetSunsetAt(v time.Time) *ScopeUpdateOne {
+	_u.mutation.SetSunsetAt(v)
+	return _u
+}
+
+// SetNillableSunsetAt sets the "sunset_at" field if the given value is not nil.
+func (_u *ScopeUpdateOne) SetNillableSunsetAt(v *time.Time) *ScopeUpdateOne {
+	if v != nil {
+		_u.SetSunsetAt(*v)
+	}
+	return _u
+}
+
+// ClearSunsetAt clears the value of the "sunset_at" field.
+func (_u *ScopeUpdateOne) ClearSunsetAt() *ScopeUpdateOne {
+	_u.mutation.ClearSunsetAt()
+	return _u
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by IDs.
 func (_u *ScopeUpdateOne) AddClientIDs(ids ...int) *ScopeUpdateOne {
 	_u.mutation.AddClientIDs(ids...)
@@ -746,6 +953,26 @@ func (_u *ScopeUpdateOne) AddAllowedForKeysOf(v ...*Organisation) *ScopeUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.AddAllowedForKeysOfIDs(ids...)
+}
+
+// SetReplacedBy sets the "replaced_by" edge to the Scope entity.
+func (_u *ScopeUpdateOne) SetReplacedBy(v *Scope) *ScopeUpdateOne {
+	return _u.SetReplacedByID(v.ID)
+}
+
+// AddReplaceIDs adds the "replaces" edge to the Scope entity by IDs.
+func (_u *ScopeUpdateOne) AddReplaceIDs(ids ...int) *ScopeUpdateOne {
+	_u.mutation.AddReplaceIDs(ids...)
+	return _u
+}
+
+// AddReplaces adds the "replaces" edges to the Scope entity.
+func (_u *ScopeUpdateOne) AddReplaces(v ...*Scope) *ScopeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReplaceIDs(ids...)
 }
 
 // Mutation returns the ScopeMutation object of the builder.
@@ -835,6 +1062,33 @@ func (_u *ScopeUpdateOne) RemoveAllowedForKeysOf(v ...*Organisation) *ScopeUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAllowedForKeysOfIDs(ids...)
+}
+
+// ClearReplacedBy clears the "replaced_by" edge to the Scope entity.
+func (_u *ScopeUpdateOne) ClearReplacedBy() *ScopeUpdateOne {
+	_u.mutation.ClearReplacedBy()
+	return _u
+}
+
+// ClearReplaces clears all "replaces" edges to the Scope entity.
+func (_u *ScopeUpdateOne) ClearReplaces() *ScopeUpdateOne {
+	_u.mutation.ClearReplaces()
+	return _u
+}
+
+// RemoveReplaceIDs removes the "replaces" edge to Scope entities by IDs.
+func (_u *ScopeUpdateOne) RemoveReplaceIDs(ids ...int) *ScopeUpdateOne {
+	_u.mutation.RemoveReplaceIDs(ids...)
+	return _u
+}
+
+// RemoveReplaces removes "replaces" edges to Scope entities.
+func (_u *ScopeUpdateOne) RemoveReplaces(v ...*Scope) *ScopeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReplaceIDs(ids...)
 }
 
 // Where appends a list predicates to the ScopeUpdate builder.
@@ -965,6 +1219,12 @@ func (_u *ScopeUpdateOne) sqlSave(ctx context.Context) (_node *Scope, err error)
 	}
 	if value, ok := _u.mutation.BuiltIn(); ok {
 		_spec.SetField(scope.FieldBuiltIn, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.SunsetAt(); ok {
+		_spec.SetField(scope.FieldSunsetAt, field.TypeTime, value)
+	}
+	if _u.mutation.SunsetAtCleared() {
+		_spec.ClearField(scope.FieldSunsetAt, field.TypeTime)
 	}
 	if _u.mutation.ClientsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1139,6 +1399,80 @@ func (_u *ScopeUpdateOne) sqlSave(ctx context.Context) (_node *Scope, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organisation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scope.ReplacedByTable,
+			Columns: []string{scope.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scope.ReplacedByTable,
+			Columns: []string{scope.ReplacedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReplacesIDs(); len(nodes) > 0 && !_u.mutation.ReplacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReplacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scope.ReplacesTable,
+			Columns: []string{scope.ReplacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -259,6 +259,7 @@ type ComplexityRoot struct {
 		DeleteUser          func(childComplexity int, id int) int
 		ImportConfiguration func(childComplexity int, document string, dryRun bool, prune bool) int
 		ImportOpenAPI       func(childComplexity int, apiID int, document string, dryRun bool) int
+		MigrateScopeHolders func(childComplexity int, fromScopeID int, toScopeID int, dryRun bool) int
 		RetireSigningKey    func(childComplexity int, id int) int
 		RevokeAPIKey        func(childComplexity int, id int) int
 		RotateClientSecret  func(childComplexity int, id int) int
@@ -362,8 +363,11 @@ type ComplexityRoot struct {
 		ID                      func(childComplexity int) int
 		Modifier                func(childComplexity int) int
 		Name                    func(childComplexity int) int
+		ReplacedBy              func(childComplexity int) int
+		ReplacedByID            func(childComplexity int) int
 		Required                func(childComplexity int) int
 		ShowInDiscoveryDocument func(childComplexity int) int
+		SunsetAt                func(childComplexity int) int
 		UpdatedAt               func(childComplexity int) int
 	}
 
@@ -386,6 +390,22 @@ type ComplexityRoot struct {
 		Reason       func(childComplexity int) int
 		Scope        func(childComplexity int) int
 		UsedBy       func(childComplexity int) int
+	}
+
+	ScopeMigrationPlan struct {
+		Applied func(childComplexity int) int
+		From    func(childComplexity int) int
+		Steps   func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
+	ScopeMigrationStep struct {
+		Action       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		ScopesAfter  func(childComplexity int) int
+		ScopesBefore func(childComplexity int) int
 	}
 
 	SigningKey struct {
@@ -463,6 +483,7 @@ type MutationResolver interface {
 	SetUserPassword(ctx context.Context, id int, password string) (*ent.User, error)
 	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*ent.User, error)
 	DecideConsent(ctx context.Context, id int, approve bool, scopes []string) (*model.ConsentDecision, error)
+	MigrateScopeHolders(ctx context.Context, fromScopeID int, toScopeID int, dryRun bool) (*model.ScopeMigrationPlan, error)
 	ImportConfiguration(ctx context.Context, document string, dryRun bool, prune bool) (*model.ImportPlan, error)
 	ImportOpenAPI(ctx context.Context, apiID int, document string, dryRun bool) (*model.OpenAPIImportPlan, error)
 }
@@ -1411,6 +1432,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportOpenAPI(childComplexity, args["apiID"].(int), args["document"].(string), args["dryRun"].(bool)), true
+	case "Mutation.migrateScopeHolders":
+		if e.ComplexityRoot.Mutation.MigrateScopeHolders == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_migrateScopeHolders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MigrateScopeHolders(childComplexity, args["fromScopeID"].(int), args["toScopeID"].(int), args["dryRun"].(bool)), true
 	case "Mutation.retireSigningKey":
 		if e.ComplexityRoot.Mutation.RetireSigningKey == nil {
 			break
@@ -2029,6 +2061,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scope.Name(childComplexity), true
+	case "Scope.replacedBy":
+		if e.ComplexityRoot.Scope.ReplacedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scope.ReplacedBy(childComplexity), true
+	case "Scope.replacedByID":
+		if e.ComplexityRoot.Scope.ReplacedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scope.ReplacedByID(childComplexity), true
 	case "Scope.required":
 		if e.ComplexityRoot.Scope.Required == nil {
 			break
@@ -2041,6 +2085,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scope.ShowInDiscoveryDocument(childComplexity), true
+	case "Scope.sunsetAt":
+		if e.ComplexityRoot.Scope.SunsetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scope.SunsetAt(childComplexity), true
 	case "Scope.updatedAt":
 		if e.ComplexityRoot.Scope.UpdatedAt == nil {
 			break
@@ -2122,6 +2172,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScopeImpact.UsedBy(childComplexity), true
+
+	case "ScopeMigrationPlan.applied":
+		if e.ComplexityRoot.ScopeMigrationPlan.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationPlan.Applied(childComplexity), true
+	case "ScopeMigrationPlan.from":
+		if e.ComplexityRoot.ScopeMigrationPlan.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationPlan.From(childComplexity), true
+	case "ScopeMigrationPlan.steps":
+		if e.ComplexityRoot.ScopeMigrationPlan.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationPlan.Steps(childComplexity), true
+	case "ScopeMigrationPlan.to":
+		if e.ComplexityRoot.ScopeMigrationPlan.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationPlan.To(childComplexity), true
+
+	case "ScopeMigrationStep.action":
+		if e.ComplexityRoot.ScopeMigrationStep.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationStep.Action(childComplexity), true
+	case "ScopeMigrationStep.id":
+		if e.ComplexityRoot.ScopeMigrationStep.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationStep.ID(childComplexity), true
+	case "ScopeMigrationStep.kind":
+		if e.ComplexityRoot.ScopeMigrationStep.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationStep.Kind(childComplexity), true
+	case "ScopeMigrationStep.name":
+		if e.ComplexityRoot.ScopeMigrationStep.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationStep.Name(childComplexity), true
+	case "ScopeMigrationStep.scopesAfter":
+		if e.ComplexityRoot.ScopeMigrationStep.ScopesAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationStep.ScopesAfter(childComplexity), true
+	case "ScopeMigrationStep.scopesBefore":
+		if e.ComplexityRoot.ScopeMigrationStep.ScopesBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeMigrationStep.ScopesBefore(childComplexity), true
 
 	case "SigningKey.algorithm":
 		if e.ComplexityRoot.SigningKey.Algorithm == nil {
@@ -2367,7 +2479,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/ent.graphql" "schema/governance.graphql" "schema/openapi.graphql" "schema/resources.graphql" "schema/scopekeeper.graphql"
+//go:embed "schema/deprecation.graphql" "schema/ent.graphql" "schema/governance.graphql" "schema/openapi.graphql" "schema/resources.graphql" "schema/scopekeeper.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2379,6 +2491,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "schema/deprecation.graphql", Input: sourceData("schema/deprecation.graphql"), BuiltIn: false},
 	{Name: "schema/ent.graphql", Input: sourceData("schema/ent.graphql"), BuiltIn: false},
 	{Name: "schema/governance.graphql", Input: sourceData("schema/governance.graphql"), BuiltIn: false},
 	{Name: "schema/openapi.graphql", Input: sourceData("schema/openapi.graphql"), BuiltIn: false},
@@ -2907,12 +3020,18 @@ func (ec *executionContext) childFields_Scope(ctx context.Context, field graphql
 		return ec.fieldContext_Scope_builtIn(ctx, field)
 	case "apiID":
 		return ec.fieldContext_Scope_apiID(ctx, field)
+	case "replacedByID":
+		return ec.fieldContext_Scope_replacedByID(ctx, field)
+	case "sunsetAt":
+		return ec.fieldContext_Scope_sunsetAt(ctx, field)
 	case "api":
 		return ec.fieldContext_Scope_api(ctx, field)
 	case "clients":
 		return ec.fieldContext_Scope_clients(ctx, field)
 	case "endpoints":
 		return ec.fieldContext_Scope_endpoints(ctx, field)
+	case "replacedBy":
+		return ec.fieldContext_Scope_replacedBy(ctx, field)
 	case "group":
 		return ec.fieldContext_Scope_group(ctx, field)
 	case "entity":
@@ -2963,6 +3082,38 @@ func (ec *executionContext) childFields_ScopeImpact(ctx context.Context, field g
 		return ec.fieldContext_ScopeImpact_usedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScopeImpact", field.Name)
+}
+
+func (ec *executionContext) childFields_ScopeMigrationPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_ScopeMigrationPlan_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ScopeMigrationPlan_to(ctx, field)
+	case "steps":
+		return ec.fieldContext_ScopeMigrationPlan_steps(ctx, field)
+	case "applied":
+		return ec.fieldContext_ScopeMigrationPlan_applied(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeMigrationPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_ScopeMigrationStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ScopeMigrationStep_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_ScopeMigrationStep_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ScopeMigrationStep_name(ctx, field)
+	case "action":
+		return ec.fieldContext_ScopeMigrationStep_action(ctx, field)
+	case "scopesBefore":
+		return ec.fieldContext_ScopeMigrationStep_scopesBefore(ctx, field)
+	case "scopesAfter":
+		return ec.fieldContext_ScopeMigrationStep_scopesAfter(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeMigrationStep", field.Name)
 }
 
 func (ec *executionContext) childFields_SigningKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3516,6 +3667,36 @@ func (ec *executionContext) field_Mutation_importOpenAPI_args(ctx context.Contex
 		return nil, err
 	}
 	args["document"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_migrateScopeHolders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fromScopeID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromScopeID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toScopeID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toScopeID"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
 		func(ctx context.Context, v any) (bool, error) {
 			return ec.unmarshalNBoolean2bool(ctx, v)
@@ -8505,6 +8686,50 @@ func (ec *executionContext) fieldContext_Mutation_decideConsent(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_migrateScopeHolders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_migrateScopeHolders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MigrateScopeHolders(ctx, fc.Args["fromScopeID"].(int), fc.Args["toScopeID"].(int), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScopeMigrationPlan) graphql.Marshaler {
+			return ec.marshalNScopeMigrationPlan2ᚖscopekeeperᚋgraphᚋmodelᚐScopeMigrationPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_migrateScopeHolders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeMigrationPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_migrateScopeHolders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_importConfiguration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10466,6 +10691,52 @@ func (ec *executionContext) fieldContext_Scope_apiID(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Scope", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Scope_replacedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scope_replacedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplacedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scope_replacedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scope", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Scope_sunsetAt(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scope_sunsetAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SunsetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scope_sunsetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scope", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Scope_api(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10569,6 +10840,38 @@ func (ec *executionContext) fieldContext_Scope_endpoints(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Endpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scope_replacedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scope_replacedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplacedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Scope) graphql.Marshaler {
+			return ec.marshalOScope2ᚖscopekeeperᚋentᚐScope(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scope_replacedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scope",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scope(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10971,6 +11274,263 @@ func (ec *executionContext) _ScopeImpact_usedBy(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ScopeImpact_usedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScopeImpact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeMigrationPlan_from(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationPlan_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Scope) graphql.Marshaler {
+			return ec.marshalNScope2ᚖscopekeeperᚋentᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationPlan_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScopeMigrationPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scope(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScopeMigrationPlan_to(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationPlan_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Scope) graphql.Marshaler {
+			return ec.marshalNScope2ᚖscopekeeperᚋentᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationPlan_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScopeMigrationPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scope(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScopeMigrationPlan_steps(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationPlan_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScopeMigrationStep) graphql.Marshaler {
+			return ec.marshalNScopeMigrationStep2ᚕᚖscopekeeperᚋgraphᚋmodelᚐScopeMigrationStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationPlan_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScopeMigrationPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeMigrationStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScopeMigrationPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationPlan_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationPlan_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScopeMigrationStep_kind(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationStep_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationStep_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeMigrationStep_id(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationStep_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationStep_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScopeMigrationStep_name(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationStep_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationStep_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeMigrationStep_action(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationStep_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScopeMigrationAction) graphql.Marshaler {
+			return ec.marshalNScopeMigrationAction2scopekeeperᚋgraphᚋmodelᚐScopeMigrationAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationStep_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "ScopeMigrationAction")
+}
+
+func (ec *executionContext) _ScopeMigrationStep_scopesBefore(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationStep_scopesBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopesBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationStep_scopesBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeMigrationStep_scopesAfter(ctx context.Context, field graphql.CollectedField, obj *model.ScopeMigrationStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeMigrationStep_scopesAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopesAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeMigrationStep_scopesAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "String")
 }
 
 func (ec *executionContext) _SigningKey_id(ctx context.Context, field graphql.CollectedField, obj *ent.SigningKey) (ret graphql.Marshaler) {
@@ -16886,7 +17446,7 @@ func (ec *executionContext) unmarshalInputScopeWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "required", "requiredNEQ", "emphasize", "emphasizeNEQ", "showInDiscoveryDocument", "showInDiscoveryDocumentNEQ", "deprecated", "deprecatedNEQ", "builtIn", "builtInNEQ", "apiID", "apiIDNEQ", "apiIDIn", "apiIDNotIn", "hasAPI", "hasAPIWith", "hasClients", "hasClientsWith", "hasEndpoints", "hasEndpointsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "required", "requiredNEQ", "emphasize", "emphasizeNEQ", "showInDiscoveryDocument", "showInDiscoveryDocumentNEQ", "deprecated", "deprecatedNEQ", "builtIn", "builtInNEQ", "apiID", "apiIDNEQ", "apiIDIn", "apiIDNotIn", "sunsetAt", "sunsetAtNEQ", "sunsetAtIn", "sunsetAtNotIn", "sunsetAtGT", "sunsetAtGTE", "sunsetAtLT", "sunsetAtLTE", "sunsetAtIsNil", "sunsetAtNotNil", "hasAPI", "hasAPIWith", "hasClients", "hasClientsWith", "hasEndpoints", "hasEndpointsWith", "hasReplacedBy", "hasReplacedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17453,6 +18013,76 @@ func (ec *executionContext) unmarshalInputScopeWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.APIIDNotIn = data
+		case "sunsetAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAt = data
+		case "sunsetAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtNEQ = data
+		case "sunsetAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtIn = data
+		case "sunsetAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtNotIn = data
+		case "sunsetAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtGT = data
+		case "sunsetAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtGTE = data
+		case "sunsetAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtLT = data
+		case "sunsetAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtLTE = data
+		case "sunsetAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtIsNil = data
+		case "sunsetAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAtNotNil = data
 		case "hasAPI":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAPI"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -17495,6 +18125,20 @@ func (ec *executionContext) unmarshalInputScopeWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasEndpointsWith = data
+		case "hasReplacedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReplacedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasReplacedBy = data
+		case "hasReplacedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReplacedByWith"))
+			data, err := ec.unmarshalOScopeWhereInput2ᚕᚖscopekeeperᚋentᚐScopeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasReplacedByWith = data
 		}
 	}
 	return it, nil
@@ -18363,7 +19007,7 @@ func (ec *executionContext) unmarshalInputUpdateScopeInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"displayName", "description", "required", "emphasize", "showInDiscoveryDocument", "deprecated", "addEndpointIDs", "removeEndpointIDs", "clearEndpoints"}
+	fieldsInOrder := [...]string{"displayName", "description", "required", "emphasize", "showInDiscoveryDocument", "deprecated", "sunsetAt", "clearSunsetAt", "addEndpointIDs", "removeEndpointIDs", "clearEndpoints", "replacedByID", "clearReplacedBy"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18412,6 +19056,20 @@ func (ec *executionContext) unmarshalInputUpdateScopeInput(ctx context.Context, 
 				return it, err
 			}
 			it.Deprecated = data
+		case "sunsetAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sunsetAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SunsetAt = data
+		case "clearSunsetAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSunsetAt"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSunsetAt = data
 		case "addEndpointIDs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addEndpointIDs"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -18433,6 +19091,20 @@ func (ec *executionContext) unmarshalInputUpdateScopeInput(ctx context.Context, 
 				return it, err
 			}
 			it.ClearEndpoints = data
+		case "replacedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReplacedByID = data
+		case "clearReplacedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearReplacedBy"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearReplacedBy = data
 		}
 	}
 	return it, nil
@@ -20697,6 +21369,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "migrateScopeHolders":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_migrateScopeHolders(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "importConfiguration":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importConfiguration(ctx, field)
@@ -21295,6 +21974,16 @@ func (ec *executionContext) _Scope(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "replacedByID":
+			out.Values[i] = ec._Scope_replacedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sunsetAt":
+			out.Values[i] = ec._Scope_sunsetAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "api":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -21312,6 +22001,12 @@ func (ec *executionContext) _Scope(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Scope_endpoints(ctx, field, obj)
+				})
+		case "replacedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scope_replacedBy(ctx, field, obj)
 				})
 		case "group":
 			out.Values[i] = ec._Scope_group(ctx, field, obj)
@@ -21469,6 +22164,112 @@ func (ec *executionContext) _ScopeImpact(ctx context.Context, sel ast.SelectionS
 			}
 		case "usedBy":
 			out.Values[i] = ec._ScopeImpact_usedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scopeMigrationPlanImplementors = []string{"ScopeMigrationPlan"}
+
+func (ec *executionContext) _ScopeMigrationPlan(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeMigrationPlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeMigrationPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeMigrationPlan")
+		case "from":
+			out.Values[i] = ec._ScopeMigrationPlan_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ScopeMigrationPlan_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._ScopeMigrationPlan_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._ScopeMigrationPlan_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scopeMigrationStepImplementors = []string{"ScopeMigrationStep"}
+
+func (ec *executionContext) _ScopeMigrationStep(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeMigrationStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeMigrationStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeMigrationStep")
+		case "kind":
+			out.Values[i] = ec._ScopeMigrationStep_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ScopeMigrationStep_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScopeMigrationStep_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._ScopeMigrationStep_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopesBefore":
+			out.Values[i] = ec._ScopeMigrationStep_scopesBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopesAfter":
+			out.Values[i] = ec._ScopeMigrationStep_scopesAfter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22796,6 +23597,48 @@ func (ec *executionContext) marshalNScopeImpact2ᚖscopekeeperᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._ScopeImpact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScopeMigrationAction2scopekeeperᚋgraphᚋmodelᚐScopeMigrationAction(ctx context.Context, v any) (model.ScopeMigrationAction, error) {
+	var res model.ScopeMigrationAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScopeMigrationAction2scopekeeperᚋgraphᚋmodelᚐScopeMigrationAction(ctx context.Context, sel ast.SelectionSet, v model.ScopeMigrationAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNScopeMigrationPlan2ᚖscopekeeperᚋgraphᚋmodelᚐScopeMigrationPlan(ctx context.Context, sel ast.SelectionSet, v *model.ScopeMigrationPlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeMigrationPlan!")
+		return graphql.Null
+	}
+	return ec._ScopeMigrationPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScopeMigrationStep2ᚕᚖscopekeeperᚋgraphᚋmodelᚐScopeMigrationStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeMigrationStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScopeMigrationStep2ᚖscopekeeperᚋgraphᚋmodelᚐScopeMigrationStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScopeMigrationStep2ᚖscopekeeperᚋgraphᚋmodelᚐScopeMigrationStep(ctx context.Context, sel ast.SelectionSet, v *model.ScopeMigrationStep) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeMigrationStep!")
+		return graphql.Null
+	}
+	return ec._ScopeMigrationStep(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNScopeOrderField2ᚖscopekeeperᚋentᚐScopeOrderField(ctx context.Context, v any) (*ent.ScopeOrderField, error) {

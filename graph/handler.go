@@ -63,8 +63,9 @@ func NewHandler(client *ent.Client, r *Resolver, opts Options) *Handler {
 	srv.Use(keyScopeCheck{})
 	srv.Use(accept{cache: cache})
 	srv.Use(newResponseCache(client))
-	// importConfiguration and importOpenAPI open their own transaction, to roll a dry run back.
-	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration", "importOpenAPI")})
+	// importConfiguration, importOpenAPI and migrateScopeHolders open their own transactions, to
+	// roll a dry run back.
+	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: entgql.SkipIfHasFields("importConfiguration", "importOpenAPI", "migrateScopeHolders")})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		// A runtime error says what broke; any other value might hold what the caller sent.

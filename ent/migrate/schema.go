@@ -165,6 +165,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[7], AuditEventsColumns[0]},
 			},
+			{
+				Name:    "auditevent_organisation_id_target_type_target_id_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[3], AuditEventsColumns[4], AuditEventsColumns[7], AuditEventsColumns[0]},
+			},
 		},
 	}
 	// AuthRequestsColumns holds the columns for the "auth_requests" table.
@@ -505,8 +510,10 @@ var (
 		{Name: "show_in_discovery_document", Type: field.TypeBool, Default: true},
 		{Name: "deprecated", Type: field.TypeBool, Default: false},
 		{Name: "built_in", Type: field.TypeBool, Default: false},
+		{Name: "sunset_at", Type: field.TypeTime, Nullable: true},
 		{Name: "api_id", Type: field.TypeInt},
 		{Name: "organisation_id", Type: field.TypeInt},
+		{Name: "replaced_by_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ScopesTable holds the schema information for the "scopes" table.
 	ScopesTable = &schema.Table{
@@ -516,52 +523,58 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "scopes_ap_is_scopes",
-				Columns:    []*schema.Column{ScopesColumns[12]},
+				Columns:    []*schema.Column{ScopesColumns[13]},
 				RefColumns: []*schema.Column{ApIsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "scopes_organisations_scopes",
-				Columns:    []*schema.Column{ScopesColumns[13]},
+				Columns:    []*schema.Column{ScopesColumns[14]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "scopes_scopes_replaces",
+				Columns:    []*schema.Column{ScopesColumns[15]},
+				RefColumns: []*schema.Column{ScopesColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "scope_organisation_id_name_key",
 				Unique:  true,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[4]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[4]},
 			},
 			{
 				Name:    "scope_organisation_id_api_id_name_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[3], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[13], ScopesColumns[3], ScopesColumns[0]},
 			},
 			{
 				Name:    "scope_organisation_id_api_id_display_name_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[5], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[13], ScopesColumns[5], ScopesColumns[0]},
 			},
 			{
 				Name:    "scope_organisation_id_api_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[1], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[13], ScopesColumns[1], ScopesColumns[0]},
 			},
 			{
 				Name:    "scope_organisation_id_api_id_updated_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[12], ScopesColumns[2], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[13], ScopesColumns[2], ScopesColumns[0]},
 			},
 			{
 				Name:    "scope_organisation_id_name_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[3], ScopesColumns[0]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[3], ScopesColumns[0]},
 			},
 			{
 				Name:    "scope_organisation_id_show_in_discovery_document_deprecated_name",
 				Unique:  false,
-				Columns: []*schema.Column{ScopesColumns[13], ScopesColumns[9], ScopesColumns[10], ScopesColumns[3]},
+				Columns: []*schema.Column{ScopesColumns[14], ScopesColumns[9], ScopesColumns[10], ScopesColumns[3]},
 			},
 		},
 	}
@@ -785,6 +798,7 @@ func init() {
 	RefreshTokensTable.ForeignKeys[2].RefTable = UsersTable
 	ScopesTable.ForeignKeys[0].RefTable = ApIsTable
 	ScopesTable.ForeignKeys[1].RefTable = OrganisationsTable
+	ScopesTable.ForeignKeys[2].RefTable = ScopesTable
 	ScopeEndpointsTable.ForeignKeys[0].RefTable = ScopesTable
 	ScopeEndpointsTable.ForeignKeys[1].RefTable = EndpointsTable
 	ScopeEndpointsTable.Annotation = &entsql.Annotation{

@@ -533,6 +533,8 @@ func init() {
 	scope.Hooks[7] = scopeHooks[3]
 
 	scope.Hooks[8] = scopeHooks[4]
+
+	scope.Hooks[9] = scopeHooks[5]
 	scopeMixinFields1 := scopeMixin[1].Fields()
 	_ = scopeMixinFields1
 	scopeFields := schema.Scope{}.Fields()

@@ -28,7 +28,11 @@ func (AuditEvent) Fields() []ent.Field {
 }
 
 func (AuditEvent) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("organisation_id", "at", "id")}
+	return []ent.Index{
+		index.Fields("organisation_id", "at", "id"),
+		// The audit page filtered by object (issue 13): one object's history, newest first.
+		index.Fields("organisation_id", "target_type", "target_id", "at", "id"),
+	}
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {

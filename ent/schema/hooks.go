@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 
 	gen "scopekeeper/ent"
+	"scopekeeper/ent/apikey"
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/hook"
 	"scopekeeper/ent/oauthclient"
@@ -95,6 +96,7 @@ func (Scope) Hooks() []ent.Hook {
 		hook.On(guardBuiltInScope, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
 		hook.On(guardScopeInUse, ent.OpDelete|ent.OpDeleteOne),
 		hook.On(checkScopeEndpoints, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+		hook.On(checkDeprecation, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
 	}
 }
 
@@ -607,6 +609,16 @@ func checkKeyScopes(next ent.Mutator) ent.Mutator {
 			}
 			if len(bad) > 0 {
 				return nil, apperr.Invalid("scopeIDs", "API keys may not hold the scope %q; an owner can allow it in the organisation settings.", bad[0].Name)
+			}
+			// Rule 7: a deprecated scope is not newly assigned, to keys either.
+			q := m.Client().Scope.Query().Where(scope.IDIn(added...), scope.Deprecated(true))
+			if id, ok := m.ID(); ok {
+				q = q.Where(scope.Not(scope.HasAPIKeysWith(apikey.ID(id))))
+			}
+			if deprecated, err := q.All(ctx); err != nil {
+				return nil, err
+			} else if len(deprecated) > 0 {
+				return nil, apperr.Invalid("scopeIDs", "The scope %q is deprecated and can no longer be newly assigned%s.", deprecated[0].Name, replacementOf(ctx, m.Client(), deprecated[0]))
 			}
 		}
 		if exp, ok := m.ExpiresAt(); ok && m.Op().Is(ent.OpCreate) && !exp.After(time.Now()) {

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -33,6 +34,11 @@ func (Scope) Fields() []ent.Field {
 		field.Bool("deprecated").Default(false).Annotations(entgql.Skip(entgql.SkipMutationCreateInput)),
 		field.Bool("built_in").Default(false).Annotations(noInput),
 		field.Int("api_id").Immutable().Annotations(noInput),
+		// Deprecation lifecycle (issue 13): the scope that takes a deprecated one's place, and from
+		// when the deprecated one is no longer granted. Both only while deprecated (checkDeprecation).
+		field.Int("replaced_by_id").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
+		field.Time("sunset_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipMutationCreateInput)),
 	}
 }
 
@@ -46,6 +52,11 @@ func (Scope) Edges() []ent.Edge {
 		edge.To("endpoints", Endpoint.Type).Through("endpoint_links", ScopeEndpoint.Type),
 		edge.From("allowed_for_keys_of", Organisation.Type).Ref("api_key_allowed_scopes").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// Deprecation lifecycle (issue 13): replacedBy, set on updateScope as replacedByID. A deleted
+		// replacement leaves the deprecated scope without one.
+		edge.To("replaces", Scope.Type).Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipAll)).
+			From("replaced_by").Field("replaced_by_id").Unique().
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput)),
 	}
 }
 

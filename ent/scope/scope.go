@@ -41,6 +41,10 @@ const (
 	FieldBuiltIn = "built_in"
 	// FieldAPIID holds the string denoting the api_id field in the database.
 	FieldAPIID = "api_id"
+	// FieldReplacedByID holds the string denoting the replaced_by_id field in the database.
+	FieldReplacedByID = "replaced_by_id"
+	// FieldSunsetAt holds the string denoting the sunset_at field in the database.
+	FieldSunsetAt = "sunset_at"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeAPI holds the string denoting the api edge name in mutations.
@@ -53,6 +57,10 @@ const (
 	EdgeEndpoints = "endpoints"
 	// EdgeAllowedForKeysOf holds the string denoting the allowed_for_keys_of edge name in mutations.
 	EdgeAllowedForKeysOf = "allowed_for_keys_of"
+	// EdgeReplacedBy holds the string denoting the replaced_by edge name in mutations.
+	EdgeReplacedBy = "replaced_by"
+	// EdgeReplaces holds the string denoting the replaces edge name in mutations.
+	EdgeReplaces = "replaces"
 	// EdgeEndpointLinks holds the string denoting the endpoint_links edge name in mutations.
 	EdgeEndpointLinks = "endpoint_links"
 	// Table holds the table name of the scope in the database.
@@ -91,6 +99,14 @@ const (
 	// AllowedForKeysOfInverseTable is the table name for the Organisation entity.
 	// It exists in this package in order to avoid circular dependency with the "organisation" package.
 	AllowedForKeysOfInverseTable = "organisations"
+	// ReplacedByTable is the table that holds the replaced_by relation/edge.
+	ReplacedByTable = "scopes"
+	// ReplacedByColumn is the table column denoting the replaced_by relation/edge.
+	ReplacedByColumn = "replaced_by_id"
+	// ReplacesTable is the table that holds the replaces relation/edge.
+	ReplacesTable = "scopes"
+	// ReplacesColumn is the table column denoting the replaces relation/edge.
+	ReplacesColumn = "replaced_by_id"
 	// EndpointLinksTable is the table that holds the endpoint_links relation/edge.
 	EndpointLinksTable = "scope_endpoints"
 	// EndpointLinksInverseTable is the table name for the ScopeEndpoint entity.
@@ -116,6 +132,8 @@ var Columns = []string{
 	FieldDeprecated,
 	FieldBuiltIn,
 	FieldAPIID,
+	FieldReplacedByID,
+	FieldSunsetAt,
 }
 
 var (
@@ -149,7 +167,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [9]ent.Hook
+	Hooks  [10]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -252,6 +270,16 @@ func ByAPIID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAPIID, opts...).ToFunc()
 }
 
+// ByReplacedByID orders the results by the replaced_by_id field.
+func ByReplacedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplacedByID, opts...).ToFunc()
+}
+
+// BySunsetAt orders the results by the sunset_at field.
+func BySunsetAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSunsetAt, opts...).ToFunc()
+}
+
 // ByOrganisationField orders the results by organisation field.
 func ByOrganisationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -322,6 +350,27 @@ func ByAllowedForKeysOf(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption 
 	}
 }
 
+// ByReplacedByField orders the results by replaced_by field.
+func ByReplacedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReplacedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByReplacesCount orders the results by replaces count.
+func ByReplacesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReplacesStep(), opts...)
+	}
+}
+
+// ByReplaces orders the results by replaces terms.
+func ByReplaces(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReplacesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByEndpointLinksCount orders the results by endpoint_links count.
 func ByEndpointLinksCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -375,6 +424,20 @@ func newAllowedForKeysOfStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AllowedForKeysOfInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, AllowedForKeysOfTable, AllowedForKeysOfPrimaryKey...),
+	)
+}
+func newReplacedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ReplacedByTable, ReplacedByColumn),
+	)
+}
+func newReplacesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReplacesTable, ReplacesColumn),
 	)
 }
 func newEndpointLinksStep() *sqlgraph.Step {

@@ -120,6 +120,16 @@ func APIID(v int) predicate.Scope {
 	return predicate.Scope(sql.FieldEQ(FieldAPIID, v))
 }
 
+// ReplacedByID applies equality check predicate on the "replaced_by_id" field. It's identical to ReplacedByIDEQ.
+func ReplacedByID(v int) predicate.Scope {
+	return predicate.Scope(sql.FieldEQ(FieldReplacedByID, v))
+}
+
+// SunsetAt applies equality check predicate on the "sunset_at" field. It's identical to SunsetAtEQ.
+func SunsetAt(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldEQ(FieldSunsetAt, v))
+}
+
 // OrganisationIDEQ applies the EQ predicate on the "organisation_id" field.
 func OrganisationIDEQ(v int) predicate.Scope {
 	return predicate.Scope(sql.FieldEQ(FieldOrganisationID, v))
@@ -550,6 +560,86 @@ func APIIDNotIn(vs ...int) predicate.Scope {
 	return predicate.Scope(sql.FieldNotIn(FieldAPIID, vs...))
 }
 
+// ReplacedByIDEQ applies the EQ predicate on the "replaced_by_id" field.
+func ReplacedByIDEQ(v int) predicate.Scope {
+	return predicate.Scope(sql.FieldEQ(FieldReplacedByID, v))
+}
+
+// ReplacedByIDNEQ applies the NEQ predicate on the "replaced_by_id" field.
+func ReplacedByIDNEQ(v int) predicate.Scope {
+	return predicate.Scope(sql.FieldNEQ(FieldReplacedByID, v))
+}
+
+// ReplacedByIDIn applies the In predicate on the "replaced_by_id" field.
+func ReplacedByIDIn(vs ...int) predicate.Scope {
+	return predicate.Scope(sql.FieldIn(FieldReplacedByID, vs...))
+}
+
+// ReplacedByIDNotIn applies the NotIn predicate on the "replaced_by_id" field.
+func ReplacedByIDNotIn(vs ...int) predicate.Scope {
+	return predicate.Scope(sql.FieldNotIn(FieldReplacedByID, vs...))
+}
+
+// ReplacedByIDIsNil applies the IsNil predicate on the "replaced_by_id" field.
+func ReplacedByIDIsNil() predicate.Scope {
+	return predicate.Scope(sql.FieldIsNull(FieldReplacedByID))
+}
+
+// ReplacedByIDNotNil applies the NotNil predicate on the "replaced_by_id" field.
+func ReplacedByIDNotNil() predicate.Scope {
+	return predicate.Scope(sql.FieldNotNull(FieldReplacedByID))
+}
+
+// SunsetAtEQ applies the EQ predicate on the "sunset_at" field.
+func SunsetAtEQ(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldEQ(FieldSunsetAt, v))
+}
+
+// SunsetAtNEQ applies the NEQ predicate on the "sunset_at" field.
+func SunsetAtNEQ(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldNEQ(FieldSunsetAt, v))
+}
+
+// SunsetAtIn applies the In predicate on the "sunset_at" field.
+func SunsetAtIn(vs ...time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldIn(FieldSunsetAt, vs...))
+}
+
+// SunsetAtNotIn applies the NotIn predicate on the "sunset_at" field.
+func SunsetAtNotIn(vs ...time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldNotIn(FieldSunsetAt, vs...))
+}
+
+// SunsetAtGT applies the GT predicate on the "sunset_at" field.
+func SunsetAtGT(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldGT(FieldSunsetAt, v))
+}
+
+// SunsetAtGTE applies the GTE predicate on the "sunset_at" field.
+func SunsetAtGTE(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldGTE(FieldSunsetAt, v))
+}
+
+// SunsetAtLT applies the LT predicate on the "sunset_at" field.
+func SunsetAtLT(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldLT(FieldSunsetAt, v))
+}
+
+// SunsetAtLTE applies the LTE predicate on the "sunset_at" field.
+func SunsetAtLTE(v time.Time) predicate.Scope {
+	return predicate.Scope(sql.FieldLTE(FieldSunsetAt, v))
+}
+
+// SunsetAtIsNil applies the IsNil predicate on the "sunset_at" field.
+func SunsetAtIsNil() predicate.Scope {
+	return predicate.Scope(sql.FieldIsNull(FieldSunsetAt))
+}
+
+// SunsetAtNotNil applies the NotNil predicate on the "sunset_at" field.
+func SunsetAtNotNil() predicate.Scope {
+	return predicate.Scope(sql.FieldNotNull(FieldSunsetAt))
+}
+
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.
 func HasOrganisation() predicate.Scope {
 	return predicate.Scope(func(s *sql.Selector) {
@@ -680,6 +770,52 @@ func HasAllowedForKeysOf() predicate.Scope {
 func HasAllowedForKeysOfWith(preds ...predicate.Organisation) predicate.Scope {
 	return predicate.Scope(func(s *sql.Selector) {
 		step := newAllowedForKeysOfStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReplacedBy applies the HasEdge predicate on the "replaced_by" edge.
+func HasReplacedBy() predicate.Scope {
+	return predicate.Scope(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ReplacedByTable, ReplacedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReplacedByWith applies the HasEdge predicate on the "replaced_by" edge with a given conditions (other predicates).
+func HasReplacedByWith(preds ...predicate.Scope) predicate.Scope {
+	return predicate.Scope(func(s *sql.Selector) {
+		step := newReplacedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReplaces applies the HasEdge predicate on the "replaces" edge.
+func HasReplaces() predicate.Scope {
+	return predicate.Scope(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReplacesTable, ReplacesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReplacesWith applies the HasEdge predicate on the "replaces" edge with a given conditions (other predicates).
+func HasReplacesWith(preds ...predicate.Scope) predicate.Scope {
+	return predicate.Scope(func(s *sql.Selector) {
+		step := newReplacesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

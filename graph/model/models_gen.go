@@ -162,6 +162,26 @@ type ScopeImpact struct {
 	UsedBy []string `json:"usedBy"`
 }
 
+type ScopeMigrationPlan struct {
+	From  *ent.Scope            `json:"from"`
+	To    *ent.Scope            `json:"to"`
+	Steps []*ScopeMigrationStep `json:"steps"`
+	// False for a dry run: nothing was changed.
+	Applied bool `json:"applied"`
+}
+
+// One client or API key that holds the scope being migrated.
+type ScopeMigrationStep struct {
+	// Client or APIKey.
+	Kind   string               `json:"kind"`
+	ID     int                  `json:"id"`
+	Name   string               `json:"name"`
+	Action ScopeMigrationAction `json:"action"`
+	// The holder's scopes before and after, by name.
+	ScopesBefore []string `json:"scopesBefore"`
+	ScopesAfter  []string `json:"scopesAfter"`
+}
+
 type UpdateOrganisationInput struct {
 	Name               *string           `json:"name,omitempty"`
 	MaxScopesPerClient *int              `json:"maxScopesPerClient,omitempty"`
@@ -344,6 +364,64 @@ func (e *PlanAction) UnmarshalJSON(b []byte) error {
 }
 
 func (e PlanAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What migrateScopeHolders does, or would do, to one client or API key.
+type ScopeMigrationAction string
+
+const (
+	// The holder drops the old scope and gets the new one.
+	ScopeMigrationActionMove ScopeMigrationAction = "MOVE"
+	// The holder already has the new scope: it only drops the old one.
+	ScopeMigrationActionDrop ScopeMigrationAction = "DROP"
+)
+
+var AllScopeMigrationAction = []ScopeMigrationAction{
+	ScopeMigrationActionMove,
+	ScopeMigrationActionDrop,
+}
+
+func (e ScopeMigrationAction) IsValid() bool {
+	switch e {
+	case ScopeMigrationActionMove, ScopeMigrationActionDrop:
+		return true
+	}
+	return false
+}
+
+func (e ScopeMigrationAction) String() string {
+	return string(e)
+}
+
+func (e *ScopeMigrationAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScopeMigrationAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScopeMigrationAction", str)
+	}
+	return nil
+}
+
+func (e ScopeMigrationAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScopeMigrationAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScopeMigrationAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -28,6 +28,7 @@ import (
 	"scopekeeper/ent/endpoint"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/viewer"
 )
@@ -173,20 +174,22 @@ func (e *Engine) load(ctx context.Context, orgID int) ([]EndpointSpec, []ScopeSp
 }
 
 // credential resolves a presented value through credential.Resolve, cached until the
-// organisation's grants change. Unknown values are not cached: issuing a token changes nothing
+// organisation's grants change or a scope it grants reaches its sunset. Unknown values are not cached: issuing a token changes nothing
 // that would tell the cache.
 func (e *Engine) credential(ctx context.Context, s *orgState, orgID int, value string) (*grant, error) {
 	key := sha256.Sum256([]byte(value))
 	stamp := e.grantStamp(s) // read before the database, see version.go
+	now := e.opts.Now()
 	s.mu.RLock()
 	g := s.creds[key]
 	s.mu.RUnlock()
-	if g != nil && g.stamp == stamp {
+	// A resolution is stale from the next sunset of a scope it grants, with no write to tell.
+	if g != nil && g.stamp == stamp && deprecation.Valid(g.cred.Until, now) {
 		metrics.CacheHit("access_credentials")
 		return g, nil
 	}
 	metrics.CacheMiss("access_credentials")
-	c, err := credential.Resolve(ctx, e.client, orgID, value)
+	c, err := credential.Resolve(ctx, e.client, orgID, value, now)
 	if err != nil {
 		return nil, err
 	}

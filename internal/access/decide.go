@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"scopekeeper/ent"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/pathtemplate"
 )
 
@@ -32,7 +34,8 @@ type Decision struct {
 	Scope string
 	// Endpoint is the endpoint the request matched, if any.
 	Endpoint *EndpointSpec
-	// ExpiresAt is when the credential stops granting anything (zero: never), for caches.
+	// ExpiresAt is when the credential stops granting anything, or a scope it grants reaches its
+	// sunset (zero: never), for caches.
 	ExpiresAt time.Time
 	// Audience is a token's aud (RFC 8707): the identifiers of its APIs.
 	Audience []string
@@ -118,7 +121,7 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 		x.lines = &d.Explanation
 	}
 	c := g.cred
-	d.ExpiresAt, d.Audience = c.ExpiresAt, c.Audience
+	d.ExpiresAt, d.Audience = deprecation.Earlier(c.ExpiresAt, c.Until), c.Audience
 	if explain {
 		describeCredential(x, c, v)
 	}
@@ -248,6 +251,14 @@ func judge(g *grant, v *view, ep *compiledEndpoint, x explainer) Decision {
 			return d
 		}
 	}
+	for _, list := range [2][]int{ep.Linked, ep.Siblings} {
+		for _, id := range list {
+			if i := slices.IndexFunc(c.Retired, func(s *ent.Scope) bool { return s.ID == id }); i >= 0 {
+				x.add("The credential held %s, but that scope is deprecated and its sunset has come, so access is denied.", c.Retired[i].Name)
+				return d
+			}
+		}
+	}
 	x.add("The credential holds none of these scopes, so access is denied.")
 	return d
 }
@@ -268,6 +279,9 @@ func describeCredential(x explainer, c *credential.Credential, v *view) {
 		x.add("It grants no scope.")
 	} else {
 		x.add("It grants %s.", strings.Join(c.ScopeNames(), ", "))
+	}
+	for _, s := range c.Retired {
+		x.add("It also held %s, which is deprecated and no longer granted since its sunset at %s.", s.Name, s.SunsetAt.UTC().Format(time.RFC3339))
 	}
 	for _, s := range c.Withdrawn {
 		if c.Kind == credential.APIKey {

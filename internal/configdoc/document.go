@@ -71,6 +71,10 @@ type Scope struct {
 	Emphasize               bool   `json:"emphasize" yaml:"emphasize"`
 	ShowInDiscoveryDocument *bool  `json:"showInDiscoveryDocument,omitempty" yaml:"showInDiscoveryDocument,omitempty"` // absent: true
 	Deprecated              bool   `json:"deprecated" yaml:"deprecated"`
+	// Deprecation lifecycle (issue 13), only on deprecated scopes: the replacement's name, and
+	// the sunset as an RFC 3339 time.
+	ReplacedBy string `json:"replacedBy,omitempty" yaml:"replacedBy,omitempty"`
+	SunsetAt   string `json:"sunsetAt,omitempty" yaml:"sunsetAt,omitempty"`
 }
 
 // Endpoint is "METHOD /path" with the names of the scopes that open it.
@@ -129,6 +133,7 @@ var compiled = func() *jsonschema.Schema {
 		panic(err)
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat() // sunsetAt is a date-time
 	if err := c.AddResource("scopekeeper-v1.json", doc); err != nil {
 		panic(err)
 	}

@@ -27,10 +27,11 @@ clients:
 func TestParseNamesWhatIsWrong(t *testing.T) {
 	for src, want := range map[string]string{
 		"version: [": "line 1",
-		"version: scopekeeper/v2\norganisation: {name: A}\n":                                  "at /version",
-		strings.Replace(sample, "kind: SERVICE", "kind: DAEMON", 1):                           "at /clients/0/kind",
-		strings.Replace(sample, "basePath: /forums", "basePath: /forums\n    colour: red", 1): "at /apis/0",
-		strings.Replace(sample, "GET /forums/threads", "FETCH /forums/threads", 1):            "at /apis/0/endpoints/0/endpoint",
+		"version: scopekeeper/v2\norganisation: {name: A}\n":                                                                                                       "at /version",
+		strings.Replace(sample, "kind: SERVICE", "kind: DAEMON", 1):                                                                                                "at /clients/0/kind",
+		strings.Replace(sample, "basePath: /forums", "basePath: /forums\n    colour: red", 1):                                                                      "at /apis/0",
+		strings.Replace(sample, "GET /forums/threads", "FETCH /forums/threads", 1):                                                                                 "at /apis/0/endpoints/0/endpoint",
+		strings.Replace(sample, "- name: forums.threads.readonly", "- name: forums.threads.readonly\n        deprecated: true\n        sunsetAt: next tuesday", 1): "at /apis/0/scopes/0/sunsetAt",
 	} {
 		_, err := Parse([]byte(src))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/api"
@@ -31,7 +32,9 @@ func Export(ctx context.Context, client *ent.Client, orgID int) (*Document, erro
 	}, APIs: []API{}, Clients: []Client{}}
 
 	apis, err := client.API.Query().Where(api.BuiltIn(false)).Order(api.ByName()).
-		WithScopes(func(q *ent.ScopeQuery) { q.Order(scope.ByName()) }).
+		WithScopes(func(q *ent.ScopeQuery) {
+			q.Order(scope.ByName()).WithReplacedBy(func(q *ent.ScopeQuery) { q.Select(scope.FieldName) })
+		}).
 		WithEndpoints(func(q *ent.EndpointQuery) {
 			q.Order(endpoint.ByPath(), endpoint.ByMethod()).WithScopes(func(q *ent.ScopeQuery) { q.Select(scope.FieldName) })
 		}).All(ctx)
@@ -45,7 +48,10 @@ func Export(ctx context.Context, client *ent.Client, orgID int) (*Document, erro
 		for _, s := range a.Edges.Scopes {
 			out.Scopes = append(out.Scopes, Scope{Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 				Required: s.Required, Emphasize: s.Emphasize, ShowInDiscoveryDocument: ptr(s.ShowInDiscoveryDocument),
-				Deprecated: s.Deprecated})
+				Deprecated: s.Deprecated, SunsetAt: formatSunset(s.SunsetAt)})
+			if r := s.Edges.ReplacedBy; r != nil {
+				out.Scopes[len(out.Scopes)-1].ReplacedBy = r.Name
+			}
 		}
 		for _, e := range a.Edges.Endpoints {
 			out.Endpoints = append(out.Endpoints, Endpoint{Endpoint: string(e.Method) + " " + e.Path, Scopes: names(e.Edges.Scopes)})
@@ -84,3 +90,12 @@ func nonNil(s []string) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// formatSunset writes a sunset as RFC 3339 in UTC with what precision it has, so that importing
+// it gives the same instant back.
+func formatSunset(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

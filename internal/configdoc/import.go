@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/api"
@@ -120,6 +121,9 @@ func (im *importer) run(d *Document, prune bool) error {
 		}
 	}
 	if err := im.loadScopes(); err != nil {
+		return err
+	}
+	if err := im.replacements(d); err != nil {
 		return err
 	}
 	for i, a := range d.APIs {
@@ -290,11 +294,16 @@ func (im *importer) api(a API, old *ent.API) (int, error) {
 
 func (im *importer) scope(apiID int, s Scope, old *ent.Scope) error {
 	show := *s.ShowInDiscoveryDocument
+	sunset, err := parseSunset(s.SunsetAt)
+	if err != nil {
+		return objErr("scope", s.Name, err)
+	}
 	if old == nil {
 		im.add(Change{Action: Create, Kind: "Scope", Name: s.Name})
 		return objErr("scope", s.Name, im.client.Scope.Create().SetAPIID(apiID).SetName(s.Name).
 			SetDisplayName(s.DisplayName).SetDescription(s.Description).SetRequired(s.Required).
-			SetEmphasize(s.Emphasize).SetShowInDiscoveryDocument(show).SetDeprecated(s.Deprecated).Exec(im.ctx))
+			SetEmphasize(s.Emphasize).SetShowInDiscoveryDocument(show).SetDeprecated(s.Deprecated).
+			SetNillableSunsetAt(sunset).Exec(im.ctx))
 	}
 	if old.APIID != apiID {
 		return objErr("scope", s.Name, apperr.Invalid("apis", "It belongs to another API; a scope cannot move between APIs."))
@@ -313,6 +322,13 @@ func (im *importer) scope(apiID int, s Scope, old *ent.Scope) error {
 	set("emphasize", old.Emphasize != s.Emphasize, func() { u.SetEmphasize(s.Emphasize) })
 	set("showInDiscoveryDocument", old.ShowInDiscoveryDocument != show, func() { u.SetShowInDiscoveryDocument(show) })
 	set("deprecated", old.Deprecated != s.Deprecated, func() { u.SetDeprecated(s.Deprecated) })
+	set("sunsetAt", !sameInstant(old.SunsetAt, sunset), func() {
+		if sunset == nil {
+			u.ClearSunsetAt()
+		} else {
+			u.SetSunsetAt(*sunset)
+		}
+	})
 	if len(fields) == 0 {
 		return nil
 	}
@@ -534,4 +550,91 @@ func (im *importer) allowedScopes(names []string) error {
 	im.add(Change{Action: Update, Kind: "Organisation", Name: "apiKeyAllowedScopes", Fields: []string{"apiKeyAllowedScopes"}})
 	return objErr("organisation", "apiKeyAllowedScopes",
 		im.client.Organisation.UpdateOneID(im.orgID).ClearAPIKeyAllowedScopes().AddAPIKeyAllowedScopeIDs(ids...).Exec(im.ctx))
+}
+
+// Deprecation lifecycle (issue 13).
+
+// parseSunset reads a scope's sunsetAt; "" is none.
+func parseSunset(v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, apperr.Invalid("sunsetAt", "%q is not an RFC 3339 time; write it like 2027-06-30T00:00:00Z.", v)
+	}
+	return &t, nil
+}
+
+func sameInstant(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+// replacements sets every documented scope's replacedBy, by name, once every scope exists: first
+// the removals, then the additions, so that a document that reverses a replacement is not taken
+// for a cycle halfway through.
+func (im *importer) replacements(d *Document) error {
+	current, err := im.client.Scope.Query().Where(scope.Or(scope.ReplacedByIDNotNil(), scope.Deprecated(true))).
+		Select(scope.FieldID, scope.FieldName, scope.FieldReplacedByID).All(im.ctx)
+	if err != nil {
+		return err
+	}
+	had := map[int]int{}
+	for _, s := range current {
+		if s.ReplacedByID != nil {
+			had[s.ID] = *s.ReplacedByID
+		}
+	}
+	type change struct {
+		name   string
+		id, to int
+	}
+	var changes []change
+	for _, a := range d.APIs {
+		for _, s := range a.Scopes {
+			id := im.scopes[strings.ToLower(s.Name)]
+			to := 0
+			if s.ReplacedBy != "" {
+				var ok bool
+				if to, ok = im.scopes[strings.ToLower(s.ReplacedBy)]; !ok {
+					return objErr("scope", s.Name, apperr.Invalid("replacedBy",
+						"It names the replacement %q, which neither the document nor the organisation has.", s.ReplacedBy))
+				}
+			}
+			if had[id] != to {
+				changes = append(changes, change{s.Name, id, to})
+				im.planField(s.Name, "replacedBy")
+			}
+		}
+	}
+	for _, c := range changes {
+		if _, ok := had[c.id]; ok {
+			if err := im.client.Scope.UpdateOneID(c.id).ClearReplacedBy().Exec(im.ctx); err != nil {
+				return objErr("scope", c.name, err)
+			}
+		}
+	}
+	for _, c := range changes {
+		if c.to != 0 {
+			if err := im.client.Scope.UpdateOneID(c.id).SetReplacedByID(c.to).Exec(im.ctx); err != nil {
+				return objErr("scope", c.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// planField adds field to the plan's change of the scope name: to its update, or a new update;
+// a created scope's fields are not listed.
+func (im *importer) planField(name, field string) {
+	for i := range im.plan.Changes {
+		c := &im.plan.Changes[i]
+		if c.Kind == "Scope" && c.Name == name && c.Action != Delete {
+			if c.Action == Update {
+				c.Fields = append(c.Fields, field)
+			}
+			return
+		}
+	}
+	im.add(Change{Action: Update, Kind: "Scope", Name: name, Fields: []string{field}})
 }

@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/viewer"
@@ -55,7 +56,12 @@ type Credential struct {
 	Identity []int
 	// Issued are the scopes granted at issuance that no longer are (token) or that the
 	// organisation's API-key set no longer allows (key), for explanations.
-	Withdrawn                []*ent.Scope
+	Withdrawn []*ent.Scope
+	// Retired are the deprecated scopes it held whose sunset has come (contract section 8).
+	Retired []*ent.Scope
+	// Until is the next sunset of a deprecated scope it grants: from then on this resolution is
+	// stale and must be made again. Zero when none is coming.
+	Until                    time.Time
 	AllowUncategorizedRead   bool
 	AllowUncategorizedModify bool
 	IssuedAt, ExpiresAt      time.Time
@@ -77,19 +83,20 @@ func (c *Credential) ScopeNames() []string {
 	return out
 }
 
-// Resolve looks value up in organisation orgID. A value of another organisation is unknown.
-func Resolve(ctx context.Context, client *ent.Client, orgID int, value string) (*Credential, error) {
+// Resolve looks value up in organisation orgID, as of now. A value of another organisation is
+// unknown.
+func Resolve(ctx context.Context, client *ent.Client, orgID int, value string, now time.Time) (*Credential, error) {
 	ctx = viewer.SystemContext(ctx, orgID)
 	if strings.HasPrefix(value, secret.APIKeyPrefix) {
-		return resolveKey(ctx, client, orgID, value)
+		return resolveKey(ctx, client, orgID, value, now)
 	}
 	if key := TokenKey(value); key != nil {
-		return resolveToken(ctx, client, key, value)
+		return resolveToken(ctx, client, key, value, now)
 	}
 	return &Credential{Reason: ReasonUnknown}, nil
 }
 
-func resolveToken(ctx context.Context, client *ent.Client, key []byte, value string) (*Credential, error) {
+func resolveToken(ctx context.Context, client *ent.Client, key []byte, value string, now time.Time) (*Credential, error) {
 	unknown := &Credential{Kind: AccessToken, Reason: ReasonUnknown}
 	t, err := client.Token.Query().Where(token.LookupKey(key)).WithClient().Only(ctx)
 	if ent.IsNotFound(err) {
@@ -110,7 +117,7 @@ func resolveToken(ctx context.Context, client *ent.Client, key []byte, value str
 	case t.RevokedAt != nil:
 		c.Reason = ReasonRevoked
 		return c, nil
-	case !t.ExpiresAt.After(time.Now()):
+	case !t.ExpiresAt.After(now):
 		c.Reason = ReasonExpired
 		return c, nil
 	case !t.Edges.Client.Enabled:
@@ -127,7 +134,11 @@ func resolveToken(ctx context.Context, client *ent.Client, key []byte, value str
 	if err != nil {
 		return nil, err
 	}
-	c.Scopes, c.Withdrawn = Narrow(issued, Held(t.Edges.Client, assigned, t.IssuedAt))
+	// A retired scope is withdrawn before rule 5 is applied: a required scope stays only beside
+	// another scope of its API that is still granted.
+	live, retired := deprecation.Split(issued, now)
+	c.Scopes, c.Withdrawn = Narrow(live, Held(t.Edges.Client, assigned, t.IssuedAt))
+	c.Retired, c.Until = retired, deprecation.NextSunset(c.Scopes, now)
 	c.Active = true
 	return c, nil
 }
@@ -164,7 +175,7 @@ func Narrow(issued []*ent.Scope, assigned []int) (granted, withdrawn []*ent.Scop
 	return granted, withdrawn
 }
 
-func resolveKey(ctx context.Context, client *ent.Client, orgID int, value string) (*Credential, error) {
+func resolveKey(ctx context.Context, client *ent.Client, orgID int, value string, now time.Time) (*Credential, error) {
 	k, err := client.APIKey.Query().Where(apikey.KeyHash(secret.Digest(value))).
 		WithScopes(func(q *ent.ScopeQuery) { q.Order(scope.ByName()) }).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -182,7 +193,7 @@ func resolveKey(ctx context.Context, client *ent.Client, orgID int, value string
 	case k.RevokedAt != nil:
 		c.Reason = ReasonRevoked
 		return c, nil
-	case k.ExpiresAt != nil && !k.ExpiresAt.After(time.Now()):
+	case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
 		c.Reason = ReasonExpired
 		return c, nil
 	}
@@ -190,13 +201,15 @@ func resolveKey(ctx context.Context, client *ent.Client, orgID int, value string
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range k.Edges.Scopes {
+	held, retired := deprecation.Split(k.Edges.Scopes, now)
+	for _, s := range held {
 		if slices.Contains(allowed, s.ID) {
 			c.Scopes = append(c.Scopes, s)
 		} else {
 			c.Withdrawn = append(c.Withdrawn, s)
 		}
 	}
+	c.Retired, c.Until = retired, deprecation.NextSunset(c.Scopes, now)
 	c.Active = true
 	return c, nil
 }

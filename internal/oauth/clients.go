@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -11,6 +12,7 @@ import (
 	"scopekeeper/ent/api"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/scope"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/secret"
 )
 
@@ -28,6 +30,11 @@ type clientInfo struct {
 	byID map[int]*ent.Scope
 	// apis are the APIs of the scopes in grantable, by ID (resource indicators, token formats).
 	apis map[int]*ent.API
+	// until is the next sunset of a deprecated scope the client holds: from then on this is stale.
+	// Scopes whose sunset has come are left out of all of the above (contract section 8).
+	until time.Time
+	// retired maps lowercased names of the client's scopes whose sunset has come to them.
+	retired map[string]*ent.Scope
 }
 
 // held returns the scopes of ids that the client may still be granted, sorted by name.
@@ -61,7 +68,8 @@ func (p *Provider) oauthClient(ctx context.Context, orgID int, clientID string) 
 	if clientID == "" || len(clientID) > 200 {
 		return nil, nil
 	}
-	if ci, ok := p.cache.client(orgID, clientID); ok {
+	now := p.now()
+	if ci, ok := p.cache.client(orgID, clientID); ok && deprecation.Valid(ci.until, now) {
 		return ci, nil
 	}
 	gen := p.cache.generation()
@@ -74,7 +82,13 @@ func (p *Provider) oauthClient(ctx context.Context, orgID int, clientID string) 
 	if err != nil {
 		return nil, err
 	}
-	ci := &clientInfo{c: c, assigned: c.Edges.Scopes, required: map[int][]*ent.Scope{}, grantable: map[string]*ent.Scope{}}
+	ci := &clientInfo{c: c, assigned: deprecation.Live(c.Edges.Scopes, now), required: map[int][]*ent.Scope{}, grantable: map[string]*ent.Scope{},
+		until: deprecation.NextSunset(c.Edges.Scopes, now), retired: map[string]*ent.Scope{}}
+	for _, s := range c.Edges.Scopes {
+		if deprecation.Retired(s, now) {
+			ci.retired[strings.ToLower(s.Name)] = s
+		}
+	}
 	var apis []int
 	for _, s := range ci.assigned {
 		ci.grantable[strings.ToLower(s.Name)] = s
@@ -96,7 +110,8 @@ func (p *Provider) oauthClient(ctx context.Context, orgID int, clientID string) 
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range req {
+		ci.until = deprecation.Earlier(ci.until, deprecation.NextSunset(req, now))
+		for _, s := range deprecation.Live(req, now) {
 			if _, held := ci.grantable[strings.ToLower(s.Name)]; s.Deprecated && !held {
 				continue
 			}

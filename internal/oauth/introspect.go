@@ -11,6 +11,7 @@ import (
 
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/secret"
 )
@@ -90,14 +91,15 @@ func (p *Provider) resolve(ctx context.Context, org *orgInfo, value string) (*re
 		return &resolved{cred: &credential.Credential{Reason: credential.ReasonUnknown}}, nil
 	}
 	digest := secret.Digest(value)
-	if c, ok := p.cache.credential(digest); ok && c.cred.Client.OrganisationID == org.ID {
+	// A cached answer is stale from the next sunset of a scope it grants, with no write to tell.
+	if c, ok := p.cache.credential(digest); ok && c.cred.Client.OrganisationID == org.ID && deprecation.Valid(c.cred.Until, p.now()) {
 		metrics.CacheHit("introspection")
 		return c, nil
 	}
 	metrics.CacheMiss("introspection")
 	v, err, _ := p.lookups.Do(strconv.Itoa(org.ID)+":"+string(digest), func() (any, error) {
 		gen, revoked := p.cache.generation(), p.cache.revoked.Load()
-		c, err := credential.Resolve(context.WithoutCancel(ctx), p.client, org.ID, value)
+		c, err := credential.Resolve(context.WithoutCancel(ctx), p.client, org.ID, value, p.now())
 		if err != nil {
 			return nil, err
 		}

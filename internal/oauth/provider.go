@@ -78,6 +78,10 @@ func New(client *ent.Client, publicURL string, sessions Sessions, keeper *keys.K
 	return p
 }
 
+// SetClock replaces the clock of expiry and sunset decisions (time.Now by default); call it
+// before serving.
+func (p *Provider) SetClock(now func() time.Time) { p.now = now }
+
 // Issuer is the issuer URL of the organisation with the given slug.
 func (p *Provider) Issuer(slug string) string { return p.publicURL + "/o/" + slug }
 

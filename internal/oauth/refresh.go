@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/secret"
 )
@@ -255,7 +256,7 @@ func (p *Provider) introspectRefresh(ctx context.Context, org *orgInfo, value st
 			return nil, err
 		}
 	}
-	granted, _ := credential.Narrow(held, credential.Held(c, scopeIDs(c.Edges.Scopes), rt.IssuedAt))
+	granted, _ := credential.Narrow(deprecation.Live(held, p.now()), credential.Held(c, scopeIDs(c.Edges.Scopes), rt.IssuedAt))
 	return map[string]any{"active": true, "scope": joinScopes(identity, granted), "client_id": c.ClientID, "token_type": "refresh_token",
 		"exp": rt.ExpiresAt.Unix(), "iat": rt.IssuedAt.Unix(), "sub": strconv.Itoa(rt.UserID), "iss": org.Issuer}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
@@ -83,6 +84,9 @@ func (ci *clientInfo) grant(req scopeRequest) ([]*ent.Scope, *oidc.Error) {
 	if req.given && len(req.names) == 0 && len(req.identity) > 0 {
 		return nil, nil
 	}
+	if len(ci.assigned) == 0 && len(ci.retired) > 0 {
+		return nil, oidc.ErrInvalidScope().WithDescription("The client %q holds only deprecated scopes whose sunset has come, so it cannot get a token.", ci.c.Name)
+	}
 	if len(ci.assigned) == 0 {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client %q has no scopes assigned, so it cannot get a token.", ci.c.Name)
 	}
@@ -92,6 +96,10 @@ func (ci *clientInfo) grant(req scopeRequest) ([]*ent.Scope, *oidc.Error) {
 	} else {
 		for _, n := range req.names {
 			s, ok := ci.grantable[strings.ToLower(n)]
+			if r := ci.retired[strings.ToLower(n)]; !ok && r != nil {
+				return nil, oidc.ErrInvalidScope().WithDescription("The scope %q is deprecated and no longer granted since %s.",
+					r.Name, r.SunsetAt.UTC().Format(time.RFC3339))
+			}
 			if !ok {
 				return nil, oidc.ErrInvalidScope().WithDescription("The client may not request the scope %q.", n)
 			}

@@ -14,6 +14,7 @@ import (
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/secret"
@@ -170,8 +171,9 @@ func (p *Provider) authorizationCode(r *http.Request, org *orgInfo, ci *clientIn
 			return nil, serverError(ctx, "load scopes", err)
 		}
 	}
-	// Rule 8 already at redemption: what the client lost since the code was issued is not granted.
-	granted, _ := credential.Narrow(scopes, credential.Held(ci.c, scopeIDs(ci.assigned), ar.CreatedAt))
+	// Rule 8 already at redemption: what the client lost since the code was issued is not granted,
+	// nor a deprecated scope whose sunset has come since.
+	granted, _ := credential.Narrow(deprecation.Live(scopes, now), credential.Held(ci.c, scopeIDs(ci.assigned), ar.CreatedAt))
 	if len(granted) == 0 && len(identity) == 0 {
 		return nil, oidc.ErrInvalidScope().WithDescription("The client no longer holds any scope of this authorization.")
 	}

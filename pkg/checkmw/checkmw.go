@@ -87,7 +87,8 @@ type Result struct {
 	Allowed bool   `json:"allowed"`
 	Scope   string `json:"scope"`
 	Reason  string `json:"reason"`
-	// Exp is when the credential expires, in Unix seconds; 0 when it does not.
+	// Exp is when the decision stops holding, in Unix seconds: the credential expires or a
+	// deprecated scope it holds reaches its sunset; 0 when neither comes.
 	Exp int64 `json:"exp"`
 	// Audience is a token's aud: the identifiers of the APIs it is for (RFC 8707).
 	Audience []string `json:"aud"`

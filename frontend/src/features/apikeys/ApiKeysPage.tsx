@@ -10,6 +10,7 @@ import { FormDialog } from '../../components/forms';
 import { ListTable, PageHeader, QueryStates, connectionNodes, useConfirmAction } from '../../components/listing';
 import { EmptyState } from '../layout/states';
 import { ScopeMultiSelect, type ScopeRef } from '../scopes/ScopeMultiSelect';
+import { formatSunset } from '../deprecation/lifecycle';
 import { splitFieldErrors } from '../../lib/errors';
 
 export const ApiKeysDocument = graphql(`
@@ -38,6 +39,12 @@ export const ApiKeysDocument = graphql(`
           scopes {
             id
             name
+            deprecated
+            sunsetAt
+            replacedBy {
+              id
+              name
+            }
           }
         }
       }
@@ -141,7 +148,14 @@ export function ApiKeysPage() {
                 <Table.Td>
                   <Group gap={4}>
                     {(k.scopes ?? []).map((s) => (
-                      <Badge key={s.id} tt="none" variant="outline" size="sm">
+                      <Badge
+                        key={s.id}
+                        tt="none"
+                        variant="outline"
+                        size="sm"
+                        td={s.deprecated ? 'line-through' : undefined}
+                        title={s.deprecated ? deprecationNote(s) : undefined}
+                      >
                         {s.name}
                       </Badge>
                     ))}
@@ -191,7 +205,8 @@ export function ApiKeysPage() {
 
 function CreateApiKeyDialog({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (v: { name: string; key: string }) => void }) {
   const { organisation } = useViewer();
-  const allowed: ScopeRef[] = (organisation.apiKeyAllowedScopes ?? []).map((s) => ({ id: s.id, name: s.name }));
+  // A deprecated scope is not newly assigned (rule 7), to keys either.
+  const allowed: ScopeRef[] = (organisation.apiKeyAllowedScopes ?? []).filter((s) => !s.deprecated).map((s) => ({ id: s.id, name: s.name }));
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ScopeRef[]>([]);
   const [read, setRead] = useState(false);
@@ -258,4 +273,9 @@ function CreateApiKeyDialog({ opened, onClose, onCreated }: { opened: boolean; o
       <TextInput label="Expires on" type="date" value={expires} onChange={(e) => setExpires(e.currentTarget.value)} error={errs.expiresAt} description="Optional; leave empty for a key that does not expire." />
     </FormDialog>
   );
+}
+
+/** "Deprecated · replaced by x · sunset 30 Jun 2027, 12:00" for a key's deprecated scope. */
+function deprecationNote(s: { replacedBy?: { name: string } | null; sunsetAt?: string | null }): string {
+  return ['Deprecated', s.replacedBy && `replaced by ${s.replacedBy.name}`, s.sunsetAt && `sunset ${formatSunset(s.sunsetAt)}`].filter(Boolean).join(' · ');
 }

@@ -8,7 +8,7 @@ import { ListTable, PageHeader, QueryStates, SearchInput, connectionNodes, useLi
 import { EmptyState } from '../layout/states';
 import { diffFields, type FieldChange } from './diffFields';
 import { AuditEventsDocument, AuditVocabularyDocument } from './operations';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { actionColors, actionLabels, describeActor, fieldLabel, formatTime, relativeTime, targetLink, targetName, targetTypeLabels, toOptions } from './events';
 
 const ctx = { additionalTypenames: ['AuditEvent'] };
@@ -22,14 +22,22 @@ export function AuditLogPage() {
     pager.reset();
   };
   const actorText = debounced.trim();
+  // One object's history: ?object=TYPE:ID (the "History" button of an event sets it).
+  const [params, setParams] = useSearchParams();
+  const object = parseObject(params.get('object'));
+  const showObject = (o: { type: string; id: string } | null) => {
+    setParams(o ? { object: `${o.type}:${o.id}` } : {});
+    pager.reset();
+  };
   const where = useMemo(() => {
     const w: AuditEventWhereInput = {
       ...(action && { action }),
       ...(targetType && { targetType }),
       ...(actorText && { actorContainsFold: actorText }),
+      ...(object && { targetType: object.type, targetID: object.id }),
     };
     return Object.keys(w).length > 0 ? w : undefined;
-  }, [action, targetType, actorText]);
+  }, [action, targetType, actorText, object?.type, object?.id]);
   const variables = useMemo(() => ({ first: pager.first, after: pager.after, where }), [pager.first, pager.after, where]);
   const [result, refetch] = useQuery({ query: AuditEventsDocument, variables, context: ctx });
   const [{ data: vocabulary }] = useQuery({ query: AuditVocabularyDocument });
@@ -37,12 +45,14 @@ export function AuditLogPage() {
   const targetTypeOptions = toOptions(vocabulary?.auditVocabulary.targetTypes ?? [], targetTypeLabels);
   const { data } = result;
   const events = connectionNodes(data?.auditEvents);
-  const filtering = Boolean(action || targetType || actor);
+  const filtering = Boolean(action || targetType || actor || object);
   const clearFilters = () => {
     setAction(null);
     setTargetType(null);
     setActor('');
+    showObject(null);
   };
+  const objectName = object && events.length > 0 ? `${targetTypeLabels[object.type] ?? object.type} ${targetName(events[0])}` : null;
 
   return (
     <>
@@ -50,7 +60,23 @@ export function AuditLogPage() {
       <Paper withBorder p="md">
         <Group mb="sm" align="flex-end">
           <Select label="Action" placeholder="Any action" data={actionOptions} value={action} onChange={filter(setAction)} clearable w={170} />
-          <Select label="Target type" placeholder="Any type" data={targetTypeOptions} value={targetType} onChange={filter(setTargetType)} clearable w={190} />
+          {object ? (
+            <Stack gap={4} data-testid="audit-object-filter">
+              <Text size="sm" fw={500}>
+                Object
+              </Text>
+              <Group gap={6}>
+                <Badge variant="light" size="lg" tt="none">
+                  {objectName ?? `${targetTypeLabels[object.type] ?? object.type} #${object.id}`}
+                </Badge>
+                <Button size="compact-sm" variant="subtle" onClick={() => showObject(null)}>
+                  Every object
+                </Button>
+              </Group>
+            </Stack>
+          ) : (
+            <Select label="Target type" placeholder="Any type" data={targetTypeOptions} value={targetType} onChange={filter(setTargetType)} clearable w={190} />
+          )}
           <SearchInput label="Actor" placeholder="Email contains…" value={actor} onChange={setActor} w={260} />
           {filtering && (
             <Button variant="subtle" onClick={clearFilters}>
@@ -72,7 +98,7 @@ export function AuditLogPage() {
         {events.length > 0 && (
           <ListTable label="Audit log" columns={['When', 'Who', 'Action', 'Target', 'Changes']} minWidth={760} striped={false}>
             {events.map((e) => (
-              <EventRows key={e.id} event={e} />
+              <EventRows key={e.id} event={e} onHistory={object ? undefined : () => showObject({ type: e.targetType, id: e.targetID })} />
             ))}
           </ListTable>
         )}
@@ -85,7 +111,7 @@ export function AuditLogPage() {
 const describeTarget = (e: AuditEventFieldsFragment) => `${targetTypeLabels[e.targetType] ?? e.targetType} ${targetName(e)}`;
 
 /** An event's row, and below it the row its "Changes" button unfolds. */
-function EventRows({ event }: { event: AuditEventFieldsFragment }) {
+function EventRows({ event, onHistory }: { event: AuditEventFieldsFragment; onHistory?: () => void }) {
   const [open, setOpen] = useState(false);
   const detailsId = `audit-changes-${event.id}`;
   const exact = formatTime(event.at);
@@ -128,17 +154,24 @@ function EventRows({ event }: { event: AuditEventFieldsFragment }) {
           )}
         </Table.Td>
         <Table.Td>
-          <Button
-            size="xs"
-            variant="subtle"
-            aria-expanded={open}
-            aria-controls={detailsId}
-            aria-label={`Changes to ${target}`}
-            onClick={() => setOpen((o) => !o)}
-            rightSection={<span aria-hidden>{open ? '▴' : '▾'}</span>}
-          >
-            Changes
-          </Button>
+          <Group gap={4} wrap="nowrap">
+            <Button
+              size="xs"
+              variant="subtle"
+              aria-expanded={open}
+              aria-controls={detailsId}
+              aria-label={`Changes to ${target}`}
+              onClick={() => setOpen((o) => !o)}
+              rightSection={<span aria-hidden>{open ? '▴' : '▾'}</span>}
+            >
+              Changes
+            </Button>
+            {onHistory && (
+              <Button size="xs" variant="subtle" color="gray" onClick={onHistory} aria-label={`History of ${target}`}>
+                History
+              </Button>
+            )}
+          </Group>
         </Table.Td>
       </Table.Tr>
       <Table.Tr id={detailsId} hidden={!open}>
@@ -209,4 +242,10 @@ function Changes({ event, target, exact }: { event: AuditEventFieldsFragment; ta
       )}
     </Stack>
   );
+}
+
+/** Reads ?object=TYPE:ID, the object whose history the page shows. */
+export function parseObject(v: string | null): { type: string; id: string } | null {
+  const m = v?.match(/^([A-Za-z]+):(\d+)$/);
+  return m ? { type: m[1], id: m[2] } : null;
 }

@@ -64,6 +64,8 @@ const fieldLabels: Record<string, string> = {
   grant_types: 'Grant types',
   client_id: 'Client ID',
   max_scopes_per_client: 'Most scopes per client',
+  replaced_by_id: 'Replaced by (scope ID)',
+  sunset_at: 'Sunset',
   created_at: 'Created',
   updated_at: 'Changed',
 };

@@ -31,6 +31,7 @@ export const ViewerDocument = graphql(`
           name
           displayName
           description
+          deprecated
         }
       }
     }

@@ -212,7 +212,7 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
                 return (
                   <Table.Tr key={s.id} data-staged={out || undefined} style={out ? { textDecoration: 'line-through' } : undefined}>
                     <Table.Td>
-                      <ScopeName name={s.name} deprecated={s.deprecated} />
+                      <ScopeName name={s.name} deprecated={s.deprecated} replacedBy={s.replacedBy} sunsetAt={s.sunsetAt} />
                     </Table.Td>
                     <Table.Td>{s.displayName}</Table.Td>
                     <Table.Td>{s.api.displayName || s.api.name}</Table.Td>

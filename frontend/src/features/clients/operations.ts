@@ -9,6 +9,11 @@ export const PickerScopeFieldsFragment = graphql(`
     required
     emphasize
     deprecated
+    sunsetAt
+    replacedBy {
+      id
+      name
+    }
     group
     entity
     modifier

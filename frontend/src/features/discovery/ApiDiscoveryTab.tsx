@@ -60,7 +60,7 @@ export function ApiDiscoveryTab({ apiId, manage, readOnlyReason }: { apiId: stri
                   return (
                     <Table.Tr key={s.id}>
                       <Table.Td>
-                        <ScopeName name={s.name} deprecated={s.deprecated} />
+                        <ScopeName name={s.name} deprecated={s.deprecated} replacedBy={s.replacedBy} sunsetAt={s.sunsetAt} />
                       </Table.Td>
                       <Table.Td>
                         <Tooltip label={s.deprecated ? 'Deprecated scopes never appear in discovery' : s.builtIn ? 'Built-in scopes cannot be changed' : !manage ? readOnlyReason : 'Saves at once'}>

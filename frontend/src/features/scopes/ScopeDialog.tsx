@@ -7,6 +7,8 @@ import { splitFieldErrors } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
 import { namingHelp } from '../../lib/roles';
 import { notifyDone } from '../../lib/notify';
+import { ReplacementSelect, type ScopeRef } from '../deprecation/ReplacementSelect';
+import { fromLocalInput, toLocalInput } from '../deprecation/lifecycle';
 
 export interface ScopeFormValue {
   id?: string;
@@ -17,6 +19,9 @@ export interface ScopeFormValue {
   emphasize: boolean;
   showInDiscoveryDocument: boolean;
   deprecated?: boolean;
+  /** Deprecation lifecycle: the replacement and the sunset (RFC 3339), only while deprecated. */
+  replacedBy?: ScopeRef | null;
+  sunsetAt?: string | null;
 }
 
 export const emptyScope: ScopeFormValue = {
@@ -28,7 +33,7 @@ export const emptyScope: ScopeFormValue = {
   showInDiscoveryDocument: true,
 };
 
-const formFields = ['name', 'displayName', 'description', 'required', 'emphasize', 'showInDiscoveryDocument', 'deprecated'];
+const formFields = ['name', 'displayName', 'description', 'required', 'emphasize', 'showInDiscoveryDocument', 'deprecated', 'replacedByID', 'sunsetAt'];
 
 export interface ScopeFormProps {
   editing: boolean;
@@ -102,8 +107,29 @@ export function ScopeFormFields({ editing, value, onChange, formError, serverErr
           error={errs.deprecated}
         />
       )}
+      {editing && value.deprecated && (
+        <>
+          <ReplacementSelect scopeId={value.id!} value={value.replacedBy ?? null} onChange={(r) => onChange({ ...value, replacedBy: r })} error={errs.replacedByID} />
+          <TextInput
+            type="datetime-local"
+            label="Sunset"
+            description="From this time on the scope is granted nowhere: not in new tokens, not at introspection, not at the access check. Leave empty to keep it working where assigned."
+            value={toLocalInput(value.sunsetAt)}
+            onChange={(e) => onChange({ ...value, sunsetAt: fromLocalInput(e.currentTarget.value) })}
+            error={errs.sunsetAt}
+          />
+        </>
+      )}
     </Stack>
   );
+}
+
+/** The replacement and sunset of a deprecated scope as updateScope takes them: set, or cleared. */
+export function lifecycleInput(value: ScopeFormValue) {
+  return {
+    ...(value.replacedBy ? { replacedByID: value.replacedBy.id } : { clearReplacedBy: true }),
+    ...(value.sunsetAt ? { sunsetAt: value.sunsetAt } : { clearSunsetAt: true }),
+  };
 }
 
 export function validateScope(value: ScopeFormValue, editing: boolean): string | null {
@@ -134,7 +160,7 @@ export function ScopeDialog({ opened, apiId, initial, onClose }: { opened: boole
     };
     const ctx = { additionalTypenames: ['Scope', 'API'] };
     const res = editing
-      ? await update({ id: value.id!, input: { ...common, deprecated: Boolean(value.deprecated) } }, ctx)
+      ? await update({ id: value.id!, input: { ...common, deprecated: Boolean(value.deprecated), ...(value.deprecated ? lifecycleInput(value) : {}) } }, ctx)
       : await create({ input: { ...common, name: value.name.trim(), apiID: apiId } }, ctx);
     if (res.error) {
       setServerError(res.error);

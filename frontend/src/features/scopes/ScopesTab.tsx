@@ -12,6 +12,7 @@ import { errorMessage } from '../../lib/errors';
 import type { OrderDirection, ScopeFieldsFragment, ScopeOrderField } from '../../gql/graphql';
 import { ScopeName } from './ScopeName';
 import { notifyDone } from '../../lib/notify';
+import { MoveHoldersDialog } from '../deprecation/MoveHoldersDialog';
 
 const sortOptions = [
   { value: 'NAME:ASC', label: 'Name (A–Z)' },
@@ -38,6 +39,7 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
   const [result, refetch] = useQuery({ query: ScopesDocument, variables, context: scopeContext });
   const edit = useDialog<ScopeFormValue>();
   const [toDelete, setToDelete] = useState<ScopeFieldsFragment | null>(null);
+  const [toMove, setToMove] = useState<ScopeFieldsFragment | null>(null);
   const [, updateScope] = useMutation(UpdateScopeDocument);
   const [toggleError, setToggleError] = useState<string | null>(null);
   const [pending, setPending] = useState<Record<string, boolean>>({});
@@ -88,7 +90,7 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
           {scopes.map((s) => (
             <Table.Tr key={s.id} data-scope={s.name}>
               <Table.Td>
-                <ScopeName name={s.name} deprecated={s.deprecated} builtIn={s.builtIn} wrap="nowrap" />
+                <ScopeName name={s.name} deprecated={s.deprecated} replacedBy={s.replacedBy} sunsetAt={s.sunsetAt} builtIn={s.builtIn} wrap="nowrap" />
               </Table.Td>
               <Table.Td>{s.displayName}</Table.Td>
               <Table.Td maw={320}>
@@ -119,6 +121,11 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
                     <Button size="xs" variant="light" color="red" onClick={() => setToDelete(s)} aria-label={`Delete ${s.name}`}>
                       Delete
                     </Button>
+                    {s.deprecated && s.replacedBy && (
+                      <Button size="xs" variant="light" onClick={() => setToMove(s)} aria-label={`Move holders to ${s.replacedBy.name} from ${s.name}`}>
+                        Move holders to {s.replacedBy.name}
+                      </Button>
+                    )}
                   </Group>
                 ) : (
                   <Text size="xs" c="dimmed">
@@ -140,6 +147,7 @@ export function ScopesTab({ apiId, manage, readOnlyReason, builtInApi }: { apiId
       )}
       <ScopeDialog opened={edit.opened} apiId={apiId} initial={edit.value} onClose={edit.close} />
       <DeleteScopeDialog scope={toDelete} onClose={() => setToDelete(null)} />
+      <MoveHoldersDialog scope={toMove} onClose={() => setToMove(null)} />
     </Paper>
   );
 }

@@ -15,6 +15,11 @@ export const ScopeFieldsFragment = graphql(`
     entity
     modifier
     apiID
+    sunsetAt
+    replacedBy {
+      id
+      name
+    }
   }
 `);
 
