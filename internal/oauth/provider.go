@@ -21,6 +21,7 @@ import (
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/throttle"
+	"scopekeeper/internal/usage"
 	"scopekeeper/internal/viewer"
 )
 
@@ -75,6 +76,10 @@ func New(client *ent.Client, publicURL string, sessions Sessions, keeper *keys.K
 	p.writer = newTokenWriter(client)
 	return p
 }
+
+// RecordGrants makes the issuer note, for the access review, the scopes of every token it stores.
+// Call it before serving.
+func (p *Provider) RecordGrants(r *usage.Recorder) { p.writer.usage = r }
 
 // Issuer is the issuer URL of the organisation with the given slug.
 func (p *Provider) Issuer(slug string) string { return p.publicURL + "/o/" + slug }
