@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/scopeusage"
 	"scopekeeper/internal/rule"
+	"scopekeeper/internal/store"
 	"scopekeeper/internal/usage"
 )
 
@@ -229,4 +231,39 @@ func (e *testEnv) usageRows(t *testing.T, org int) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestUsageWrittenAtShutdown: what the server recorded since its last write is written when serve
+// stops gracefully (the interval is an hour, so only the shutdown writes it).
+func TestUsageWrittenAtShutdown(t *testing.T) {
+	dbPath, addr := t.TempDir()+"/sk.db", freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"serve", "--addr", addr, "--db", dbPath, "--usage-interval", "1h"}, io.Discard)
+	}()
+	waitHealthy(t, "http://"+addr)
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := &testEnv{t: t, URL: "http://" + addr, DB: db}
+	f := newAccessFixture(t, e, "acme")
+	tok := f.token(t, "acme", "forums.threads.readonly")
+	expectDecision(t, f.decide(t, tok, "GET", "/forums/threads"), true, "granted", "forums.threads.readonly")
+	ids := e.reviewIDs(t, "worker", f.read)
+	if n := e.usageRows(t, ids.org); n != 0 {
+		t.Fatalf("%d usage rows before shutdown, want 0", n)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.Client.ScopeUsage.Query().Where(scopeusage.ClientID(ids.client), scopeusage.ScopeID(ids.scope)).
+		Only(rule.Bypass(context.Background()))
+	if err != nil || r.LastGrantedAt == nil || r.LastUsedAt == nil {
+		t.Fatalf("after shutdown: %+v, %v", r, err)
+	}
 }

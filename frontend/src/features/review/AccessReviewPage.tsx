@@ -164,7 +164,7 @@ function When({ at }: { at: string | null | undefined }) {
 function ScopeTable({ label, scopes, granted }: { label: string; scopes: ScopeReviewFieldsFragment[]; granted: boolean }) {
   if (scopes.length === 0) return <Muted>Holds no scope.</Muted>;
   return (
-    <ListTable label={label} columns={['Scope', granted && 'Last granted', 'Last used', 'Status']} minWidth={520}>
+    <ListTable label={label} columns={['Scope', granted && 'Last granted', 'Last used', 'Status']}>
       {scopes.map((s) => (
         <Table.Tr key={s.scope.id} data-scope={s.scope.name}>
           <Table.Td>
