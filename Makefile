@@ -5,7 +5,7 @@ DEMO_DB   ?= scopekeeper-demo.db
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 5s
 
-.PHONY: run test build console generate generated go-test fuzz js-test e2e bench bench-scale clean
+.PHONY: run test build console generate generated go-test fuzz js-test e2e bench bench-scale bench-import clean
 
 node_modules: package-lock.json
 	npm ci --no-audit --no-fund
@@ -93,6 +93,14 @@ bench-scale:
 	  SCOPEKEEPER_BENCH_SCALE_LABEL=scopes=$$n go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime $(SCALE_TIME) . || exit 1; \
 	  rm -f $$db*; \
 	done | go run ./cmd/benchratio
+
+## bench-import: plan (dry run) and apply an import of 1,000 APIs × 100 scopes into an empty
+## organisation on SQLite (docs/benchmarks.md); IMPORT_APIS and IMPORT_SCOPES change the size
+IMPORT_APIS   ?= 1000
+IMPORT_SCOPES ?= 100
+bench-import:
+	SCOPEKEEPER_BENCH_IMPORT_APIS=$(IMPORT_APIS) SCOPEKEEPER_BENCH_IMPORT_SCOPES=$(IMPORT_SCOPES) \
+	  go test -run '^$$' -bench '^BenchmarkImport$$' -benchtime 1x -timeout 60m ./internal/configdoc
 
 clean:
 	rm -rf $(BIN) frontend/dist/assets frontend/dist/index.html test-output

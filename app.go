@@ -23,6 +23,7 @@ import (
 	"scopekeeper/internal/reqid"
 	"scopekeeper/internal/secheaders"
 	"scopekeeper/internal/store"
+	"scopekeeper/internal/usage"
 )
 
 // app is the running server's parts.
@@ -33,6 +34,7 @@ type app struct {
 	graph  http.Handler
 	access *access.Engine
 	oauth  *oauth.Provider
+	usage  *usage.Recorder // the access review's record of grants and uses, written by flushUsage
 
 	readiness readiness
 }
@@ -41,14 +43,15 @@ func newApp(db *store.DB, cfg Config) *app {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = bodylimit.Default
 	}
-	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, cfg.PublicURL)}
+	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, cfg.PublicURL), usage: usage.New(usageBatch)}
 	// Another server process's change reaches this one's caches through the access engine's Sync.
-	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Changed: func() { a.oauth.ForgetCached() }, Now: cfg.Now})
+	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Usage: a.usage, Changed: func() { a.oauth.ForgetCached() }, Now: cfg.Now})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth, cfg.Keys)
 	if cfg.Now != nil {
 		a.oauth.SetClock(cfg.Now)
 	}
+	a.oauth.RecordGrants(a.usage)
 	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo, MaxBody: cfg.MaxBody})
 	return a
@@ -181,7 +184,53 @@ func (a *app) runBackground(ctx context.Context) <-chan struct{} {
 	go func() { defer wg.Done(); a.access.Watch(ctx, syncInterval) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.db.KeepOptimized(ctx) }()
+	stopped := make(chan struct{})
+	go func() { a.writeUsage(ctx); close(stopped) }()
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() {
+		wg.Wait() // the token writer has stored, and noted, its last tokens
+		<-stopped
+		a.flushUsage(context.WithoutCancel(ctx))
+		close(done)
+	}()
 	return done
+}
+
+// The access review's records are written every usageInterval (--usage-interval), or once
+// usageBatch pairs changed.
+const (
+	usageInterval = 30 * time.Second
+	usageBatch    = 10_000
+)
+
+// writeUsage flushes the access review's records until ctx ends.
+func (a *app) writeUsage(ctx context.Context) {
+	every := a.cfg.UsageInterval
+	if every <= 0 {
+		every = usageInterval
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-a.usage.Full():
+		}
+		a.flushUsage(ctx)
+	}
+}
+
+// flushUsage writes what the recorder took in one transaction; on failure the records wait for the
+// next flush.
+func (a *app) flushUsage(ctx context.Context) {
+	recs := a.usage.Take()
+	gone, err := usage.Write(ctx, a.db.Client, recs)
+	if err != nil {
+		slog.ErrorContext(ctx, "access review: write usage", "error", err)
+		a.usage.Retry(recs)
+		return
+	}
+	a.usage.Forget(gone)
 }

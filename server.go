@@ -73,6 +73,14 @@ func envInt(name string, def int64) int64 {
 	return def
 }
 
+// envDuration is env for a duration; a malformed value is left for the flag to refuse.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env(name, "")); err == nil {
+		return v
+	}
+	return def
+}
+
 // Config is what serve needs.
 type Config struct {
 	Addr      string
@@ -89,6 +97,8 @@ type Config struct {
 	// Now is the clock of token issuance, introspection and the access check (expiry, sunsets);
 	// nil means time.Now. Tests move it to cross an instant without waiting.
 	Now func() time.Time
+	// UsageInterval is how often the access review's records are written (0: every 30 s).
+	UsageInterval time.Duration
 }
 
 func parseServe(args []string) (Config, error) {
@@ -100,6 +110,7 @@ func parseServe(args []string) (Config, error) {
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo organisation and enable the GraphQL playground")
 	fs.Int64Var(&c.MaxBody, "max-body", envInt("SCOPEKEEPER_MAX_BODY", bodylimit.Default), "largest request body in bytes; larger ones get 413 (env SCOPEKEEPER_MAX_BODY)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SCOPEKEEPER_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (env SCOPEKEEPER_METRICS_ADDR; default: on --addr, to loopback callers only)")
+	fs.DurationVar(&c.UsageInterval, "usage-interval", envDuration("SCOPEKEEPER_USAGE_INTERVAL", usageInterval), "how often the access review's records of issued and used scopes are written (env SCOPEKEEPER_USAGE_INTERVAL)")
 	kek := fs.String("key-encryption-key", env("SCOPEKEEPER_KEY_ENCRYPTION_KEY", ""), "32 random bytes in base64 that seal ID-token signing keys at rest (env SCOPEKEEPER_KEY_ENCRYPTION_KEY; e.g. from openssl rand -base64 32)")
 	proxies := fs.String("trusted-proxies", env("SCOPEKEEPER_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env SCOPEKEEPER_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
@@ -107,6 +118,9 @@ func parseServe(args []string) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.UsageInterval < 100*time.Millisecond || c.UsageInterval > time.Hour {
+		return c, fmt.Errorf("--usage-interval %s is out of range: give 100ms to 1h, e.g. --usage-interval 30s", c.UsageInterval)
 	}
 	if c.MaxBody < 1024 {
 		return c, fmt.Errorf("--max-body %d is too small: give at least 1024 bytes, e.g. --max-body 1048576", c.MaxBody)

@@ -26,6 +26,7 @@ import (
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -72,6 +73,8 @@ type Client struct {
 	Scope *ScopeClient
 	// ScopeEndpoint is the client for interacting with the ScopeEndpoint builders.
 	ScopeEndpoint *ScopeEndpointClient
+	// ScopeUsage is the client for interacting with the ScopeUsage builders.
+	ScopeUsage *ScopeUsageClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// SigningKey is the client for interacting with the SigningKey builders.
@@ -108,6 +111,7 @@ func (c *Client) init() {
 	c.Revision = NewRevisionClient(c.config)
 	c.Scope = NewScopeClient(c.config)
 	c.ScopeEndpoint = NewScopeEndpointClient(c.config)
+	c.ScopeUsage = NewScopeUsageClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.SigningKey = NewSigningKeyClient(c.config)
 	c.Token = NewTokenClient(c.config)
@@ -219,6 +223,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Revision:        NewRevisionClient(cfg),
 		Scope:           NewScopeClient(cfg),
 		ScopeEndpoint:   NewScopeEndpointClient(cfg),
+		ScopeUsage:      NewScopeUsageClient(cfg),
 		Session:         NewSessionClient(cfg),
 		SigningKey:      NewSigningKeyClient(cfg),
 		Token:           NewTokenClient(cfg),
@@ -257,6 +262,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Revision:        NewRevisionClient(cfg),
 		Scope:           NewScopeClient(cfg),
 		ScopeEndpoint:   NewScopeEndpointClient(cfg),
+		ScopeUsage:      NewScopeUsageClient(cfg),
 		Session:         NewSessionClient(cfg),
 		SigningKey:      NewSigningKeyClient(cfg),
 		Token:           NewTokenClient(cfg),
@@ -292,8 +298,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.API, c.APIKey, c.APIKeyScope, c.AuditEvent, c.AuthRequest, c.ClientScope,
 		c.Consent, c.Endpoint, c.KeyAllowedScope, c.OAuthClient, c.Organisation,
-		c.RefreshToken, c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey,
-		c.Token, c.User,
+		c.RefreshToken, c.Revision, c.Scope, c.ScopeEndpoint, c.ScopeUsage, c.Session,
+		c.SigningKey, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -305,8 +311,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.API, c.APIKey, c.APIKeyScope, c.AuditEvent, c.AuthRequest, c.ClientScope,
 		c.Consent, c.Endpoint, c.KeyAllowedScope, c.OAuthClient, c.Organisation,
-		c.RefreshToken, c.Revision, c.Scope, c.ScopeEndpoint, c.Session, c.SigningKey,
-		c.Token, c.User,
+		c.RefreshToken, c.Revision, c.Scope, c.ScopeEndpoint, c.ScopeUsage, c.Session,
+		c.SigningKey, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -345,6 +351,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Scope.mutate(ctx, m)
 	case *ScopeEndpointMutation:
 		return c.ScopeEndpoint.mutate(ctx, m)
+	case *ScopeUsageMutation:
+		return c.ScopeUsage.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *SigningKeyMutation:
@@ -2328,6 +2336,22 @@ func (c *OrganisationClient) QueryAPIKeyAllowedScopes(_m *Organisation) *ScopeQu
 	return query
 }
 
+// QueryScopeUsages queries the scope_usages edge of a Organisation.
+func (c *OrganisationClient) QueryScopeUsages(_m *Organisation) *ScopeUsageQuery {
+	query := (&ScopeUsageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organisation.Table, organisation.FieldID, id),
+			sqlgraph.To(scopeusage.Table, scopeusage.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organisation.ScopeUsagesTable, organisation.ScopeUsagesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryAPIKeyAllowedScopeLinks queries the api_key_allowed_scope_links edge of a Organisation.
 func (c *OrganisationClient) QueryAPIKeyAllowedScopeLinks(_m *Organisation) *KeyAllowedScopeQuery {
 	query := (&KeyAllowedScopeClient{config: c.config}).Query()
@@ -3080,6 +3104,204 @@ func (c *ScopeEndpointClient) mutate(ctx context.Context, m *ScopeEndpointMutati
 	}
 }
 
+// ScopeUsageClient is a client for the ScopeUsage schema.
+type ScopeUsageClient struct {
+	config
+}
+
+// NewScopeUsageClient returns a client for the ScopeUsage from the given config.
+func NewScopeUsageClient(c config) *ScopeUsageClient {
+	return &ScopeUsageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scopeusage.Hooks(f(g(h())))`.
+func (c *ScopeUsageClient) Use(hooks ...Hook) {
+	c.hooks.ScopeUsage = append(c.hooks.ScopeUsage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scopeusage.Intercept(f(g(h())))`.
+func (c *ScopeUsageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScopeUsage = append(c.inters.ScopeUsage, interceptors...)
+}
+
+// Create returns a builder for creating a ScopeUsage entity.
+func (c *ScopeUsageClient) Create() *ScopeUsageCreate {
+	mutation := newScopeUsageMutation(c.config, OpCreate)
+	return &ScopeUsageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScopeUsage entities.
+func (c *ScopeUsageClient) CreateBulk(builders ...*ScopeUsageCreate) *ScopeUsageCreateBulk {
+	return &ScopeUsageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScopeUsageClient) MapCreateBulk(slice any, setFunc func(*ScopeUsageCreate, int)) *ScopeUsageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScopeUsageCreateBulk{err: fmt.Errorf("calling to ScopeUsageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScopeUsageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScopeUsageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScopeUsage.
+func (c *ScopeUsageClient) Update() *ScopeUsageUpdate {
+	mutation := newScopeUsageMutation(c.config, OpUpdate)
+	return &ScopeUsageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScopeUsageClient) UpdateOne(_m *ScopeUsage) *ScopeUsageUpdateOne {
+	mutation := newScopeUsageMutation(c.config, OpUpdateOne, withScopeUsage(_m))
+	return &ScopeUsageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScopeUsageClient) UpdateOneID(id int) *ScopeUsageUpdateOne {
+	mutation := newScopeUsageMutation(c.config, OpUpdateOne, withScopeUsageID(id))
+	return &ScopeUsageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScopeUsage.
+func (c *ScopeUsageClient) Delete() *ScopeUsageDelete {
+	mutation := newScopeUsageMutation(c.config, OpDelete)
+	return &ScopeUsageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScopeUsageClient) DeleteOne(_m *ScopeUsage) *ScopeUsageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScopeUsageClient) DeleteOneID(id int) *ScopeUsageDeleteOne {
+	builder := c.Delete().Where(scopeusage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScopeUsageDeleteOne{builder}
+}
+
+// Query returns a query builder for ScopeUsage.
+func (c *ScopeUsageClient) Query() *ScopeUsageQuery {
+	return &ScopeUsageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScopeUsage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScopeUsage entity by its id.
+func (c *ScopeUsageClient) Get(ctx context.Context, id int) (*ScopeUsage, error) {
+	return c.Query().Where(scopeusage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScopeUsageClient) GetX(ctx context.Context, id int) *ScopeUsage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganisation queries the organisation edge of a ScopeUsage.
+func (c *ScopeUsageClient) QueryOrganisation(_m *ScopeUsage) *OrganisationQuery {
+	query := (&OrganisationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scopeusage.Table, scopeusage.FieldID, id),
+			sqlgraph.To(organisation.Table, organisation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scopeusage.OrganisationTable, scopeusage.OrganisationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScope queries the scope edge of a ScopeUsage.
+func (c *ScopeUsageClient) QueryScope(_m *ScopeUsage) *ScopeQuery {
+	query := (&ScopeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scopeusage.Table, scopeusage.FieldID, id),
+			sqlgraph.To(scope.Table, scope.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scopeusage.ScopeTable, scopeusage.ScopeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a ScopeUsage.
+func (c *ScopeUsageClient) QueryClient(_m *ScopeUsage) *OAuthClientQuery {
+	query := (&OAuthClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scopeusage.Table, scopeusage.FieldID, id),
+			sqlgraph.To(oauthclient.Table, oauthclient.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scopeusage.ClientTable, scopeusage.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAPIKey queries the api_key edge of a ScopeUsage.
+func (c *ScopeUsageClient) QueryAPIKey(_m *ScopeUsage) *APIKeyQuery {
+	query := (&APIKeyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scopeusage.Table, scopeusage.FieldID, id),
+			sqlgraph.To(apikey.Table, apikey.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scopeusage.APIKeyTable, scopeusage.APIKeyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ScopeUsageClient) Hooks() []Hook {
+	hooks := c.hooks.ScopeUsage
+	return append(hooks[:len(hooks):len(hooks)], scopeusage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScopeUsageClient) Interceptors() []Interceptor {
+	return c.inters.ScopeUsage
+}
+
+func (c *ScopeUsageClient) mutate(ctx context.Context, m *ScopeUsageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScopeUsageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScopeUsageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScopeUsageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScopeUsageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScopeUsage mutation op: %q", m.Op())
+	}
+}
+
 // SessionClient is a client for the Session schema.
 type SessionClient struct {
 	config
@@ -3765,11 +3987,12 @@ type (
 	hooks struct {
 		API, APIKey, APIKeyScope, AuditEvent, AuthRequest, ClientScope, Consent,
 		Endpoint, KeyAllowedScope, OAuthClient, Organisation, RefreshToken, Revision,
-		Scope, ScopeEndpoint, Session, SigningKey, Token, User []ent.Hook
+		Scope, ScopeEndpoint, ScopeUsage, Session, SigningKey, Token, User []ent.Hook
 	}
 	inters struct {
 		API, APIKey, APIKeyScope, AuditEvent, AuthRequest, ClientScope, Consent,
 		Endpoint, KeyAllowedScope, OAuthClient, Organisation, RefreshToken, Revision,
-		Scope, ScopeEndpoint, Session, SigningKey, Token, User []ent.Interceptor
+		Scope, ScopeEndpoint, ScopeUsage, Session, SigningKey, Token,
+		User []ent.Interceptor
 	}
 )

@@ -22,6 +22,7 @@ import (
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -106,6 +107,7 @@ func checkColumn(t, c string) error {
 			revision.Table:        revision.ValidColumn,
 			scope.Table:           scope.ValidColumn,
 			scopeendpoint.Table:   scopeendpoint.ValidColumn,
+			scopeusage.Table:      scopeusage.ValidColumn,
 			session.Table:         session.ValidColumn,
 			signingkey.Table:      signingkey.ValidColumn,
 			token.Table:           token.ValidColumn,

@@ -19,6 +19,7 @@ import (
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -32,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   api.Table,
@@ -371,6 +372,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   scopeusage.Table,
+			Columns: scopeusage.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: scopeusage.FieldID,
+			},
+		},
+		Type: "ScopeUsage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			scopeusage.FieldOrganisationID: {Type: field.TypeInt, Column: scopeusage.FieldOrganisationID},
+			scopeusage.FieldScopeID:        {Type: field.TypeInt, Column: scopeusage.FieldScopeID},
+			scopeusage.FieldClientID:       {Type: field.TypeInt, Column: scopeusage.FieldClientID},
+			scopeusage.FieldAPIKeyID:       {Type: field.TypeInt, Column: scopeusage.FieldAPIKeyID},
+			scopeusage.FieldLastGrantedAt:  {Type: field.TypeTime, Column: scopeusage.FieldLastGrantedAt},
+			scopeusage.FieldLastUsedAt:     {Type: field.TypeTime, Column: scopeusage.FieldLastUsedAt},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -387,7 +407,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldExpiresAt: {Type: field.TypeTime, Column: session.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingkey.Table,
 			Columns: signingkey.Columns,
@@ -406,7 +426,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldRetiredAt:      {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   token.Table,
 			Columns: token.Columns,
@@ -430,7 +450,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			token.FieldAudience:       {Type: field.TypeJSON, Column: token.FieldAudience},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -957,6 +977,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Scope",
 	)
 	graph.MustAddE(
+		"scope_usages",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+		},
+		"Organisation",
+		"ScopeUsage",
+	)
+	graph.MustAddE(
 		"api_key_allowed_scope_links",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1135,6 +1167,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ScopeEndpoint",
 		"Endpoint",
+	)
+	graph.MustAddE(
+		"organisation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scopeusage.OrganisationTable,
+			Columns: []string{scopeusage.OrganisationColumn},
+			Bidi:    false,
+		},
+		"ScopeUsage",
+		"Organisation",
+	)
+	graph.MustAddE(
+		"scope",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scopeusage.ScopeTable,
+			Columns: []string{scopeusage.ScopeColumn},
+			Bidi:    false,
+		},
+		"ScopeUsage",
+		"Scope",
+	)
+	graph.MustAddE(
+		"client",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scopeusage.ClientTable,
+			Columns: []string{scopeusage.ClientColumn},
+			Bidi:    false,
+		},
+		"ScopeUsage",
+		"OAuthClient",
+	)
+	graph.MustAddE(
+		"api_key",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scopeusage.APIKeyTable,
+			Columns: []string{scopeusage.APIKeyColumn},
+			Bidi:    false,
+		},
+		"ScopeUsage",
+		"APIKey",
 	)
 	graph.MustAddE(
 		"user",
@@ -2681,6 +2761,20 @@ func (f *OrganisationFilter) WhereHasAPIKeyAllowedScopesWith(preds ...predicate.
 	})))
 }
 
+// WhereHasScopeUsages applies a predicate to check if query has an edge scope_usages.
+func (f *OrganisationFilter) WhereHasScopeUsages() {
+	f.Where(entql.HasEdge("scope_usages"))
+}
+
+// WhereHasScopeUsagesWith applies a predicate to check if query has an edge scope_usages with a given conditions (other predicates).
+func (f *OrganisationFilter) WhereHasScopeUsagesWith(preds ...predicate.ScopeUsage) {
+	f.Where(entql.HasEdgeWith("scope_usages", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasAPIKeyAllowedScopeLinks applies a predicate to check if query has an edge api_key_allowed_scope_links.
 func (f *OrganisationFilter) WhereHasAPIKeyAllowedScopeLinks() {
 	f.Where(entql.HasEdge("api_key_allowed_scope_links"))
@@ -3217,6 +3311,132 @@ func (f *ScopeEndpointFilter) WhereHasEndpointWith(preds ...predicate.Endpoint) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ScopeUsageQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ScopeUsageQuery builder.
+func (_q *ScopeUsageQuery) Filter() *ScopeUsageFilter {
+	return &ScopeUsageFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ScopeUsageMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ScopeUsageMutation builder.
+func (m *ScopeUsageMutation) Filter() *ScopeUsageFilter {
+	return &ScopeUsageFilter{config: m.config, predicateAdder: m}
+}
+
+// ScopeUsageFilter provides a generic filtering capability at runtime for ScopeUsageQuery.
+type ScopeUsageFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ScopeUsageFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ScopeUsageFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(scopeusage.FieldID))
+}
+
+// WhereOrganisationID applies the entql int predicate on the organisation_id field.
+func (f *ScopeUsageFilter) WhereOrganisationID(p entql.IntP) {
+	f.Where(p.Field(scopeusage.FieldOrganisationID))
+}
+
+// WhereScopeID applies the entql int predicate on the scope_id field.
+func (f *ScopeUsageFilter) WhereScopeID(p entql.IntP) {
+	f.Where(p.Field(scopeusage.FieldScopeID))
+}
+
+// WhereClientID applies the entql int predicate on the client_id field.
+func (f *ScopeUsageFilter) WhereClientID(p entql.IntP) {
+	f.Where(p.Field(scopeusage.FieldClientID))
+}
+
+// WhereAPIKeyID applies the entql int predicate on the api_key_id field.
+func (f *ScopeUsageFilter) WhereAPIKeyID(p entql.IntP) {
+	f.Where(p.Field(scopeusage.FieldAPIKeyID))
+}
+
+// WhereLastGrantedAt applies the entql time.Time predicate on the last_granted_at field.
+func (f *ScopeUsageFilter) WhereLastGrantedAt(p entql.TimeP) {
+	f.Where(p.Field(scopeusage.FieldLastGrantedAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *ScopeUsageFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(scopeusage.FieldLastUsedAt))
+}
+
+// WhereHasOrganisation applies a predicate to check if query has an edge organisation.
+func (f *ScopeUsageFilter) WhereHasOrganisation() {
+	f.Where(entql.HasEdge("organisation"))
+}
+
+// WhereHasOrganisationWith applies a predicate to check if query has an edge organisation with a given conditions (other predicates).
+func (f *ScopeUsageFilter) WhereHasOrganisationWith(preds ...predicate.Organisation) {
+	f.Where(entql.HasEdgeWith("organisation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasScope applies a predicate to check if query has an edge scope.
+func (f *ScopeUsageFilter) WhereHasScope() {
+	f.Where(entql.HasEdge("scope"))
+}
+
+// WhereHasScopeWith applies a predicate to check if query has an edge scope with a given conditions (other predicates).
+func (f *ScopeUsageFilter) WhereHasScopeWith(preds ...predicate.Scope) {
+	f.Where(entql.HasEdgeWith("scope", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasClient applies a predicate to check if query has an edge client.
+func (f *ScopeUsageFilter) WhereHasClient() {
+	f.Where(entql.HasEdge("client"))
+}
+
+// WhereHasClientWith applies a predicate to check if query has an edge client with a given conditions (other predicates).
+func (f *ScopeUsageFilter) WhereHasClientWith(preds ...predicate.OAuthClient) {
+	f.Where(entql.HasEdgeWith("client", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAPIKey applies a predicate to check if query has an edge api_key.
+func (f *ScopeUsageFilter) WhereHasAPIKey() {
+	f.Where(entql.HasEdge("api_key"))
+}
+
+// WhereHasAPIKeyWith applies a predicate to check if query has an edge api_key with a given conditions (other predicates).
+func (f *ScopeUsageFilter) WhereHasAPIKeyWith(preds ...predicate.APIKey) {
+	f.Where(entql.HasEdgeWith("api_key", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3245,7 +3465,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3324,7 +3544,7 @@ type SigningKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3408,7 +3628,7 @@ type TokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3531,7 +3751,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

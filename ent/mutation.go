@@ -22,6 +22,7 @@ import (
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -59,6 +60,7 @@ const (
 	TypeRevision        = "Revision"
 	TypeScope           = "Scope"
 	TypeScopeEndpoint   = "ScopeEndpoint"
+	TypeScopeUsage      = "ScopeUsage"
 	TypeSession         = "Session"
 	TypeSigningKey      = "SigningKey"
 	TypeToken           = "Token"
@@ -8867,6 +8869,9 @@ type OrganisationMutation struct {
 	api_key_allowed_scopes        map[int]struct{}
 	removedapi_key_allowed_scopes map[int]struct{}
 	clearedapi_key_allowed_scopes bool
+	scope_usages                  map[int]struct{}
+	removedscope_usages           map[int]struct{}
+	clearedscope_usages           bool
 	done                          bool
 	oldValue                      func(context.Context) (*Organisation, error)
 	predicates                    []predicate.Organisation
@@ -9928,6 +9933,60 @@ func (m *OrganisationMutation) ResetAPIKeyAllowedScopes() {
 	m.removedapi_key_allowed_scopes = nil
 }
 
+// AddScopeUsageIDs adds the "scope_usages" edge to the ScopeUsage entity by ids.
+func (m *OrganisationMutation) AddScopeUsageIDs(ids ...int) {
+	if m.scope_usages == nil {
+		m.scope_usages = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.scope_usages[ids[i]] = struct{}{}
+	}
+}
+
+// ClearScopeUsages clears the "scope_usages" edge to the ScopeUsage entity.
+func (m *OrganisationMutation) ClearScopeUsages() {
+	m.clearedscope_usages = true
+}
+
+// ScopeUsagesCleared reports if the "scope_usages" edge to the ScopeUsage entity was cleared.
+func (m *OrganisationMutation) ScopeUsagesCleared() bool {
+	return m.clearedscope_usages
+}
+
+// RemoveScopeUsageIDs removes the "scope_usages" edge to the ScopeUsage entity by IDs.
+func (m *OrganisationMutation) RemoveScopeUsageIDs(ids ...int) {
+	if m.removedscope_usages == nil {
+		m.removedscope_usages = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.scope_usages, ids[i])
+		m.removedscope_usages[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedScopeUsages returns the removed IDs of the "scope_usages" edge to the ScopeUsage entity.
+func (m *OrganisationMutation) RemovedScopeUsagesIDs() (ids []int) {
+	for id := range m.removedscope_usages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ScopeUsagesIDs returns the "scope_usages" edge IDs in the mutation.
+func (m *OrganisationMutation) ScopeUsagesIDs() (ids []int) {
+	for id := range m.scope_usages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetScopeUsages resets all changes to the "scope_usages" edge.
+func (m *OrganisationMutation) ResetScopeUsages() {
+	m.scope_usages = nil
+	m.clearedscope_usages = false
+	m.removedscope_usages = nil
+}
+
 // Where appends a list predicates to the OrganisationMutation builder.
 func (m *OrganisationMutation) Where(ps ...predicate.Organisation) {
 	m.predicates = append(m.predicates, ps...)
@@ -10173,7 +10232,7 @@ func (m *OrganisationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganisationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.users != nil {
 		edges = append(edges, organisation.EdgeUsers)
 	}
@@ -10212,6 +10271,9 @@ func (m *OrganisationMutation) AddedEdges() []string {
 	}
 	if m.api_key_allowed_scopes != nil {
 		edges = append(edges, organisation.EdgeAPIKeyAllowedScopes)
+	}
+	if m.scope_usages != nil {
+		edges = append(edges, organisation.EdgeScopeUsages)
 	}
 	return edges
 }
@@ -10298,13 +10360,19 @@ func (m *OrganisationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organisation.EdgeScopeUsages:
+		ids := make([]ent.Value, 0, len(m.scope_usages))
+		for id := range m.scope_usages {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganisationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedusers != nil {
 		edges = append(edges, organisation.EdgeUsers)
 	}
@@ -10343,6 +10411,9 @@ func (m *OrganisationMutation) RemovedEdges() []string {
 	}
 	if m.removedapi_key_allowed_scopes != nil {
 		edges = append(edges, organisation.EdgeAPIKeyAllowedScopes)
+	}
+	if m.removedscope_usages != nil {
+		edges = append(edges, organisation.EdgeScopeUsages)
 	}
 	return edges
 }
@@ -10429,13 +10500,19 @@ func (m *OrganisationMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organisation.EdgeScopeUsages:
+		ids := make([]ent.Value, 0, len(m.removedscope_usages))
+		for id := range m.removedscope_usages {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganisationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedusers {
 		edges = append(edges, organisation.EdgeUsers)
 	}
@@ -10475,6 +10552,9 @@ func (m *OrganisationMutation) ClearedEdges() []string {
 	if m.clearedapi_key_allowed_scopes {
 		edges = append(edges, organisation.EdgeAPIKeyAllowedScopes)
 	}
+	if m.clearedscope_usages {
+		edges = append(edges, organisation.EdgeScopeUsages)
+	}
 	return edges
 }
 
@@ -10508,6 +10588,8 @@ func (m *OrganisationMutation) EdgeCleared(name string) bool {
 		return m.clearedsigning_keys
 	case organisation.EdgeAPIKeyAllowedScopes:
 		return m.clearedapi_key_allowed_scopes
+	case organisation.EdgeScopeUsages:
+		return m.clearedscope_usages
 	}
 	return false
 }
@@ -10562,6 +10644,9 @@ func (m *OrganisationMutation) ResetEdge(name string) error {
 		return nil
 	case organisation.EdgeAPIKeyAllowedScopes:
 		m.ResetAPIKeyAllowedScopes()
+		return nil
+	case organisation.EdgeScopeUsages:
+		m.ResetScopeUsages()
 		return nil
 	}
 	return fmt.Errorf("unknown Organisation edge %s", name)
@@ -14525,6 +14610,876 @@ func (m *ScopeEndpointMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ScopeEndpoint edge %s", name)
+}
+
+// ScopeUsageMutation represents an operation that mutates the ScopeUsage nodes in the graph.
+type ScopeUsageMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	last_granted_at     *time.Time
+	last_used_at        *time.Time
+	clearedFields       map[string]struct{}
+	organisation        *int
+	clearedorganisation bool
+	scope               *int
+	clearedscope        bool
+	client              *int
+	clearedclient       bool
+	api_key             *int
+	clearedapi_key      bool
+	done                bool
+	oldValue            func(context.Context) (*ScopeUsage, error)
+	predicates          []predicate.ScopeUsage
+}
+
+var _ ent.Mutation = (*ScopeUsageMutation)(nil)
+
+// scopeusageOption allows management of the mutation configuration using functional options.
+type scopeusageOption func(*ScopeUsageMutation)
+
+// newScopeUsageMutation creates new mutation for the ScopeUsage entity.
+func newScopeUsageMutation(c config, op Op, opts ...scopeusageOption) *ScopeUsageMutation {
+	m := &ScopeUsageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScopeUsage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScopeUsageID sets the ID field of the mutation.
+func withScopeUsageID(id int) scopeusageOption {
+	return func(m *ScopeUsageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScopeUsage
+		)
+		m.oldValue = func(ctx context.Context) (*ScopeUsage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScopeUsage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScopeUsage sets the old ScopeUsage of the mutation.
+func withScopeUsage(node *ScopeUsage) scopeusageOption {
+	return func(m *ScopeUsageMutation) {
+		m.oldValue = func(context.Context) (*ScopeUsage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScopeUsageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScopeUsageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScopeUsageMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScopeUsageMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScopeUsage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganisationID sets the "organisation_id" field.
+func (m *ScopeUsageMutation) SetOrganisationID(i int) {
+	m.organisation = &i
+}
+
+// OrganisationID returns the value of the "organisation_id" field in the mutation.
+func (m *ScopeUsageMutation) OrganisationID() (r int, exists bool) {
+	v := m.organisation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganisationID returns the old "organisation_id" field's value of the ScopeUsage entity.
+// If the ScopeUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeUsageMutation) OldOrganisationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganisationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganisationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganisationID: %w", err)
+	}
+	return oldValue.OrganisationID, nil
+}
+
+// ResetOrganisationID resets all changes to the "organisation_id" field.
+func (m *ScopeUsageMutation) ResetOrganisationID() {
+	m.organisation = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *ScopeUsageMutation) SetScopeID(i int) {
+	m.scope = &i
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *ScopeUsageMutation) ScopeID() (r int, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeID returns the old "scope_id" field's value of the ScopeUsage entity.
+// If the ScopeUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeUsageMutation) OldScopeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeID: %w", err)
+	}
+	return oldValue.ScopeID, nil
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *ScopeUsageMutation) ResetScopeID() {
+	m.scope = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *ScopeUsageMutation) SetClientID(i int) {
+	m.client = &i
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *ScopeUsageMutation) ClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the ScopeUsage entity.
+// If the ScopeUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeUsageMutation) OldClientID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ClearClientID clears the value of the "client_id" field.
+func (m *ScopeUsageMutation) ClearClientID() {
+	m.client = nil
+	m.clearedFields[scopeusage.FieldClientID] = struct{}{}
+}
+
+// ClientIDCleared returns if the "client_id" field was cleared in this mutation.
+func (m *ScopeUsageMutation) ClientIDCleared() bool {
+	_, ok := m.clearedFields[scopeusage.FieldClientID]
+	return ok
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *ScopeUsageMutation) ResetClientID() {
+	m.client = nil
+	delete(m.clearedFields, scopeusage.FieldClientID)
+}
+
+// SetAPIKeyID sets the "api_key_id" field.
+func (m *ScopeUsageMutation) SetAPIKeyID(i int) {
+	m.api_key = &i
+}
+
+// APIKeyID returns the value of the "api_key_id" field in the mutation.
+func (m *ScopeUsageMutation) APIKeyID() (r int, exists bool) {
+	v := m.api_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAPIKeyID returns the old "api_key_id" field's value of the ScopeUsage entity.
+// If the ScopeUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeUsageMutation) OldAPIKeyID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAPIKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAPIKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAPIKeyID: %w", err)
+	}
+	return oldValue.APIKeyID, nil
+}
+
+// ClearAPIKeyID clears the value of the "api_key_id" field.
+func (m *ScopeUsageMutation) ClearAPIKeyID() {
+	m.api_key = nil
+	m.clearedFields[scopeusage.FieldAPIKeyID] = struct{}{}
+}
+
+// APIKeyIDCleared returns if the "api_key_id" field was cleared in this mutation.
+func (m *ScopeUsageMutation) APIKeyIDCleared() bool {
+	_, ok := m.clearedFields[scopeusage.FieldAPIKeyID]
+	return ok
+}
+
+// ResetAPIKeyID resets all changes to the "api_key_id" field.
+func (m *ScopeUsageMutation) ResetAPIKeyID() {
+	m.api_key = nil
+	delete(m.clearedFields, scopeusage.FieldAPIKeyID)
+}
+
+// SetLastGrantedAt sets the "last_granted_at" field.
+func (m *ScopeUsageMutation) SetLastGrantedAt(t time.Time) {
+	m.last_granted_at = &t
+}
+
+// LastGrantedAt returns the value of the "last_granted_at" field in the mutation.
+func (m *ScopeUsageMutation) LastGrantedAt() (r time.Time, exists bool) {
+	v := m.last_granted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastGrantedAt returns the old "last_granted_at" field's value of the ScopeUsage entity.
+// If the ScopeUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeUsageMutation) OldLastGrantedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastGrantedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastGrantedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastGrantedAt: %w", err)
+	}
+	return oldValue.LastGrantedAt, nil
+}
+
+// ClearLastGrantedAt clears the value of the "last_granted_at" field.
+func (m *ScopeUsageMutation) ClearLastGrantedAt() {
+	m.last_granted_at = nil
+	m.clearedFields[scopeusage.FieldLastGrantedAt] = struct{}{}
+}
+
+// LastGrantedAtCleared returns if the "last_granted_at" field was cleared in this mutation.
+func (m *ScopeUsageMutation) LastGrantedAtCleared() bool {
+	_, ok := m.clearedFields[scopeusage.FieldLastGrantedAt]
+	return ok
+}
+
+// ResetLastGrantedAt resets all changes to the "last_granted_at" field.
+func (m *ScopeUsageMutation) ResetLastGrantedAt() {
+	m.last_granted_at = nil
+	delete(m.clearedFields, scopeusage.FieldLastGrantedAt)
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *ScopeUsageMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *ScopeUsageMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the ScopeUsage entity.
+// If the ScopeUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScopeUsageMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *ScopeUsageMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[scopeusage.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *ScopeUsageMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[scopeusage.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *ScopeUsageMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, scopeusage.FieldLastUsedAt)
+}
+
+// ClearOrganisation clears the "organisation" edge to the Organisation entity.
+func (m *ScopeUsageMutation) ClearOrganisation() {
+	m.clearedorganisation = true
+	m.clearedFields[scopeusage.FieldOrganisationID] = struct{}{}
+}
+
+// OrganisationCleared reports if the "organisation" edge to the Organisation entity was cleared.
+func (m *ScopeUsageMutation) OrganisationCleared() bool {
+	return m.clearedorganisation
+}
+
+// OrganisationIDs returns the "organisation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganisationID instead. It exists only for internal usage by the builders.
+func (m *ScopeUsageMutation) OrganisationIDs() (ids []int) {
+	if id := m.organisation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganisation resets all changes to the "organisation" edge.
+func (m *ScopeUsageMutation) ResetOrganisation() {
+	m.organisation = nil
+	m.clearedorganisation = false
+}
+
+// ClearScope clears the "scope" edge to the Scope entity.
+func (m *ScopeUsageMutation) ClearScope() {
+	m.clearedscope = true
+	m.clearedFields[scopeusage.FieldScopeID] = struct{}{}
+}
+
+// ScopeCleared reports if the "scope" edge to the Scope entity was cleared.
+func (m *ScopeUsageMutation) ScopeCleared() bool {
+	return m.clearedscope
+}
+
+// ScopeIDs returns the "scope" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScopeID instead. It exists only for internal usage by the builders.
+func (m *ScopeUsageMutation) ScopeIDs() (ids []int) {
+	if id := m.scope; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScope resets all changes to the "scope" edge.
+func (m *ScopeUsageMutation) ResetScope() {
+	m.scope = nil
+	m.clearedscope = false
+}
+
+// ClearClient clears the "client" edge to the OAuthClient entity.
+func (m *ScopeUsageMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[scopeusage.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the OAuthClient entity was cleared.
+func (m *ScopeUsageMutation) ClientCleared() bool {
+	return m.ClientIDCleared() || m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *ScopeUsageMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *ScopeUsageMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// ClearAPIKey clears the "api_key" edge to the APIKey entity.
+func (m *ScopeUsageMutation) ClearAPIKey() {
+	m.clearedapi_key = true
+	m.clearedFields[scopeusage.FieldAPIKeyID] = struct{}{}
+}
+
+// APIKeyCleared reports if the "api_key" edge to the APIKey entity was cleared.
+func (m *ScopeUsageMutation) APIKeyCleared() bool {
+	return m.APIKeyIDCleared() || m.clearedapi_key
+}
+
+// APIKeyIDs returns the "api_key" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// APIKeyID instead. It exists only for internal usage by the builders.
+func (m *ScopeUsageMutation) APIKeyIDs() (ids []int) {
+	if id := m.api_key; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAPIKey resets all changes to the "api_key" edge.
+func (m *ScopeUsageMutation) ResetAPIKey() {
+	m.api_key = nil
+	m.clearedapi_key = false
+}
+
+// Where appends a list predicates to the ScopeUsageMutation builder.
+func (m *ScopeUsageMutation) Where(ps ...predicate.ScopeUsage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScopeUsageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScopeUsageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScopeUsage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScopeUsageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScopeUsageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScopeUsage).
+func (m *ScopeUsageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScopeUsageMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.organisation != nil {
+		fields = append(fields, scopeusage.FieldOrganisationID)
+	}
+	if m.scope != nil {
+		fields = append(fields, scopeusage.FieldScopeID)
+	}
+	if m.client != nil {
+		fields = append(fields, scopeusage.FieldClientID)
+	}
+	if m.api_key != nil {
+		fields = append(fields, scopeusage.FieldAPIKeyID)
+	}
+	if m.last_granted_at != nil {
+		fields = append(fields, scopeusage.FieldLastGrantedAt)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, scopeusage.FieldLastUsedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScopeUsageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scopeusage.FieldOrganisationID:
+		return m.OrganisationID()
+	case scopeusage.FieldScopeID:
+		return m.ScopeID()
+	case scopeusage.FieldClientID:
+		return m.ClientID()
+	case scopeusage.FieldAPIKeyID:
+		return m.APIKeyID()
+	case scopeusage.FieldLastGrantedAt:
+		return m.LastGrantedAt()
+	case scopeusage.FieldLastUsedAt:
+		return m.LastUsedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScopeUsageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scopeusage.FieldOrganisationID:
+		return m.OldOrganisationID(ctx)
+	case scopeusage.FieldScopeID:
+		return m.OldScopeID(ctx)
+	case scopeusage.FieldClientID:
+		return m.OldClientID(ctx)
+	case scopeusage.FieldAPIKeyID:
+		return m.OldAPIKeyID(ctx)
+	case scopeusage.FieldLastGrantedAt:
+		return m.OldLastGrantedAt(ctx)
+	case scopeusage.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScopeUsage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScopeUsageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scopeusage.FieldOrganisationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganisationID(v)
+		return nil
+	case scopeusage.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	case scopeusage.FieldClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case scopeusage.FieldAPIKeyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAPIKeyID(v)
+		return nil
+	case scopeusage.FieldLastGrantedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastGrantedAt(v)
+		return nil
+	case scopeusage.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeUsage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScopeUsageMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScopeUsageMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScopeUsageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ScopeUsage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScopeUsageMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scopeusage.FieldClientID) {
+		fields = append(fields, scopeusage.FieldClientID)
+	}
+	if m.FieldCleared(scopeusage.FieldAPIKeyID) {
+		fields = append(fields, scopeusage.FieldAPIKeyID)
+	}
+	if m.FieldCleared(scopeusage.FieldLastGrantedAt) {
+		fields = append(fields, scopeusage.FieldLastGrantedAt)
+	}
+	if m.FieldCleared(scopeusage.FieldLastUsedAt) {
+		fields = append(fields, scopeusage.FieldLastUsedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScopeUsageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScopeUsageMutation) ClearField(name string) error {
+	switch name {
+	case scopeusage.FieldClientID:
+		m.ClearClientID()
+		return nil
+	case scopeusage.FieldAPIKeyID:
+		m.ClearAPIKeyID()
+		return nil
+	case scopeusage.FieldLastGrantedAt:
+		m.ClearLastGrantedAt()
+		return nil
+	case scopeusage.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeUsage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScopeUsageMutation) ResetField(name string) error {
+	switch name {
+	case scopeusage.FieldOrganisationID:
+		m.ResetOrganisationID()
+		return nil
+	case scopeusage.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	case scopeusage.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case scopeusage.FieldAPIKeyID:
+		m.ResetAPIKeyID()
+		return nil
+	case scopeusage.FieldLastGrantedAt:
+		m.ResetLastGrantedAt()
+		return nil
+	case scopeusage.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeUsage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScopeUsageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.organisation != nil {
+		edges = append(edges, scopeusage.EdgeOrganisation)
+	}
+	if m.scope != nil {
+		edges = append(edges, scopeusage.EdgeScope)
+	}
+	if m.client != nil {
+		edges = append(edges, scopeusage.EdgeClient)
+	}
+	if m.api_key != nil {
+		edges = append(edges, scopeusage.EdgeAPIKey)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScopeUsageMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scopeusage.EdgeOrganisation:
+		if id := m.organisation; id != nil {
+			return []ent.Value{*id}
+		}
+	case scopeusage.EdgeScope:
+		if id := m.scope; id != nil {
+			return []ent.Value{*id}
+		}
+	case scopeusage.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	case scopeusage.EdgeAPIKey:
+		if id := m.api_key; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScopeUsageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScopeUsageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScopeUsageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedorganisation {
+		edges = append(edges, scopeusage.EdgeOrganisation)
+	}
+	if m.clearedscope {
+		edges = append(edges, scopeusage.EdgeScope)
+	}
+	if m.clearedclient {
+		edges = append(edges, scopeusage.EdgeClient)
+	}
+	if m.clearedapi_key {
+		edges = append(edges, scopeusage.EdgeAPIKey)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScopeUsageMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scopeusage.EdgeOrganisation:
+		return m.clearedorganisation
+	case scopeusage.EdgeScope:
+		return m.clearedscope
+	case scopeusage.EdgeClient:
+		return m.clearedclient
+	case scopeusage.EdgeAPIKey:
+		return m.clearedapi_key
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScopeUsageMutation) ClearEdge(name string) error {
+	switch name {
+	case scopeusage.EdgeOrganisation:
+		m.ClearOrganisation()
+		return nil
+	case scopeusage.EdgeScope:
+		m.ClearScope()
+		return nil
+	case scopeusage.EdgeClient:
+		m.ClearClient()
+		return nil
+	case scopeusage.EdgeAPIKey:
+		m.ClearAPIKey()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeUsage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScopeUsageMutation) ResetEdge(name string) error {
+	switch name {
+	case scopeusage.EdgeOrganisation:
+		m.ResetOrganisation()
+		return nil
+	case scopeusage.EdgeScope:
+		m.ResetScope()
+		return nil
+	case scopeusage.EdgeClient:
+		m.ResetClient()
+		return nil
+	case scopeusage.EdgeAPIKey:
+		m.ResetAPIKey()
+		return nil
+	}
+	return fmt.Errorf("unknown ScopeUsage edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.

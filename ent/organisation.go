@@ -64,11 +64,13 @@ type OrganisationEdges struct {
 	SigningKeys []*SigningKey `json:"signing_keys,omitempty"`
 	// APIKeyAllowedScopes holds the value of the api_key_allowed_scopes edge.
 	APIKeyAllowedScopes []*Scope `json:"api_key_allowed_scopes,omitempty"`
+	// ScopeUsages holds the value of the scope_usages edge.
+	ScopeUsages []*ScopeUsage `json:"scope_usages,omitempty"`
 	// APIKeyAllowedScopeLinks holds the value of the api_key_allowed_scope_links edge.
 	APIKeyAllowedScopeLinks []*KeyAllowedScope `json:"api_key_allowed_scope_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [14]bool
+	loadedTypes [15]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
@@ -85,6 +87,7 @@ type OrganisationEdges struct {
 	namedConsents                map[string][]*Consent
 	namedSigningKeys             map[string][]*SigningKey
 	namedAPIKeyAllowedScopes     map[string][]*Scope
+	namedScopeUsages             map[string][]*ScopeUsage
 	namedAPIKeyAllowedScopeLinks map[string][]*KeyAllowedScope
 }
 
@@ -205,10 +208,19 @@ func (e OrganisationEdges) APIKeyAllowedScopesOrErr() ([]*Scope, error) {
 	return nil, &NotLoadedError{edge: "api_key_allowed_scopes"}
 }
 
+// ScopeUsagesOrErr returns the ScopeUsages value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganisationEdges) ScopeUsagesOrErr() ([]*ScopeUsage, error) {
+	if e.loadedTypes[13] {
+		return e.ScopeUsages, nil
+	}
+	return nil, &NotLoadedError{edge: "scope_usages"}
+}
+
 // APIKeyAllowedScopeLinksOrErr returns the APIKeyAllowedScopeLinks value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganisationEdges) APIKeyAllowedScopeLinksOrErr() ([]*KeyAllowedScope, error) {
-	if e.loadedTypes[13] {
+	if e.loadedTypes[14] {
 		return e.APIKeyAllowedScopeLinks, nil
 	}
 	return nil, &NotLoadedError{edge: "api_key_allowed_scope_links"}
@@ -358,6 +370,11 @@ func (_m *Organisation) QuerySigningKeys() *SigningKeyQuery {
 // QueryAPIKeyAllowedScopes queries the "api_key_allowed_scopes" edge of the Organisation entity.
 func (_m *Organisation) QueryAPIKeyAllowedScopes() *ScopeQuery {
 	return NewOrganisationClient(_m.config).QueryAPIKeyAllowedScopes(_m)
+}
+
+// QueryScopeUsages queries the "scope_usages" edge of the Organisation entity.
+func (_m *Organisation) QueryScopeUsages() *ScopeUsageQuery {
+	return NewOrganisationClient(_m.config).QueryScopeUsages(_m)
 }
 
 // QueryAPIKeyAllowedScopeLinks queries the "api_key_allowed_scope_links" edge of the Organisation entity.
@@ -718,6 +735,30 @@ func (_m *Organisation) appendNamedAPIKeyAllowedScopes(name string, edges ...*Sc
 		_m.Edges.namedAPIKeyAllowedScopes[name] = []*Scope{}
 	} else {
 		_m.Edges.namedAPIKeyAllowedScopes[name] = append(_m.Edges.namedAPIKeyAllowedScopes[name], edges...)
+	}
+}
+
+// NamedScopeUsages returns the ScopeUsages named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organisation) NamedScopeUsages(name string) ([]*ScopeUsage, error) {
+	if _m.Edges.namedScopeUsages == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedScopeUsages[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organisation) appendNamedScopeUsages(name string, edges ...*ScopeUsage) {
+	if _m.Edges.namedScopeUsages == nil {
+		_m.Edges.namedScopeUsages = make(map[string][]*ScopeUsage)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedScopeUsages[name] = []*ScopeUsage{}
+	} else {
+		_m.Edges.namedScopeUsages[name] = append(_m.Edges.namedScopeUsages[name], edges...)
 	}
 }
 

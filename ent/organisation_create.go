@@ -16,6 +16,7 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
 	"scopekeeper/ent/user"
@@ -296,6 +297,21 @@ func (_c *OrganisationCreate) AddAPIKeyAllowedScopes(v ...*Scope) *OrganisationC
 		ids[i] = v[i].ID
 	}
 	return _c.AddAPIKeyAllowedScopeIDs(ids...)
+}
+
+// AddScopeUsageIDs adds the "scope_usages" edge to the ScopeUsage entity by IDs.
+func (_c *OrganisationCreate) AddScopeUsageIDs(ids ...int) *OrganisationCreate {
+	_c.mutation.AddScopeUsageIDs(ids...)
+	return _c
+}
+
+// AddScopeUsages adds the "scope_usages" edges to the ScopeUsage entity.
+func (_c *OrganisationCreate) AddScopeUsages(v ...*ScopeUsage) *OrganisationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddScopeUsageIDs(ids...)
 }
 
 // Mutation returns the OrganisationMutation object of the builder.
@@ -654,6 +670,22 @@ func (_c *OrganisationCreate) createSpec() (*Organisation, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ScopeUsagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

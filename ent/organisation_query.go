@@ -20,6 +20,7 @@ import (
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
 	"scopekeeper/ent/user"
@@ -50,6 +51,7 @@ type OrganisationQuery struct {
 	withConsents                     *ConsentQuery
 	withSigningKeys                  *SigningKeyQuery
 	withAPIKeyAllowedScopes          *ScopeQuery
+	withScopeUsages                  *ScopeUsageQuery
 	withAPIKeyAllowedScopeLinks      *KeyAllowedScopeQuery
 	modifiers                        []func(*sql.Selector)
 	loadTotal                        []func(context.Context, []*Organisation) error
@@ -66,6 +68,7 @@ type OrganisationQuery struct {
 	withNamedConsents                map[string]*ConsentQuery
 	withNamedSigningKeys             map[string]*SigningKeyQuery
 	withNamedAPIKeyAllowedScopes     map[string]*ScopeQuery
+	withNamedScopeUsages             map[string]*ScopeUsageQuery
 	withNamedAPIKeyAllowedScopeLinks map[string]*KeyAllowedScopeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -389,6 +392,28 @@ func (_q *OrganisationQuery) QueryAPIKeyAllowedScopes() *ScopeQuery {
 	return query
 }
 
+// QueryScopeUsages chains the current query on the "scope_usages" edge.
+func (_q *OrganisationQuery) QueryScopeUsages() *ScopeUsageQuery {
+	query := (&ScopeUsageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organisation.Table, organisation.FieldID, selector),
+			sqlgraph.To(scopeusage.Table, scopeusage.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organisation.ScopeUsagesTable, organisation.ScopeUsagesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryAPIKeyAllowedScopeLinks chains the current query on the "api_key_allowed_scope_links" edge.
 func (_q *OrganisationQuery) QueryAPIKeyAllowedScopeLinks() *KeyAllowedScopeQuery {
 	query := (&KeyAllowedScopeClient{config: _q.config}).Query()
@@ -616,6 +641,7 @@ func (_q *OrganisationQuery) Clone() *OrganisationQuery {
 		withConsents:                _q.withConsents.Clone(),
 		withSigningKeys:             _q.withSigningKeys.Clone(),
 		withAPIKeyAllowedScopes:     _q.withAPIKeyAllowedScopes.Clone(),
+		withScopeUsages:             _q.withScopeUsages.Clone(),
 		withAPIKeyAllowedScopeLinks: _q.withAPIKeyAllowedScopeLinks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -766,6 +792,17 @@ func (_q *OrganisationQuery) WithAPIKeyAllowedScopes(opts ...func(*ScopeQuery)) 
 	return _q
 }
 
+// WithScopeUsages tells the query-builder to eager-load the nodes that are connected to
+// the "scope_usages" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganisationQuery) WithScopeUsages(opts ...func(*ScopeUsageQuery)) *OrganisationQuery {
+	query := (&ScopeUsageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScopeUsages = query
+	return _q
+}
+
 // WithAPIKeyAllowedScopeLinks tells the query-builder to eager-load the nodes that are connected to
 // the "api_key_allowed_scope_links" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *OrganisationQuery) WithAPIKeyAllowedScopeLinks(opts ...func(*KeyAllowedScopeQuery)) *OrganisationQuery {
@@ -861,7 +898,7 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organisation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [14]bool{
+		loadedTypes = [15]bool{
 			_q.withUsers != nil,
 			_q.withApis != nil,
 			_q.withScopes != nil,
@@ -875,6 +912,7 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withConsents != nil,
 			_q.withSigningKeys != nil,
 			_q.withAPIKeyAllowedScopes != nil,
+			_q.withScopeUsages != nil,
 			_q.withAPIKeyAllowedScopeLinks != nil,
 		}
 	)
@@ -992,6 +1030,13 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withScopeUsages; query != nil {
+		if err := _q.loadScopeUsages(ctx, query, nodes,
+			func(n *Organisation) { n.Edges.ScopeUsages = []*ScopeUsage{} },
+			func(n *Organisation, e *ScopeUsage) { n.Edges.ScopeUsages = append(n.Edges.ScopeUsages, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withAPIKeyAllowedScopeLinks; query != nil {
 		if err := _q.loadAPIKeyAllowedScopeLinks(ctx, query, nodes,
 			func(n *Organisation) { n.Edges.APIKeyAllowedScopeLinks = []*KeyAllowedScope{} },
@@ -1089,6 +1134,13 @@ func (_q *OrganisationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadAPIKeyAllowedScopes(ctx, query, nodes,
 			func(n *Organisation) { n.appendNamedAPIKeyAllowedScopes(name) },
 			func(n *Organisation, e *Scope) { n.appendNamedAPIKeyAllowedScopes(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedScopeUsages {
+		if err := _q.loadScopeUsages(ctx, query, nodes,
+			func(n *Organisation) { n.appendNamedScopeUsages(name) },
+			func(n *Organisation, e *ScopeUsage) { n.appendNamedScopeUsages(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1528,6 +1580,36 @@ func (_q *OrganisationQuery) loadAPIKeyAllowedScopes(ctx context.Context, query 
 	}
 	return nil
 }
+func (_q *OrganisationQuery) loadScopeUsages(ctx context.Context, query *ScopeUsageQuery, nodes []*Organisation, init func(*Organisation), assign func(*Organisation, *ScopeUsage)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organisation)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scopeusage.FieldOrganisationID)
+	}
+	query.Where(predicate.ScopeUsage(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organisation.ScopeUsagesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganisationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organisation_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *OrganisationQuery) loadAPIKeyAllowedScopeLinks(ctx context.Context, query *KeyAllowedScopeQuery, nodes []*Organisation, init func(*Organisation), assign func(*Organisation, *KeyAllowedScope)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Organisation)
@@ -1822,6 +1904,20 @@ func (_q *OrganisationQuery) WithNamedAPIKeyAllowedScopes(name string, opts ...f
 		_q.withNamedAPIKeyAllowedScopes = make(map[string]*ScopeQuery)
 	}
 	_q.withNamedAPIKeyAllowedScopes[name] = query
+	return _q
+}
+
+// WithNamedScopeUsages tells the query-builder to eager-load the nodes that are connected to the "scope_usages"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganisationQuery) WithNamedScopeUsages(name string, opts ...func(*ScopeUsageQuery)) *OrganisationQuery {
+	query := (&ScopeUsageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedScopeUsages == nil {
+		_q.withNamedScopeUsages = make(map[string]*ScopeUsageQuery)
+	}
+	_q.withNamedScopeUsages[name] = query
 	return _q
 }
 

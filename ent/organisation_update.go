@@ -17,6 +17,7 @@ import (
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
 	"scopekeeper/ent/user"
@@ -305,6 +306,21 @@ func (_u *OrganisationUpdate) AddAPIKeyAllowedScopes(v ...*Scope) *OrganisationU
 	return _u.AddAPIKeyAllowedScopeIDs(ids...)
 }
 
+// AddScopeUsageIDs adds the "scope_usages" edge to the ScopeUsage entity by IDs.
+func (_u *OrganisationUpdate) AddScopeUsageIDs(ids ...int) *OrganisationUpdate {
+	_u.mutation.AddScopeUsageIDs(ids...)
+	return _u
+}
+
+// AddScopeUsages adds the "scope_usages" edges to the ScopeUsage entity.
+func (_u *OrganisationUpdate) AddScopeUsages(v ...*ScopeUsage) *OrganisationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScopeUsageIDs(ids...)
+}
+
 // Mutation returns the OrganisationMutation object of the builder.
 func (_u *OrganisationUpdate) Mutation() *OrganisationMutation {
 	return _u.mutation
@@ -581,6 +597,27 @@ func (_u *OrganisationUpdate) RemoveAPIKeyAllowedScopes(v ...*Scope) *Organisati
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAPIKeyAllowedScopeIDs(ids...)
+}
+
+// ClearScopeUsages clears all "scope_usages" edges to the ScopeUsage entity.
+func (_u *OrganisationUpdate) ClearScopeUsages() *OrganisationUpdate {
+	_u.mutation.ClearScopeUsages()
+	return _u
+}
+
+// RemoveScopeUsageIDs removes the "scope_usages" edge to ScopeUsage entities by IDs.
+func (_u *OrganisationUpdate) RemoveScopeUsageIDs(ids ...int) *OrganisationUpdate {
+	_u.mutation.RemoveScopeUsageIDs(ids...)
+	return _u
+}
+
+// RemoveScopeUsages removes "scope_usages" edges to ScopeUsage entities.
+func (_u *OrganisationUpdate) RemoveScopeUsages(v ...*ScopeUsage) *OrganisationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScopeUsageIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1250,6 +1287,51 @@ func (_u *OrganisationUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ScopeUsagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScopeUsagesIDs(); len(nodes) > 0 && !_u.mutation.ScopeUsagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScopeUsagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{organisation.Label}
@@ -1535,6 +1617,21 @@ func (_u *OrganisationUpdateOne) AddAPIKeyAllowedScopes(v ...*Scope) *Organisati
 	return _u.AddAPIKeyAllowedScopeIDs(ids...)
 }
 
+// AddScopeUsageIDs adds the "scope_usages" edge to the ScopeUsage entity by IDs.
+func (_u *OrganisationUpdateOne) AddScopeUsageIDs(ids ...int) *OrganisationUpdateOne {
+	_u.mutation.AddScopeUsageIDs(ids...)
+	return _u
+}
+
+// AddScopeUsages adds the "scope_usages" edges to the ScopeUsage entity.
+func (_u *OrganisationUpdateOne) AddScopeUsages(v ...*ScopeUsage) *OrganisationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScopeUsageIDs(ids...)
+}
+
 // Mutation returns the OrganisationMutation object of the builder.
 func (_u *OrganisationUpdateOne) Mutation() *OrganisationMutation {
 	return _u.mutation
@@ -1811,6 +1908,27 @@ func (_u *OrganisationUpdateOne) RemoveAPIKeyAllowedScopes(v ...*Scope) *Organis
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAPIKeyAllowedScopeIDs(ids...)
+}
+
+// ClearScopeUsages clears all "scope_usages" edges to the ScopeUsage entity.
+func (_u *OrganisationUpdateOne) ClearScopeUsages() *OrganisationUpdateOne {
+	_u.mutation.ClearScopeUsages()
+	return _u
+}
+
+// RemoveScopeUsageIDs removes the "scope_usages" edge to ScopeUsage entities by IDs.
+func (_u *OrganisationUpdateOne) RemoveScopeUsageIDs(ids ...int) *OrganisationUpdateOne {
+	_u.mutation.RemoveScopeUsageIDs(ids...)
+	return _u
+}
+
+// RemoveScopeUsages removes "scope_usages" edges to ScopeUsage entities.
+func (_u *OrganisationUpdateOne) RemoveScopeUsages(v ...*ScopeUsage) *OrganisationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScopeUsageIDs(ids...)
 }
 
 // Where appends a list predicates to the OrganisationUpdate builder.
@@ -2503,6 +2621,51 @@ func (_u *OrganisationUpdateOne) sqlSave(ctx context.Context) (_node *Organisati
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(scope.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScopeUsagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScopeUsagesIDs(); len(nodes) > 0 && !_u.mutation.ScopeUsagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScopeUsagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organisation.ScopeUsagesTable,
+			Columns: []string{organisation.ScopeUsagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scopeusage.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -42,6 +42,8 @@ type Tx struct {
 	Scope *ScopeClient
 	// ScopeEndpoint is the client for interacting with the ScopeEndpoint builders.
 	ScopeEndpoint *ScopeEndpointClient
+	// ScopeUsage is the client for interacting with the ScopeUsage builders.
+	ScopeUsage *ScopeUsageClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// SigningKey is the client for interacting with the SigningKey builders.
@@ -196,6 +198,7 @@ func (tx *Tx) init() {
 	tx.Revision = NewRevisionClient(tx.config)
 	tx.Scope = NewScopeClient(tx.config)
 	tx.ScopeEndpoint = NewScopeEndpointClient(tx.config)
+	tx.ScopeUsage = NewScopeUsageClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.SigningKey = NewSigningKeyClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)

@@ -94,6 +94,9 @@ func (r *Resolver) Organisation() OrganisationResolver { return &organisationRes
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Scope returns ScopeResolver implementation.
+func (r *Resolver) Scope() ScopeResolver { return &scopeResolver{r} }
+
 // SigningKey returns SigningKeyResolver implementation.
 func (r *Resolver) SigningKey() SigningKeyResolver { return &signingKeyResolver{r} }
 
@@ -102,5 +105,6 @@ type (
 	clientResolver       struct{ *Resolver }
 	organisationResolver struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
+	scopeResolver        struct{ *Resolver }
 	signingKeyResolver   struct{ *Resolver }
 )

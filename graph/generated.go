@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Query() QueryResolver
+	Scope() ScopeResolver
 	SigningKey() SigningKeyResolver
 }
 
@@ -104,6 +105,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	APIKeyReview struct {
+		APIKey func(childComplexity int) int
+		Scopes func(childComplexity int) int
+	}
+
 	APIKeySecretPayload struct {
 		APIKey func(childComplexity int) int
 		Key    func(childComplexity int) int
@@ -115,6 +121,13 @@ type ComplexityRoot struct {
 		Explanation func(childComplexity int) int
 		Reason      func(childComplexity int) int
 		Scope       func(childComplexity int) int
+	}
+
+	AccessReview struct {
+		APIKeys func(childComplexity int) int
+		Clients func(childComplexity int) int
+		Days    func(childComplexity int) int
+		Since   func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -172,6 +185,11 @@ type ComplexityRoot struct {
 	ClientEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ClientReview struct {
+		Client func(childComplexity int) int
+		Scopes func(childComplexity int) int
 	}
 
 	ClientSecretPayload struct {
@@ -328,6 +346,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
+		AccessReview        func(childComplexity int, days int) int
 		Apis                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIOrder, where *ent.APIWhereInput) int
 		AuditEvents         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		AuditVocabulary     func(childComplexity int) int
@@ -361,6 +380,7 @@ type ComplexityRoot struct {
 		Entity                  func(childComplexity int) int
 		Group                   func(childComplexity int) int
 		ID                      func(childComplexity int) int
+		LastUsedAt              func(childComplexity int) int
 		Modifier                func(childComplexity int) int
 		Name                    func(childComplexity int) int
 		ReplacedBy              func(childComplexity int) int
@@ -406,6 +426,13 @@ type ComplexityRoot struct {
 		Name         func(childComplexity int) int
 		ScopesAfter  func(childComplexity int) int
 		ScopesBefore func(childComplexity int) int
+	}
+
+	ScopeReview struct {
+		LastGrantedAt func(childComplexity int) int
+		LastUsedAt    func(childComplexity int) int
+		Scope         func(childComplexity int) int
+		Unused        func(childComplexity int) int
 	}
 
 	SigningKey struct {
@@ -506,12 +533,16 @@ type QueryResolver interface {
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	ExportConfiguration(ctx context.Context, format model.ConfigurationFormat) (string, error)
 	EndpointCoverage(ctx context.Context, apiID int) (*model.EndpointCoverage, error)
+	AccessReview(ctx context.Context, days int) (*model.AccessReview, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	DiscoveryDocument(ctx context.Context) (map[string]any, error)
 	ScopeImpact(ctx context.Context, id int) (*model.ScopeImpact, error)
 	ExplainAccess(ctx context.Context, credential string, method string, path string) (*model.AccessDecision, error)
 	ConsentRequest(ctx context.Context, id int) (*model.ConsentRequest, error)
 	AuditVocabulary(ctx context.Context) (*model.AuditVocabulary, error)
+}
+type ScopeResolver interface {
+	LastUsedAt(ctx context.Context, obj *ent.Scope) (*time.Time, error)
 }
 type SigningKeyResolver interface {
 	Current(ctx context.Context, obj *ent.SigningKey) (bool, error)
@@ -773,6 +804,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIKeyEdge.Node(childComplexity), true
 
+	case "APIKeyReview.apiKey":
+		if e.ComplexityRoot.APIKeyReview.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyReview.APIKey(childComplexity), true
+	case "APIKeyReview.scopes":
+		if e.ComplexityRoot.APIKeyReview.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyReview.Scopes(childComplexity), true
+
 	case "APIKeySecretPayload.apiKey":
 		if e.ComplexityRoot.APIKeySecretPayload.APIKey == nil {
 			break
@@ -816,6 +860,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessDecision.Scope(childComplexity), true
+
+	case "AccessReview.apiKeys":
+		if e.ComplexityRoot.AccessReview.APIKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessReview.APIKeys(childComplexity), true
+	case "AccessReview.clients":
+		if e.ComplexityRoot.AccessReview.Clients == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessReview.Clients(childComplexity), true
+	case "AccessReview.days":
+		if e.ComplexityRoot.AccessReview.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessReview.Days(childComplexity), true
+	case "AccessReview.since":
+		if e.ComplexityRoot.AccessReview.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessReview.Since(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -1039,6 +1108,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientEdge.Node(childComplexity), true
+
+	case "ClientReview.client":
+		if e.ComplexityRoot.ClientReview.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientReview.Client(childComplexity), true
+	case "ClientReview.scopes":
+		if e.ComplexityRoot.ClientReview.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientReview.Scopes(childComplexity), true
 
 	case "ClientSecretPayload.client":
 		if e.ComplexityRoot.ClientSecretPayload.Client == nil {
@@ -1797,6 +1879,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.APIKeyOrder), args["where"].(*ent.APIKeyWhereInput)), true
+	case "Query.accessReview":
+		if e.ComplexityRoot.Query.AccessReview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accessReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccessReview(childComplexity, args["days"].(int)), true
 	case "Query.apis":
 		if e.ComplexityRoot.Query.Apis == nil {
 			break
@@ -2049,6 +2142,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scope.ID(childComplexity), true
+	case "Scope.lastUsedAt":
+		if e.ComplexityRoot.Scope.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scope.LastUsedAt(childComplexity), true
 	case "Scope.modifier":
 		if e.ComplexityRoot.Scope.Modifier == nil {
 			break
@@ -2234,6 +2333,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScopeMigrationStep.ScopesBefore(childComplexity), true
+
+	case "ScopeReview.lastGrantedAt":
+		if e.ComplexityRoot.ScopeReview.LastGrantedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeReview.LastGrantedAt(childComplexity), true
+	case "ScopeReview.lastUsedAt":
+		if e.ComplexityRoot.ScopeReview.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeReview.LastUsedAt(childComplexity), true
+	case "ScopeReview.scope":
+		if e.ComplexityRoot.ScopeReview.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeReview.Scope(childComplexity), true
+	case "ScopeReview.unused":
+		if e.ComplexityRoot.ScopeReview.Unused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeReview.Unused(childComplexity), true
 
 	case "SigningKey.algorithm":
 		if e.ComplexityRoot.SigningKey.Algorithm == nil {
@@ -2479,7 +2603,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/deprecation.graphql" "schema/ent.graphql" "schema/governance.graphql" "schema/openapi.graphql" "schema/resources.graphql" "schema/scopekeeper.graphql"
+//go:embed "schema/deprecation.graphql" "schema/ent.graphql" "schema/governance.graphql" "schema/openapi.graphql" "schema/resources.graphql" "schema/review.graphql" "schema/scopekeeper.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2496,6 +2620,7 @@ var sources = []*ast.Source{
 	{Name: "schema/governance.graphql", Input: sourceData("schema/governance.graphql"), BuiltIn: false},
 	{Name: "schema/openapi.graphql", Input: sourceData("schema/openapi.graphql"), BuiltIn: false},
 	{Name: "schema/resources.graphql", Input: sourceData("schema/resources.graphql"), BuiltIn: false},
+	{Name: "schema/review.graphql", Input: sourceData("schema/review.graphql"), BuiltIn: false},
 	{Name: "schema/scopekeeper.graphql", Input: sourceData("schema/scopekeeper.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2614,6 +2739,16 @@ func (ec *executionContext) childFields_APIKeyEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_APIKeyReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_APIKeyReview_apiKey(ctx, field)
+	case "scopes":
+		return ec.fieldContext_APIKeyReview_scopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyReview", field.Name)
+}
+
 func (ec *executionContext) childFields_APIKeySecretPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -2638,6 +2773,20 @@ func (ec *executionContext) childFields_AccessDecision(ctx context.Context, fiel
 		return ec.fieldContext_AccessDecision_explanation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccessDecision", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "days":
+		return ec.fieldContext_AccessReview_days(ctx, field)
+	case "since":
+		return ec.fieldContext_AccessReview_since(ctx, field)
+	case "clients":
+		return ec.fieldContext_AccessReview_clients(ctx, field)
+	case "apiKeys":
+		return ec.fieldContext_AccessReview_apiKeys(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessReview", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2752,6 +2901,16 @@ func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field gr
 		return ec.fieldContext_ClientEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "client":
+		return ec.fieldContext_ClientReview_client(ctx, field)
+	case "scopes":
+		return ec.fieldContext_ClientReview_scopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientReview", field.Name)
 }
 
 func (ec *executionContext) childFields_ClientSecretPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3032,6 +3191,8 @@ func (ec *executionContext) childFields_Scope(ctx context.Context, field graphql
 		return ec.fieldContext_Scope_endpoints(ctx, field)
 	case "replacedBy":
 		return ec.fieldContext_Scope_replacedBy(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_Scope_lastUsedAt(ctx, field)
 	case "group":
 		return ec.fieldContext_Scope_group(ctx, field)
 	case "entity":
@@ -3114,6 +3275,20 @@ func (ec *executionContext) childFields_ScopeMigrationStep(ctx context.Context, 
 		return ec.fieldContext_ScopeMigrationStep_scopesAfter(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScopeMigrationStep", field.Name)
+}
+
+func (ec *executionContext) childFields_ScopeReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_ScopeReview_scope(ctx, field)
+	case "lastGrantedAt":
+		return ec.fieldContext_ScopeReview_lastGrantedAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ScopeReview_lastUsedAt(ctx, field)
+	case "unused":
+		return ec.fieldContext_ScopeReview_unused(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeReview", field.Name)
 }
 
 func (ec *executionContext) childFields_SigningKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3951,6 +4126,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_accessReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
 	return args, nil
 }
 
@@ -5539,6 +5728,70 @@ func (ec *executionContext) fieldContext_APIKeyEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("APIKeyEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _APIKeyReview_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyReview_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
+			return ec.marshalNAPIKey2ᚖscopekeeperᚋentᚐAPIKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyReview_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "APIKeyReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _APIKeyReview_scopes(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKeyReview_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScopeReview) graphql.Marshaler {
+			return ec.marshalNScopeReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐScopeReviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_APIKeyReview_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "APIKeyReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeReview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _APIKeySecretPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.APIKeySecretPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5716,6 +5969,116 @@ func (ec *executionContext) _AccessDecision_explanation(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_AccessDecision_explanation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessReview_days(ctx context.Context, field graphql.CollectedField, obj *model.AccessReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessReview_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessReview_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessReview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccessReview_since(ctx context.Context, field graphql.CollectedField, obj *model.AccessReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessReview_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessReview_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessReview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccessReview_clients(ctx context.Context, field graphql.CollectedField, obj *model.AccessReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessReview_clients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clients, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClientReview) graphql.Marshaler {
+			return ec.marshalNClientReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐClientReviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessReview_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientReview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessReview_apiKeys(ctx context.Context, field graphql.CollectedField, obj *model.AccessReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessReview_apiKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIKeyReview) graphql.Marshaler {
+			return ec.marshalNAPIKeyReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐAPIKeyReviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessReview_apiKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIKeyReview(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -6607,6 +6970,70 @@ func (ec *executionContext) _ClientEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_ClientEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ClientReview_client(ctx context.Context, field graphql.CollectedField, obj *model.ClientReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientReview_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OAuthClient) graphql.Marshaler {
+			return ec.marshalNClient2ᚖscopekeeperᚋentᚐOAuthClient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientReview_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientReview_scopes(ctx context.Context, field graphql.CollectedField, obj *model.ClientReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientReview_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScopeReview) graphql.Marshaler {
+			return ec.marshalNScopeReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐScopeReviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientReview_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeReview(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ClientSecretPayload_client(ctx context.Context, field graphql.CollectedField, obj *model.ClientSecretPayload) (ret graphql.Marshaler) {
@@ -10120,6 +10547,50 @@ func (ec *executionContext) fieldContext_Query_endpointCoverage(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_accessReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accessReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccessReview(ctx, fc.Args["days"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccessReview) graphql.Marshaler {
+			return ec.marshalNAccessReview2ᚖscopekeeperᚋgraphᚋmodelᚐAccessReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accessReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessReview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accessReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10877,6 +11348,29 @@ func (ec *executionContext) fieldContext_Scope_replacedBy(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Scope_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scope_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scope().LastUsedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scope_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scope", field, true, true, "Time")
+}
+
 func (ec *executionContext) _Scope_group(ctx context.Context, field graphql.CollectedField, obj *ent.Scope) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11531,6 +12025,107 @@ func (ec *executionContext) _ScopeMigrationStep_scopesAfter(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ScopeMigrationStep_scopesAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScopeMigrationStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeReview_scope(ctx context.Context, field graphql.CollectedField, obj *model.ScopeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeReview_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Scope) graphql.Marshaler {
+			return ec.marshalNScope2ᚖscopekeeperᚋentᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeReview_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScopeReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scope(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScopeReview_lastGrantedAt(ctx context.Context, field graphql.CollectedField, obj *model.ScopeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeReview_lastGrantedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastGrantedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeReview_lastGrantedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeReview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScopeReview_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *model.ScopeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeReview_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeReview_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeReview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScopeReview_unused(ctx context.Context, field graphql.CollectedField, obj *model.ScopeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeReview_unused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeReview_unused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeReview", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SigningKey_id(ctx context.Context, field graphql.CollectedField, obj *ent.SigningKey) (ret graphql.Marshaler) {
@@ -20209,6 +20804,44 @@ func (ec *executionContext) _APIKeyEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var aPIKeyReviewImplementors = []string{"APIKeyReview"}
+
+func (ec *executionContext) _APIKeyReview(ctx context.Context, sel ast.SelectionSet, obj *model.APIKeyReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("APIKeyReview")
+		case "apiKey":
+			out.Values[i] = ec._APIKeyReview_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._APIKeyReview_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var aPIKeySecretPayloadImplementors = []string{"APIKeySecretPayload"}
 
 func (ec *executionContext) _APIKeySecretPayload(ctx context.Context, sel ast.SelectionSet, obj *model.APIKeySecretPayload) graphql.Marshaler {
@@ -20280,6 +20913,54 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 			}
 		case "explanation":
 			out.Values[i] = ec._AccessDecision_explanation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessReviewImplementors = []string{"AccessReview"}
+
+func (ec *executionContext) _AccessReview(ctx context.Context, sel ast.SelectionSet, obj *model.AccessReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessReview")
+		case "days":
+			out.Values[i] = ec._AccessReview_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._AccessReview_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clients":
+			out.Values[i] = ec._AccessReview_clients(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apiKeys":
+			out.Values[i] = ec._AccessReview_apiKeys(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20658,6 +21339,44 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._ClientEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientReviewImplementors = []string{"ClientReview"}
+
+func (ec *executionContext) _ClientReview(ctx context.Context, sel ast.SelectionSet, obj *model.ClientReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientReview")
+		case "client":
+			out.Values[i] = ec._ClientReview_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._ClientReview_scopes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21836,6 +22555,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_endpointCoverage(ctx, field)
 				})
+		case "accessReview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accessReview(ctx, field)
+				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -22007,6 +22732,12 @@ func (ec *executionContext) _Scope(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Scope_replacedBy(ctx, field, obj)
+				})
+		case "lastUsedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scope_lastUsedAt(ctx, field, obj)
 				})
 		case "group":
 			out.Values[i] = ec._Scope_group(ctx, field, obj)
@@ -22270,6 +23001,54 @@ func (ec *executionContext) _ScopeMigrationStep(ctx context.Context, sel ast.Sel
 			}
 		case "scopesAfter":
 			out.Values[i] = ec._ScopeMigrationStep_scopesAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scopeReviewImplementors = []string{"ScopeReview"}
+
+func (ec *executionContext) _ScopeReview(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeReview")
+		case "scope":
+			out.Values[i] = ec._ScopeReview_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastGrantedAt":
+			out.Values[i] = ec._ScopeReview_lastGrantedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._ScopeReview_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unused":
+			out.Values[i] = ec._ScopeReview_unused(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22970,6 +23749,30 @@ func (ec *executionContext) marshalNAPIKeyOrderField2ᚖscopekeeperᚋentᚐAPIK
 	return v
 }
 
+func (ec *executionContext) marshalNAPIKeyReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐAPIKeyReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKeyReview) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPIKeyReview2ᚖscopekeeperᚋgraphᚋmodelᚐAPIKeyReview(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAPIKeyReview2ᚖscopekeeperᚋgraphᚋmodelᚐAPIKeyReview(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "APIKeyReview!")
+		return graphql.Null
+	}
+	return ec._APIKeyReview(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAPIKeySecretPayload2ᚖscopekeeperᚋgraphᚋmodelᚐAPIKeySecretPayload(ctx context.Context, sel ast.SelectionSet, v *model.APIKeySecretPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "APIKeySecretPayload!")
@@ -23008,6 +23811,14 @@ func (ec *executionContext) marshalNAccessDecision2ᚖscopekeeperᚋgraphᚋmode
 		return graphql.Null
 	}
 	return ec._AccessDecision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccessReview2ᚖscopekeeperᚋgraphᚋmodelᚐAccessReview(ctx context.Context, sel ast.SelectionSet, v *model.AccessReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessReview!")
+		return graphql.Null
+	}
+	return ec._AccessReview(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuditEventConnection2ᚖscopekeeperᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
@@ -23113,6 +23924,30 @@ func (ec *executionContext) marshalNClientOrderField2ᚖscopekeeperᚋentᚐClie
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNClientReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐClientReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientReview) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientReview2ᚖscopekeeperᚋgraphᚋmodelᚐClientReview(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClientReview2ᚖscopekeeperᚋgraphᚋmodelᚐClientReview(ctx context.Context, sel ast.SelectionSet, v *model.ClientReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientReview!")
+		return graphql.Null
+	}
+	return ec._ClientReview(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNClientSecretPayload2ᚖscopekeeperᚋgraphᚋmodelᚐClientSecretPayload(ctx context.Context, sel ast.SelectionSet, v *model.ClientSecretPayload) graphql.Marshaler {
@@ -23653,6 +24488,30 @@ func (ec *executionContext) marshalNScopeOrderField2ᚖscopekeeperᚋentᚐScope
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNScopeReview2ᚕᚖscopekeeperᚋgraphᚋmodelᚐScopeReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeReview) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScopeReview2ᚖscopekeeperᚋgraphᚋmodelᚐScopeReview(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScopeReview2ᚖscopekeeperᚋgraphᚋmodelᚐScopeReview(ctx context.Context, sel ast.SelectionSet, v *model.ScopeReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeReview!")
+		return graphql.Null
+	}
+	return ec._ScopeReview(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNScopeWhereInput2ᚖscopekeeperᚋentᚐScopeWhereInput(ctx context.Context, v any) (*ent.ScopeWhereInput, error) {

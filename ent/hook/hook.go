@@ -188,6 +188,18 @@ func (f ScopeEndpointFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScopeEndpointMutation", m)
 }
 
+// The ScopeUsageFunc type is an adapter to allow the use of ordinary
+// function as ScopeUsage mutator.
+type ScopeUsageFunc func(context.Context, *ent.ScopeUsageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScopeUsageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScopeUsageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScopeUsageMutation", m)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary
 // function as Session mutator.
 type SessionFunc func(context.Context, *ent.SessionMutation) (ent.Value, error)

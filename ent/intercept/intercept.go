@@ -23,6 +23,7 @@ import (
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/scope"
 	"scopekeeper/ent/scopeendpoint"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -492,6 +493,33 @@ func (f TraverseScopeEndpoint) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.ScopeEndpointQuery", q)
 }
 
+// The ScopeUsageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScopeUsageFunc func(context.Context, *ent.ScopeUsageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScopeUsageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScopeUsageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScopeUsageQuery", q)
+}
+
+// The TraverseScopeUsage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScopeUsage func(context.Context, *ent.ScopeUsageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScopeUsage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScopeUsage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScopeUsageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScopeUsageQuery", q)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SessionFunc func(context.Context, *ent.SessionQuery) (ent.Value, error)
 
@@ -633,6 +661,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ScopeQuery, predicate.Scope, scope.OrderOption]{typ: ent.TypeScope, tq: q}, nil
 	case *ent.ScopeEndpointQuery:
 		return &query[*ent.ScopeEndpointQuery, predicate.ScopeEndpoint, scopeendpoint.OrderOption]{typ: ent.TypeScopeEndpoint, tq: q}, nil
+	case *ent.ScopeUsageQuery:
+		return &query[*ent.ScopeUsageQuery, predicate.ScopeUsage, scopeusage.OrderOption]{typ: ent.TypeScopeUsage, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SigningKeyQuery:

@@ -610,6 +610,86 @@ var (
 			},
 		},
 	}
+	// ScopeUsagesColumns holds the columns for the "scope_usages" table.
+	ScopeUsagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "last_granted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organisation_id", Type: field.TypeInt},
+		{Name: "scope_id", Type: field.TypeInt},
+		{Name: "client_id", Type: field.TypeInt, Nullable: true},
+		{Name: "api_key_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ScopeUsagesTable holds the schema information for the "scope_usages" table.
+	ScopeUsagesTable = &schema.Table{
+		Name:       "scope_usages",
+		Columns:    ScopeUsagesColumns,
+		PrimaryKey: []*schema.Column{ScopeUsagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scope_usages_organisations_scope_usages",
+				Columns:    []*schema.Column{ScopeUsagesColumns[3]},
+				RefColumns: []*schema.Column{OrganisationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "scope_usages_scopes_scope",
+				Columns:    []*schema.Column{ScopeUsagesColumns[4]},
+				RefColumns: []*schema.Column{ScopesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "scope_usages_clients_client",
+				Columns:    []*schema.Column{ScopeUsagesColumns[5]},
+				RefColumns: []*schema.Column{ClientsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "scope_usages_api_keys_api_key",
+				Columns:    []*schema.Column{ScopeUsagesColumns[6]},
+				RefColumns: []*schema.Column{APIKeysColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scopeusage_scope_id_client_id",
+				Unique:  true,
+				Columns: []*schema.Column{ScopeUsagesColumns[4], ScopeUsagesColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "client_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "scopeusage_scope_id_api_key_id",
+				Unique:  true,
+				Columns: []*schema.Column{ScopeUsagesColumns[4], ScopeUsagesColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "api_key_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "scopeusage_client_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopeUsagesColumns[5]},
+			},
+			{
+				Name:    "scopeusage_api_key_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopeUsagesColumns[6]},
+			},
+			{
+				Name:    "scopeusage_organisation_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScopeUsagesColumns[3]},
+			},
+			{
+				Name:    "scopeusage_scope_id_last_used_at",
+				Unique:  false,
+				Columns: []*schema.Column{ScopeUsagesColumns[4], ScopeUsagesColumns[2]},
+			},
+		},
+	}
 	// SessionsColumns holds the columns for the "sessions" table.
 	SessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -755,6 +835,7 @@ var (
 		RevisionsTable,
 		ScopesTable,
 		ScopeEndpointsTable,
+		ScopeUsagesTable,
 		SessionsTable,
 		SigningKeysTable,
 		TokensTable,
@@ -804,6 +885,10 @@ func init() {
 	ScopeEndpointsTable.Annotation = &entsql.Annotation{
 		Table: "scope_endpoints",
 	}
+	ScopeUsagesTable.ForeignKeys[0].RefTable = OrganisationsTable
+	ScopeUsagesTable.ForeignKeys[1].RefTable = ScopesTable
+	ScopeUsagesTable.ForeignKeys[2].RefTable = ClientsTable
+	ScopeUsagesTable.ForeignKeys[3].RefTable = APIKeysTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	SigningKeysTable.ForeignKeys[0].RefTable = OrganisationsTable
 	TokensTable.ForeignKeys[0].RefTable = ClientsTable

@@ -56,6 +56,8 @@ const (
 	EdgeSigningKeys = "signing_keys"
 	// EdgeAPIKeyAllowedScopes holds the string denoting the api_key_allowed_scopes edge name in mutations.
 	EdgeAPIKeyAllowedScopes = "api_key_allowed_scopes"
+	// EdgeScopeUsages holds the string denoting the scope_usages edge name in mutations.
+	EdgeScopeUsages = "scope_usages"
 	// EdgeAPIKeyAllowedScopeLinks holds the string denoting the api_key_allowed_scope_links edge name in mutations.
 	EdgeAPIKeyAllowedScopeLinks = "api_key_allowed_scope_links"
 	// Table holds the table name of the organisation in the database.
@@ -149,6 +151,13 @@ const (
 	// APIKeyAllowedScopesInverseTable is the table name for the Scope entity.
 	// It exists in this package in order to avoid circular dependency with the "scope" package.
 	APIKeyAllowedScopesInverseTable = "scopes"
+	// ScopeUsagesTable is the table that holds the scope_usages relation/edge.
+	ScopeUsagesTable = "scope_usages"
+	// ScopeUsagesInverseTable is the table name for the ScopeUsage entity.
+	// It exists in this package in order to avoid circular dependency with the "scopeusage" package.
+	ScopeUsagesInverseTable = "scope_usages"
+	// ScopeUsagesColumn is the table column denoting the scope_usages relation/edge.
+	ScopeUsagesColumn = "organisation_id"
 	// APIKeyAllowedScopeLinksTable is the table that holds the api_key_allowed_scope_links relation/edge.
 	APIKeyAllowedScopeLinksTable = "organisation_api_key_allowed_scopes"
 	// APIKeyAllowedScopeLinksInverseTable is the table name for the KeyAllowedScope entity.
@@ -441,6 +450,20 @@ func ByAPIKeyAllowedScopes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 	}
 }
 
+// ByScopeUsagesCount orders the results by scope_usages count.
+func ByScopeUsagesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScopeUsagesStep(), opts...)
+	}
+}
+
+// ByScopeUsages orders the results by scope_usages terms.
+func ByScopeUsages(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScopeUsagesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByAPIKeyAllowedScopeLinksCount orders the results by api_key_allowed_scope_links count.
 func ByAPIKeyAllowedScopeLinksCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -543,6 +566,13 @@ func newAPIKeyAllowedScopesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(APIKeyAllowedScopesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, APIKeyAllowedScopesTable, APIKeyAllowedScopesPrimaryKey...),
+	)
+}
+func newScopeUsagesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScopeUsagesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ScopeUsagesTable, ScopeUsagesColumn),
 	)
 }
 func newAPIKeyAllowedScopeLinksStep() *sqlgraph.Step {

@@ -660,6 +660,29 @@ func HasAPIKeyAllowedScopesWith(preds ...predicate.Scope) predicate.Organisation
 	})
 }
 
+// HasScopeUsages applies the HasEdge predicate on the "scope_usages" edge.
+func HasScopeUsages() predicate.Organisation {
+	return predicate.Organisation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ScopeUsagesTable, ScopeUsagesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasScopeUsagesWith applies the HasEdge predicate on the "scope_usages" edge with a given conditions (other predicates).
+func HasScopeUsagesWith(preds ...predicate.ScopeUsage) predicate.Organisation {
+	return predicate.Organisation(func(s *sql.Selector) {
+		step := newScopeUsagesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasAPIKeyAllowedScopeLinks applies the HasEdge predicate on the "api_key_allowed_scope_links" edge.
 func HasAPIKeyAllowedScopeLinks() predicate.Organisation {
 	return predicate.Organisation(func(s *sql.Selector) {

@@ -51,6 +51,9 @@ type Scope func(*sql.Selector)
 // ScopeEndpoint is the predicate function for scopeendpoint builders.
 type ScopeEndpoint func(*sql.Selector)
 
+// ScopeUsage is the predicate function for scopeusage builders.
+type ScopeUsage func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 

@@ -471,6 +471,30 @@ func (f ScopeEndpointMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScopeEndpointMutation", m)
 }
 
+// The ScopeUsageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScopeUsageQueryRuleFunc func(context.Context, *ent.ScopeUsageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScopeUsageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScopeUsageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScopeUsageQuery", q)
+}
+
+// The ScopeUsageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScopeUsageMutationRuleFunc func(context.Context, *ent.ScopeUsageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScopeUsageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScopeUsageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScopeUsageMutation", m)
+}
+
 // The SessionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SessionQueryRuleFunc func(context.Context, *ent.SessionQuery) error
@@ -632,6 +656,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ScopeEndpointQuery:
 		return q.Filter(), nil
+	case *ent.ScopeUsageQuery:
+		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
 	case *ent.SigningKeyQuery:
@@ -676,6 +702,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ScopeMutation:
 		return m.Filter(), nil
 	case *ent.ScopeEndpointMutation:
+		return m.Filter(), nil
+	case *ent.ScopeUsageMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil

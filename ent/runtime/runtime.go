@@ -16,6 +16,7 @@ import (
 	"scopekeeper/ent/revision"
 	"scopekeeper/ent/schema"
 	"scopekeeper/ent/scope"
+	"scopekeeper/ent/scopeusage"
 	"scopekeeper/ent/session"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/ent/token"
@@ -599,6 +600,23 @@ func init() {
 	scopeDescBuiltIn := scopeFields[8].Descriptor()
 	// scope.DefaultBuiltIn holds the default value on creation for the built_in field.
 	scope.DefaultBuiltIn = scopeDescBuiltIn.Default.(bool)
+	scopeusageMixin := schema.ScopeUsage{}.Mixin()
+	scopeusage.Policy = privacy.NewPolicies(scopeusageMixin[0], schema.ScopeUsage{})
+	scopeusage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scopeusage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scopeusageMixinHooks0 := scopeusageMixin[0].Hooks()
+
+	scopeusage.Hooks[1] = scopeusageMixinHooks0[0]
+
+	scopeusage.Hooks[2] = scopeusageMixinHooks0[1]
+
+	scopeusage.Hooks[3] = scopeusageMixinHooks0[2]
 	session.Policy = privacy.NewPolicies(schema.Session{})
 	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -49,6 +49,8 @@ func (Organisation) Edges() []ent.Edge {
 		// The scopes API keys may hold at all (contract rule 10).
 		edge.To("api_key_allowed_scopes", Scope.Type).Through("api_key_allowed_scope_links", KeyAllowedScope.Type).
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// access review: when each client and key was last issued and last used each scope
+		edge.To("scope_usages", ScopeUsage.Type).Annotations(hidden),
 	}
 }
 

@@ -99,6 +99,14 @@ func (Session) Policy() ent.Policy {
 	}
 }
 
+// The access review's records are the server's; everyone who may read the configuration reads them.
+func (ScopeUsage) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{rule.DenyQueryIfMember("the access review")},
+		Mutation: privacy.MutationPolicy{rule.DenyUnlessSystem()},
+	}
+}
+
 func systemOnly() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{rule.DenyUnlessSystem()},

@@ -66,7 +66,8 @@ export default async function globalSetup() {
   const baseURL = `http://127.0.0.1:${port}`;
   mkdirSync(resolve(repoRoot, 'test-output'), { recursive: true });
   const log = openSync(resolve(repoRoot, 'test-output/server.log'), 'w');
-  const server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db, '--public-url', baseURL], { stdio: ['ignore', log, log], cwd: dir });
+  // --usage-interval 1s: the access review's records reach the database within a second (review.spec.ts).
+  const server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db, '--public-url', baseURL, '--usage-interval', '1s'], { stdio: ['ignore', log, log], cwd: dir });
   const stop = async () => {
     if (server.exitCode === null) {
       server.kill('SIGTERM');

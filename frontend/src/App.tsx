@@ -15,6 +15,7 @@ const DiscoveryPage = lazy(() => import('./features/discovery/DiscoveryPage').th
 const ApiKeysPage = lazy(() => import('./features/apikeys/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
 const SettingsPage = lazy(() => import('./features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 const UsersPage = lazy(() => import('./features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
+const AccessReviewPage = lazy(() => import('./features/review/AccessReviewPage').then((m) => ({ default: m.AccessReviewPage })));
 const AuditLogPage = lazy(() => import('./features/audit/AuditLogPage').then((m) => ({ default: m.AuditLogPage })));
 import { NoAccess, NotFoundPage } from './features/layout/states';
 import { canReadAdmin } from './lib/roles';
@@ -58,6 +59,7 @@ export function App() {
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="settings" element={<AdminOnly><SettingsPage /></AdminOnly>} />
         <Route path="users" element={<AdminOnly><UsersPage /></AdminOnly>} />
+        <Route path="access-review" element={<AdminOnly><AccessReviewPage /></AdminOnly>} />
         <Route path="audit" element={<AdminOnly><AuditLogPage /></AdminOnly>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -11,7 +11,14 @@ import (
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/viewer"
 	"strconv"
+	"time"
 )
+
+type APIKeyReview struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+	// The key's scopes, by name.
+	Scopes []*ScopeReview `json:"scopes"`
+}
 
 type APIKeySecretPayload struct {
 	APIKey *ent.APIKey `json:"apiKey"`
@@ -32,12 +39,29 @@ type AccessDecision struct {
 	Explanation []string `json:"explanation"`
 }
 
+type AccessReview struct {
+	// The window in days.
+	Days int `json:"days"`
+	// The window's start: a scope not used since then is unused.
+	Since time.Time `json:"since"`
+	// Every client of the organisation, by name.
+	Clients []*ClientReview `json:"clients"`
+	// Every API key that is not revoked, by name.
+	APIKeys []*APIKeyReview `json:"apiKeys"`
+}
+
 // What the audit log records, for its filters.
 type AuditVocabulary struct {
 	// The actions of events: create, update, delete.
 	Actions []string `json:"actions"`
 	// The types of what events changed, e.g. Scope or OAuthClient (an API client).
 	TargetTypes []string `json:"targetTypes"`
+}
+
+type ClientReview struct {
+	Client *ent.OAuthClient `json:"client"`
+	// The client's scopes, by name.
+	Scopes []*ScopeReview `json:"scopes"`
 }
 
 type ClientSecretPayload struct {
@@ -180,6 +204,17 @@ type ScopeMigrationStep struct {
 	// The holder's scopes before and after, by name.
 	ScopesBefore []string `json:"scopesBefore"`
 	ScopesAfter  []string `json:"scopesAfter"`
+}
+
+// One scope assigned to a client or an API key, with when it was last issued and last used.
+type ScopeReview struct {
+	Scope *ent.Scope `json:"scope"`
+	// When a token last carried the scope for this client (client credentials, authorization code, refresh); null: never recorded.
+	LastGrantedAt *time.Time `json:"lastGrantedAt,omitempty"`
+	// When the check or forward auth last allowed a request of this client's token or this key by the scope; null: never recorded.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	// No request was allowed by the scope within the review's window.
+	Unused bool `json:"unused"`
 }
 
 type UpdateOrganisationInput struct {

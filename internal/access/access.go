@@ -30,6 +30,7 @@ import (
 	"scopekeeper/internal/credential"
 	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/metrics"
+	"scopekeeper/internal/usage"
 	"scopekeeper/internal/viewer"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	Touch func(keyID int)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Usage, when set, notes which scope allowed each decided request (the access review);
+	// explanations are not use.
+	Usage *usage.Recorder
 	// Changed is called when Sync finds changes made by another server process, so other caches
 	// of this process can drop what they read before; nil calls nothing.
 	Changed func()
@@ -112,8 +116,21 @@ func (e *Engine) decideAll(ctx context.Context, orgID int, cred string, reqs []R
 	for i, r := range reqs {
 		out[i] = decide(g, v, r.Method, r.Path, now, explain)
 		metrics.Decided(out[i].Reason)
+		if d := &out[i]; d.scopeID != 0 && !explain && e.opts.Usage != nil {
+			e.noteUse(orgID, g.cred, d.scopeID, now)
+		}
 	}
 	return out, g, nil
+}
+
+// noteUse records that scope allowed a request of c.
+func (e *Engine) noteUse(orgID int, c *credential.Credential, scope int, at time.Time) {
+	switch {
+	case c.Kind == credential.APIKey:
+		e.opts.Usage.Used(orgID, usage.APIKey, c.ID, scope, at)
+	case c.Client != nil:
+		e.opts.Usage.Used(orgID, usage.Client, c.Client.ID, scope, at)
+	}
 }
 
 // view returns the organisation's compiled matcher, compiling it when a change made it stale.

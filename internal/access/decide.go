@@ -32,6 +32,8 @@ type Decision struct {
 	Reason  string
 	// Scope is the name of the scope that granted access, if one did.
 	Scope string
+	// scopeID is that scope's ID, for the access review's record of use.
+	scopeID int
 	// Endpoint is the endpoint the request matched, if any.
 	Endpoint *EndpointSpec
 	// ExpiresAt is when the credential stops granting anything, or a scope it grants reaches its
@@ -194,7 +196,7 @@ func decide(g *grant, v *view, method, path string, now time.Time, explain bool)
 			break
 		}
 	}
-	d.Allowed, d.Reason, d.Scope, d.Endpoint = first.Allowed, first.Reason, first.Scope, first.Endpoint
+	d.Allowed, d.Reason, d.Scope, d.scopeID, d.Endpoint = first.Allowed, first.Reason, first.Scope, first.scopeID, first.Endpoint
 	return d
 }
 
@@ -230,7 +232,7 @@ func judge(g *grant, v *view, ep *compiledEndpoint, x explainer) Decision {
 	for _, list := range [2][]int{ep.Linked, ep.Siblings} {
 		for _, id := range list {
 			if slices.Contains(g.scopes, id) {
-				d.Allowed, d.Reason, d.Scope = true, ReasonGranted, v.scopes[id].Name
+				d.Allowed, d.Reason, d.Scope, d.scopeID = true, ReasonGranted, v.scopes[id].Name, id
 				x.add("The credential holds %s, so access is granted.", d.Scope)
 				return d
 			}

@@ -20,6 +20,7 @@ import (
 	"scopekeeper/internal/secret"
 	"scopekeeper/internal/store"
 	"scopekeeper/internal/testdb"
+	"scopekeeper/internal/usage"
 	"scopekeeper/internal/viewer"
 )
 
@@ -82,7 +83,8 @@ func openWorld(t testing.TB, path string, closeAfter bool) *world {
 		t.Cleanup(func() { db.Close() })
 	}
 	w := &world{t: t, db: db}
-	w.engine = New(db.Client, Options{Touch: func(id int) { w.mu.Lock(); w.touched = append(w.touched, id); w.mu.Unlock() }})
+	// Uses are recorded as the server does (its cost is in the benchmarks).
+	w.engine = New(db.Client, Options{Usage: usage.New(10_000), Touch: func(id int) { w.mu.Lock(); w.touched = append(w.touched, id); w.mu.Unlock() }})
 	db.Client.Use(w.engine.Hook())
 	w.orgID, w.userID, err = orgs.Bootstrap(ctx, db.Client, orgs.Owner{OrgName: "Acme", OrgSlug: "acme", Email: "o@acme.test", Password: "correct horse battery"})
 	if err != nil {

@@ -33,7 +33,7 @@ func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			c := viewer.FromContext(ctx)
-			if !audited[m.Type()] || c == nil {
+			if !audited[m.Type()] || c == nil || ctx.Value(batchKey{}) != nil {
 				return next.Mutate(ctx, m)
 			}
 			client := m.(interface{ Client() *gen.Client }).Client()
@@ -91,6 +91,20 @@ func Hook() ent.Hook {
 			return v, nil
 		})
 	}
+}
+
+type batchKey struct{}
+
+// Batch marks ctx so that the changes made with it are not recorded one by one: the caller records
+// them as one event with Record, in the same transaction (an import of the configuration).
+func Batch(ctx context.Context) context.Context { return context.WithValue(ctx, batchKey{}, true) }
+
+// Record writes one event by the caller of ctx about the organisation's object of targetType.
+func Record(ctx context.Context, client *gen.Client, action, targetType string, targetID int, after map[string]any) error {
+	c := viewer.FromContext(ctx)
+	return client.AuditEvent.Create().SetOrganisationID(c.OrgID).SetActor(c.Actor()).SetAction(action).
+		SetTargetType(targetType).SetTargetID(strconv.Itoa(targetID)).SetAfter(after).
+		Exec(viewer.SystemContext(ctx, c.OrgID))
 }
 
 // The actions events record.

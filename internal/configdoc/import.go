@@ -14,6 +14,7 @@ import (
 	"scopekeeper/ent/organisation"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/audit"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
 	"scopekeeper/internal/secret"
@@ -73,13 +74,29 @@ func objErr(kind, name string, err error) error {
 // ent hooks and privacy rules as the admin API, so any rule the result would break (limits, names,
 // readonly endpoints, scopes in use) fails the import and names the object. Without prune nothing
 // is deleted.
+//
+// The import is audited as one change: one event on the organisation that counts the plan's
+// changes by action and kind, instead of one per object.
 func Import(ctx context.Context, client *ent.Client, orgID int, d *Document, prune bool) (*Plan, error) {
 	d.defaults()
-	im := &importer{ctx: ctx, client: client, orgID: orgID, plan: &Plan{Changes: []Change{}, Secrets: []Secret{}}}
+	im := &importer{ctx: audit.Batch(ctx), client: client, orgID: orgID, plan: &Plan{Changes: []Change{}, Secrets: []Secret{}}}
 	if err := im.run(d, prune); err != nil {
 		return nil, err
 	}
-	return im.plan, nil
+	if len(im.plan.Changes) == 0 {
+		return im.plan, nil
+	}
+	counts := map[string]any{}
+	for _, c := range im.plan.Changes {
+		byKind, _ := counts[string(c.Action)].(map[string]int)
+		if byKind == nil {
+			byKind = map[string]int{}
+			counts[string(c.Action)] = byKind
+		}
+		byKind[c.Kind]++
+	}
+	err := audit.Record(ctx, client, audit.ActionUpdate, ent.TypeOrganisation, orgID, map[string]any{"import": counts})
+	return im.plan, err
 }
 
 type importer struct {

@@ -25,7 +25,7 @@ const maxCredentials = 200_000
 // runtimeTypes are the OAuth runtime's own records: writing them is not a configuration change.
 var runtimeTypes = map[string]bool{
 	ent.TypeToken: true, ent.TypeRefreshToken: true, ent.TypeAuthRequest: true, ent.TypeConsent: true, ent.TypeSession: true,
-	ent.TypeAuditEvent: true, ent.TypeRevision: true,
+	ent.TypeAuditEvent: true, ent.TypeRevision: true, ent.TypeScopeUsage: true,
 }
 
 // cache holds what token issuance and introspection read on every request. Every entry is tagged

@@ -15,6 +15,7 @@ import (
 	"scopekeeper/ent/refreshtoken"
 	"scopekeeper/ent/session"
 	"scopekeeper/internal/secret"
+	"scopekeeper/internal/usage"
 )
 
 // Group commit: token rows queue on a channel; the writer takes what has queued (up to maxBatch
@@ -93,6 +94,7 @@ type refreshRow struct {
 
 type tokenWriter struct {
 	client  *ent.Client
+	usage   *usage.Recorder // notes the scopes of stored tokens for the access review; nil: not
 	ch      chan *tokenRow
 	quit    chan struct{}
 	stopped chan struct{}
@@ -188,13 +190,22 @@ func (w *tokenWriter) commit(batch []*tokenRow) {
 	err := w.insert(ctx, batch)
 	if err != nil && len(batch) > 1 {
 		for _, r := range batch {
-			r.done <- result(r, w.insert(ctx, []*tokenRow{r}))
+			w.answer(r, result(r, w.insert(ctx, []*tokenRow{r})))
 		}
 		return
 	}
 	for _, r := range batch {
-		r.done <- result(r, err)
+		w.answer(r, result(r, err))
 	}
+}
+
+// answer tells the row's request the outcome; a stored token's scopes count as granted from before
+// the client has the token.
+func (w *tokenWriter) answer(r *tokenRow, err error) {
+	if err == nil && w.usage != nil {
+		w.usage.Granted(r.org, r.clientID, r.scopeIDs, r.issued)
+	}
+	r.done <- err
 }
 
 func result(r *tokenRow, err error) error {

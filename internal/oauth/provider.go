@@ -21,6 +21,7 @@ import (
 	"scopekeeper/internal/keys"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/throttle"
+	"scopekeeper/internal/usage"
 	"scopekeeper/internal/viewer"
 )
 
@@ -81,6 +82,9 @@ func New(client *ent.Client, publicURL string, sessions Sessions, keeper *keys.K
 // SetClock replaces the clock of expiry and sunset decisions (time.Now by default); call it
 // before serving.
 func (p *Provider) SetClock(now func() time.Time) { p.now = now }
+// RecordGrants makes the issuer note, for the access review, the scopes of every token it stores.
+// Call it before serving.
+func (p *Provider) RecordGrants(r *usage.Recorder) { p.writer.usage = r }
 
 // Issuer is the issuer URL of the organisation with the given slug.
 func (p *Provider) Issuer(slug string) string { return p.publicURL + "/o/" + slug }

@@ -22,6 +22,7 @@ const nav: NavItem[] = [
   { to: '/api-keys', label: 'API keys', admin: false },
   { to: '/settings', label: 'Organisation settings', admin: true },
   { to: '/users', label: 'Users', admin: true },
+  { to: '/access-review', label: 'Access review', admin: true },
   { to: '/audit', label: 'Audit log', admin: true },
 ];
 
