@@ -1,0 +1,29 @@
+// GraphiQL for demo mode, bundled from npm so it works offline and loads nothing from another origin.
+// The server answers a browser's GET /graphql with this page (frontend/dist/graphiql.html).
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { GraphiQL } from 'graphiql';
+import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import 'graphiql/setup-workers/vite';
+import 'graphiql/style.css';
+
+const fetcher = createGraphiQLFetcher({ url: '/graphql' });
+
+const defaultQuery = `# Sign in to the console first (the demo login is printed by make run); then run this.
+{
+  viewer {
+    organisation { name }
+  }
+}
+`;
+
+createRoot(document.getElementById('graphiql')!).render(
+  <StrictMode>
+    <GraphiQL fetcher={fetcher} defaultQuery={defaultQuery}>
+      {/* Our own name instead of GraphiQL's link to GitHub (grey on grey, below AA contrast). */}
+      <GraphiQL.Logo>
+        <span style={{ color: '#1f2937' }}>Scopekeeper GraphQL</span>
+      </GraphiQL.Logo>
+    </GraphiQL>
+  </StrictMode>,
+);
