@@ -13,6 +13,7 @@ function Dialog() {
       opened
       onClose={() => undefined}
       title="Edit thing"
+      dirty={false}
       onSubmit={async (e) => {
         e.preventDefault();
         await Promise.resolve();
