@@ -4,8 +4,20 @@ import { useBlocker } from 'react-router';
 
 /** "Discard changes?" with "Keep editing" focused, so Enter or Escape right after it opens loses nothing. */
 export function DiscardDialog({ opened, onKeep, onDiscard, children }: { opened: boolean; onKeep: () => void; onDiscard: () => void; children?: ReactNode }) {
+  // Escape answers "Keep editing". Handled here: over another Modal, that one's focus trap keeps
+  // Mantine's own Escape handling from reaching this one.
+  useEffect(() => {
+    if (!opened) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.isComposing) return;
+      e.stopPropagation();
+      onKeep();
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [opened, onKeep]);
   return (
-    <Modal opened={opened} onClose={onKeep} title="Discard changes?" zIndex={300}>
+    <Modal opened={opened} onClose={onKeep} title="Discard changes?" zIndex={300} closeOnEscape={false}>
       <Stack>
         <Text>{children ?? 'Your changes are not saved yet.'}</Text>
         <Group justify="flex-end">

@@ -9,7 +9,8 @@ import 'graphiql/style.css';
 
 const fetcher = createGraphiQLFetcher({ url: '/graphql' });
 
-const defaultQuery = `# Sign in to the console first (the demo login is printed by make run); then run this.
+const defaultQuery = `# Runs as the admin signed in to the console
+# (make run prints the demo login).
 {
   viewer {
     organisation { name }
