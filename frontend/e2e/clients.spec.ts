@@ -235,6 +235,12 @@ test('Add Scope on a client’s Scope tab creates the scope in the chosen API an
   const before = await gql(ownerApi, `query($id: ID!) { node(id: $id) { ... on Client { scopes { name } } } }`, { id: client.id });
   expect(before.data.node.scopes.map((x: { name: string }) => x.name)).toEqual([`${base}.old.read`]);
   await shot(page, 'clients-10-add-scope-staged');
+  // A network drop during Save keeps what is staged, with the error; Save again applies it.
+  await page.route('**/graphql', (route) => route.abort('internetdisconnected'));
+  await staged.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not reach the server' })).toBeVisible();
+  await expect(staged).toContainText(`Save assigns 1 scope: ${base}.reports.read`);
+  await page.unroute('**/graphql');
   await staged.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status').filter({ hasText: `Scopes of ${client.name} saved: ${base}.reports.read added; ${base}.old.read removed` })).toBeVisible();
   await expect(page.getByTestId('staged-changes')).toHaveCount(0);

@@ -6,13 +6,13 @@ import { closedDialog, dialog, nav, seedApi, seedClient } from './pages';
 // editing" focused) before Escape, Close, ✕ or a click outside drops an edit, and closes at once when
 // nothing changed. The settings page asks before in-app navigation drops its edits.
 
-async function expectAsks(page: Page, d: Locator, close: () => Promise<unknown>, where: string) {
+async function expectAsks(page: Page, d: Locator, close: () => Promise<unknown>, where: string, axe = false) {
   await close();
   const ask = dialog(page, 'Discard changes?');
   await expect(ask).toBeVisible();
   await expect(ask.getByRole('button', { name: 'Keep editing' })).toBeFocused();
   await expect(d).toBeVisible();
-  await expectAccessible(page, `discard question over ${where}`);
+  if (axe) await expectAccessible(page, `discard question over ${where}`);
   // Keep editing (Escape answers it too): the dialog and its input stay.
   await page.keyboard.press('Escape');
   await closedDialog(page, 'Discard changes?');
@@ -26,6 +26,7 @@ for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) 
     });
 
     test('every form dialog asks before discarding edits, and not when nothing changed', async ({ page, ownerApi }) => {
+      test.setTimeout(300_000);
       const base = uniq('unsaved');
       const apiId = await seedApi(ownerApi, { name: base, displayName: `Unsaved ${base}`, basePath: `/${base}` });
       const { client } = await seedClient(ownerApi, { name: uniq('Unsaved client '), kind: 'SERVICE' });
@@ -54,7 +55,8 @@ for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) 
         await open();
         await expect(d).toBeVisible();
         await edit(d);
-        await expectAsks(page, d, () => page.keyboard.press('Escape'), `${name} (Escape, ${label})`);
+        // axe on the question once per dialog: it is the same component everywhere.
+        await expectAsks(page, d, () => page.keyboard.press('Escape'), `${name} (Escape, ${label})`, true);
         await expectAsks(page, d, () => d.getByRole('button', { name: 'Close', exact: true }).click(), `${name} (Close, ${label})`);
         await expectAsks(page, d, () => d.getByRole('button', { name: 'Close dialog' }).click(), `${name} (✕, ${label})`);
         if (!viewport) {
@@ -74,7 +76,7 @@ for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) 
       await page.getByRole('menuitem', { name: 'Change password' }).or(page.getByRole('button', { name: 'Change password' })).first().click();
       const cp = dialog(page, 'Change password');
       await cp.getByLabel('Current password').fill('something');
-      await expectAsks(page, cp, () => page.keyboard.press('Escape'), `change password (${label})`);
+      await expectAsks(page, cp, () => page.keyboard.press('Escape'), `change password (${label})`, true);
     });
 
     test('organisation settings ask before navigation drops an edit', async ({ page }) => {
@@ -92,7 +94,7 @@ for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) 
       await expect(name).toHaveValue(`${was} (edited)`);
       // Back to what it was: nothing to lose, so navigation does not ask.
       await name.fill(was);
-      if (viewport && !(await nav(page).isVisible())) await page.getByRole('button', { name: 'Open navigation' }).click();
+      if (viewport) await page.getByRole('button', { name: 'Open navigation' }).click();
       await nav(page).getByRole('link', { name: 'APIs' }).click();
       await expect(page).toHaveURL(/\/apis$/);
     });

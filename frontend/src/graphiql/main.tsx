@@ -6,6 +6,7 @@ import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
+import './graphiql.css';
 
 const fetcher = createGraphiQLFetcher({ url: '/graphql' });
 

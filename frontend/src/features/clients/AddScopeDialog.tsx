@@ -58,7 +58,7 @@ export function AddScopeDialog({ opened, client, onClose, onCreated }: { opened:
   return (
     <FormDialog opened={opened} onClose={onClose} title="Add Scope" dirty={dirty || apiID !== null} size="lg" onSubmit={submit} busy={createState.fetching}>
       <Text size="sm" c="dimmed">
-        Save creates the scope in the API you choose and adds it to {client.name}&apos;s Scope tab, not saved yet: the tab&apos;s Save assigns it.
+        Save creates the scope in the API you choose and lists it on the Scope tab of {client.name}; the tab&apos;s Save assigns it.
       </Text>
       <Select label="API" required data={apis} value={apiID} onChange={setApiID} searchable placeholder="Choose an API" />
       <ScopeFormFields

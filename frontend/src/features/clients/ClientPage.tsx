@@ -249,10 +249,10 @@ function ClientScopesTab({ client, manage, staged, setStaged }: { client: Client
                 return (
                   <Table.Tr key={s.id} data-staged={out ? 'removed' : isNew ? 'added' : undefined} style={out ? { textDecoration: 'line-through' } : undefined}>
                     <Table.Td>
-                      <Group gap={6} wrap="nowrap">
+                      <Group gap={6}>
                         <ScopeName name={s.name} deprecated={s.deprecated} />
                         {isNew && (
-                          <Badge size="sm" variant="light" color="teal">
+                          <Badge size="sm" variant="light" color="teal" style={{ flexShrink: 0 }}>
                             Not saved
                           </Badge>
                         )}
