@@ -97,6 +97,13 @@ for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) 
       if (viewport) await page.getByRole('button', { name: 'Open navigation' }).click();
       await nav(page).getByRole('link', { name: 'APIs' }).click();
       await expect(page).toHaveURL(/\/apis$/);
+
+      // Closing or reloading the browser tab with an edit gets the browser's own question.
+      await page.goto('/settings');
+      await name.fill(`${was} (edited again)`);
+      const asked = new Promise<string>((ok) => page.once('dialog', (dlg) => { ok(dlg.type()); void dlg.accept(); }));
+      await page.close({ runBeforeUnload: true });
+      expect(await asked).toBe('beforeunload');
     });
   });
 }

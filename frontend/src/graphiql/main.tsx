@@ -24,7 +24,7 @@ createRoot(document.getElementById('graphiql')!).render(
     <GraphiQL fetcher={fetcher} defaultQuery={defaultQuery}>
       {/* Our own name instead of GraphiQL's link to GitHub (grey on grey, below AA contrast). */}
       <GraphiQL.Logo>
-        <span style={{ color: '#1f2937' }}>Scopekeeper GraphQL</span>
+        <span style={{ color: '#1f2937' }}>Scopekeeper</span>
       </GraphiQL.Logo>
     </GraphiQL>
   </StrictMode>,
