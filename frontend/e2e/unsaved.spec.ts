@@ -107,3 +107,18 @@ for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) 
     });
   });
 }
+
+test('Escape in an open dropdown closes the dropdown only', async ({ page, ownerApi }) => {
+  const base = uniq('drop');
+  const apiId = await seedApi(ownerApi, { name: base, basePath: `/${base}` });
+  await page.goto(`/apis/${apiId}/endpoints`);
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  const d = dialog(page, 'Add endpoint');
+  await d.getByRole('textbox', { name: 'Path' }).fill(`/${base}/things`);
+  await d.getByRole('combobox', { name: 'Scopes' }).click();
+  await expect(d.getByRole('combobox', { name: 'Scopes' })).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('Escape');
+  await expect(d.getByRole('combobox', { name: 'Scopes' })).toHaveAttribute('aria-expanded', 'false');
+  await expect(dialog(page, 'Discard changes?')).toHaveCount(0);
+  await expect(d.getByRole('textbox', { name: 'Path' })).toHaveValue(`/${base}/things`);
+});

@@ -49,12 +49,13 @@ export function useCloseGuard(opened: boolean, dirty: boolean, onClose: () => vo
     if (!opened || asking) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.isComposing || e.defaultPrevented) return;
-      // An open dropdown (Select, Combobox) takes Escape for itself.
+      // An open dropdown (Select, MultiSelect) takes Escape for itself. Read in the capture phase:
+      // by the bubble phase React has already closed the dropdown and dropped the mark.
       if ((e.target as Element | null)?.getAttribute?.('data-mantine-stop-propagation') === 'true') return;
       requestClose();
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   });
   const dialog = (
     <DiscardDialog
