@@ -1,4 +1,4 @@
-# Scopekeeper: `make run` and `make test` do all the set-up on a fresh machine (Go, Node 20, npm).
+# Scopekeeper: `make run` and `make test` do all the set-up on a fresh machine (Go, Node 22.15+, npm).
 SHELL := /bin/bash
 BIN       := scopekeeper
 DEMO_DB   ?= scopekeeper-demo.db
@@ -7,20 +7,24 @@ FUZZTIME  ?= 5s
 
 .PHONY: run test build console generate generated go-test fuzz js-test e2e bench bench-scale bench-import clean
 
-node_modules: package-lock.json
+# npm writes node_modules/.package-lock.json only when it installs; the folder itself changes on every
+# build (tool caches), so it would make everything after it rebuild each time.
+NODE_MODULES := node_modules/.package-lock.json
+$(NODE_MODULES): package-lock.json
 	npm ci --no-audit --no-fund
-	@touch node_modules
+	@touch $@
 
 # What the console and the binary are made from, so `make run` on an unchanged tree rebuilds nothing.
-CONSOLE_SRC := $(shell find frontend/src -type f -not -path 'frontend/src/gql/*') frontend/index.html \
+# (Tests are left out: they do not change what is built.)
+CONSOLE_SRC := $(shell find frontend/src -type f -not -path 'frontend/src/gql/*' -not -path 'frontend/src/test/*' -not -name '*.test.*') frontend/index.html frontend/graphiql.html \
 	$(wildcard graph/schema/*.graphql) package.json codegen.ts vite.config.ts tsconfig.json
-GO_SRC      := $(shell find . -type f \( -name '*.go' -o -name '*.graphql' -o -name '*.sql' -o -name '*.tmpl' \) \
+GO_SRC      := $(shell find . -type f -not -name '*_test.go' \( -name '*.go' -o -name '*.graphql' -o -name '*.sql' -o -name '*.tmpl' \) \
 	-not -path './node_modules/*' -not -path './frontend/e2e/*' -not -path './test-output/*') go.mod go.sum
 
 ## console: build the single-page console into frontend/dist (embedded by go:embed)
 console: frontend/dist/index.html
 
-frontend/dist/index.html: node_modules $(CONSOLE_SRC)
+frontend/dist/index.html: $(NODE_MODULES) $(CONSOLE_SRC)
 	npm run build
 
 ## build: the console, then the one binary
@@ -34,7 +38,7 @@ run: build
 	./$(BIN) serve --demo --addr $(ADDR) --db $(DEMO_DB)
 
 ## generate: ent → GraphQL schema → gqlgen → console types
-generate: node_modules
+generate: $(NODE_MODULES)
 	go generate ./...
 
 ## test: every test — Go (SQLite, and PostgreSQL when SCOPEKEEPER_TEST_POSTGRES is set), short fuzz
@@ -59,7 +63,7 @@ fuzz:
 		done; \
 	done
 
-js-test: node_modules
+js-test: $(NODE_MODULES)
 	npm test
 
 e2e: build

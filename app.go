@@ -106,12 +106,17 @@ func (a *app) routes() *http.ServeMux {
 	}
 	a.access.Register(mux) // POST /o/{slug}/v1/check
 	a.oauth.Register(mux)  // the rest of every organisation's issuer
-	dist, err := fs.Sub(frontend.Dist, "dist")
+	mux.Handle("/", console.Handler(dist()))
+	return mux
+}
+
+// dist is the console's embedded build output.
+func dist() fs.FS {
+	d, err := fs.Sub(frontend.Dist, "dist")
 	if err != nil {
 		panic(err) // the embed directive guarantees the folder
 	}
-	mux.Handle("/", console.Handler(dist))
-	return mux
+	return d
 }
 
 // graphOrPlayground serves GraphiQL to browsers asking GET /graphql in demo mode.
@@ -119,7 +124,7 @@ func (a *app) graphOrPlayground() http.Handler {
 	if !a.cfg.Demo {
 		return a.graph
 	}
-	play := graph.Playground("/graphql")
+	play := console.Page(dist(), "graphiql.html") // bundled by the console's build (frontend/graphiql.html)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.RawQuery == "" {
 			play.ServeHTTP(w, r)

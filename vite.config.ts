@@ -29,6 +29,10 @@ export default defineConfig({
     outDir,
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
+    // Two pages: the console, and GraphiQL (served for GET /graphql in demo mode).
+    rollupOptions: {
+      input: { index: `${root}/index.html`, graphiql: `${root}/graphiql.html` },
+    },
   },
   server: {
     proxy: {

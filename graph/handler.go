@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -148,9 +147,4 @@ func (keyScopeCheck) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 	err := gqlerror.Errorf("%s", msg)
 	err.Extensions = map[string]any{"code": "FORBIDDEN"}
 	return err
-}
-
-// Playground returns GraphiQL for endpoint (offered in demo mode only).
-func Playground(endpoint string) http.Handler {
-	return playground.Handler("Scopekeeper GraphQL", endpoint)
 }

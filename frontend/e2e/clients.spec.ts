@@ -1,6 +1,6 @@
-import { test, expect, shot, uniq } from './fixtures';
+import { test, expect, expectAccessible, shot, uniq, PHONE } from './fixtures';
 import { gql } from './env';
-import { closedDialog, dialog, openAssignScope, openClient, seedApi, seedClient, seedScope } from './pages';
+import { closedDialog, dialog, nav, openAssignScope, openClient, seedApi, seedClient, seedScope } from './pages';
 
 test('create a client: the secret is shown once', async ({ page, context }) => {
   const name = uniq('Reporting ');
@@ -94,11 +94,16 @@ test('assign scopes: grouped picker, n of 10, the 11th refused, ✖ removes, con
   const removeModify = page.getByRole('button', { name: `Remove ${base}.calls.modify` });
   await removeModify.click();
   await expect(page.getByRole('button', { name: `Keep ${base}.calls.modify` })).toBeFocused();
-  await expect(page.getByTestId('staged-removals')).toContainText(`will be removed: ${base}.calls.modify`);
+  await expect(page.getByTestId('staged-changes')).toContainText(`Save removes 1 scope: ${base}.calls.modify`);
   await expect(page.getByTestId('scope-counter')).toHaveText('9 of 10');
   await shot(page, 'clients-05b-staged-removal');
-  await page.getByTestId('staged-removals').getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status').filter({ hasText: `${base}.calls.modify removed from ${client.name}` })).toBeVisible();
+  // Switching to another tab and back keeps what is staged.
+  await page.getByRole('tab', { name: 'Details' }).click();
+  await expect(page.getByText('The Scope tab has changes not saved yet')).toBeVisible();
+  await page.getByRole('tab', { name: 'Scope', exact: true }).click();
+  await expect(page.getByTestId('staged-changes')).toContainText(`${base}.calls.modify`);
+  await page.getByTestId('staged-changes').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Scopes of ${client.name} saved: ${base}.calls.modify removed` })).toBeVisible();
   await expect(assigned.locator('tbody tr')).toHaveCount(10);
   await expect(page.getByTestId('scope-counter')).toHaveText('9 of 10');
   await expect(page.getByRole('button', { name: 'Assign scope' })).toBeFocused();
@@ -113,8 +118,8 @@ test('assign scopes: grouped picker, n of 10, the 11th refused, ✖ removes, con
   await expect(d.getByTestId('selected-heading')).toHaveText('Selected (8) + 1 required');
   await page.keyboard.press('Escape');
   const discard = dialog(page, 'Discard changes?');
-  await expect(discard.getByRole('button', { name: 'Cancel' })).toBeFocused();
-  await discard.getByRole('button', { name: 'Cancel' }).click();
+  await expect(discard.getByRole('button', { name: 'Keep editing' })).toBeFocused();
+  await discard.getByRole('button', { name: 'Keep editing' }).click();
   await expect(d.getByTestId('scope-counter')).toHaveText('8 of 10');
   await d.getByRole('button', { name: 'Save' }).click();
   await closedDialog(page, /Assign scope/);
@@ -202,11 +207,15 @@ test.describe('as a viewer', () => {
   });
 });
 
-test('Add Scope on a client’s Scope tab creates the scope in the chosen API and assigns it in the same Save', async ({ page, ownerApi }) => {
+test('Add Scope on a client’s Scope tab creates the scope in the chosen API and stages it; one Save assigns the staged set', async ({ page, ownerApi }) => {
   const base = uniq('rep');
-  await seedApi(ownerApi, { name: base, displayName: `Reporting ${base}`, basePath: `/${base}` });
+  const apiId = await seedApi(ownerApi, { name: base, displayName: `Reporting ${base}`, basePath: `/${base}` });
+  const old = await seedScope(ownerApi, { apiID: apiId, name: `${base}.old.read` });
   const { client } = await seedClient(ownerApi, { name: uniq('Reports '), kind: 'SERVICE' });
+  await gql(ownerApi, `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`, { c: client.id, s: [old] });
   await openClient(page, client.id);
+  // A removal staged first is applied by the same Save, and the tab says so before it.
+  await page.getByRole('button', { name: `Remove ${base}.old.read` }).click();
   await page.getByRole('button', { name: 'Add Scope' }).click();
   const d = dialog(page, 'Add Scope');
   await d.getByRole('button', { name: 'Save' }).click();
@@ -218,6 +227,70 @@ test('Add Scope on a client’s Scope tab creates the scope in the chosen API an
   await shot(page, 'clients-09-add-scope');
   await d.getByRole('button', { name: 'Save' }).click();
   await closedDialog(page, 'Add Scope');
-  await expect(page.getByRole('status').filter({ hasText: `Scope ${base}.reports.read added and assigned to ${client.name}` })).toBeVisible();
-  await expect(page.getByRole('table', { name: 'Assigned scopes' })).toContainText(`${base}.reports.read`);
+  await expect(page.getByRole('status').filter({ hasText: `Scope ${base}.reports.read created; Save on the Scope tab assigns it to ${client.name}` })).toBeVisible();
+  const staged = page.getByTestId('staged-changes');
+  await expect(staged).toContainText(`Save assigns 1 scope: ${base}.reports.read`);
+  await expect(staged).toContainText(`Save removes 1 scope: ${base}.old.read`);
+  // Created, not yet assigned.
+  const before = await gql(ownerApi, `query($id: ID!) { node(id: $id) { ... on Client { scopes { name } } } }`, { id: client.id });
+  expect(before.data.node.scopes.map((x: { name: string }) => x.name)).toEqual([`${base}.old.read`]);
+  await shot(page, 'clients-10-add-scope-staged');
+  // A network drop during Save keeps what is staged, with the error; Save again applies it.
+  await page.route('**/graphql', (route) => route.abort('internetdisconnected'));
+  await staged.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not reach the server' })).toBeVisible();
+  await expect(staged).toContainText(`Save assigns 1 scope: ${base}.reports.read`);
+  await page.unroute('**/graphql');
+  await staged.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Scopes of ${client.name} saved: ${base}.reports.read added; ${base}.old.read removed` })).toBeVisible();
+  await expect(page.getByTestId('staged-changes')).toHaveCount(0);
+  const after = await gql(ownerApi, `query($id: ID!) { node(id: $id) { ... on Client { scopes { name } } } }`, { id: client.id });
+  expect(after.data.node.scopes.map((x: { name: string }) => x.name)).toEqual([`${base}.reports.read`]);
 });
+
+for (const [label, viewport] of [['desktop', null], ['phone', PHONE]] as const) {
+  test(`staged scope changes are never dropped silently: leaving asks, Assign scope starts from them (${label})`, async ({ page, ownerApi }) => {
+    if (viewport) await page.setViewportSize(viewport);
+    const base = uniq('stg');
+    const apiId = await seedApi(ownerApi, { name: base, basePath: `/${base}` });
+    const a = await seedScope(ownerApi, { apiID: apiId, name: `${base}.a.read` });
+    await seedScope(ownerApi, { apiID: apiId, name: `${base}.b.read` });
+    const { client } = await seedClient(ownerApi, { name: uniq('Staged '), kind: 'SERVICE' });
+    await gql(ownerApi, `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`, { c: client.id, s: [a] });
+    await openClient(page, client.id);
+    await page.getByRole('button', { name: `Remove ${base}.a.read` }).click();
+    await expect(page.getByTestId('staged-changes')).toBeVisible();
+
+    // In-app navigation elsewhere asks; "Keep editing" (focused) stays with the changes.
+    if (viewport) await page.getByRole('button', { name: 'Open navigation' }).click();
+    await nav(page).getByRole('link', { name: 'APIs' }).click();
+    const ask = dialog(page, 'Discard changes?');
+    await expect(ask).toContainText(`${base}.a.read removed`);
+    await expect(ask.getByRole('button', { name: 'Keep editing' })).toBeFocused();
+    await expectAccessible(page, `discard staged scope changes (${label})`);
+    await shot(page, `clients-11-leave-asks-${label}`);
+    await ask.getByRole('button', { name: 'Keep editing' }).click();
+    await closedDialog(page, 'Discard changes?');
+    await expect(page).toHaveURL(new RegExp(`/clients/${client.id}`));
+    await expect(page.getByTestId('staged-changes')).toContainText(`${base}.a.read`);
+
+    // Assign scope starts from the staged set, says so, and its Save applies it.
+    const d = await openAssignScope(page);
+    await expect(d.getByTestId('assign-includes-staged')).toContainText(`${base}.a.read removed`);
+    await d.getByLabel('Search scopes').fill(base);
+    await d.getByRole('checkbox', { name: `${base}.b.read` }).click();
+    await d.getByRole('button', { name: 'Save' }).click();
+    await closedDialog(page, /Assign scope/);
+    await expect(page.getByRole('status').filter({ hasText: `Scopes of ${client.name} saved: ${base}.b.read added; ${base}.a.read removed` })).toBeVisible();
+    await expect(page.getByTestId('staged-changes')).toHaveCount(0);
+
+    // With nothing staged, navigation does not ask; with a change, Discard leaves.
+    await page.getByRole('button', { name: `Remove ${base}.b.read` }).click();
+    if (viewport) await page.getByRole('button', { name: 'Open navigation' }).click();
+    await nav(page).getByRole('link', { name: 'APIs' }).click();
+    await dialog(page, 'Discard changes?').getByRole('button', { name: 'Discard changes' }).click();
+    await expect(page).toHaveURL(/\/apis$/);
+    const now = await gql(ownerApi, `query($id: ID!) { node(id: $id) { ... on Client { scopes { name } } } }`, { id: client.id });
+    expect(now.data.node.scopes.map((x: { name: string }) => x.name)).toEqual([`${base}.b.read`]);
+  });
+}

@@ -45,6 +45,8 @@ test('endpoints: add with scopes, path rules, edit, delete', async ({ page, owne
   await expect(d.getByRole('alert')).toContainText('readonly');
   // Use the modify scope instead.
   await d.getByRole('button', { name: 'Close', exact: true }).click();
+  // The edits were not saved: closing asks first.
+  await dialog(page, 'Discard changes?').getByRole('button', { name: 'Discard changes' }).click();
   await closedDialog(page, 'Add endpoint');
 
   await page.getByRole('button', { name: `Edit GET /${name}/orders/{id}` }).click();

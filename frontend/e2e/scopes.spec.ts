@@ -43,6 +43,8 @@ test.describe('scopes', () => {
     await nameInput.fill(`${name}.other`);
     await expect(nameInput).not.toHaveAttribute('aria-invalid', 'true');
     await d.getByRole('button', { name: 'Close', exact: true }).click();
+    // The edits were not saved: closing asks first.
+    await dialog(page, 'Discard changes?').getByRole('button', { name: 'Discard changes' }).click();
     await closedDialog(page, 'API Scope');
 
     // Naming policy → VALIDATION_FAILED on name, with a valid example.
@@ -57,6 +59,8 @@ test.describe('scopes', () => {
       await expect(d.getByRole('textbox', { name: 'Name', exact: true })).toHaveAttribute('aria-invalid', 'true');
       await shot(page, 'scopes-05-naming-policy');
       await d.getByRole('button', { name: 'Close', exact: true }).click();
+      // The edits were not saved: closing asks first.
+      await dialog(page, 'Discard changes?').getByRole('button', { name: 'Discard changes' }).click();
     } finally {
       await setOrganisation(ownerApi, { namingPolicy: 'FREE' });
     }

@@ -73,6 +73,8 @@ test('owner lists, creates, changes and deletes users', async ({ page, ownerApi 
   await expect(d.getByText(/already|taken|exists/i).first()).toBeVisible();
   await shot(page, 'settings-04-duplicate-user');
   await d.getByRole('button', { name: 'Close', exact: true }).click();
+  // The edits were not saved: closing asks first.
+  await dialog(page, 'Discard changes?').getByRole('button', { name: 'Discard changes' }).click();
   await closedDialog(page, 'Create user');
 
   // Change the role, then delete the user.

@@ -47,11 +47,31 @@ func Handler(dist fs.FS) http.Handler {
 				return
 			}
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Frame-Options", "DENY")
-		// Mantine sets inline styles; scripts come only from the console's own assets.
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		_, _ = w.Write(index)
+		writePage(w, index)
+	})
+}
+
+// writePage sends one of the built HTML pages. Mantine and GraphiQL's editor set inline styles;
+// scripts, workers and fonts come only from the build's own assets, so nothing loads from another origin.
+func writePage(w http.ResponseWriter, page []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	_, _ = w.Write(page)
+}
+
+// Page serves the built page name from dist (GraphiQL's graphiql.html), or the not-built page.
+func Page(dist fs.FS, name string) http.Handler {
+	page, err := fs.ReadFile(dist, name)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if err != nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(notBuilt))
+			return
+		}
+		writePage(w, page)
 	})
 }

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } 
 import { Alert, Button, Group, Modal, Stack, type ModalProps } from '@mantine/core';
 import type { CombinedError } from 'urql';
 import { withoutEditedFields } from '../lib/errors';
+import { useCloseGuard } from './discard';
 
 /** A red banner (role "alert") shown above a form, or nothing when there is no message. */
 export function ErrorBanner({ children }: { children?: ReactNode }) {
@@ -22,6 +23,8 @@ interface FormDialogProps {
   onSubmit: (e: FormEvent) => void | Promise<void>;
   /** The Save button shows a spinner while true. */
   busy?: boolean;
+  /** Whether a field differs from what the dialog opened with: then closing asks before discarding. */
+  dirty: boolean;
   /** A message for the banner above the fields (client-side validation or a server error naming no field). */
   error?: ReactNode;
   children: ReactNode;
@@ -36,8 +39,10 @@ export function focusFirstInvalid(form: HTMLFormElement | null) {
 /**
  * A modal with a form: an error banner, the fields, then "Close" and "Save". After a Save that
  * leaves a field in error (client-side or from the server), focus moves to the first such field.
+ * Close, ✕, Escape and a click outside ask "Discard changes?" when the form is dirty.
  */
-export function FormDialog({ opened, onClose, title, size, onSubmit, busy, error, children }: FormDialogProps) {
+export function FormDialog({ opened, onClose, title, size, onSubmit, busy, dirty, error, children }: FormDialogProps) {
+  const guard = useCloseGuard(opened, dirty, onClose);
   const form = useRef<HTMLFormElement>(null);
   const [saves, setSaves] = useState(0);
   async function submit(e: FormEvent) {
@@ -49,13 +54,14 @@ export function FormDialog({ opened, onClose, title, size, onSubmit, busy, error
     if (saves > 0 && !busy) focusFirstInvalid(form.current);
   }, [saves, busy]);
   return (
-    <Modal opened={opened} onClose={onClose} title={title} size={size}>
+    <>
+    <Modal opened={opened} onClose={guard.requestClose} title={title} size={size} closeOnEscape={false}>
       <form ref={form} onSubmit={(e) => void submit(e)} noValidate aria-label={title}>
         <Stack>
           <ErrorBanner>{error}</ErrorBanner>
           {children}
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
+            <Button variant="default" onClick={guard.requestClose}>
               Close
             </Button>
             <Button type="submit" loading={busy}>
@@ -65,12 +71,15 @@ export function FormDialog({ opened, onClose, title, size, onSubmit, busy, error
         </Stack>
       </form>
     </Modal>
+    {guard.dialog}
+    </>
   );
 }
 
 /**
  * The state of a create/edit form in a dialog: its value, a client-side validation message and the
  * server's error; all three are reset each time the dialog opens (or `initial` / `empty` change).
+ * `dirty` says whether the value differs from the one the dialog opened with.
  */
 export function useDialogFormState<T>(opened: boolean, initial: T | null, empty: T) {
   const [value, setValueState] = useState<T>(initial ?? empty);
@@ -97,5 +106,6 @@ export function useDialogFormState<T>(opened: boolean, initial: T | null, empty:
     setFormError(null);
   };
   const shown = useMemo(() => withoutEditedFields(serverError, errorAt, value), [serverError, errorAt, value]);
-  return { value, setValue, formError, setFormError, serverError: shown, setServerError };
+  const dirty = useMemo(() => JSON.stringify(value) !== JSON.stringify(initial ?? empty), [value, initial, empty]);
+  return { value, setValue, formError, setFormError, serverError: shown, setServerError, dirty };
 }

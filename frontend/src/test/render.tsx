@@ -1,7 +1,7 @@
 import type { ReactElement } from 'react';
 import { render } from '@testing-library/react';
 import { MantineProvider } from '@mantine/core';
-import { MemoryRouter } from 'react-router';
+import { createMemoryRouter, RouterProvider } from 'react-router';
 import { Provider, type Client } from 'urql';
 import { fromValue, never } from 'wonka';
 import { theme } from '../AppProviders';
@@ -38,9 +38,7 @@ export function renderUI(ui: ReactElement, { client = mockClient(), viewer = tes
   return render(
     <MantineProvider theme={theme} env="test">
       <Provider value={client}>
-        <MemoryRouter>
-          <ViewerProvider value={viewer}>{ui}</ViewerProvider>
-        </MemoryRouter>
+        <RouterProvider router={createMemoryRouter([{ path: '*', element: <ViewerProvider value={viewer}>{ui}</ViewerProvider> }])} />
       </Provider>
     </MantineProvider>,
   );

@@ -257,7 +257,7 @@ function CreateApiKeyDialog({ opened, onClose, onCreated }: { opened: boolean; o
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title="Create API key" size="lg" onSubmit={submit} busy={state.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={onClose} title="Create API key" dirty={Boolean(name || scopes.length || read || modify || expires)} size="lg" onSubmit={submit} busy={state.fetching} error={formError || general}>
       <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} description="What the key is for, e.g. Nightly export." data-autofocus />
       <ScopeMultiSelect
         label="Scopes"

@@ -30,7 +30,7 @@ const formats = [
 
 export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boolean; initial: ApiFormValue | null; onClose: () => void; onSaved?: (id: string) => void }) {
   const editing = Boolean(initial?.id);
-  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, empty);
+  const { value, setValue, formError, setFormError, serverError, setServerError, dirty } = useDialogFormState(opened, initial, empty);
   const [createState, create] = useMutation(CreateApiDocument);
   const [updateState, update] = useMutation(UpdateApiDocument);
 
@@ -83,7 +83,7 @@ export function ApiDialog({ opened, initial, onClose, onSaved }: { opened: boole
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit API' : 'Create API'} size="lg" onSubmit={submit} busy={createState.fetching || updateState.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit API' : 'Create API'} dirty={dirty} size="lg" onSubmit={submit} busy={createState.fetching || updateState.fetching} error={formError || general}>
       <TextInput label="Name" required value={value.name} onChange={set('name')} error={errs.name} description="A short identifier, e.g. forums." data-autofocus />
       <TextInput label="Display Name" value={value.displayName} onChange={set('displayName')} error={errs.displayName} description="Shown to people, e.g. Forums API." />
       <Textarea label="Description" value={value.description} onChange={set('description')} error={errs.description} autosize minRows={2} />

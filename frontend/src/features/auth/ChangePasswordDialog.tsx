@@ -23,7 +23,7 @@ const fields = ['currentPassword', 'newPassword'];
 
 /** The signed-in user changes their own password; their other sessions end (this one stays). */
 export function ChangePasswordDialog({ opened, onClose }: { opened: boolean; onClose: () => void }) {
-  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState<Value>(opened, null, empty);
+  const { value, setValue, formError, setFormError, serverError, setServerError, dirty } = useDialogFormState<Value>(opened, null, empty);
   const [done, setDone] = useState(false);
   const [state, change] = useMutation(ChangePasswordDocument);
   const { fields: errs, general } = splitFieldErrors(serverError, fields);
@@ -58,7 +58,7 @@ export function ChangePasswordDialog({ opened, onClose }: { opened: boolean; onC
   }
 
   return (
-    <FormDialog opened={opened} onClose={close} title="Change password" onSubmit={submit} busy={state.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={close} title="Change password" dirty={dirty} onSubmit={submit} busy={state.fetching} error={formError || general}>
       {done && (
         <Alert color="teal" role="status">
           Your password has been changed. You were signed out everywhere else.

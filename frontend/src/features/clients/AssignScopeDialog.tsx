@@ -3,9 +3,10 @@ import { Alert, Badge, Button, Checkbox, Divider, Group, Modal, Paper, ScrollAre
 import { useMediaQuery } from '@mantine/hooks';
 import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
 import { PickerScopesDocument, SetClientScopesDocument } from './operations';
-import { countTowardsLimit, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
+import { countTowardsLimit, describeChange, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
 import { ConnectionPager } from '../../lib/paging';
-import { ConfirmDialog, RemoveIcon } from '../../components/common';
+import { RemoveIcon } from '../../components/common';
+import { useCloseGuard } from '../../components/discard';
 import { QueryStates, SearchInput, connectionNodes, useListControls } from '../../components/listing';
 import { errorMessage, hasCode } from '../../lib/errors';
 import { useViewer } from '../auth/viewer';
@@ -13,40 +14,43 @@ import { notifyDone } from '../../lib/notify';
 
 interface Props {
   opened: boolean;
+  /** The client, with the scopes the picker starts from (its Scope tab's staged set). */
   client: { id: string; name: string; scopes?: PickerScope[] | null } | null;
+  /** The scopes assigned now, when they differ from client.scopes: Save says what it changes against these. */
+  saved?: PickerScope[];
   onClose: () => void;
+  onSaved?: () => void;
 }
 
-export function AssignScopeDialog({ opened, client, onClose }: Props) {
+export function AssignScopeDialog({ opened, client, saved, onClose, onSaved }: Props) {
   // Two columns of scopes do not fit a phone: there the dialog takes the whole screen.
   const phone = useMediaQuery('(max-width: 48em)');
-  // Escape, ✕ and Close ask before dropping a selection that was not saved.
+  // Escape, ✕, Close and a click outside ask before dropping a selection that was not saved.
   const [dirty, setDirty] = useState(false);
-  const [asking, setAsking] = useState(false);
   const close = () => {
     setDirty(false);
-    setAsking(false);
     onClose();
   };
-  const requestClose = () => (dirty ? setAsking(true) : close());
-  // Escape is handled here rather than by the Modal (whose handler cannot open a second dialog), and
-  // not while the question is shown: there Escape answers Cancel.
-  useEffect(() => {
-    if (!opened || asking) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !e.isComposing) (dirty ? setAsking(true) : close());
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  });
+  const guard = useCloseGuard(opened, dirty, close, <>The scopes you chose for {client?.name} are not saved yet.</>);
   return (
     <>
-      <Modal opened={opened} onClose={requestClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040} fullScreen={phone} closeOnEscape={false}>
-        {client && <AssignScopeBody key={client.id} client={client} onClose={close} onCancel={requestClose} onDirtyChange={setDirty} />}
+      <Modal opened={opened} onClose={guard.requestClose} title={client ? `Assign scope: ${client.name}` : 'Assign scope'} size={1040} fullScreen={phone} closeOnEscape={false}>
+        {client && (
+          <AssignScopeBody
+            key={client.id}
+            client={client}
+            saved={saved ?? client.scopes ?? []}
+            onClose={close}
+            onSaved={() => {
+              onSaved?.();
+              close();
+            }}
+            onCancel={guard.requestClose}
+            onDirtyChange={setDirty}
+          />
+        )}
       </Modal>
-      <ConfirmDialog opened={asking} title="Discard changes?" confirmLabel="Discard changes" onClose={() => setAsking(false)} onConfirm={close}>
-        <Text>The scopes you chose for {client?.name} are not saved yet.</Text>
-      </ConfirmDialog>
+      {guard.dialog}
     </>
   );
 }
@@ -62,12 +66,14 @@ export function LimitCounter({ count, limit }: { count: number; limit: number })
 
 interface BodyProps {
   client: NonNullable<Props['client']>;
+  saved: PickerScope[];
   onClose: () => void;
+  onSaved: () => void;
   onCancel: () => void;
   onDirtyChange: (dirty: boolean) => void;
 }
 
-function AssignScopeBody({ client, onClose, onCancel, onDirtyChange }: BodyProps) {
+function AssignScopeBody({ client, saved, onSaved, onCancel, onDirtyChange }: BodyProps) {
   const { organisation } = useViewer();
   const limit = organisation.maxScopesPerClient;
   const urql = useClient();
@@ -130,11 +136,12 @@ function AssignScopeBody({ client, onClose, onCancel, onDirtyChange }: BodyProps
     const res = await save({ clientID: client.id, scopeIDs: [...selection.keys()] }, { additionalTypenames: ['Client', 'Scope'] });
     if (res.error) setServerError(res.error);
     else {
-      notifyDone(`Scopes of ${client.name} saved: ${selection.size} assigned`);
-      onClose();
+      notifyDone(`Scopes of ${client.name} saved: ${describeChange(saved, [...selection.values()]) || 'no change'}`);
+      onSaved();
     }
   }
 
+  const pendingFromTab = describeChange(saved, client.scopes ?? []);
   const serverMessage = serverError
     ? hasCode(serverError, 'SCOPE_LIMIT_EXCEEDED')
       ? `The server refused: ${errorMessage(serverError)}`
@@ -151,6 +158,11 @@ function AssignScopeBody({ client, onClose, onCancel, onDirtyChange }: BodyProps
           </Text>
         </Group>
       </Group>
+      {pendingFromTab && (
+        <Alert color="yellow" data-testid="assign-includes-staged">
+          This starts from the changes not saved on the Scope tab ({pendingFromTab}); Save applies them too.
+        </Alert>
+      )}
       {(message || serverMessage) && (
         <Alert color="red" role="alert" data-testid="assign-scope-error">
           {message || serverMessage}

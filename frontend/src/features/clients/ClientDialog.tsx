@@ -63,7 +63,7 @@ export function validateClient(v: ClientFormValue): string | null {
 
 export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: boolean; initial: ClientFormValue | null; onClose: () => void; onCreated?: (r: { id: string; name: string; clientId: string; secret: string | null }) => void }) {
   const editing = Boolean(initial?.id);
-  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, emptyClient);
+  const { value, setValue, formError, setFormError, serverError, setServerError, dirty } = useDialogFormState(opened, initial, emptyClient);
   const [cs, create] = useMutation(CreateClientDocument);
   const [us, update] = useMutation(UpdateClientDocument);
 
@@ -110,7 +110,7 @@ export function ClientDialog({ opened, initial, onClose, onCreated }: { opened: 
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit client' : 'Create client'} size="lg" onSubmit={submit} busy={cs.fetching || us.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit client' : 'Create client'} dirty={dirty} size="lg" onSubmit={submit} busy={cs.fetching || us.fetching} error={formError || general}>
       <TextInput label="Name" required value={value.name} onChange={(e) => setValue({ ...value, name: e.currentTarget.value })} error={errs.name} data-autofocus />
       <Textarea label="Description" value={value.description} onChange={(e) => setValue({ ...value, description: e.currentTarget.value })} error={errs.description} autosize minRows={2} description="Shown on the consent screen." />
       <Select

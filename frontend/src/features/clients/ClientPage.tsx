@@ -8,11 +8,12 @@ import { AddScopeDialog } from './AddScopeDialog';
 import { ClientDialog, type ClientFormValue } from './ClientDialog';
 import { DeleteClientDialog, toFormValue } from './clientActions';
 import { kindLabel } from './ClientsPage';
-import { countTowardsLimit } from './picker';
+import { countTowardsLimit, describeChange, nothingStaged, stagedAgainst, type PickerScope, type Staged } from './picker';
 import { ConsentScreen } from '../consent/ConsentScreen';
 import { useViewer } from '../auth/viewer';
 import { canManage, manageReason } from '../../lib/roles';
 import { ConfirmDialog, CopyValue, ReadOnlyNotice, SecretDialog, useDialog } from '../../components/common';
+import { useLeaveGuard } from '../../components/discard';
 import { EmptyState, ErrorState, Loading } from '../layout/states';
 import { errorMessage } from '../../lib/errors';
 import { notifyDone } from '../../lib/notify';
@@ -29,6 +30,17 @@ export function ClientPage() {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ClientDocument, variables: { id: clientId }, context: useMemo(() => ({ additionalTypenames: ['Client'] }), []) });
   const edit = useDialog<ClientFormValue>();
   const [deleting, setDeleting] = useState(false);
+  // The Scope tab's staged changes live here, so switching to another tab and back keeps them;
+  // leaving the client (or the browser tab) with changes not saved asks first.
+  const [staged, setStaged] = useState<Staged>(nothingStaged);
+  useEffect(() => setStaged(nothingStaged), [clientId]);
+  const node = data?.node?.__typename === 'Client' ? data.node : null;
+  const pending = useMemo(() => stagedAgainst(node?.scopes ?? [], staged), [node?.scopes, staged]);
+  const leaveGuard = useLeaveGuard(
+    pending.changed,
+    <>The scope changes for {node?.name} are not saved yet: {describeChange(node?.scopes ?? [], pending.next)}.</>,
+    (path) => path === `/clients/${clientId}` || path.startsWith(`/clients/${clientId}/`),
+  );
 
   if (error && !data) return <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!data) return fetching ? <Loading label="Loading client" /> : null;
@@ -84,13 +96,18 @@ export function ClientPage() {
       </Group>
       {!manage && <ReadOnlyNotice reason={manageReason(user.role)} />}
       <Tabs value={current} onChange={(v) => v && navigate(`/clients/${client.id}/${v}`)} keepMounted={false}>
+        {pending.changed && current !== 'scope' && (
+          <Alert color="yellow" mb="sm" title="Not saved yet">
+            The Scope tab has changes not saved yet: {describeChange(client.scopes ?? [], pending.next)}.
+          </Alert>
+        )}
         <Tabs.List mb="md">
           <Tabs.Tab value="scope">Scope</Tabs.Tab>
           <Tabs.Tab value="details">Details</Tabs.Tab>
           <Tabs.Tab value="consent">Consent preview</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="scope">
-          <ClientScopesTab client={client} manage={manage} />
+          <ClientScopesTab client={client} manage={manage} staged={staged} setStaged={setStaged} />
         </Tabs.Panel>
         <Tabs.Panel value="details">
           <ClientDetails client={client} manage={manage} />
@@ -101,67 +118,80 @@ export function ClientPage() {
       </Tabs>
       <ClientDialog opened={edit.opened} initial={edit.value} onClose={edit.close} />
       <DeleteClientDialog client={deleting ? client : null} onClose={() => setDeleting(false)} onDeleted={() => navigate('/clients')} />
+      {leaveGuard}
     </>
   );
 }
 
 /**
- * The client's assigned scopes. ✖ stages a removal (the row stays, marked, and its button undoes it);
- * Save applies what is staged in one change, as Save does in the Assign scope dialog.
+ * The client's assigned scopes, with one model for changing them: ✖ on a row stages its removal (the
+ * row stays, marked, and its button undoes it), "Add Scope" creates a scope and stages its addition,
+ * and one Save applies what is staged. "Assign scope" starts from the staged set and its Save applies it.
  */
-function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; manage: boolean }) {
+function ClientScopesTab({ client, manage, staged, setStaged }: { client: ClientFieldsFragment; manage: boolean; staged: Staged; setStaged: (s: Staged | ((prev: Staged) => Staged)) => void }) {
   const { organisation } = useViewer();
   const [assigning, setAssigning] = useState(false);
   const [adding, setAdding] = useState(false);
   const [state, setScopes] = useMutation(SetClientScopesDocument);
   const [error, setError] = useState<string | null>(null);
-  const [staged, setStaged] = useState<ReadonlySet<string>>(new Set());
+  const addButton = useRef<HTMLButtonElement>(null);
   const assignButton = useRef<HTMLButtonElement>(null);
+  const table = useRef<HTMLTableElement>(null);
   const scopes = useMemo(() => [...(client.scopes ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [client.scopes]);
-  const kept = useMemo(() => scopes.filter((s) => !staged.has(s.id)), [scopes, staged]);
-  const removing = scopes.filter((s) => staged.has(s.id));
-  // What is staged refers to the assignments it was made on: a saved change starts afresh.
-  useEffect(() => setStaged(new Set()), [client.scopes]);
-  // Leaving the page with staged removals asks first.
-  useEffect(() => {
-    if (staged.size === 0) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [staged]);
+  const { added, removed, next, changed } = useMemo(() => stagedAgainst(scopes, staged), [scopes, staged]);
+  const change = describeChange(scopes, next);
 
-  function toggle(id: string) {
+  function toggleRemoval(id: string) {
     setStaged((prev) => {
-      const next = new Set(prev);
-      if (!next.delete(id)) next.add(id);
-      return next;
+      const removed = new Set(prev.removed);
+      if (!removed.delete(id)) removed.add(id);
+      return { ...prev, removed };
     });
+  }
+
+  // Un-staging an addition takes its row away: focus goes to the row now in its place (or Add Scope).
+  function unstageAddition(s: PickerScope) {
+    setStaged((prev) => {
+      const next = new Map(prev.added);
+      next.delete(s.id);
+      return { ...prev, added: next };
+    });
+    requestAnimationFrame(() => {
+      const rows = table.current?.querySelectorAll<HTMLButtonElement>('tbody button') ?? [];
+      (rows[rows.length - 1] ?? addButton.current)?.focus();
+    });
+  }
+
+  function stageAddition(s: PickerScope) {
+    setStaged((prev) => ({ ...prev, added: new Map(prev.added).set(s.id, s) }));
   }
 
   async function save() {
     setError(null);
-    const res = await setScopes({ clientID: client.id, scopeIDs: kept.map((s) => s.id) }, { additionalTypenames: ['Client', 'Scope'] });
+    const res = await setScopes({ clientID: client.id, scopeIDs: next.map((s) => s.id) }, { additionalTypenames: ['Client', 'Scope'] });
     if (res.error) {
       setError(errorMessage(res.error));
       return;
     }
-    notifyDone(`${removing.map((s) => s.name).join(', ')} removed from ${client.name}`);
+    setStaged(nothingStaged);
+    notifyDone(`Scopes of ${client.name} saved: ${change}`);
     assignButton.current?.focus();
   }
 
-  const assignedClient = useMemo(() => ({ ...client, scopes: kept }), [client, kept]);
+  const stagedClient = useMemo(() => ({ ...client, scopes: next }), [client, next]);
+  const rows = [...scopes.map((s) => ({ s, isNew: false })), ...added.map((s) => ({ s, isNew: true }))];
   return (
     <Paper withBorder p="md">
       <Group justify="space-between" mb="sm">
         <Group gap="xs">
-          <LimitCounter count={countTowardsLimit(kept)} limit={organisation.maxScopesPerClient} />
+          <LimitCounter count={countTowardsLimit(next)} limit={organisation.maxScopesPerClient} />
           <Text size="sm" c="dimmed">
             scopes assigned (required scopes don&apos;t count)
           </Text>
         </Group>
         {manage && (
           <Group gap="xs">
-            <Button variant="default" onClick={() => setAdding(true)}>
+            <Button ref={addButton} variant="default" onClick={() => setAdding(true)}>
               Add Scope
             </Button>
             <Button ref={assignButton} onClick={() => setAssigning(true)}>
@@ -175,28 +205,35 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
           {error}
         </Alert>
       )}
-      {removing.length > 0 && (
-        <Alert color="yellow" mb="sm" title="Not saved yet" data-testid="staged-removals">
+      {changed && (
+        <Alert color="yellow" mb="sm" title="Not saved yet" data-testid="staged-changes">
           <Stack gap="xs">
-            <Text size="sm">
-              {removing.length === 1 ? '1 scope' : `${removing.length} scopes`} will be removed: {removing.map((s) => s.name).join(', ')}.
-            </Text>
+            {added.length > 0 && (
+              <Text size="sm">
+                Save assigns {added.length === 1 ? '1 scope' : `${added.length} scopes`}: {added.map((s) => s.name).join(', ')}.
+              </Text>
+            )}
+            {removed.length > 0 && (
+              <Text size="sm">
+                Save removes {removed.length === 1 ? '1 scope' : `${removed.length} scopes`}: {removed.map((s) => s.name).join(', ')}.
+              </Text>
+            )}
             <Group gap="xs">
               <Button size="xs" onClick={() => void save()} loading={state.fetching}>
                 Save
               </Button>
-              <Button size="xs" variant="default" onClick={() => setStaged(new Set())}>
+              <Button size="xs" variant="default" onClick={() => setStaged(nothingStaged)}>
                 Discard changes
               </Button>
             </Group>
           </Stack>
         </Alert>
       )}
-      {scopes.length === 0 ? (
+      {rows.length === 0 ? (
         <EmptyState title="No scopes assigned">A client with no scopes cannot get a token.{manage ? ' Use “Assign scope” to choose them.' : ''}</EmptyState>
       ) : (
         <Table.ScrollContainer minWidth={560}>
-          <Table aria-label="Assigned scopes">
+          <Table aria-label="Assigned scopes" ref={table}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
@@ -207,29 +244,42 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {scopes.map((s) => {
-                const out = staged.has(s.id);
+              {rows.map(({ s, isNew }) => {
+                const out = !isNew && staged.removed.has(s.id);
                 return (
-                  <Table.Tr key={s.id} data-staged={out || undefined} style={out ? { textDecoration: 'line-through' } : undefined}>
+                  <Table.Tr key={s.id} data-staged={out ? 'removed' : isNew ? 'added' : undefined} style={out ? { textDecoration: 'line-through' } : undefined}>
                     <Table.Td>
-                      <ScopeName name={s.name} deprecated={s.deprecated} replacedBy={s.replacedBy} sunsetAt={s.sunsetAt} />
+                      <Group gap={6}>
+                        <ScopeName name={s.name} deprecated={s.deprecated} replacedBy={s.replacedBy} sunsetAt={s.sunsetAt} />
+                        {isNew && (
+                          <Badge size="sm" variant="light" color="teal" style={{ flexShrink: 0 }}>
+                            Not saved
+                          </Badge>
+                        )}
+                      </Group>
                     </Table.Td>
                     <Table.Td>{s.displayName}</Table.Td>
                     <Table.Td>{s.api.displayName || s.api.name}</Table.Td>
                     <Table.Td>{s.required ? 'Yes' : 'No'}</Table.Td>
                     {manage && (
                       <Table.Td>
-                        {/* One button for both states, so focus stays on it. */}
-                        <ActionIcon
-                          variant="subtle"
-                          color={out ? 'gray' : 'red'}
-                          aria-label={out ? `Keep ${s.name}` : `Remove ${s.name}`}
-                          title={out ? `Keep ${s.name}` : `Remove ${s.name}`}
-                          onClick={() => toggle(s.id)}
-                          disabled={state.fetching}
-                        >
-                          <span aria-hidden>{out ? '↶' : '✖'}</span>
-                        </ActionIcon>
+                        {isNew ? (
+                          <ActionIcon variant="subtle" color="red" aria-label={`Remove ${s.name}`} title={`Remove ${s.name}`} onClick={() => unstageAddition(s)} disabled={state.fetching}>
+                            <span aria-hidden>✖</span>
+                          </ActionIcon>
+                        ) : (
+                          // One button for both states, so focus stays on it.
+                          <ActionIcon
+                            variant="subtle"
+                            color={out ? 'gray' : 'red'}
+                            aria-label={out ? `Keep ${s.name}` : `Remove ${s.name}`}
+                            title={out ? `Keep ${s.name}` : `Remove ${s.name}`}
+                            onClick={() => toggleRemoval(s.id)}
+                            disabled={state.fetching}
+                          >
+                            <span aria-hidden>{out ? '↶' : '✖'}</span>
+                          </ActionIcon>
+                        )}
                       </Table.Td>
                     )}
                   </Table.Tr>
@@ -239,8 +289,8 @@ function ClientScopesTab({ client, manage }: { client: ClientFieldsFragment; man
           </Table>
         </Table.ScrollContainer>
       )}
-      <AssignScopeDialog opened={assigning} client={assigning ? assignedClient : null} onClose={() => setAssigning(false)} />
-      <AddScopeDialog opened={adding} client={client} assigned={kept.map((s) => s.id)} onClose={() => setAdding(false)} />
+      <AssignScopeDialog opened={assigning} client={assigning ? stagedClient : null} saved={scopes} onClose={() => setAssigning(false)} onSaved={() => setStaged(nothingStaged)} />
+      <AddScopeDialog opened={adding} client={client} onClose={() => setAdding(false)} onCreated={stageAddition} />
     </Paper>
   );
 }

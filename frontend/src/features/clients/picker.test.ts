@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countTowardsLimit, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
+import { countTowardsLimit, describeChange, stagedAgainst, groupScopes, groupState, toggleGroup, toggleScope, type PickerScope, type Selection } from './picker';
 
 const forums = { id: 'a1', name: 'forums', displayName: 'Forums' };
 const blogs = { id: 'a2', name: 'blogs', displayName: 'Blogs' };
@@ -110,5 +110,35 @@ describe('toggleGroup', () => {
     const old = scope('forums.threads.admin', { deprecated: true });
     const res = toggleGroup(sel(), [ro, old], 10, none);
     expect([...res.selection.keys()]).toEqual([ro.id]);
+  });
+});
+
+describe('stagedAgainst', () => {
+  const a = scope('forums.threads.readonly');
+  const b = scope('forums.threads.modify');
+  const c = scope('forums.posts.readonly');
+  it('applies staged removals and additions in one set', () => {
+    const out = stagedAgainst([a, b], { removed: new Set([b.id]), added: new Map([[c.id, c]]) });
+    expect(out.next.map((s) => s.name)).toEqual([a.name, c.name]);
+    expect(out.removed).toEqual([b]);
+    expect(out.added).toEqual([c]);
+    expect(out.changed).toBe(true);
+  });
+  it('drops what someone else saved meanwhile', () => {
+    // b is no longer assigned, c already is: nothing is left to do.
+    const out = stagedAgainst([a, c], { removed: new Set([b.id]), added: new Map([[c.id, c]]) });
+    expect(out.changed).toBe(false);
+    expect(out.next).toEqual([a, c]);
+  });
+});
+
+describe('describeChange', () => {
+  const a = scope('forums.threads.readonly');
+  const b = scope('forums.threads.modify');
+  const c = scope('forums.posts.readonly');
+  it('names what is added and removed', () => {
+    expect(describeChange([a, b], [a, c])).toBe('forums.posts.readonly added; forums.threads.modify removed');
+    expect(describeChange([a], [a, b, c])).toBe('forums.threads.modify, forums.posts.readonly added');
+    expect(describeChange([a], [a])).toBe('');
   });
 });

@@ -7,6 +7,8 @@ export interface PickerScope {
   description: string;
   required: boolean;
   deprecated: boolean;
+  replacedBy?: { name: string } | null;
+  sunsetAt?: string | null;
   group?: string | null;
   entity?: string | null;
   api: { id: string; name: string; displayName: string };
@@ -116,4 +118,36 @@ export function toggleGroup(selection: Selection, scopes: PickerScope[], limit: 
     return { selection, error: `Selecting the whole group would give the client ${count} scopes. ${limitMessage(limit)}` };
   }
   return { selection: next, error: null };
+}
+
+/**
+ * Changes to a client's scopes staged on its Scope tab (✖ on a row, a scope made by "Add Scope"),
+ * applied together by one Save.
+ */
+export interface Staged {
+  removed: ReadonlySet<string>;
+  added: ReadonlyMap<string, PickerScope>;
+}
+
+export const nothingStaged: Staged = { removed: new Set(), added: new Map() };
+
+/**
+ * What is staged, against the client's assignments now: a removal of a scope no longer assigned and
+ * an addition of one already assigned drop out (someone else saved them meanwhile).
+ */
+export function stagedAgainst(assigned: readonly PickerScope[], staged: Staged) {
+  const ids = new Set(assigned.map((s) => s.id));
+  const removed = assigned.filter((s) => staged.removed.has(s.id));
+  const added = [...staged.added.values()].filter((s) => !ids.has(s.id));
+  const kept = assigned.filter((s) => !staged.removed.has(s.id));
+  return { kept, added, removed, next: [...kept, ...added], changed: added.length + removed.length > 0 };
+}
+
+/** "a, b added; c removed" for scopes going from before to after (names in the order given). */
+export function describeChange(before: readonly PickerScope[], after: readonly PickerScope[]): string {
+  const was = new Set(before.map((s) => s.id));
+  const is = new Set(after.map((s) => s.id));
+  const added = after.filter((s) => !was.has(s.id)).map((s) => s.name);
+  const removed = before.filter((s) => !is.has(s.id)).map((s) => s.name);
+  return [added.length ? `${added.join(', ')} added` : '', removed.length ? `${removed.join(', ')} removed` : ''].filter(Boolean).join('; ');
 }

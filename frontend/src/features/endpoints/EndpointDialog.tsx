@@ -32,7 +32,7 @@ export function validateEndpoint(v: EndpointFormValue, basePath: string): string
 export function EndpointDialog({ opened, api, initial, onClose }: { opened: boolean; api: { id: string; basePath: string }; initial: EndpointFormValue | null; onClose: () => void }) {
   const editing = Boolean(initial?.id);
   const blank = useMemo<EndpointFormValue>(() => ({ method: 'GET', path: api.basePath ? `${api.basePath.replace(/\/$/, '')}/` : '/', scopes: [] }), [api.basePath]);
-  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, blank);
+  const { value, setValue, formError, setFormError, serverError, setServerError, dirty } = useDialogFormState(opened, initial, blank);
   const [cs, create] = useMutation(CreateEndpointDocument);
   const [us, update] = useMutation(UpdateEndpointDocument);
   const where = useMemo(() => ({ apiID: api.id }), [api.id]);
@@ -73,7 +73,7 @@ export function EndpointDialog({ opened, api, initial, onClose }: { opened: bool
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit endpoint' : 'Add endpoint'} size="lg" onSubmit={submit} busy={cs.fetching || us.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={onClose} title={editing ? 'Edit endpoint' : 'Add endpoint'} dirty={dirty} size="lg" onSubmit={submit} busy={cs.fetching || us.fetching} error={formError || general}>
       <Select label="Method" data={methods} value={value.method} onChange={(m) => m && setValue({ ...value, method: m as HttpMethod })} allowDeselect={false} error={errs.method} />
       <TextInput
         label="Path"

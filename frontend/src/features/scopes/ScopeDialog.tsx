@@ -141,7 +141,7 @@ export function validateScope(value: ScopeFormValue, editing: boolean): string |
 export function ScopeDialog({ opened, apiId, initial, onClose }: { opened: boolean; apiId: string; initial: ScopeFormValue | null; onClose: () => void }) {
   const { organisation } = useViewer();
   const editing = Boolean(initial?.id);
-  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, initial, emptyScope);
+  const { value, setValue, formError, setFormError, serverError, setServerError, dirty } = useDialogFormState(opened, initial, emptyScope);
   const [createState, create] = useMutation(CreateScopeDocument);
   const [updateState, update] = useMutation(UpdateScopeDocument);
 
@@ -171,7 +171,7 @@ export function ScopeDialog({ opened, apiId, initial, onClose }: { opened: boole
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title="API Scope" size="lg" onSubmit={submit} busy={createState.fetching || updateState.fetching}>
+    <FormDialog opened={opened} onClose={onClose} title="API Scope" dirty={dirty} size="lg" onSubmit={submit} busy={createState.fetching || updateState.fetching}>
       <ScopeFormFields
         editing={editing}
         value={value}

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useLeaveGuard } from '../../components/discard';
 import { Alert, Button, Group, NumberInput, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, type CombinedError } from 'urql';
 import { graphql } from '../../gql';
@@ -51,6 +52,10 @@ export function SettingsPage() {
   const [saved, setSaved] = useState(false);
   const [state, update] = useMutation(UpdateOrganisationDocument);
   const { fields: errs, general } = splitFieldErrors(serverError, ['name', 'maxScopesPerClient', 'refreshTokenLifetime', 'namingPolicy', 'apiKeyAllowedScopeIDs']);
+  // What the form showed when loaded or last saved: leaving with other values asks first.
+  const current = JSON.stringify([name, String(max), String(refreshDays), policy, keyScopes.map((s) => s.id)]);
+  const [baseline, setBaseline] = useState(current);
+  const leaveGuard = useLeaveGuard(owner && current !== baseline, 'The organisation settings you changed are not saved yet.');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -64,11 +69,15 @@ export function SettingsPage() {
     setFormError(null);
     const res = await update({ input: { name: name.trim(), maxScopesPerClient: n, refreshTokenLifetime: lifetime, namingPolicy: policy, apiKeyAllowedScopeIDs: keyScopes.map((s) => s.id) } }, { additionalTypenames: ['Organisation'] });
     if (res.error) setServerError(res.error);
-    else setSaved(true);
+    else {
+      setSaved(true);
+      setBaseline(current);
+    }
   }
 
   return (
     <>
+      {leaveGuard}
       <Title order={1} size="h2" mb="md">
         Organisation settings
       </Title>

@@ -300,7 +300,7 @@ function CreateUserDialog({ opened, onClose }: { opened: boolean; onClose: () =>
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title="Create user" onSubmit={submit} busy={state.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={onClose} title="Create user" dirty={Boolean(email || displayName || password || role !== 'VIEWER')} onSubmit={submit} busy={state.fetching} error={formError || general}>
       <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} data-autofocus />
       <TextInput label="Display name" value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} error={errs.displayName} />
       <PasswordInput label="Password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errs.password} autoComplete="new-password" />
@@ -317,7 +317,7 @@ function SetPasswordDialog({ user, onClose, onSaved }: { user: { id: string; ema
   // Keep the email on screen while the dialog animates closed.
   const last = useRef(user);
   if (user) last.current = user;
-  const { value, setValue, formError, setFormError, serverError, setServerError } = useDialogFormState(opened, null, noPassword);
+  const { value, setValue, formError, setFormError, serverError, setServerError, dirty } = useDialogFormState(opened, null, noPassword);
   const [state, setPassword] = useMutation(SetUserPasswordDocument);
   const { fields: errs, general } = splitFieldErrors(serverError, ['password']);
 
@@ -334,7 +334,7 @@ function SetPasswordDialog({ user, onClose, onSaved }: { user: { id: string; ema
   }
 
   return (
-    <FormDialog opened={opened} onClose={onClose} title="Set password" onSubmit={submit} busy={state.fetching} error={formError || general}>
+    <FormDialog opened={opened} onClose={onClose} title="Set password" dirty={dirty} onSubmit={submit} busy={state.fetching} error={formError || general}>
       <Text size="sm">
         Set a new password for <b>{last.current?.email}</b>. They are signed out everywhere and sign in again with it.
       </Text>
