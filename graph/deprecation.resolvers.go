@@ -14,18 +14,9 @@ import (
 
 // MigrateScopeHolders is the resolver for the migrateScopeHolders field.
 func (r *mutationResolver) MigrateScopeHolders(ctx context.Context, fromScopeID int, toScopeID int, dryRun bool) (*model.ScopeMigrationPlan, error) {
-	// Its own transaction (the Transactioner skips this field): a dry run makes every change, so
-	// that every rule is checked, and rolls them back.
-	tx, err := ent.FromContext(ctx).Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := deprecation.Migrate(ent.NewContext(ctx, tx.Client()), tx.Client(), fromScopeID, toScopeID)
-	if err == nil && !dryRun {
-		err = tx.Commit()
-	} else {
-		_ = tx.Rollback()
-	}
+	plan, err := inOwnTx(ctx, dryRun, func(ctx context.Context, tx *ent.Client) (*deprecation.Plan, error) {
+		return deprecation.Migrate(ctx, tx, fromScopeID, toScopeID)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -25,18 +25,9 @@ func (r *mutationResolver) ImportConfiguration(ctx context.Context, document str
 	if err != nil {
 		return nil, apperr.Invalid("document", "%s", err)
 	}
-	// Its own transaction (the Transactioner skips this field): a dry run applies the plan, so
-	// that every rule is checked, and rolls it back.
-	tx, err := ent.FromContext(ctx).Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := configdoc.Import(ctx, tx.Client(), c.OrgID, d, prune)
-	if err == nil && !dryRun {
-		err = tx.Commit()
-	} else {
-		_ = tx.Rollback()
-	}
+	plan, err := inOwnTx(ctx, dryRun, func(ctx context.Context, tx *ent.Client) (*configdoc.Plan, error) {
+		return configdoc.Import(ctx, tx, c.OrgID, d, prune)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -24,18 +24,9 @@ func (r *mutationResolver) ImportOpenAPI(ctx context.Context, apiID int, documen
 		msg := err.Error()
 		return nil, apperr.Invalid("document", "%s%s.", strings.ToUpper(msg[:1]), msg[1:])
 	}
-	// Its own transaction (the Transactioner skips this field): a dry run applies the plan, so
-	// that every rule is checked, and rolls it back.
-	tx, err := ent.FromContext(ctx).Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := openapiimport.Import(ctx, tx.Client(), apiID, d)
-	if err == nil && !dryRun {
-		err = tx.Commit()
-	} else {
-		_ = tx.Rollback()
-	}
+	plan, err := inOwnTx(ctx, dryRun, func(ctx context.Context, tx *ent.Client) (*openapiimport.Plan, error) {
+		return openapiimport.Import(ctx, tx, apiID, d)
+	})
 	if err != nil {
 		return nil, err
 	}

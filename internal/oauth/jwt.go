@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -69,15 +68,7 @@ func (p *Provider) signAccess(k *signingKey, org *orgInfo, ci *clientInfo, userI
 		c.Subject = strconv.Itoa(*userID)
 		c.AuthTime = sh.authTime.Unix()
 	}
-	payload, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	sig, err := k.signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return sig.CompactSerialize()
+	return k.sign(c)
 }
 
 // anyJWT says whether a token of ci may be a JWT: some API of its scopes issues them.

@@ -25,6 +25,19 @@ type signingKey struct {
 	signer jose.Signer
 }
 
+// sign is the compact JWS of claims, encoded as JSON, signed with k.
+func (k *signingKey) sign(claims any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	sig, err := k.signer.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return sig.CompactSerialize()
+}
+
 // signingKey returns the organisation's current key, creating one on first use. A rotation is a
 // configuration change, so the cached signer is dropped when it commits (here) or within cacheTTL
 // (in another server process).
@@ -125,15 +138,7 @@ func (p *Provider) idToken(ctx context.Context, org *orgInfo, ci *clientInfo, us
 		}
 		claims.Claims = userClaims(u, identity)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	sig, err := k.signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return sig.CompactSerialize()
+	return k.sign(claims)
 }
 
 // userClaims are the standard claims of OpenID Connect Core §5.4 that identity grants about u.
