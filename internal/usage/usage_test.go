@@ -115,8 +115,9 @@ func TestRecorderConcurrentTakeLosesNothing(t *testing.T) {
 		}
 	}
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
+	stop, taken := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(taken)
 		for {
 			select {
 			case <-stop:
@@ -137,6 +138,7 @@ func TestRecorderConcurrentTakeLosesNothing(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	<-taken // its last Take is merged before the final one
 	merge(r.Take())
 	for w := range writers {
 		for s := 1; s <= 7; s++ {
