@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +45,52 @@ func TestImportIsOneAuditedChange(t *testing.T) {
 	}
 	if total != changes || get(imported, "CREATE.Scope") == nil {
 		t.Fatalf("the event counts %d changes (%v), the plan has %d", total, imported, changes)
+	}
+}
+
+// TestImportIsOneChangeToCount: through the server, an import of hundreds of scopes writes them
+// in batches and counts the organisation's change once (it was an INSERT and an upsert of the
+// revision per scope), and the servers' caches still see it: the discovery document lists them.
+func TestImportIsOneChangeToCount(t *testing.T) {
+	e := newEnv(t)
+	acme := e.org("acme")
+	doc := func(n int) string {
+		var b strings.Builder
+		b.WriteString("version: scopekeeper/v1\norganisation: {name: Acme}\napis:\n  - name: big\n    basePath: /big\n    scopes:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "      - {name: big.s%04d.readonly}\n", i)
+		}
+		return b.String()
+	}
+	discovery := func() string {
+		resp, err := http.Get(e.URL + "/o/acme/.well-known/openid-configuration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	var stmts []statement
+	run := func(n int) {
+		stmts = e.capture(func() { acme.must(importQuery, map[string]any{"d": doc(n), "dry": false, "prune": false}) })
+	}
+	run(300)
+	small := len(stmts)
+	if !strings.Contains(discovery(), "big.s0299.readonly") { // and now cached
+		t.Fatal("the discovery document does not list the imported scopes")
+	}
+	run(900) // 600 new scopes
+	revisions := 0
+	for _, s := range stmts {
+		if strings.Contains(s.query, `"revisions"`) {
+			revisions++
+		}
+	}
+	if len(stmts)-small > 10 || revisions > 2 {
+		t.Fatalf("importing 300 scopes ran %d statements; 600 more ran %d, %d of them on revisions", small, len(stmts), revisions)
+	}
+	if !strings.Contains(discovery(), "big.s0899.readonly") {
+		t.Fatal("the discovery document does not list the scopes of the second import")
 	}
 }

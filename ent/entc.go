@@ -37,7 +37,7 @@ func main() {
 			gen.FeatureIntercept,
 		},
 	}
-	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex), entc.TemplateFiles("ent/template/scopename.tmpl")); err != nil {
+	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex), entc.TemplateFiles("ent/template/scopename.tmpl", "ent/template/txkey.tmpl")); err != nil {
 		log.Fatalf("entc: %v", err)
 	}
 	if err := dropClientAlias("ent/gql_pagination.go"); err != nil {

@@ -73,7 +73,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [4]ent.Hook
+	Hooks  [5]ent.Hook
 	Policy ent.Policy
 	// DefaultAt holds the default value on creation for the "at" field.
 	DefaultAt func() time.Time

@@ -50,11 +50,15 @@ func init() {
 
 	api.Hooks[3] = apiMixinHooks0[2]
 
-	api.Hooks[4] = apiHooks[0]
+	api.Hooks[4] = apiMixinHooks0[3]
 
-	api.Hooks[5] = apiHooks[1]
+	api.Hooks[5] = apiHooks[0]
 
-	api.Hooks[6] = apiHooks[2]
+	api.Hooks[6] = apiHooks[1]
+
+	api.Hooks[7] = apiHooks[2]
+
+	api.Hooks[8] = apiHooks[3]
 	apiMixinFields1 := apiMixin[1].Fields()
 	_ = apiMixinFields1
 	apiFields := schema.API{}.Fields()
@@ -151,7 +155,9 @@ func init() {
 
 	apikey.Hooks[3] = apikeyMixinHooks0[2]
 
-	apikey.Hooks[4] = apikeyHooks[0]
+	apikey.Hooks[4] = apikeyMixinHooks0[3]
+
+	apikey.Hooks[5] = apikeyHooks[0]
 	apikeyFields := schema.APIKey{}.Fields()
 	_ = apikeyFields
 	// apikeyDescName is the schema descriptor for name field.
@@ -201,6 +207,8 @@ func init() {
 	auditevent.Hooks[2] = auditeventMixinHooks0[1]
 
 	auditevent.Hooks[3] = auditeventMixinHooks0[2]
+
+	auditevent.Hooks[4] = auditeventMixinHooks0[3]
 	auditeventFields := schema.AuditEvent{}.Fields()
 	_ = auditeventFields
 	// auditeventDescAt is the schema descriptor for at field.
@@ -224,6 +232,8 @@ func init() {
 	authrequest.Hooks[2] = authrequestMixinHooks0[1]
 
 	authrequest.Hooks[3] = authrequestMixinHooks0[2]
+
+	authrequest.Hooks[4] = authrequestMixinHooks0[3]
 	authrequestFields := schema.AuthRequest{}.Fields()
 	_ = authrequestFields
 	// authrequestDescState is the schema descriptor for state field.
@@ -259,6 +269,8 @@ func init() {
 	consent.Hooks[2] = consentMixinHooks0[1]
 
 	consent.Hooks[3] = consentMixinHooks0[2]
+
+	consent.Hooks[4] = consentMixinHooks0[3]
 	consentFields := schema.Consent{}.Fields()
 	_ = consentFields
 	// consentDescUpdatedAt is the schema descriptor for updated_at field.
@@ -286,9 +298,11 @@ func init() {
 
 	endpoint.Hooks[3] = endpointMixinHooks0[2]
 
-	endpoint.Hooks[4] = endpointHooks[0]
+	endpoint.Hooks[4] = endpointMixinHooks0[3]
 
-	endpoint.Hooks[5] = endpointHooks[1]
+	endpoint.Hooks[5] = endpointHooks[0]
+
+	endpoint.Hooks[6] = endpointHooks[1]
 	endpointMixinFields1 := endpointMixin[1].Fields()
 	_ = endpointMixinFields1
 	endpointFields := schema.Endpoint{}.Fields()
@@ -340,13 +354,15 @@ func init() {
 
 	oauthclient.Hooks[3] = oauthclientMixinHooks0[2]
 
-	oauthclient.Hooks[4] = oauthclientHooks[0]
+	oauthclient.Hooks[4] = oauthclientMixinHooks0[3]
 
-	oauthclient.Hooks[5] = oauthclientHooks[1]
+	oauthclient.Hooks[5] = oauthclientHooks[0]
 
-	oauthclient.Hooks[6] = oauthclientHooks[2]
+	oauthclient.Hooks[6] = oauthclientHooks[1]
 
-	oauthclient.Hooks[7] = oauthclientHooks[3]
+	oauthclient.Hooks[7] = oauthclientHooks[2]
+
+	oauthclient.Hooks[8] = oauthclientHooks[3]
 	oauthclientMixinFields1 := oauthclientMixin[1].Fields()
 	_ = oauthclientMixinFields1
 	oauthclientFields := schema.OAuthClient{}.Fields()
@@ -420,6 +436,8 @@ func init() {
 	organisation.Hooks[1] = organisationMixinHooks0[0]
 
 	organisation.Hooks[2] = organisationMixinHooks0[1]
+
+	organisation.Hooks[3] = organisationMixinHooks0[2]
 	organisationFields := schema.Organisation{}.Fields()
 	_ = organisationFields
 	// organisationDescName is the schema descriptor for name field.
@@ -477,6 +495,8 @@ func init() {
 	refreshtoken.Hooks[2] = refreshtokenMixinHooks0[1]
 
 	refreshtoken.Hooks[3] = refreshtokenMixinHooks0[2]
+
+	refreshtoken.Hooks[4] = refreshtokenMixinHooks0[3]
 	refreshtokenFields := schema.RefreshToken{}.Fields()
 	_ = refreshtokenFields
 	// refreshtokenDescLookupKey is the schema descriptor for lookup_key field.
@@ -525,17 +545,19 @@ func init() {
 
 	scope.Hooks[3] = scopeMixinHooks0[2]
 
-	scope.Hooks[4] = scopeHooks[0]
+	scope.Hooks[4] = scopeMixinHooks0[3]
 
-	scope.Hooks[5] = scopeHooks[1]
+	scope.Hooks[5] = scopeHooks[0]
 
-	scope.Hooks[6] = scopeHooks[2]
+	scope.Hooks[6] = scopeHooks[1]
 
-	scope.Hooks[7] = scopeHooks[3]
+	scope.Hooks[7] = scopeHooks[2]
 
-	scope.Hooks[8] = scopeHooks[4]
+	scope.Hooks[8] = scopeHooks[3]
 
-	scope.Hooks[9] = scopeHooks[5]
+	scope.Hooks[9] = scopeHooks[4]
+
+	scope.Hooks[10] = scopeHooks[5]
 	scopeMixinFields1 := scopeMixin[1].Fields()
 	_ = scopeMixinFields1
 	scopeFields := schema.Scope{}.Fields()
@@ -617,6 +639,8 @@ func init() {
 	scopeusage.Hooks[2] = scopeusageMixinHooks0[1]
 
 	scopeusage.Hooks[3] = scopeusageMixinHooks0[2]
+
+	scopeusage.Hooks[4] = scopeusageMixinHooks0[3]
 	session.Policy = privacy.NewPolicies(schema.Session{})
 	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -655,7 +679,9 @@ func init() {
 
 	signingkey.Hooks[3] = signingkeyMixinHooks0[2]
 
-	signingkey.Hooks[4] = signingkeyHooks[0]
+	signingkey.Hooks[4] = signingkeyMixinHooks0[3]
+
+	signingkey.Hooks[5] = signingkeyHooks[0]
 	signingkeyFields := schema.SigningKey{}.Fields()
 	_ = signingkeyFields
 	// signingkeyDescCreatedAt is the schema descriptor for created_at field.
@@ -679,6 +705,8 @@ func init() {
 	token.Hooks[2] = tokenMixinHooks0[1]
 
 	token.Hooks[3] = tokenMixinHooks0[2]
+
+	token.Hooks[4] = tokenMixinHooks0[3]
 	tokenFields := schema.Token{}.Fields()
 	_ = tokenFields
 	// tokenDescLookupKey is the schema descriptor for lookup_key field.
@@ -708,9 +736,11 @@ func init() {
 
 	user.Hooks[3] = userMixinHooks0[2]
 
-	user.Hooks[4] = userHooks[0]
+	user.Hooks[4] = userMixinHooks0[3]
 
-	user.Hooks[5] = userHooks[1]
+	user.Hooks[5] = userHooks[0]
+
+	user.Hooks[6] = userHooks[1]
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescEmail is the schema descriptor for email field.

@@ -21,6 +21,7 @@ import (
 	"scopekeeper/ent/user"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/keys"
+	"scopekeeper/internal/memo"
 	"scopekeeper/internal/oidcscope"
 	"scopekeeper/internal/pathtemplate"
 	"scopekeeper/internal/resource"
@@ -35,7 +36,8 @@ import (
 // Hooks of TenantMixin set the organisation from the caller, check that every entity a mutation
 // links to belongs to that organisation too, and keep text fields free of control characters.
 func (TenantMixin) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(setOrganisation, ent.OpCreate), sameOrganisationEdges, plainText}
+	return []ent.Hook{hook.On(setOrganisation, ent.OpCreate), sameOrganisationEdges, plainText,
+		hook.On(forgetReads, ent.OpDelete|ent.OpDeleteOne)}
 }
 
 func setOrganisation(next ent.Mutator) ent.Mutator {
@@ -74,7 +76,8 @@ func sameOrganisationEdges(next ent.Mutator) ent.Mutator {
 				}
 				seen[id] = true
 				// Noder, not Noders: Noders reports a missing ID beside its result, not as an error.
-				if _, err := clientOf(m).Noder(ctx, id); gen.IsNotFound(err) {
+				_, err := memo.Load(ctx, linkRead{id}, func() (gen.Noder, error) { return clientOf(m).Noder(ctx, id) })
+				if gen.IsNotFound(err) {
 					return nil, apperr.Missing("Something this change refers to does not exist: check the IDs.")
 				} else if err != nil {
 					return nil, err
@@ -83,6 +86,32 @@ func sameOrganisationEdges(next ent.Mutator) ent.Mutator {
 		}
 		return next.Mutate(ctx, m)
 	})
+}
+
+const changeOrDelete = ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne
+
+// What hooks remember within one bulk change (internal/memo), by the object read.
+type (
+	orgRead  struct{ id int }
+	apiRead  struct{ id int }
+	linkRead struct{ id int } // the caller's organisation has the object id
+
+)
+
+// forgetReads drops what the change remembered when it changes an object hooks remember, or
+// deletes anything.
+func forgetReads(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		memo.Forget(ctx)
+		v, err := next.Mutate(ctx, m)
+		memo.Forget(ctx) // also what its own hooks read before it
+		return v, err
+	})
+}
+
+// readAPI reads the API id as the caller, once per bulk change.
+func readAPI(ctx context.Context, client *gen.Client, id int) (*gen.API, error) {
+	return memo.Load(ctx, apiRead{id}, func() (*gen.API, error) { return client.API.Get(ctx, id) })
 }
 
 func clientOf(m ent.Mutation) *gen.Client {
@@ -106,7 +135,8 @@ func checkScopeName(next ent.Mutator) ent.Mutator {
 		name, _ := m.Name()
 		policy := scopename.Free
 		if builtIn, _ := m.BuiltIn(); !builtIn {
-			org, err := m.Client().Organisation.Get(ctx, viewer.FromContext(ctx).OrgID)
+			id := viewer.FromContext(ctx).OrgID
+			org, err := memo.Load(ctx, orgRead{id}, func() (*gen.Organisation, error) { return m.Client().Organisation.Get(ctx, id) })
 			if err != nil {
 				return nil, err
 			}
@@ -235,7 +265,7 @@ func guardBuiltInParent(next ent.Mutator) ent.Mutator {
 		if !ok || viewer.FromContext(ctx).System {
 			return next.Mutate(ctx, m)
 		}
-		api, err := clientOf(m).API.Get(ctx, v.(int))
+		api, err := readAPI(ctx, clientOf(m), v.(int))
 		if err != nil {
 			return nil, err
 		}
@@ -274,7 +304,7 @@ func checkEndpoint(next ent.Mutator) ent.Mutator {
 		}
 		if v, ok := m.Path(); ok {
 			path = v
-			api, err := m.Client().API.Get(ctx, apiID)
+			api, err := readAPI(ctx, m.Client(), apiID)
 			if err != nil {
 				return nil, err
 			}
@@ -330,6 +360,7 @@ func contains(ids []int, id int) bool {
 
 func (API) Hooks() []ent.Hook {
 	return []ent.Hook{
+		hook.On(forgetReads, changeOrDelete),
 		hook.On(guardBuiltInAPI, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
 		hook.On(checkAPI, ent.OpCreate|ent.OpUpdateOne),
 		hook.On(deleteAPIContents, ent.OpDeleteOne),
@@ -696,7 +727,9 @@ func capitalise(s string) string {
 
 // Hooks of OrganisationMixin check that the organisation links only its own scopes and keep its
 // text free of control characters.
-func (OrganisationMixin) Hooks() []ent.Hook { return []ent.Hook{sameOrganisationEdges, plainText} }
+func (OrganisationMixin) Hooks() []ent.Hook {
+	return []ent.Hook{sameOrganisationEdges, plainText, hook.On(forgetReads, changeOrDelete)}
+}
 
 func (SigningKey) Hooks() []ent.Hook {
 	return []ent.Hook{hook.On(keepCurrentKey, ent.OpUpdate|ent.OpUpdateOne)}

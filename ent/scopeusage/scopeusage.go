@@ -92,7 +92,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [4]ent.Hook
+	Hooks  [5]ent.Hook
 	Policy ent.Policy
 )
 

@@ -91,7 +91,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [4]ent.Hook
+	Hooks  [5]ent.Hook
 	Policy ent.Policy
 	// LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
 	LookupKeyValidator func([]byte) error

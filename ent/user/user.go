@@ -115,7 +115,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "scopekeeper/ent/runtime"
 var (
-	Hooks  [6]ent.Hook
+	Hooks  [7]ent.Hook
 	Policy ent.Policy
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error

@@ -30,6 +30,7 @@ import (
 	"scopekeeper/internal/credential"
 	"scopekeeper/internal/deprecation"
 	"scopekeeper/internal/metrics"
+	"scopekeeper/internal/txstate"
 	"scopekeeper/internal/usage"
 	"scopekeeper/internal/viewer"
 )
@@ -67,6 +68,7 @@ type Engine struct {
 	mu                       sync.RWMutex
 	orgs                     map[int]*orgState
 	slugs                    sync.Map // slug → organisation ID (slugs never change)
+	txs                      txstate.Map[*txChange]
 }
 
 // New returns an Engine reading through client. Install its hook on the same client with

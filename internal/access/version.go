@@ -90,8 +90,9 @@ func affected(m ent.Mutation) int {
 }
 
 // Hook returns the ent hook that bumps the versions; install it with client.Use(engine.Hook()).
-// A mutation inside a transaction bumps when the transaction commits (tx.OnCommit); one outside
-// bumps once it has been applied.
+// A transaction counts its change once, in the same transaction, and bumps when it commits
+// (an import creates a hundred thousand scopes in one); a mutation outside one bumps once it has
+// been applied.
 func (e *Engine) Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -99,33 +100,76 @@ func (e *Engine) Hook() ent.Hook {
 			if what == 0 {
 				return next.Mutate(ctx, m)
 			}
-			orgID, known := 0, false
+			org := orgRef{}
 			if c := viewer.FromContext(ctx); c != nil && !(m.Type() == gen.TypeOrganisation && m.Op().Is(ent.OpCreate)) {
-				orgID, known = c.OrgID, true
+				org = orgRef{c.OrgID, true}
 			}
-			bump := func() { e.bump(orgID, known, what) }
 			if tx, err := m.(interface{ Tx() (*gen.Tx, error) }).Tx(); err == nil {
-				tx.OnCommit(func(next gen.Committer) gen.Committer {
-					return gen.CommitFunc(func(ctx context.Context, tx *gen.Tx) error {
-						err := next.Commit(ctx, tx)
-						bump() // also after a failed commit: its outcome is unknown
-						return err
-					})
-				})
+				change := e.txs.Of(tx, newTxChange, e.bumpChange)
+				change.note(org, what) // bumped at commit even if this mutation fails: harmless
 				v, err := next.Mutate(ctx, m)
 				if err != nil {
 					return v, err
 				}
 				// Counted in the same transaction: other processes see the change when it commits.
-				return v, record(ctx, tx.Client(), orgID, what)
+				if missing := change.uncounted(org, what); missing != 0 {
+					if err := record(ctx, tx.Client(), org.id, missing); err != nil {
+						return v, err
+					}
+					change.counted(org, missing)
+				}
+				return v, nil
 			}
 			v, err := next.Mutate(ctx, m)
-			bump()
+			e.bump(org.id, org.known, what)
 			if err == nil {
-				err = record(ctx, e.client, orgID, what)
+				err = record(ctx, e.client, org.id, what)
 			}
 			return v, err
 		})
+	}
+}
+
+// orgRef is the organisation a change is in; unknown for the server's own work across them.
+type orgRef struct {
+	id    int
+	known bool
+}
+
+// txChange is what one transaction changes, by organisation: what to bump when it commits, and
+// what it has counted in the database already.
+type txChange struct {
+	mu             sync.Mutex
+	noted, recorded map[orgRef]int
+}
+
+func newTxChange() *txChange {
+	return &txChange{noted: map[orgRef]int{}, recorded: map[orgRef]int{}}
+}
+
+func (c *txChange) note(org orgRef, what int) {
+	c.mu.Lock()
+	c.noted[org] |= what
+	c.mu.Unlock()
+}
+
+func (c *txChange) uncounted(org orgRef, what int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return what &^ c.recorded[org]
+}
+
+func (c *txChange) counted(org orgRef, what int) {
+	c.mu.Lock()
+	c.recorded[org] |= what
+	c.mu.Unlock()
+}
+
+func (e *Engine) bumpChange(c *txChange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for org, what := range c.noted {
+		e.bump(org.id, org.known, what)
 	}
 }
 

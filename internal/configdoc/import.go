@@ -2,6 +2,7 @@ package configdoc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/audit"
+	"scopekeeper/internal/memo"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopeuse"
 	"scopekeeper/internal/secret"
@@ -79,7 +81,7 @@ func objErr(kind, name string, err error) error {
 // changes by action and kind, instead of one per object.
 func Import(ctx context.Context, client *ent.Client, orgID int, d *Document, prune bool) (*Plan, error) {
 	d.defaults()
-	im := &importer{ctx: audit.Batch(ctx), client: client, orgID: orgID, plan: &Plan{Changes: []Change{}, Secrets: []Secret{}}}
+	im := &importer{ctx: memo.New(audit.Batch(ctx)), client: client, orgID: orgID, plan: &Plan{Changes: []Change{}, Secrets: []Secret{}}}
 	if err := im.run(d, prune); err != nil {
 		return nil, err
 	}
@@ -105,7 +107,17 @@ type importer struct {
 	orgID  int
 	plan   *Plan
 	scopes map[string]int // name ignoring case → ID, after creates
+	// existing holds the organisation's scopes before the import by name ignoring case: names
+	// are unique in the organisation, so a documented scope is either one of them or new.
+	existing map[string]*ent.Scope
+	// pending holds new scopes until createScopes writes them in bulk, with their names.
+	pending      []*ent.ScopeCreate
+	pendingNames []string
 }
+
+// scopeBatch is how many new scopes one INSERT writes: a thousandth of the statements, far under
+// every database's limit on bound values.
+const scopeBatch = 250
 
 func (im *importer) add(c Change) { im.plan.Changes = append(im.plan.Changes, c) }
 
@@ -121,8 +133,12 @@ func (im *importer) run(d *Document, prune bool) error {
 		return err
 	}
 	byName := map[string]*ent.API{}
+	im.existing = map[string]*ent.Scope{}
 	for _, a := range existingAPIs {
 		byName[strings.ToLower(a.Name)] = a
+		for _, s := range a.Edges.Scopes {
+			im.existing[strings.ToLower(s.Name)] = s
+		}
 	}
 	// Impact of scope deletes is taken before anything changes, as scopeImpact would show it.
 	var doomedScopes []*ent.Scope
@@ -136,6 +152,9 @@ func (im *importer) run(d *Document, prune bool) error {
 		if apiIDs[i], err = im.api(a, byName[strings.ToLower(a.Name)]); err != nil {
 			return err
 		}
+	}
+	if err := im.createScopes(); err != nil {
+		return err
 	}
 	if err := im.loadScopes(); err != nil {
 		return err
@@ -295,18 +314,41 @@ func (im *importer) api(a API, old *ent.API) (int, error) {
 			}
 		}
 	}
-	existing := map[string]*ent.Scope{}
-	if old != nil {
-		for _, s := range old.Edges.Scopes {
-			existing[strings.ToLower(s.Name)] = s
-		}
-	}
 	for _, s := range a.Scopes {
-		if err := im.scope(id, s, existing[strings.ToLower(s.Name)]); err != nil {
+		if err := im.scope(id, s, im.existing[strings.ToLower(s.Name)]); err != nil {
 			return 0, err
 		}
 	}
 	return id, nil
+}
+
+// createScopes writes the pending new scopes, scopeBatch at a time, through the same hooks and
+// privacy rules as one by one. A rule a scope breaks is found again one by one, so that the error
+// names that scope; no statement ran for the batch then, since hooks run before the INSERT.
+func (im *importer) createScopes() error {
+	for len(im.pending) > 0 {
+		n := min(len(im.pending), scopeBatch)
+		batch, names := im.pending[:n], im.pendingNames[:n]
+		im.pending, im.pendingNames = im.pending[n:], im.pendingNames[n:]
+		err := im.client.Scope.CreateBulk(batch...).Exec(im.ctx)
+		if err == nil {
+			continue
+		}
+		var ae *apperr.Error
+		if ent.IsConstraintError(err) || errors.As(err, &ae) && ae.Code == apperr.Conflict {
+			// Every name was checked against the organisation's scopes before: another change
+			// created one of them meanwhile.
+			return objErr("scope", names[0], apperr.Conflicting("name",
+				"Another change created a scope with one of the names from %q to %q while the import ran; nothing was changed: run the import again.", names[0], names[n-1]))
+		}
+		for i, b := range batch {
+			if err := b.Exec(im.ctx); err != nil {
+				return objErr("scope", names[i], err)
+			}
+		}
+		return err
+	}
+	return nil
 }
 
 func (im *importer) scope(apiID int, s Scope, old *ent.Scope) error {
@@ -317,10 +359,15 @@ func (im *importer) scope(apiID int, s Scope, old *ent.Scope) error {
 	}
 	if old == nil {
 		im.add(Change{Action: Create, Kind: "Scope", Name: s.Name})
-		return objErr("scope", s.Name, im.client.Scope.Create().SetAPIID(apiID).SetName(s.Name).
+		im.pending = append(im.pending, im.client.Scope.Create().SetAPIID(apiID).SetName(s.Name).
 			SetDisplayName(s.DisplayName).SetDescription(s.Description).SetRequired(s.Required).
 			SetEmphasize(s.Emphasize).SetShowInDiscoveryDocument(show).SetDeprecated(s.Deprecated).
-			SetNillableSunsetAt(sunset).Exec(im.ctx))
+			SetNillableSunsetAt(sunset))
+		im.pendingNames = append(im.pendingNames, s.Name)
+		if len(im.pending) < scopeBatch {
+			return nil
+		}
+		return im.createScopes()
 	}
 	if old.APIID != apiID {
 		return objErr("scope", s.Name, apperr.Invalid("apis", "It belongs to another API; a scope cannot move between APIs."))
@@ -607,6 +654,7 @@ func (im *importer) replacements(d *Document) error {
 		id, to int
 	}
 	var changes []change
+	index := im.scopeChanges()
 	for _, a := range d.APIs {
 		for _, s := range a.Scopes {
 			id := im.scopes[strings.ToLower(s.Name)]
@@ -620,7 +668,7 @@ func (im *importer) replacements(d *Document) error {
 			}
 			if had[id] != to {
 				changes = append(changes, change{s.Name, id, to})
-				im.planField(s.Name, "replacedBy")
+				im.planField(index, s.Name, "replacedBy")
 			}
 		}
 	}
@@ -641,17 +689,26 @@ func (im *importer) replacements(d *Document) error {
 	return nil
 }
 
-// planField adds field to the plan's change of the scope name: to its update, or a new update;
-// a created scope's fields are not listed.
-func (im *importer) planField(name, field string) {
-	for i := range im.plan.Changes {
-		c := &im.plan.Changes[i]
-		if c.Kind == "Scope" && c.Name == name && c.Action != Delete {
-			if c.Action == Update {
-				c.Fields = append(c.Fields, field)
-			}
-			return
+// planField adds field to the plan's change of the scope name (index: the plan's scope changes by
+// name, as scopeChanges gives them): to its update, or a new update; a created scope's fields are
+// not listed.
+func (im *importer) planField(index map[string]int, name, field string) {
+	if i, ok := index[name]; ok {
+		if c := &im.plan.Changes[i]; c.Action == Update {
+			c.Fields = append(c.Fields, field)
 		}
+		return
 	}
 	im.add(Change{Action: Update, Kind: "Scope", Name: name, Fields: []string{field}})
+}
+
+// scopeChanges indexes the plan's creates and updates of scopes by name.
+func (im *importer) scopeChanges() map[string]int {
+	index := map[string]int{}
+	for i, c := range im.plan.Changes {
+		if c.Kind == "Scope" && c.Action != Delete {
+			index[c.Name] = i
+		}
+	}
+	return index
 }

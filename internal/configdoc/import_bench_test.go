@@ -46,7 +46,7 @@ func BenchmarkImport(b *testing.B) {
 	}
 }
 
-func importOnce(b *testing.B, ctx context.Context, db *store.DB, doc []byte, apply bool) *Plan {
+func importOnce(b testing.TB, ctx context.Context, db *store.DB, doc []byte, apply bool) *Plan {
 	d, err := Parse(doc)
 	if err != nil {
 		b.Fatal(err)
@@ -74,16 +74,19 @@ func importOnce(b *testing.B, ctx context.Context, db *store.DB, doc []byte, app
 func viewerOrg(ctx context.Context) int { return viewer.FromContext(ctx).OrgID }
 
 // benchOrg opens a fresh SQLite database with one organisation and returns its owner's context.
-func benchOrg(b *testing.B) (context.Context, *store.DB) {
+func benchOrg(b *testing.B) (context.Context, *store.DB) { return openOrg(b, b.TempDir()+"/import.db") }
+
+// openOrg opens the database dsn with one new organisation and returns its owner's context.
+func openOrg(tb testing.TB, dsn string, opts ...store.Option) (context.Context, *store.DB) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.TempDir()+"/import.db")
+	db, err := store.Open(ctx, dsn, opts...)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	orgID, userID, err := orgs.Bootstrap(ctx, db.Client, orgs.Owner{OrgName: "Bench", OrgSlug: "bench",
 		Email: "owner@bench.test", Password: "correct horse battery"})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return viewer.NewContext(ctx, &viewer.Caller{OrgID: orgID, UserID: userID, Email: "owner@bench.test", Role: viewer.Owner}), db
 }

@@ -10,6 +10,7 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/internal/credential"
+	"scopekeeper/internal/txstate"
 	"scopekeeper/internal/viewer"
 )
 
@@ -47,6 +48,8 @@ type cache struct {
 	// organisation: each has its own revision, so a change elsewhere leaves its document alone.
 	docRevs  sync.Map      // organisation ID → *atomic.Uint64, bumped by changes to its scopes and APIs
 	docEpoch atomic.Uint64 // bumped by changes outside any organisation and by ForgetCached
+
+	txs txstate.Map[*txDocs] // what open transactions changed, bumped again when they commit
 }
 
 type entry[T any] struct {
@@ -152,36 +155,56 @@ var docAffecting = map[string]bool{ent.TypeScope: true, ent.TypeAPI: true, ent.T
 // invalidationHook bumps the generation after every change to configuration: organisations, APIs,
 // scopes, endpoints, clients, users, API keys; and the organisation's document revision after
 // changes to its scopes. Both happen when the mutation runs and again when its transaction
-// commits, so nothing read before the commit is used after it.
+// commits (once per transaction), so nothing read before the commit is used after it.
 func (c *cache) invalidationHook() entgo.Hook {
 	return func(next entgo.Mutator) entgo.Mutator {
 		return entgo.MutateFunc(func(ctx context.Context, m entgo.Mutation) (entgo.Value, error) {
 			if runtimeTypes[m.Type()] {
 				return next.Mutate(ctx, m)
 			}
-			bump := c.bump
+			var docs *atomic.Uint64
 			if docAffecting[m.Type()] {
-				docs := &c.docEpoch
+				docs = &c.docEpoch
 				if v := viewer.FromContext(ctx); v != nil && v.OrgID != 0 {
 					docs = c.docRev(v.OrgID)
 				}
-				bump = func() { c.bump(); docs.Add(1) }
 			}
 			v, err := next.Mutate(ctx, m)
-			bump()
+			c.bumpDocs(docs)
 			if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
 				if tx, terr := txm.Tx(); terr == nil {
-					tx.OnCommit(func(next ent.Committer) ent.Committer {
-						return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-							err := next.Commit(ctx, tx)
-							bump()
-							return err
-						})
-					})
+					changed := c.txs.Of(tx, newTxDocs, c.bumpAtCommit)
+					changed.mu.Lock()
+					changed.docs[docs] = true
+					changed.mu.Unlock()
 				}
 			}
 			return v, err
 		})
+	}
+}
+
+// bumpDocs bumps the generation, and docs unless nil.
+func (c *cache) bumpDocs(docs *atomic.Uint64) {
+	c.bump()
+	if docs != nil {
+		docs.Add(1)
+	}
+}
+
+// txDocs is the document revisions a transaction's changes affect (nil: none, only the generation).
+type txDocs struct {
+	mu   sync.Mutex
+	docs map[*atomic.Uint64]bool
+}
+
+func newTxDocs() *txDocs { return &txDocs{docs: map[*atomic.Uint64]bool{}} }
+
+func (c *cache) bumpAtCommit(t *txDocs) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for docs := range t.docs {
+		c.bumpDocs(docs)
 	}
 }
 
