@@ -110,8 +110,8 @@ func forgetReads(next ent.Mutator) ent.Mutator {
 }
 
 // readAPI reads the API id as the caller, once per bulk change.
-func readAPI(ctx context.Context, client *gen.Client, id int) (*gen.API, error) {
-	return memo.Load(ctx, apiRead{id}, func() (*gen.API, error) { return client.API.Get(ctx, id) })
+func readAPI(ctx context.Context, m ent.Mutation, id int) (*gen.API, error) {
+	return memo.Load(ctx, apiRead{id}, func() (*gen.API, error) { return clientOf(m).API.Get(ctx, id) })
 }
 
 func clientOf(m ent.Mutation) *gen.Client {
@@ -265,7 +265,7 @@ func guardBuiltInParent(next ent.Mutator) ent.Mutator {
 		if !ok || viewer.FromContext(ctx).System {
 			return next.Mutate(ctx, m)
 		}
-		api, err := readAPI(ctx, clientOf(m), v.(int))
+		api, err := readAPI(ctx, m, v.(int))
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +304,7 @@ func checkEndpoint(next ent.Mutator) ent.Mutator {
 		}
 		if v, ok := m.Path(); ok {
 			path = v
-			api, err := readAPI(ctx, m.Client(), apiID)
+			api, err := readAPI(ctx, m, apiID)
 			if err != nil {
 				return nil, err
 			}

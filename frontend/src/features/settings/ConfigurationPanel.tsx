@@ -7,6 +7,7 @@ import { CopyValue } from '../../components/common';
 import { ListTable } from '../../components/listing';
 import { errorMessage } from '../../lib/errors';
 import { notifyDone } from '../../lib/notify';
+import { PLAN_PAGE, actionLabel, planSummary } from './plan';
 
 const ExportConfigurationDocument = graphql(`
   query ExportConfiguration($format: ConfigurationFormat!) {
@@ -36,8 +37,16 @@ const ImportConfigurationDocument = graphql(`
 
 type Plan = ImportConfigurationMutation['importConfiguration'];
 
-const actionLabel = { CREATE: 'Add', UPDATE: 'Change', DELETE: 'Delete' } as const;
 const actionColor = { CREATE: 'teal', UPDATE: 'blue', DELETE: 'red' } as const;
+
+/** Why an import failed, in words: a document over the server's body limit gets the way round it. */
+function importError(error: CombinedError, size: number): string {
+  if (error.response?.status === 413) {
+    const mib = (size / (1 << 20)).toLocaleString('en', { maximumFractionDigits: 1 });
+    return `The document (${mib} MiB) is larger than this server accepts in one request (its --max-body, 1 MiB unless configured). Import it with the command line, scopekeeper import --org SLUG FILE, or ask for a larger --max-body.`;
+  }
+  return errorMessage(error);
+}
 
 /** Export of the organisation's configuration as one document, and its import as a plan first. */
 export function ConfigurationPanel({ slug, canImport }: { slug: string; canImport: boolean }) {
@@ -49,6 +58,7 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
   const [plan, setPlan] = useState<Plan | null>(null);
   const [error, setError] = useState<CombinedError | null>(null);
   const [state, run] = useMutation(ImportConfigurationDocument);
+  const [shown, setShown] = useState(PLAN_PAGE);
 
   async function download(format: ConfigurationFormat) {
     setExportNote(null);
@@ -71,6 +81,7 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
     if (res.error) return setError(res.error);
     const plan = res.data?.importConfiguration ?? null;
     setPlan(plan);
+    setShown(PLAN_PAGE);
     if (plan?.applied) notifyDone(`Configuration imported: ${plan.changes.length} ${plan.changes.length === 1 ? 'change' : 'changes'} applied`);
   }
 
@@ -153,7 +164,7 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
           </Group>
           {error && (
             <Alert color="red" role="alert" title="Nothing was changed">
-              {errorMessage(error)}
+              {importError(error, new Blob([text]).size)}
             </Alert>
           )}
           {plan && changes.length === 0 && (
@@ -166,8 +177,9 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
               <Text size="sm" role="status">
                 {plan.applied ? `Applied ${changes.length} ${changes.length === 1 ? 'change' : 'changes'}.` : 'Preview: nothing has changed yet.'}
               </Text>
+              <Text size="sm">{planSummary(changes)}</Text>
               <ListTable label="Import plan" columns={['Action', 'Kind', 'Name', 'Details']}>
-                {changes.map((c, i) => (
+                {changes.slice(0, shown).map((c, i) => (
                   <Table.Tr key={i}>
                     <Table.Td>
                       <Badge color={actionColor[c.action]} variant="light">
@@ -183,6 +195,16 @@ export function ConfigurationPanel({ slug, canImport }: { slug: string; canImpor
                   </Table.Tr>
                 ))}
               </ListTable>
+              {changes.length > shown && (
+                <Group>
+                  <Text size="sm">
+                    Showing {shown.toLocaleString('en')} of {changes.length.toLocaleString('en')} changes.
+                  </Text>
+                  <Button variant="light" size="xs" onClick={() => setShown(shown + PLAN_PAGE * 5)}>
+                    Show {Math.min(PLAN_PAGE * 5, changes.length - shown).toLocaleString('en')} more
+                  </Button>
+                </Group>
+              )}
             </>
           )}
           {plan?.applied &&
