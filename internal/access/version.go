@@ -139,7 +139,7 @@ type orgRef struct {
 // txChange is what one transaction changes, by organisation: what to bump when it commits, and
 // what it has counted in the database already.
 type txChange struct {
-	mu             sync.Mutex
+	mu              sync.Mutex
 	noted, recorded map[orgRef]int
 }
 

@@ -12,6 +12,7 @@ import (
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/scopeuse"
 	"scopekeeper/internal/viewer"
 )
 
@@ -65,8 +66,7 @@ func Migrate(ctx context.Context, client *ent.Client, fromID, toID int) (*Plan, 
 		return nil, apperr.Invalid("toScopeID", "The scope %q is deprecated and can no longer be newly assigned; choose a current scope%s.", to.Name, replacementHint(ctx, client, to))
 	}
 	plan := &Plan{From: from, To: to, Steps: []Step{}}
-	clients, err := client.OAuthClient.Query().Where(oauthclient.HasScopesWith(scope.ID(from.ID))).
-		Order(oauthclient.ByName(), oauthclient.ByID()).
+	clients, err := scopeuse.Clients(client, from.ID).Order(oauthclient.ByName(), oauthclient.ByID()).
 		WithScopes(func(q *ent.ScopeQuery) { q.Order(scope.ByName()).Select(scope.FieldID, scope.FieldName) }).All(ctx)
 	if err != nil {
 		return nil, err
@@ -82,8 +82,7 @@ func Migrate(ctx context.Context, client *ent.Client, fromID, toID int) (*Plan, 
 		}
 		plan.Steps = append(plan.Steps, st)
 	}
-	keys, err := client.APIKey.Query().Where(apikey.HasScopesWith(scope.ID(from.ID)), apikey.RevokedAtIsNil()).
-		Order(apikey.ByName(), apikey.ByID()).
+	keys, err := scopeuse.APIKeys(client, from.ID).Order(apikey.ByName(), apikey.ByID()).
 		WithScopes(func(q *ent.ScopeQuery) { q.Order(scope.ByName()).Select(scope.FieldID, scope.FieldName) }).All(ctx)
 	if err != nil {
 		return nil, err

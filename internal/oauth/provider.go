@@ -82,6 +82,7 @@ func New(client *ent.Client, publicURL string, sessions Sessions, keeper *keys.K
 // SetClock replaces the clock of expiry and sunset decisions (time.Now by default); call it
 // before serving.
 func (p *Provider) SetClock(now func() time.Time) { p.now = now }
+
 // RecordGrants makes the issuer note, for the access review, the scopes of every token it stores.
 // Call it before serving.
 func (p *Provider) RecordGrants(r *usage.Recorder) { p.writer.usage = r }

@@ -12,9 +12,10 @@ import (
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/apikey"
+	"scopekeeper/ent/apikeyscope"
+	"scopekeeper/ent/clientscope"
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/predicate"
-	"scopekeeper/ent/scope"
 	"scopekeeper/ent/token"
 	"scopekeeper/internal/viewer"
 )
@@ -46,17 +47,27 @@ func (i Impact) UsedBy() []string {
 	return out
 }
 
+// Clients is the query of the clients holding scope id. It starts from the scope's side of the
+// link table: the same question asked as "clients whose scopes include it" let SQLite test every
+// client of the organisation against the list, and an organisation can have 100,000 clients.
+func Clients(client *ent.Client, id int) *ent.OAuthClientQuery {
+	return client.ClientScope.Query().Where(clientscope.ScopeID(id)).QueryClient()
+}
+
+// APIKeys is the query of the unrevoked API keys holding scope id, found as Clients finds clients.
+func APIKeys(client *ent.Client, id int) *ent.APIKeyQuery {
+	return client.APIKeyScope.Query().Where(apikeyscope.ScopeID(id)).QueryAPIKey().Where(apikey.RevokedAtIsNil())
+}
+
 // Of looks up who uses scope id, reading through client (which may be a transaction's).
 func Of(ctx context.Context, client *ent.Client, id int) (Impact, error) {
 	var imp Impact
 	var err error
-	imp.Clients, err = client.OAuthClient.Query().
-		Where(oauthclient.HasScopesWith(scope.ID(id))).Order(oauthclient.ByName()).All(ctx)
+	imp.Clients, err = Clients(client, id).Order(oauthclient.ByName()).All(ctx)
 	if err != nil {
 		return imp, err
 	}
-	imp.APIKeys, err = client.APIKey.Query().
-		Where(apikey.HasScopesWith(scope.ID(id)), apikey.RevokedAtIsNil()).Order(apikey.ByName()).All(ctx)
+	imp.APIKeys, err = APIKeys(client, id).Order(apikey.ByName()).All(ctx)
 	if err != nil {
 		return imp, err
 	}
