@@ -192,6 +192,21 @@ test('web client needs a redirect URI; delete a client', async ({ page }) => {
   await expect(page).toHaveURL(/\/clients$/);
 });
 
+test('deleting a client with staged scope changes leaves without asking to discard them', async ({ page, ownerApi }) => {
+  const base = uniq('gone');
+  const apiID = await seedApi(ownerApi, { name: base, basePath: `/${base}` });
+  const scope = await seedScope(ownerApi, { apiID, name: `${base}.items.readonly` });
+  const { client } = await seedClient(ownerApi, { name: uniq('Doomed '), kind: 'SERVICE' });
+  await gql(ownerApi, `mutation($c: ID!, $s: [ID!]!) { setClientScopes(clientID: $c, scopeIDs: $s) { id } }`, { c: client.id, s: [scope] });
+  await page.goto(`/clients/${client.id}/scopes`);
+  await page.getByRole('button', { name: `Remove ${base}.items.readonly` }).click();
+  await expect(page.getByTestId('staged-changes')).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await dialog(page, 'Delete client').getByRole('button', { name: 'Delete' }).click();
+  await expect(page).toHaveURL(/\/clients$/);
+  await expect(dialog(page, 'Discard changes?')).toHaveCount(0);
+});
+
 test.describe('as a viewer', () => {
   test.use({ who: 'viewer' });
   test('no edit controls on clients', async ({ page, ownerApi }) => {

@@ -36,11 +36,18 @@ export function ClientPage() {
   useEffect(() => setStaged(nothingStaged), [clientId]);
   const node = data?.node?.__typename === 'Client' ? data.node : null;
   const pending = useMemo(() => stagedAgainst(node?.scopes ?? [], staged), [node?.scopes, staged]);
+  // A deleted (or vanished) client's staged changes have nothing left to be saved to: leave
+  // without asking.
+  const [deleted, setDeleted] = useState(false);
   const leaveGuard = useLeaveGuard(
-    pending.changed,
+    pending.changed && node !== null && !deleted,
     <>The scope changes for {node?.name} are not saved yet: {describeChange(node?.scopes ?? [], pending.next)}.</>,
     (path) => path === `/clients/${clientId}` || path.startsWith(`/clients/${clientId}/`),
   );
+  // After the guard's own effect has taken "deleted" in: effects run in the order they are declared.
+  useEffect(() => {
+    if (deleted) navigate('/clients');
+  }, [deleted, navigate]);
 
   if (error && !data) return <ErrorState error={error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!data) return fetching ? <Loading label="Loading client" /> : null;
@@ -117,7 +124,7 @@ export function ClientPage() {
         </Tabs.Panel>
       </Tabs>
       <ClientDialog opened={edit.opened} initial={edit.value} onClose={edit.close} />
-      <DeleteClientDialog client={deleting ? client : null} onClose={() => setDeleting(false)} onDeleted={() => navigate('/clients')} />
+      <DeleteClientDialog client={deleting ? client : null} onClose={() => setDeleting(false)} onDeleted={() => setDeleted(true)} />
       {leaveGuard}
     </>
   );
