@@ -50,6 +50,21 @@ func (c *statementCounter) during(f func()) int64 {
 	return c.n.Load()
 }
 
+// tryImport parses doc, imports it and rolls back, returning the import's error.
+func tryImport(t *testing.T, ctx context.Context, db *store.DB, doc string) error {
+	d, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = Import(ctx, tx.Client(), viewerOrg(ctx), d, false)
+	return err
+}
+
 // An import writes new scopes in batches, and its hooks read the organisation and each API once:
 // 600 more scopes cost a couple of statements, not one or more per scope (it was four per scope).
 func TestImportWritesScopesInBatches(t *testing.T) {
@@ -73,16 +88,7 @@ func TestImportNamesTheScopeOfABatchThatBreaksARule(t *testing.T) {
 		ctx, db := openOrg(t, dsn)
 		defer db.Close()
 		doc := strings.Replace(string(benchDocument(1, 700)), "displayName: S620\n", `displayName: "S\a620"`+"\n", 1)
-		d, err := Parse([]byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx, err := db.Client.Tx(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Import(ctx, tx.Client(), viewerOrg(ctx), d, false)
-		_ = tx.Rollback()
+		err := tryImport(t, ctx, db, doc)
 		var oe *ObjectError
 		if !errors.As(err, &oe) || oe.Object != `scope "api0000.s620.readonly"` || !strings.Contains(err.Error(), "control characters") {
 			t.Fatalf("the import's error is %v, want one naming scope api0000.s620.readonly and its display name", err)
@@ -104,16 +110,7 @@ func TestImportRefusesToMoveAScopeBetweenAPIs(t *testing.T) {
 				"  - {name: a, basePath: /a, scopes: [" + a + "]}\n  - {name: b, basePath: /b, scopes: [" + b + "]}\n"
 		}
 		importOnce(t, ctx, db, []byte(doc("{name: x}", "{name: y}")), true)
-		d, err := Parse([]byte(doc("{name: y}", "{name: x}")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx, err := db.Client.Tx(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Import(ctx, tx.Client(), viewerOrg(ctx), d, false)
-		_ = tx.Rollback()
+		err := tryImport(t, ctx, db, doc("{name: y}", "{name: x}"))
 		if err == nil || !strings.Contains(err.Error(), `scope "y": It belongs to another API`) {
 			t.Fatalf("moving a scope between APIs gave %v", err)
 		}
