@@ -99,12 +99,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	conns := 32
 	if dia == dialect.SQLite {
-		// One writer at a time is all SQLite allows; readers share the rest of the pool.
-		db.SetMaxOpenConns(16)
-	} else {
-		db.SetMaxOpenConns(32)
+		conns = 16 // one writer at a time is all SQLite allows; readers share the rest of the pool
 	}
+	db.SetMaxOpenConns(conns)
+	// Idle connections are kept, not closed down to database/sql's default of two after every
+	// burst of requests: on PostgreSQL each new one is a new server process.
+	db.SetMaxIdleConns(conns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to the database: %w", err)
