@@ -63,7 +63,7 @@ type tokenRow struct {
 	// if the family is still at the generation before.
 	refresh *refreshRow
 	consume int
-	failed  error // errRotated when consume found the token used, within one commit
+	failed  error // errRotated when consume's family had moved on from the generation before, within one commit
 	done    chan error
 
 	// find asks for the refresh token with this lookup key: read in the writer's transaction
