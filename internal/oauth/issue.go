@@ -9,6 +9,8 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -226,14 +228,14 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 	return tx.Commit()
 }
 
-// batch runs rows in tx: the reads first (so they see only what is committed), then the rotations
-// of refresh-token families (an UPDATE each: every row gets values of its own), then the inserts,
-// one for the batch; per organisation, because every statement is filtered by the caller's
-// organisation.
+// batch runs rows in tx, a constant number of statements whatever their number: the reads first
+// (so they see only what is committed), then the rotations of refresh-token families, then the
+// inserts; per organisation, because every statement is filtered by the caller's organisation.
 func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
 	finds := map[int][]*tokenRow{}
 	byOrg := map[int][]*ent.TokenCreate{}
 	refreshByOrg := map[int][]*ent.RefreshTokenCreate{}
+	rotations := map[int][]*tokenRow{}
 	consumed := map[int]bool{}
 	for _, r := range rows {
 		r.failed, r.found, r.sessionEnds = nil, nil, time.Time{}
@@ -246,6 +248,7 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 			return err
 		}
 	}
+	var writes []*tokenRow
 	for _, r := range rows {
 		if r.decide != nil {
 			if r.failed = decide(r); r.failed != nil {
@@ -260,12 +263,18 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 				continue
 			}
 			consumed[r.consume] = true
-			if err := rotate(sys(ctx, r.org), tx, r); err != nil {
-				return err
-			}
-			if r.failed != nil {
-				continue // its family was rotated or revoked meanwhile
-			}
+			rotations[r.org] = append(rotations[r.org], r)
+		}
+		writes = append(writes, r)
+	}
+	for org, rs := range rotations {
+		if err := inPowersOfTwo(rs, func(rs []*tokenRow) error { return rotate(sys(ctx, org), tx, org, rs) }); err != nil {
+			return err
+		}
+	}
+	for _, r := range writes {
+		if r.failed != nil {
+			continue // its family was rotated or revoked meanwhile
 		}
 		if f := r.refresh; f != nil && r.consume == 0 {
 			refreshByOrg[r.org] = append(refreshByOrg[r.org], tx.RefreshToken.Create().SetLookupKey(f.key).SetTokenHash(f.digest).
@@ -361,36 +370,88 @@ func findRefresh(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
 	return nil
 }
 
-// rotateFamily moves a refresh-token family to the next generation, only if it is still at the
-// one before and neither revoked nor (a row of generation 0) rotated out. One statement text for
-// every row, so the driver prepares it once ($n parameters, numbered in order of appearance, read
-// the same in SQLite and PostgreSQL); built by hand because ent's builder cost more CPU per
-// rotation than the database did. No hook of a refresh token's update is skipped (the issuer
-// cache ignores runtime types, the audit log does not record them); the organisation is named as
-// ent's privacy filter would.
-var rotateFamily = fmt.Sprintf("UPDATE %s SET %s = $1, %s = $2, %s = $3, %s = $4, %s = $5 WHERE %s = $6 AND %s = $7 AND %s = $8 AND %s IS NULL AND %s IS NULL",
-	refreshtoken.Table, refreshtoken.FieldGeneration, refreshtoken.FieldTokenHash, refreshtoken.FieldScopeIds, refreshtoken.FieldIssuedAt,
-	refreshtoken.FieldExpiresAt, refreshtoken.FieldID, refreshtoken.FieldOrganisationID, refreshtoken.FieldGeneration,
-	refreshtoken.FieldUsedAt, refreshtoken.FieldRevokedAt)
+// rotate moves the refresh-token families of rows (of organisation org) to the rows' generations,
+// each only if still at the generation before and neither revoked nor (a row of generation 0)
+// rotated out: one UPDATE, whose RETURNING names the families it moved; a row whose family it did
+// not move (rotated or revoked since the batch read it, e.g. by another server process) fails
+// with errRotated and writes nothing. The statement is built by hand: every family gets values of
+// its own, and ent's update builder cost more CPU than the database did. No hook of a refresh
+// token's update is skipped (the issuer cache ignores runtime types, the audit log does not record
+// them); the organisation is named as ent's privacy filter would.
+func rotate(ctx context.Context, tx *ent.Tx, org int, rows []*tokenRow) error {
+	args := make([]any, 0, 6*len(rows)+1)
+	for _, r := range rows {
+		args = append(args, r.consume, r.refresh.digest)
+	}
+	for _, r := range rows {
+		scopes, err := json.Marshal(r.refresh.scopeIDs)
+		if err != nil {
+			return err
+		}
+		args = append(args, scopes)
+	}
+	for _, r := range rows {
+		args = append(args, r.issued)
+	}
+	for _, r := range rows {
+		args = append(args, r.refresh.expires)
+	}
+	args = append(args, org)
+	for _, r := range rows {
+		args = append(args, int64(r.refresh.generation)-1)
+	}
+	res, err := tx.QueryContext(ctx, rotateSQL(len(rows)), args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	moved := make(map[int]bool, len(rows))
+	for res.Next() {
+		var id int
+		if err := res.Scan(&id); err != nil {
+			return err
+		}
+		moved[id] = true
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if !moved[r.consume] {
+			r.failed = errRotated
+		}
+	}
+	return nil
+}
 
-// rotate moves r's refresh-token family to r's generation (rotateFamily): the UPDATE decides
-// between concurrent uses, in this batch or another process's. When it changes nothing, r fails
-// with errRotated.
-func rotate(ctx context.Context, tx *ent.Tx, r *tokenRow) error {
-	f := r.refresh
-	scopes, err := json.Marshal(f.scopeIDs)
-	if err != nil {
-		return err
+// rotateSQL is rotate's statement for n families: each new value a CASE on the primary key whose
+// ELSE is the column itself, which gives PostgreSQL the parameters' types. Its $n parameters are
+// numbered in order of first appearance, as SQLite numbers them, so the same text serves both and
+// the driver prepares it once per size (rotate's batches come in powers of two).
+func rotateSQL(n int) string {
+	var b strings.Builder
+	params := 0
+	param := func() string { params++; return "$" + strconv.Itoa(params) }
+	ids := make([]string, n)
+	fmt.Fprintf(&b, "UPDATE %s SET %s = %[2]s + 1", refreshtoken.Table, refreshtoken.FieldGeneration)
+	for c, col := range []string{refreshtoken.FieldTokenHash, refreshtoken.FieldScopeIds, refreshtoken.FieldIssuedAt, refreshtoken.FieldExpiresAt} {
+		fmt.Fprintf(&b, ", %s = CASE %s", col, refreshtoken.FieldID)
+		for i := range ids {
+			if c == 0 {
+				ids[i] = param()
+			}
+			fmt.Fprintf(&b, " WHEN %s THEN %s", ids[i], param())
+		}
+		fmt.Fprintf(&b, " ELSE %s END", col)
 	}
-	res, err := tx.ExecContext(ctx, rotateFamily, int64(f.generation), f.digest, scopes, r.issued, f.expires, r.consume, r.org, int64(f.generation)-1)
-	if err != nil {
-		return err
+	fmt.Fprintf(&b, " WHERE %s IN (%s) AND %s = %s AND %s = CASE %s", refreshtoken.FieldID, strings.Join(ids, ", "),
+		refreshtoken.FieldOrganisationID, param(), refreshtoken.FieldGeneration, refreshtoken.FieldID)
+	for _, id := range ids {
+		fmt.Fprintf(&b, " WHEN %s THEN %s", id, param())
 	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		r.failed = errRotated
-	}
-	return err
+	fmt.Fprintf(&b, " ELSE %s END AND %s IS NULL AND %s IS NULL RETURNING %s", refreshtoken.FieldGeneration,
+		refreshtoken.FieldUsedAt, refreshtoken.FieldRevokedAt, refreshtoken.FieldID)
+	return b.String()
 }
 
 // issued is a fresh access token, and the refresh token issued with it.
