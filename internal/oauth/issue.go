@@ -424,8 +424,9 @@ func rotate(ctx context.Context, tx *ent.Tx, org int, rows []*tokenRow) error {
 	return nil
 }
 
-// rotateSQL is rotate's statement for n families: each new value a CASE on the primary key whose
-// ELSE is the column itself, which gives PostgreSQL the parameters' types. Its $n parameters are
+// rotateSQL is rotate's statement for n families: each new value, and the generation each family
+// must be at, a CASE on the primary key whose ELSE is the column itself (never taken: the IN list
+// names only those keys), which gives PostgreSQL the parameters' types. Its $n parameters are
 // numbered in order of first appearance, as SQLite numbers them, so the same text serves both and
 // the driver prepares it once per size (rotate's batches come in powers of two).
 func rotateSQL(n int) string {

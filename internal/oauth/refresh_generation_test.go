@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +126,28 @@ func testRefreshFromBeforeGenerations(t *testing.T, dsn string) {
 		t.Fatalf("an unused old refresh token introspects %v", got)
 	}
 	refreshOK(t, tn, web, old[1], "")
+}
+
+// rotateSQL's parameters must first appear in the order of their numbers, 6 per family and the
+// organisation: SQLite numbers $name parameters by first appearance and binds rotate's arguments
+// by position, PostgreSQL by the number.
+func TestRotateSQLParameterOrder(t *testing.T) {
+	for _, n := range []int{1, 2, 8, 256} {
+		q := rotateSQL(n)
+		seen := map[string]bool{}
+		next := 1
+		for _, m := range regexp.MustCompile(`\$[0-9]+`).FindAllString(q, -1) {
+			if seen[m] {
+				continue
+			}
+			if m != "$"+strconv.Itoa(next) {
+				t.Fatalf("rotateSQL(%d): %s first appears where $%d should", n, m, next)
+			}
+			seen[m] = true
+			next++
+		}
+		if next-1 != 6*n+1 {
+			t.Fatalf("rotateSQL(%d) has %d parameters, want %d", n, next-1, 6*n+1)
+		}
+	}
 }
