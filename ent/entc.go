@@ -35,6 +35,7 @@ func main() {
 			gen.FeatureEntQL,
 			gen.FeatureUpsert,
 			gen.FeatureIntercept,
+			gen.FeatureExecQuery, // internal/oauth rotates refresh-token families with one prepared UPDATE
 		},
 	}
 	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex), entc.TemplateFiles("ent/template/scopename.tmpl", "ent/template/txkey.tmpl")); err != nil {

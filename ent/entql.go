@@ -302,6 +302,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldExpiresAt:      {Type: field.TypeTime, Column: refreshtoken.FieldExpiresAt},
 			refreshtoken.FieldUsedAt:         {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 			refreshtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
+			refreshtoken.FieldGeneration:     {Type: field.TypeInt, Column: refreshtoken.FieldGeneration},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -2892,6 +2893,11 @@ func (f *RefreshTokenFilter) WhereUsedAt(p entql.TimeP) {
 // WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
 func (f *RefreshTokenFilter) WhereRevokedAt(p entql.TimeP) {
 	f.Where(p.Field(refreshtoken.FieldRevokedAt))
+}
+
+// WhereGeneration applies the entql int predicate on the generation field.
+func (f *RefreshTokenFilter) WhereGeneration(p entql.IntP) {
+	f.Where(p.Field(refreshtoken.FieldGeneration))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.

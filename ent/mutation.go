@@ -10671,6 +10671,8 @@ type RefreshTokenMutation struct {
 	expires_at          *time.Time
 	used_at             *time.Time
 	revoked_at          *time.Time
+	generation          *int
+	addgeneration       *int
 	clearedFields       map[string]struct{}
 	organisation        *int
 	clearedorganisation bool
@@ -11344,6 +11346,62 @@ func (m *RefreshTokenMutation) ResetRevokedAt() {
 	delete(m.clearedFields, refreshtoken.FieldRevokedAt)
 }
 
+// SetGeneration sets the "generation" field.
+func (m *RefreshTokenMutation) SetGeneration(i int) {
+	m.generation = &i
+	m.addgeneration = nil
+}
+
+// Generation returns the value of the "generation" field in the mutation.
+func (m *RefreshTokenMutation) Generation() (r int, exists bool) {
+	v := m.generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGeneration returns the old "generation" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldGeneration(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGeneration: %w", err)
+	}
+	return oldValue.Generation, nil
+}
+
+// AddGeneration adds i to the "generation" field.
+func (m *RefreshTokenMutation) AddGeneration(i int) {
+	if m.addgeneration != nil {
+		*m.addgeneration += i
+	} else {
+		m.addgeneration = &i
+	}
+}
+
+// AddedGeneration returns the value that was added to the "generation" field in this mutation.
+func (m *RefreshTokenMutation) AddedGeneration() (r int, exists bool) {
+	v := m.addgeneration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGeneration resets all changes to the "generation" field.
+func (m *RefreshTokenMutation) ResetGeneration() {
+	m.generation = nil
+	m.addgeneration = nil
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *RefreshTokenMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -11459,7 +11517,7 @@ func (m *RefreshTokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RefreshTokenMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.organisation != nil {
 		fields = append(fields, refreshtoken.FieldOrganisationID)
 	}
@@ -11499,6 +11557,9 @@ func (m *RefreshTokenMutation) Fields() []string {
 	if m.revoked_at != nil {
 		fields = append(fields, refreshtoken.FieldRevokedAt)
 	}
+	if m.generation != nil {
+		fields = append(fields, refreshtoken.FieldGeneration)
+	}
 	return fields
 }
 
@@ -11533,6 +11594,8 @@ func (m *RefreshTokenMutation) Field(name string) (ent.Value, bool) {
 		return m.UsedAt()
 	case refreshtoken.FieldRevokedAt:
 		return m.RevokedAt()
+	case refreshtoken.FieldGeneration:
+		return m.Generation()
 	}
 	return nil, false
 }
@@ -11568,6 +11631,8 @@ func (m *RefreshTokenMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldUsedAt(ctx)
 	case refreshtoken.FieldRevokedAt:
 		return m.OldRevokedAt(ctx)
+	case refreshtoken.FieldGeneration:
+		return m.OldGeneration(ctx)
 	}
 	return nil, fmt.Errorf("unknown RefreshToken field %s", name)
 }
@@ -11668,6 +11733,13 @@ func (m *RefreshTokenMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRevokedAt(v)
 		return nil
+	case refreshtoken.FieldGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGeneration(v)
+		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken field %s", name)
 }
@@ -11682,6 +11754,9 @@ func (m *RefreshTokenMutation) AddedFields() []string {
 	if m.addsession_id != nil {
 		fields = append(fields, refreshtoken.FieldSessionID)
 	}
+	if m.addgeneration != nil {
+		fields = append(fields, refreshtoken.FieldGeneration)
+	}
 	return fields
 }
 
@@ -11694,6 +11769,8 @@ func (m *RefreshTokenMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedAuthRequestID()
 	case refreshtoken.FieldSessionID:
 		return m.AddedSessionID()
+	case refreshtoken.FieldGeneration:
+		return m.AddedGeneration()
 	}
 	return nil, false
 }
@@ -11716,6 +11793,13 @@ func (m *RefreshTokenMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddSessionID(v)
+		return nil
+	case refreshtoken.FieldGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGeneration(v)
 		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken numeric field %s", name)
@@ -11803,6 +11887,9 @@ func (m *RefreshTokenMutation) ResetField(name string) error {
 		return nil
 	case refreshtoken.FieldRevokedAt:
 		m.ResetRevokedAt()
+		return nil
+	case refreshtoken.FieldGeneration:
+		m.ResetGeneration()
 		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken field %s", name)

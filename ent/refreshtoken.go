@@ -47,6 +47,8 @@ type RefreshToken struct {
 	UsedAt *time.Time `json:"used_at,omitempty"`
 	// RevokedAt holds the value of the "revoked_at" field.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Generation holds the value of the "generation" field.
+	Generation int `json:"generation,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RefreshTokenQuery when eager-loading is set.
 	Edges        RefreshTokenEdges `json:"edges"`
@@ -108,7 +110,7 @@ func (*RefreshToken) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case refreshtoken.FieldLookupKey, refreshtoken.FieldTokenHash, refreshtoken.FieldScopeIds:
 			values[i] = new([]byte)
-		case refreshtoken.FieldID, refreshtoken.FieldOrganisationID, refreshtoken.FieldClientID, refreshtoken.FieldUserID, refreshtoken.FieldAuthRequestID, refreshtoken.FieldSessionID:
+		case refreshtoken.FieldID, refreshtoken.FieldOrganisationID, refreshtoken.FieldClientID, refreshtoken.FieldUserID, refreshtoken.FieldAuthRequestID, refreshtoken.FieldSessionID, refreshtoken.FieldGeneration:
 			values[i] = new(sql.NullInt64)
 		case refreshtoken.FieldAuthTime, refreshtoken.FieldIssuedAt, refreshtoken.FieldExpiresAt, refreshtoken.FieldUsedAt, refreshtoken.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -216,6 +218,12 @@ func (_m *RefreshToken) assignValues(columns []string, values []any) error {
 				_m.RevokedAt = new(time.Time)
 				*_m.RevokedAt = value.Time
 			}
+		case refreshtoken.FieldGeneration:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field generation", values[i])
+			} else if value.Valid {
+				_m.Generation = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -310,6 +318,9 @@ func (_m *RefreshToken) String() string {
 		builder.WriteString("revoked_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("generation=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Generation))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -127,6 +127,20 @@ func (_c *RefreshTokenCreate) SetNillableRevokedAt(v *time.Time) *RefreshTokenCr
 	return _c
 }
 
+// SetGeneration sets the "generation" field.
+func (_c *RefreshTokenCreate) SetGeneration(v int) *RefreshTokenCreate {
+	_c.mutation.SetGeneration(v)
+	return _c
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_c *RefreshTokenCreate) SetNillableGeneration(v *int) *RefreshTokenCreate {
+	if v != nil {
+		_c.SetGeneration(*v)
+	}
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *RefreshTokenCreate) SetOrganisation(v *Organisation) *RefreshTokenCreate {
 	return _c.SetOrganisationID(v.ID)
@@ -149,6 +163,9 @@ func (_c *RefreshTokenCreate) Mutation() *RefreshTokenMutation {
 
 // Save creates the RefreshToken in the database.
 func (_c *RefreshTokenCreate) Save(ctx context.Context) (*RefreshToken, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -172,6 +189,15 @@ func (_c *RefreshTokenCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
+}
+
+// defaults sets the default values of the builder before save.
+func (_c *RefreshTokenCreate) defaults() error {
+	if _, ok := _c.mutation.Generation(); !ok {
+		v := refreshtoken.DefaultGeneration
+		_c.mutation.SetGeneration(v)
+	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -210,6 +236,9 @@ func (_c *RefreshTokenCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "RefreshToken.expires_at"`)}
+	}
+	if _, ok := _c.mutation.Generation(); !ok {
+		return &ValidationError{Name: "generation", err: errors.New(`ent: missing required field "RefreshToken.generation"`)}
 	}
 	if len(_c.mutation.OrganisationIDs()) == 0 {
 		return &ValidationError{Name: "organisation", err: errors.New(`ent: missing required edge "RefreshToken.organisation"`)}
@@ -286,6 +315,10 @@ func (_c *RefreshTokenCreate) createSpec() (*RefreshToken, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.RevokedAt(); ok {
 		_spec.SetField(refreshtoken.FieldRevokedAt, field.TypeTime, value)
 		_node.RevokedAt = &value
+	}
+	if value, ok := _c.mutation.Generation(); ok {
+		_spec.SetField(refreshtoken.FieldGeneration, field.TypeInt, value)
+		_node.Generation = value
 	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -390,6 +423,54 @@ type (
 	}
 )
 
+// SetTokenHash sets the "token_hash" field.
+func (u *RefreshTokenUpsert) SetTokenHash(v []byte) *RefreshTokenUpsert {
+	u.Set(refreshtoken.FieldTokenHash, v)
+	return u
+}
+
+// UpdateTokenHash sets the "token_hash" field to the value that was provided on create.
+func (u *RefreshTokenUpsert) UpdateTokenHash() *RefreshTokenUpsert {
+	u.SetExcluded(refreshtoken.FieldTokenHash)
+	return u
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (u *RefreshTokenUpsert) SetScopeIds(v []int) *RefreshTokenUpsert {
+	u.Set(refreshtoken.FieldScopeIds, v)
+	return u
+}
+
+// UpdateScopeIds sets the "scope_ids" field to the value that was provided on create.
+func (u *RefreshTokenUpsert) UpdateScopeIds() *RefreshTokenUpsert {
+	u.SetExcluded(refreshtoken.FieldScopeIds)
+	return u
+}
+
+// SetIssuedAt sets the "issued_at" field.
+func (u *RefreshTokenUpsert) SetIssuedAt(v time.Time) *RefreshTokenUpsert {
+	u.Set(refreshtoken.FieldIssuedAt, v)
+	return u
+}
+
+// UpdateIssuedAt sets the "issued_at" field to the value that was provided on create.
+func (u *RefreshTokenUpsert) UpdateIssuedAt() *RefreshTokenUpsert {
+	u.SetExcluded(refreshtoken.FieldIssuedAt)
+	return u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *RefreshTokenUpsert) SetExpiresAt(v time.Time) *RefreshTokenUpsert {
+	u.Set(refreshtoken.FieldExpiresAt, v)
+	return u
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *RefreshTokenUpsert) UpdateExpiresAt() *RefreshTokenUpsert {
+	u.SetExcluded(refreshtoken.FieldExpiresAt)
+	return u
+}
+
 // SetUsedAt sets the "used_at" field.
 func (u *RefreshTokenUpsert) SetUsedAt(v time.Time) *RefreshTokenUpsert {
 	u.Set(refreshtoken.FieldUsedAt, v)
@@ -426,6 +507,24 @@ func (u *RefreshTokenUpsert) ClearRevokedAt() *RefreshTokenUpsert {
 	return u
 }
 
+// SetGeneration sets the "generation" field.
+func (u *RefreshTokenUpsert) SetGeneration(v int) *RefreshTokenUpsert {
+	u.Set(refreshtoken.FieldGeneration, v)
+	return u
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *RefreshTokenUpsert) UpdateGeneration() *RefreshTokenUpsert {
+	u.SetExcluded(refreshtoken.FieldGeneration)
+	return u
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *RefreshTokenUpsert) AddGeneration(v int) *RefreshTokenUpsert {
+	u.Add(refreshtoken.FieldGeneration, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -443,9 +542,6 @@ func (u *RefreshTokenUpsertOne) UpdateNewValues() *RefreshTokenUpsertOne {
 		if _, exists := u.create.mutation.LookupKey(); exists {
 			s.SetIgnore(refreshtoken.FieldLookupKey)
 		}
-		if _, exists := u.create.mutation.TokenHash(); exists {
-			s.SetIgnore(refreshtoken.FieldTokenHash)
-		}
 		if _, exists := u.create.mutation.ClientID(); exists {
 			s.SetIgnore(refreshtoken.FieldClientID)
 		}
@@ -458,17 +554,8 @@ func (u *RefreshTokenUpsertOne) UpdateNewValues() *RefreshTokenUpsertOne {
 		if _, exists := u.create.mutation.SessionID(); exists {
 			s.SetIgnore(refreshtoken.FieldSessionID)
 		}
-		if _, exists := u.create.mutation.ScopeIds(); exists {
-			s.SetIgnore(refreshtoken.FieldScopeIds)
-		}
 		if _, exists := u.create.mutation.AuthTime(); exists {
 			s.SetIgnore(refreshtoken.FieldAuthTime)
-		}
-		if _, exists := u.create.mutation.IssuedAt(); exists {
-			s.SetIgnore(refreshtoken.FieldIssuedAt)
-		}
-		if _, exists := u.create.mutation.ExpiresAt(); exists {
-			s.SetIgnore(refreshtoken.FieldExpiresAt)
 		}
 	}))
 	return u
@@ -499,6 +586,62 @@ func (u *RefreshTokenUpsertOne) Update(set func(*RefreshTokenUpsert)) *RefreshTo
 		set(&RefreshTokenUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (u *RefreshTokenUpsertOne) SetTokenHash(v []byte) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetTokenHash(v)
+	})
+}
+
+// UpdateTokenHash sets the "token_hash" field to the value that was provided on create.
+func (u *RefreshTokenUpsertOne) UpdateTokenHash() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateTokenHash()
+	})
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (u *RefreshTokenUpsertOne) SetScopeIds(v []int) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetScopeIds(v)
+	})
+}
+
+// UpdateScopeIds sets the "scope_ids" field to the value that was provided on create.
+func (u *RefreshTokenUpsertOne) UpdateScopeIds() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateScopeIds()
+	})
+}
+
+// SetIssuedAt sets the "issued_at" field.
+func (u *RefreshTokenUpsertOne) SetIssuedAt(v time.Time) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetIssuedAt(v)
+	})
+}
+
+// UpdateIssuedAt sets the "issued_at" field to the value that was provided on create.
+func (u *RefreshTokenUpsertOne) UpdateIssuedAt() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateIssuedAt()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *RefreshTokenUpsertOne) SetExpiresAt(v time.Time) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *RefreshTokenUpsertOne) UpdateExpiresAt() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateExpiresAt()
+	})
 }
 
 // SetUsedAt sets the "used_at" field.
@@ -540,6 +683,27 @@ func (u *RefreshTokenUpsertOne) UpdateRevokedAt() *RefreshTokenUpsertOne {
 func (u *RefreshTokenUpsertOne) ClearRevokedAt() *RefreshTokenUpsertOne {
 	return u.Update(func(s *RefreshTokenUpsert) {
 		s.ClearRevokedAt()
+	})
+}
+
+// SetGeneration sets the "generation" field.
+func (u *RefreshTokenUpsertOne) SetGeneration(v int) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetGeneration(v)
+	})
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *RefreshTokenUpsertOne) AddGeneration(v int) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.AddGeneration(v)
+	})
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *RefreshTokenUpsertOne) UpdateGeneration() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateGeneration()
 	})
 }
 
@@ -595,6 +759,7 @@ func (_c *RefreshTokenCreateBulk) Save(ctx context.Context) ([]*RefreshToken, er
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*RefreshTokenMutation)
 				if !ok {
@@ -724,9 +889,6 @@ func (u *RefreshTokenUpsertBulk) UpdateNewValues() *RefreshTokenUpsertBulk {
 			if _, exists := b.mutation.LookupKey(); exists {
 				s.SetIgnore(refreshtoken.FieldLookupKey)
 			}
-			if _, exists := b.mutation.TokenHash(); exists {
-				s.SetIgnore(refreshtoken.FieldTokenHash)
-			}
 			if _, exists := b.mutation.ClientID(); exists {
 				s.SetIgnore(refreshtoken.FieldClientID)
 			}
@@ -739,17 +901,8 @@ func (u *RefreshTokenUpsertBulk) UpdateNewValues() *RefreshTokenUpsertBulk {
 			if _, exists := b.mutation.SessionID(); exists {
 				s.SetIgnore(refreshtoken.FieldSessionID)
 			}
-			if _, exists := b.mutation.ScopeIds(); exists {
-				s.SetIgnore(refreshtoken.FieldScopeIds)
-			}
 			if _, exists := b.mutation.AuthTime(); exists {
 				s.SetIgnore(refreshtoken.FieldAuthTime)
-			}
-			if _, exists := b.mutation.IssuedAt(); exists {
-				s.SetIgnore(refreshtoken.FieldIssuedAt)
-			}
-			if _, exists := b.mutation.ExpiresAt(); exists {
-				s.SetIgnore(refreshtoken.FieldExpiresAt)
 			}
 		}
 	}))
@@ -781,6 +934,62 @@ func (u *RefreshTokenUpsertBulk) Update(set func(*RefreshTokenUpsert)) *RefreshT
 		set(&RefreshTokenUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (u *RefreshTokenUpsertBulk) SetTokenHash(v []byte) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetTokenHash(v)
+	})
+}
+
+// UpdateTokenHash sets the "token_hash" field to the value that was provided on create.
+func (u *RefreshTokenUpsertBulk) UpdateTokenHash() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateTokenHash()
+	})
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (u *RefreshTokenUpsertBulk) SetScopeIds(v []int) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetScopeIds(v)
+	})
+}
+
+// UpdateScopeIds sets the "scope_ids" field to the value that was provided on create.
+func (u *RefreshTokenUpsertBulk) UpdateScopeIds() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateScopeIds()
+	})
+}
+
+// SetIssuedAt sets the "issued_at" field.
+func (u *RefreshTokenUpsertBulk) SetIssuedAt(v time.Time) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetIssuedAt(v)
+	})
+}
+
+// UpdateIssuedAt sets the "issued_at" field to the value that was provided on create.
+func (u *RefreshTokenUpsertBulk) UpdateIssuedAt() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateIssuedAt()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *RefreshTokenUpsertBulk) SetExpiresAt(v time.Time) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *RefreshTokenUpsertBulk) UpdateExpiresAt() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateExpiresAt()
+	})
 }
 
 // SetUsedAt sets the "used_at" field.
@@ -822,6 +1031,27 @@ func (u *RefreshTokenUpsertBulk) UpdateRevokedAt() *RefreshTokenUpsertBulk {
 func (u *RefreshTokenUpsertBulk) ClearRevokedAt() *RefreshTokenUpsertBulk {
 	return u.Update(func(s *RefreshTokenUpsert) {
 		s.ClearRevokedAt()
+	})
+}
+
+// SetGeneration sets the "generation" field.
+func (u *RefreshTokenUpsertBulk) SetGeneration(v int) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetGeneration(v)
+	})
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *RefreshTokenUpsertBulk) AddGeneration(v int) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.AddGeneration(v)
+	})
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *RefreshTokenUpsertBulk) UpdateGeneration() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateGeneration()
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -25,6 +26,52 @@ type RefreshTokenUpdate struct {
 // Where appends a list predicates to the RefreshTokenUpdate builder.
 func (_u *RefreshTokenUpdate) Where(ps ...predicate.RefreshToken) *RefreshTokenUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (_u *RefreshTokenUpdate) SetTokenHash(v []byte) *RefreshTokenUpdate {
+	_u.mutation.SetTokenHash(v)
+	return _u
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (_u *RefreshTokenUpdate) SetScopeIds(v []int) *RefreshTokenUpdate {
+	_u.mutation.SetScopeIds(v)
+	return _u
+}
+
+// AppendScopeIds appends value to the "scope_ids" field.
+func (_u *RefreshTokenUpdate) AppendScopeIds(v []int) *RefreshTokenUpdate {
+	_u.mutation.AppendScopeIds(v)
+	return _u
+}
+
+// SetIssuedAt sets the "issued_at" field.
+func (_u *RefreshTokenUpdate) SetIssuedAt(v time.Time) *RefreshTokenUpdate {
+	_u.mutation.SetIssuedAt(v)
+	return _u
+}
+
+// SetNillableIssuedAt sets the "issued_at" field if the given value is not nil.
+func (_u *RefreshTokenUpdate) SetNillableIssuedAt(v *time.Time) *RefreshTokenUpdate {
+	if v != nil {
+		_u.SetIssuedAt(*v)
+	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *RefreshTokenUpdate) SetExpiresAt(v time.Time) *RefreshTokenUpdate {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *RefreshTokenUpdate) SetNillableExpiresAt(v *time.Time) *RefreshTokenUpdate {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
 	return _u
 }
 
@@ -65,6 +112,27 @@ func (_u *RefreshTokenUpdate) SetNillableRevokedAt(v *time.Time) *RefreshTokenUp
 // ClearRevokedAt clears the value of the "revoked_at" field.
 func (_u *RefreshTokenUpdate) ClearRevokedAt() *RefreshTokenUpdate {
 	_u.mutation.ClearRevokedAt()
+	return _u
+}
+
+// SetGeneration sets the "generation" field.
+func (_u *RefreshTokenUpdate) SetGeneration(v int) *RefreshTokenUpdate {
+	_u.mutation.ResetGeneration()
+	_u.mutation.SetGeneration(v)
+	return _u
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_u *RefreshTokenUpdate) SetNillableGeneration(v *int) *RefreshTokenUpdate {
+	if v != nil {
+		_u.SetGeneration(*v)
+	}
+	return _u
+}
+
+// AddGeneration adds value to the "generation" field.
+func (_u *RefreshTokenUpdate) AddGeneration(v int) *RefreshTokenUpdate {
+	_u.mutation.AddGeneration(v)
 	return _u
 }
 
@@ -126,8 +194,25 @@ func (_u *RefreshTokenUpdate) sqlSave(ctx context.Context) (_node int, err error
 			}
 		}
 	}
+	if value, ok := _u.mutation.TokenHash(); ok {
+		_spec.SetField(refreshtoken.FieldTokenHash, field.TypeBytes, value)
+	}
 	if _u.mutation.SessionIDCleared() {
 		_spec.ClearField(refreshtoken.FieldSessionID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ScopeIds(); ok {
+		_spec.SetField(refreshtoken.FieldScopeIds, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedScopeIds(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, refreshtoken.FieldScopeIds, value)
+		})
+	}
+	if value, ok := _u.mutation.IssuedAt(); ok {
+		_spec.SetField(refreshtoken.FieldIssuedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(refreshtoken.FieldExpiresAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.UsedAt(); ok {
 		_spec.SetField(refreshtoken.FieldUsedAt, field.TypeTime, value)
@@ -140,6 +225,12 @@ func (_u *RefreshTokenUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(refreshtoken.FieldRevokedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Generation(); ok {
+		_spec.SetField(refreshtoken.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGeneration(); ok {
+		_spec.AddField(refreshtoken.FieldGeneration, field.TypeInt, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -159,6 +250,52 @@ type RefreshTokenUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *RefreshTokenMutation
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (_u *RefreshTokenUpdateOne) SetTokenHash(v []byte) *RefreshTokenUpdateOne {
+	_u.mutation.SetTokenHash(v)
+	return _u
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (_u *RefreshTokenUpdateOne) SetScopeIds(v []int) *RefreshTokenUpdateOne {
+	_u.mutation.SetScopeIds(v)
+	return _u
+}
+
+// AppendScopeIds appends value to the "scope_ids" field.
+func (_u *RefreshTokenUpdateOne) AppendScopeIds(v []int) *RefreshTokenUpdateOne {
+	_u.mutation.AppendScopeIds(v)
+	return _u
+}
+
+// SetIssuedAt sets the "issued_at" field.
+func (_u *RefreshTokenUpdateOne) SetIssuedAt(v time.Time) *RefreshTokenUpdateOne {
+	_u.mutation.SetIssuedAt(v)
+	return _u
+}
+
+// SetNillableIssuedAt sets the "issued_at" field if the given value is not nil.
+func (_u *RefreshTokenUpdateOne) SetNillableIssuedAt(v *time.Time) *RefreshTokenUpdateOne {
+	if v != nil {
+		_u.SetIssuedAt(*v)
+	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *RefreshTokenUpdateOne) SetExpiresAt(v time.Time) *RefreshTokenUpdateOne {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *RefreshTokenUpdateOne) SetNillableExpiresAt(v *time.Time) *RefreshTokenUpdateOne {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
 }
 
 // SetUsedAt sets the "used_at" field.
@@ -198,6 +335,27 @@ func (_u *RefreshTokenUpdateOne) SetNillableRevokedAt(v *time.Time) *RefreshToke
 // ClearRevokedAt clears the value of the "revoked_at" field.
 func (_u *RefreshTokenUpdateOne) ClearRevokedAt() *RefreshTokenUpdateOne {
 	_u.mutation.ClearRevokedAt()
+	return _u
+}
+
+// SetGeneration sets the "generation" field.
+func (_u *RefreshTokenUpdateOne) SetGeneration(v int) *RefreshTokenUpdateOne {
+	_u.mutation.ResetGeneration()
+	_u.mutation.SetGeneration(v)
+	return _u
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_u *RefreshTokenUpdateOne) SetNillableGeneration(v *int) *RefreshTokenUpdateOne {
+	if v != nil {
+		_u.SetGeneration(*v)
+	}
+	return _u
+}
+
+// AddGeneration adds value to the "generation" field.
+func (_u *RefreshTokenUpdateOne) AddGeneration(v int) *RefreshTokenUpdateOne {
+	_u.mutation.AddGeneration(v)
 	return _u
 }
 
@@ -289,8 +447,25 @@ func (_u *RefreshTokenUpdateOne) sqlSave(ctx context.Context) (_node *RefreshTok
 			}
 		}
 	}
+	if value, ok := _u.mutation.TokenHash(); ok {
+		_spec.SetField(refreshtoken.FieldTokenHash, field.TypeBytes, value)
+	}
 	if _u.mutation.SessionIDCleared() {
 		_spec.ClearField(refreshtoken.FieldSessionID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ScopeIds(); ok {
+		_spec.SetField(refreshtoken.FieldScopeIds, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedScopeIds(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, refreshtoken.FieldScopeIds, value)
+		})
+	}
+	if value, ok := _u.mutation.IssuedAt(); ok {
+		_spec.SetField(refreshtoken.FieldIssuedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(refreshtoken.FieldExpiresAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.UsedAt(); ok {
 		_spec.SetField(refreshtoken.FieldUsedAt, field.TypeTime, value)
@@ -303,6 +478,12 @@ func (_u *RefreshTokenUpdateOne) sqlSave(ctx context.Context) (_node *RefreshTok
 	}
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(refreshtoken.FieldRevokedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Generation(); ok {
+		_spec.SetField(refreshtoken.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGeneration(); ok {
+		_spec.AddField(refreshtoken.FieldGeneration, field.TypeInt, value)
 	}
 	_node = &RefreshToken{config: _u.config}
 	_spec.Assign = _node.assignValues

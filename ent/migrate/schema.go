@@ -440,6 +440,7 @@ var (
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "used_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "generation", Type: field.TypeInt, Default: 0},
 		{Name: "client_id", Type: field.TypeInt},
 		{Name: "organisation_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt},
@@ -452,19 +453,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "refresh_tokens_clients_issued_refresh_tokens",
-				Columns:    []*schema.Column{RefreshTokensColumns[11]},
+				Columns:    []*schema.Column{RefreshTokensColumns[12]},
 				RefColumns: []*schema.Column{ClientsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "refresh_tokens_organisations_issued_refresh_tokens",
-				Columns:    []*schema.Column{RefreshTokensColumns[12]},
+				Columns:    []*schema.Column{RefreshTokensColumns[13]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "refresh_tokens_users_issued_refresh_tokens",
-				Columns:    []*schema.Column{RefreshTokensColumns[13]},
+				Columns:    []*schema.Column{RefreshTokensColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},

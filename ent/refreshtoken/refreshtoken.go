@@ -39,6 +39,8 @@ const (
 	FieldUsedAt = "used_at"
 	// FieldRevokedAt holds the string denoting the revoked_at field in the database.
 	FieldRevokedAt = "revoked_at"
+	// FieldGeneration holds the string denoting the generation field in the database.
+	FieldGeneration = "generation"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeClient holds the string denoting the client edge name in mutations.
@@ -86,6 +88,7 @@ var Columns = []string{
 	FieldExpiresAt,
 	FieldUsedAt,
 	FieldRevokedAt,
+	FieldGeneration,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -108,6 +111,8 @@ var (
 	Policy ent.Policy
 	// LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
 	LookupKeyValidator func([]byte) error
+	// DefaultGeneration holds the default value on creation for the "generation" field.
+	DefaultGeneration int
 )
 
 // OrderOption defines the ordering options for the RefreshToken queries.
@@ -166,6 +171,11 @@ func ByUsedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRevokedAt orders the results by the revoked_at field.
 func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRevokedAt, opts...).ToFunc()
+}
+
+// ByGeneration orders the results by the generation field.
+func ByGeneration(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGeneration, opts...).ToFunc()
 }
 
 // ByOrganisationField orders the results by organisation field.

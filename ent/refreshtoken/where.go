@@ -115,6 +115,11 @@ func RevokedAt(v time.Time) predicate.RefreshToken {
 	return predicate.RefreshToken(sql.FieldEQ(FieldRevokedAt, v))
 }
 
+// Generation applies equality check predicate on the "generation" field. It's identical to GenerationEQ.
+func Generation(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldEQ(FieldGeneration, v))
+}
+
 // OrganisationIDEQ applies the EQ predicate on the "organisation_id" field.
 func OrganisationIDEQ(v int) predicate.RefreshToken {
 	return predicate.RefreshToken(sql.FieldEQ(FieldOrganisationID, v))
@@ -563,6 +568,46 @@ func RevokedAtIsNil() predicate.RefreshToken {
 // RevokedAtNotNil applies the NotNil predicate on the "revoked_at" field.
 func RevokedAtNotNil() predicate.RefreshToken {
 	return predicate.RefreshToken(sql.FieldNotNull(FieldRevokedAt))
+}
+
+// GenerationEQ applies the EQ predicate on the "generation" field.
+func GenerationEQ(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldEQ(FieldGeneration, v))
+}
+
+// GenerationNEQ applies the NEQ predicate on the "generation" field.
+func GenerationNEQ(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldNEQ(FieldGeneration, v))
+}
+
+// GenerationIn applies the In predicate on the "generation" field.
+func GenerationIn(vs ...int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldIn(FieldGeneration, vs...))
+}
+
+// GenerationNotIn applies the NotIn predicate on the "generation" field.
+func GenerationNotIn(vs ...int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldNotIn(FieldGeneration, vs...))
+}
+
+// GenerationGT applies the GT predicate on the "generation" field.
+func GenerationGT(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldGT(FieldGeneration, v))
+}
+
+// GenerationGTE applies the GTE predicate on the "generation" field.
+func GenerationGTE(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldGTE(FieldGeneration, v))
+}
+
+// GenerationLT applies the LT predicate on the "generation" field.
+func GenerationLT(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldLT(FieldGeneration, v))
+}
+
+// GenerationLTE applies the LTE predicate on the "generation" field.
+func GenerationLTE(v int) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldLTE(FieldGeneration, v))
 }
 
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.

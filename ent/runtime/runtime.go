@@ -503,6 +503,10 @@ func init() {
 	refreshtokenDescLookupKey := refreshtokenFields[0].Descriptor()
 	// refreshtoken.LookupKeyValidator is a validator for the "lookup_key" field. It is called by the builders before save.
 	refreshtoken.LookupKeyValidator = refreshtokenDescLookupKey.Validators[0].(func([]byte) error)
+	// refreshtokenDescGeneration is the schema descriptor for generation field.
+	refreshtokenDescGeneration := refreshtokenFields[12].Descriptor()
+	// refreshtoken.DefaultGeneration holds the default value on creation for the generation field.
+	refreshtoken.DefaultGeneration = refreshtokenDescGeneration.Default.(int)
 	revision.Policy = privacy.NewPolicies(schema.Revision{})
 	revision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -169,9 +169,12 @@ func (Session) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
 
-// RefreshToken is an issued refresh token: a split credential like Token. Every refresh token of
-// one authorization-code grant shares its auth_request_id (the family): using one rotates it, and
-// presenting one already rotated out revokes the family with its access tokens (RFC 9700 §4.14.2).
+// RefreshToken is the refresh-token family of one authorization-code grant (auth_request_id), one
+// row updated in place: its value carries the row's lookup key, the generation and 256 random bits
+// (internal/secret.NewRefresh), and only the current generation's digest is kept. Using the current
+// generation rotates the row to the next; presenting an older one revokes the family with its
+// access tokens (RFC 9700 §4.14.2). A row written before generations were counted (generation 0)
+// was one token of its family: used_at set means rotated out.
 type RefreshToken struct{ ent.Schema }
 
 func (RefreshToken) Mixin() []ent.Mixin {
@@ -181,19 +184,23 @@ func (RefreshToken) Mixin() []ent.Mixin {
 func (RefreshToken) Fields() []ent.Field {
 	return []ent.Field{
 		field.Bytes("lookup_key").Unique().Immutable().NotEmpty(),
-		field.Bytes("token_hash").Immutable().Sensitive(),
+		// token_hash, scope_ids, issued_at and expires_at are the current generation's.
+		field.Bytes("token_hash").Sensitive(),
 		field.Int("client_id").Immutable(),
 		field.Int("user_id").Immutable(),
 		field.Int("auth_request_id").Immutable(),
 		// session_id ties an online token (no offline_access) to the sign-in session; nil when offline.
 		field.Int("session_id").Optional().Nillable().Immutable(),
-		field.JSON("scope_ids", []int{}).Immutable(),
+		field.JSON("scope_ids", []int{}),
 		field.Time("auth_time").Immutable(),
-		field.Time("issued_at").Immutable(),
-		field.Time("expires_at").Immutable(),
-		// used_at is when it was rotated out.
+		field.Time("issued_at"),
+		field.Time("expires_at"),
+		// used_at is when a row of generation 0 was rotated out (rows are no longer rotated out).
 		field.Time("used_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
+		// Refresh throughput (issue 10): generation counts the rotations of the family; the value
+		// of a generation older than this one was rotated out.
+		field.Int("generation").Default(0),
 	}
 }
 

@@ -108,8 +108,9 @@ func mintRefresh(t testing.TB, e *env, tn *tenant, c *testClient, scopes []int, 
 		var rows []*ent.RefreshTokenCreate
 		for i := start; i < min(n, start+1000); i++ {
 			now := time.Now()
-			value, key, digest := secret.NewSplit(secret.RefreshTokenPrefix, now)
-			rows = append(rows, e.DB.Client.RefreshToken.Create().SetLookupKey(key).SetTokenHash(digest).SetClientID(c.ID).
+			key, _ := secret.NewKey(now)
+			value, digest := secret.RefreshValue(key, 1)
+			rows = append(rows, e.DB.Client.RefreshToken.Create().SetLookupKey(key).SetTokenHash(digest).SetGeneration(1).SetClientID(c.ID).
 				SetUserID(tn.UserID).SetAuthRequestID(-1-i).SetScopeIds(scopes).SetAuthTime(now).SetIssuedAt(now).SetExpiresAt(now.Add(time.Hour)))
 			values[i] = value
 		}

@@ -1,10 +1,13 @@
 package oauth
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"scopekeeper/internal/secret"
 )
 
 // FuzzParseScope checks the scope parameter parser (RFC 6749 §3.3) on any input: it never panics,
@@ -105,11 +108,13 @@ func FuzzParseTokenRequest(f *testing.F) {
 
 // FuzzParseRefreshRequest checks the refresh_token grant's parser (RFC 6749 §6) on any body: it never
 // panics, errors are RFC 6749 error codes with a description, and an accepted request carries a
-// refresh token of ours with its lookup key and a scope made of scope-tokens of the body.
+// refresh token of ours with its lookup key and generation and a scope made of scope-tokens of
+// the body.
 func FuzzParseRefreshRequest(f *testing.F) {
 	ct := "application/x-www-form-urlencoded"
-	valid := "skr_" + strings.Repeat("A", 64)
+	valid := "skr_" + strings.Repeat("A", 70)
 	for _, body := range []string{
+		"grant_type=refresh_token&refresh_token=skr_" + strings.Repeat("B", 64), // issued before generations
 		"grant_type=refresh_token&refresh_token=" + valid,
 		"grant_type=refresh_token&refresh_token=" + valid + "&scope=openid+forums.threads.readonly",
 		"grant_type=refresh_token&refresh_token=" + valid + "&scope=bad%5Cscope",
@@ -133,7 +138,7 @@ func FuzzParseRefreshRequest(f *testing.F) {
 			}
 			return
 		}
-		if req.value != form.get("refresh_token") || !strings.HasPrefix(req.value, "skr_") || len(req.key) != 16 {
+		if key, gen, ok := secret.ParseRefresh(req.value); req.value != form.get("refresh_token") || !ok || !bytes.Equal(key, req.key) || gen != req.gen {
 			t.Fatalf("accepted %+v", req)
 		}
 		for _, n := range req.scope.names {

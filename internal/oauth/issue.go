@@ -2,12 +2,15 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/bits"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,13 +45,9 @@ const (
 
 var errWriterClosed = errors.New("oauth: the token writer has stopped")
 
-// errRotated is the answer for a row whose refresh token to consume was already used or revoked.
+// errRotated is the answer for a row whose refresh-token family to rotate was rotated or revoked
+// since its generation was read.
 var errRotated = errors.New("oauth: the refresh token was already used")
-
-// errConsumeConflict makes the writer retry a batch row by row: one UPDATE consuming the batch's
-// refresh tokens changed fewer rows than it named (another process consumed or revoked one since
-// the request read it), and row by row tells which.
-var errConsumeConflict = errors.New("oauth: a refresh token of the batch was consumed meanwhile")
 
 type tokenRow struct {
 	org      int
@@ -61,11 +60,12 @@ type tokenRow struct {
 	audience []string
 	issued   time.Time
 	expires  time.Time
-	// refresh is a refresh token stored with the access token, consume the refresh token it
-	// replaces (RFC 9700 §4.14.2 rotation): the row is written only if that one is still unused.
+	// refresh is a refresh token stored with the access token: a new family, or with consume (the
+	// family's row) the next generation of that family (RFC 9700 §4.14.2 rotation), written only
+	// if the family is still at the generation before.
 	refresh *refreshRow
 	consume int
-	failed  error // errRotated when consume found the token used, within one commit
+	failed  error // errRotated when consume's family had moved on from the generation before, within one commit
 	done    chan error
 
 	// find asks for the refresh token with this lookup key: read in the writer's transaction
@@ -85,6 +85,7 @@ type tokenRow struct {
 // refreshRow is a refresh token to store.
 type refreshRow struct {
 	key, digest []byte
+	generation  uint32
 	family      int // the authorization request of the grant
 	session     *int
 	scopeIDs    []int
@@ -228,13 +229,13 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 }
 
 // batch runs rows in tx, a constant number of statements whatever their number: the reads first
-// (so they see only what is committed), then the consumption of rotated refresh tokens, then the
+// (so they see only what is committed), then the rotations of refresh-token families, then the
 // inserts; per organisation, because every statement is filtered by the caller's organisation.
 func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
 	finds := map[int][]*tokenRow{}
-	consumes := map[int][]*tokenRow{}
 	byOrg := map[int][]*ent.TokenCreate{}
 	refreshByOrg := map[int][]*ent.RefreshTokenCreate{}
+	rotations := map[int][]*tokenRow{}
 	consumed := map[int]bool{}
 	for _, r := range rows {
 		r.failed, r.found, r.sessionEnds = nil, nil, time.Time{}
@@ -262,23 +263,23 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 				continue
 			}
 			consumed[r.consume] = true
-			consumes[r.org] = append(consumes[r.org], r)
+			rotations[r.org] = append(rotations[r.org], r)
 		}
 		writes = append(writes, r)
 	}
-	for org, rs := range consumes {
-		if err := consume(sys(ctx, org), tx, rs); err != nil {
+	for org, rs := range rotations {
+		if err := inPowersOfTwo(rs, func(rs []*tokenRow) error { return rotate(sys(ctx, org), tx, org, rs) }); err != nil {
 			return err
 		}
 	}
 	for _, r := range writes {
 		if r.failed != nil {
-			continue // its refresh token was used meanwhile
+			continue // its family was rotated or revoked meanwhile
 		}
-		if f := r.refresh; f != nil {
+		if f := r.refresh; f != nil && r.consume == 0 {
 			refreshByOrg[r.org] = append(refreshByOrg[r.org], tx.RefreshToken.Create().SetLookupKey(f.key).SetTokenHash(f.digest).
 				SetClientID(r.clientID).SetUserID(*r.userID).SetAuthRequestID(f.family).SetNillableSessionID(f.session).
-				SetScopeIds(f.scopeIDs).SetAuthTime(f.authTime).SetIssuedAt(r.issued).SetExpiresAt(f.expires))
+				SetScopeIds(f.scopeIDs).SetAuthTime(f.authTime).SetIssuedAt(r.issued).SetExpiresAt(f.expires).SetGeneration(int(f.generation)))
 		}
 		c := tx.Token.Create().SetLookupKey(r.key).SetTokenHash(r.digest).SetClientID(r.clientID).SetNillableUserID(r.userID).SetNillableAuthRequestID(r.request).
 			SetScopeIds(r.scopeIDs).SetAudience(r.audience).SetIssuedAt(r.issued).SetExpiresAt(r.expires)
@@ -369,36 +370,89 @@ func findRefresh(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
 	return nil
 }
 
-// consume marks the refresh tokens that rows replace used, only where still unused and not
-// revoked: one UPDATE for the batch, which must change every row it names (errConsumeConflict
-// otherwise); alone, a row whose token is gone fails with errRotated.
-func consume(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
-	if len(rows) == 1 {
-		r := rows[0]
-		n, err := tx.RefreshToken.Update().Where(refreshtoken.ID(r.consume), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
-			SetUsedAt(r.issued).Save(ctx)
-		if err == nil && n == 0 {
+// rotate moves the refresh-token families of rows (of organisation org) to the rows' generations,
+// each only if still at the generation before and neither revoked nor (a row of generation 0)
+// rotated out: one UPDATE, whose RETURNING names the families it moved; a row whose family it did
+// not move (rotated or revoked since the batch read it, e.g. by another server process) fails
+// with errRotated and writes nothing. The statement is built by hand: every family gets values of
+// its own, and ent's update builder cost more CPU than the database did. No hook of a refresh
+// token's update is skipped (the issuer cache ignores runtime types, the audit log does not record
+// them); the organisation is named as ent's privacy filter would.
+func rotate(ctx context.Context, tx *ent.Tx, org int, rows []*tokenRow) error {
+	args := make([]any, 0, 6*len(rows)+1)
+	for _, r := range rows {
+		args = append(args, r.consume, r.refresh.digest)
+	}
+	for _, r := range rows {
+		scopes, err := json.Marshal(r.refresh.scopeIDs)
+		if err != nil {
+			return err
+		}
+		args = append(args, scopes)
+	}
+	for _, r := range rows {
+		args = append(args, r.issued)
+	}
+	for _, r := range rows {
+		args = append(args, r.refresh.expires)
+	}
+	args = append(args, org)
+	for _, r := range rows {
+		args = append(args, int64(r.refresh.generation)-1)
+	}
+	res, err := tx.QueryContext(ctx, rotateSQL(len(rows)), args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	moved := make(map[int]bool, len(rows))
+	for res.Next() {
+		var id int
+		if err := res.Scan(&id); err != nil {
+			return err
+		}
+		moved[id] = true
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if !moved[r.consume] {
 			r.failed = errRotated
 		}
-		return err
 	}
-	// One time for the batch: the latest of its issuance times, microseconds apart.
-	var at time.Time
-	ids := make([]int, len(rows))
-	for i, r := range rows {
-		ids[i] = r.consume
-		if r.issued.After(at) {
-			at = r.issued
+	return nil
+}
+
+// rotateSQL is rotate's statement for n families: each new value, and the generation each family
+// must be at, a CASE on the primary key whose ELSE is the column itself (never taken: the IN list
+// names only those keys), which gives PostgreSQL the parameters' types. Its $n parameters are
+// numbered in order of first appearance, as SQLite numbers them, so the same text serves both and
+// the driver prepares it once per size (rotate's batches come in powers of two).
+func rotateSQL(n int) string {
+	var b strings.Builder
+	params := 0
+	param := func() string { params++; return "$" + strconv.Itoa(params) }
+	ids := make([]string, n)
+	fmt.Fprintf(&b, "UPDATE %s SET %s = %[2]s + 1", refreshtoken.Table, refreshtoken.FieldGeneration)
+	for c, col := range []string{refreshtoken.FieldTokenHash, refreshtoken.FieldScopeIds, refreshtoken.FieldIssuedAt, refreshtoken.FieldExpiresAt} {
+		fmt.Fprintf(&b, ", %s = CASE %s", col, refreshtoken.FieldID)
+		for i := range ids {
+			if c == 0 {
+				ids[i] = param()
+			}
+			fmt.Fprintf(&b, " WHEN %s THEN %s", ids[i], param())
 		}
+		fmt.Fprintf(&b, " ELSE %s END", col)
 	}
-	return inPowersOfTwo(ids, func(ids []int) error {
-		n, err := tx.RefreshToken.Update().Where(refreshtoken.IDIn(ids...), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
-			SetUsedAt(at).Save(ctx)
-		if err == nil && n != len(ids) {
-			return errConsumeConflict
-		}
-		return err
-	})
+	fmt.Fprintf(&b, " WHERE %s IN (%s) AND %s = %s AND %s = CASE %s", refreshtoken.FieldID, strings.Join(ids, ", "),
+		refreshtoken.FieldOrganisationID, param(), refreshtoken.FieldGeneration, refreshtoken.FieldID)
+	for _, id := range ids {
+		fmt.Fprintf(&b, " WHEN %s THEN %s", id, param())
+	}
+	fmt.Fprintf(&b, " ELSE %s END AND %s IS NULL AND %s IS NULL RETURNING %s", refreshtoken.FieldGeneration,
+		refreshtoken.FieldUsedAt, refreshtoken.FieldRevokedAt, refreshtoken.FieldID)
+	return b.String()
 }
 
 // issued is a fresh access token, and the refresh token issued with it.
@@ -410,8 +464,9 @@ type issued struct {
 }
 
 // issue stores an access token shaped as sh (opaque, or a JWT) for client ci (and, for a code
-// grant, its user and authorization request), with refresh (its key and digest are filled in
-// here) when not nil.
+// grant, its user and authorization request), with refresh when not nil: a new family, or the
+// generation refresh.generation of the family with lookup key refresh.key (its value and digest
+// are made here).
 func (p *Provider) issue(ctx context.Context, org *orgInfo, ci *clientInfo, userID, request *int, scopes []int, sh shape, refresh *refreshRow) (*issued, error) {
 	row, out, err := p.newRow(ctx, org, ci, userID, request, scopes, sh, refresh)
 	if err != nil {
@@ -433,7 +488,11 @@ func (p *Provider) newRow(ctx context.Context, org *orgInfo, ci *clientInfo, use
 	value, key, digest := secret.NewSplit(secret.AccessTokenPrefix, now)
 	out := &issued{value: value}
 	if refresh != nil {
-		out.refresh, refresh.key, refresh.digest = secret.NewSplit(secret.RefreshTokenPrefix, now)
+		if refresh.key == nil {
+			refresh.key, _ = secret.NewKey(now)
+			refresh.generation = 1 // 0 is a row issued before generations were counted
+		}
+		out.refresh, refresh.digest = secret.RefreshValue(refresh.key, refresh.generation)
 		refresh.expires = at.Add(org.RefreshTTL)
 	}
 	row := &tokenRow{org: org.ID, key: key, digest: digest, clientID: ci.c.ID, userID: userID, request: request, scopeIDs: scopes,

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,7 +24,8 @@ import (
 // refreshRequest is a parsed grant_type=refresh_token request (RFC 6749 §6).
 type refreshRequest struct {
 	value string
-	key   []byte // the lookup key of the split credential
+	key   []byte // the lookup key of the family's row
+	gen   uint32 // the generation the value says it is
 	scope scopeRequest
 }
 
@@ -34,48 +36,55 @@ func parseRefreshRequest(f *formRequest) (refreshRequest, *oidc.Error) {
 	if value == "" {
 		return refreshRequest{}, oidc.ErrInvalidRequest().WithDescription("refresh_token is required.")
 	}
-	key := secret.LookupKey(secret.RefreshTokenPrefix, value)
-	if key == nil {
+	key, gen, ok := secret.ParseRefresh(value)
+	if !ok || gen == math.MaxUint32 { // the last generation the value format counts: rotates no further
 		return refreshRequest{}, errBadRefresh()
 	}
 	sreq, oe := parseScopeParam(f.get("scope"))
 	if oe != nil {
 		return refreshRequest{}, oe
 	}
-	return refreshRequest{value: value, key: key, scope: sreq}, nil
+	return refreshRequest{value: value, key: key, gen: gen, scope: sreq}, nil
 }
 
 func errBadRefresh() *oidc.Error {
 	return oidc.ErrInvalidGrant().WithDescription("The refresh token is invalid, expired, revoked, already used, or was issued to another client.")
 }
 
-// liveRefresh finds the refresh token value of organisation org (through the token writer, see
-// tokenRow.find) and says whether it may be used now.
-func (p *Provider) liveRefresh(ctx context.Context, org int, key []byte, value string) (*ent.RefreshToken, bool, error) {
+// liveRefresh finds the family of refresh token value (generation gen) of organisation org
+// (through the token writer, see tokenRow.find) and says whether the value may be used now.
+func (p *Provider) liveRefresh(ctx context.Context, org int, key []byte, gen uint32, value string) (*ent.RefreshToken, bool, error) {
 	row := &tokenRow{org: org, find: key}
 	if err := p.writer.write(ctx, row); err != nil {
 		return nil, false, err
 	}
-	rt, live := p.usable(row, value)
+	rt, live, _ := p.usable(row, value, gen)
 	return rt, live, nil
 }
 
-// usable is the refresh token value that row found (nil when none, or another value), and whether
-// it may be used now: not revoked, used, expired, and (for an online token) its sign-in session
-// still on.
-func (p *Provider) usable(row *tokenRow, value string) (*ent.RefreshToken, bool) {
-	rt := row.found
-	if rt == nil || !secret.Matches(value, rt.TokenHash) {
-		return nil, false
+// usable is the family that row found for refresh token value of generation gen (nil when none,
+// or when value is not one of its generations), whether value may be used now (the current
+// generation, not revoked, expired, nor for an online token its sign-in session ended), and
+// whether it was rotated out. Only the current generation's digest is kept, so an older
+// generation is taken at its word: forging one takes the family's lookup key, which only its
+// values carry, and someone who holds a value of the family can present it anyway.
+func (p *Provider) usable(row *tokenRow, value string, gen uint32) (rt *ent.RefreshToken, live, rotated bool) {
+	rt = row.found
+	switch {
+	case rt == nil || int64(gen) > int64(rt.Generation):
+		return nil, false, false
+	case int64(gen) < int64(rt.Generation):
+		return rt, false, true
+	case !secret.Matches(value, rt.TokenHash):
+		return nil, false, false
+	case rt.UsedAt != nil: // a row of generation 0 rotated out
+		return rt, false, true
 	}
 	now := p.now()
-	if rt.RevokedAt != nil || rt.UsedAt != nil || !rt.ExpiresAt.After(now) {
-		return rt, false
+	if rt.RevokedAt != nil || !rt.ExpiresAt.After(now) || rt.SessionID != nil && !row.sessionEnds.After(now) {
+		return rt, false, false
 	}
-	if rt.SessionID != nil && !row.sessionEnds.After(now) {
-		return rt, false
-	}
-	return rt, true
+	return rt, true, false
 }
 
 // refusal is a refresh grant refused while the writer decided it: nothing was written.
@@ -122,18 +131,20 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 		identity []int
 		scope    string
 	)
-	row, tok, err := p.newRow(ctx, org, ci, nil, nil, nil, shape{}, &refreshRow{})
+	// The next generation of the family, minted here in parallel; stored only if the writer finds
+	// the presented one current.
+	row, tok, err := p.newRow(ctx, org, ci, nil, nil, nil, shape{}, &refreshRow{key: req.key, generation: req.gen + 1})
 	if err != nil {
 		return nil, serverError(ctx, "issue token", err)
 	}
 	row.find = req.key
 	row.decide = func(row *tokenRow) error {
-		var live bool
-		rt, live = p.usable(row, req.value)
+		var live, rotated bool
+		rt, live, rotated = p.usable(row, req.value, req.gen)
 		if rt == nil || rt.ClientID != ci.c.ID {
 			return &refusal{oe: errBadRefresh()}
 		}
-		if rt.UsedAt != nil && rt.RevokedAt == nil {
+		if rotated && rt.RevokedAt == nil {
 			// Rotated out and presented again: one of the two users of this token is an attacker.
 			return &refusal{oe: errBadRefresh(), family: rt.AuthRequestID}
 		}
@@ -152,11 +163,12 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 		if err := p.reshape(row, tok, k, org, ci, p.shapeFor(ci, granted, scope, rt.AuthTime)); err != nil {
 			return err
 		}
-		// The new refresh token keeps the scope of the one it replaces (RFC 6749 §6).
+		// The next generation keeps the scope of the one it replaces (RFC 6749 §6), less what rule 8
+		// withdrew.
 		user, family := rt.UserID, rt.AuthRequestID
 		row.userID, row.request, row.consume = &user, &family, rt.ID
 		row.scopeIDs = append(scopeIDs(granted), identity...)
-		row.refresh.family, row.refresh.session, row.refresh.scopeIDs, row.refresh.authTime = family, rt.SessionID, kept, rt.AuthTime
+		row.refresh.scopeIDs = kept
 		return nil
 	}
 	err = p.store(ctx, row)
@@ -236,12 +248,12 @@ func refreshScopes(ci *clientInfo, rt *ent.RefreshToken, sreq scopeRequest) (gra
 // introspectRefresh is RFC 7662's answer for a refresh token of the organisation.
 func (p *Provider) introspectRefresh(ctx context.Context, org *orgInfo, value string) (map[string]any, error) {
 	inactive := map[string]any{"active": false}
-	key := secret.LookupKey(secret.RefreshTokenPrefix, value)
-	if key == nil {
+	key, gen, ok := secret.ParseRefresh(value)
+	if !ok {
 		return inactive, nil
 	}
 	ctx = sys(ctx, org.ID)
-	rt, live, err := p.liveRefresh(ctx, org.ID, key, value)
+	rt, live, err := p.liveRefresh(ctx, org.ID, key, gen, value)
 	if err != nil || !live {
 		return inactive, err
 	}
@@ -262,10 +274,11 @@ func (p *Provider) introspectRefresh(ctx context.Context, org *orgInfo, value st
 }
 
 // revokeRefresh revokes the family of refresh token value when it was issued to client clientID.
-// It reports whether the token exists but belongs to another client.
+// It reports whether the token exists but belongs to another client. Only the current generation
+// is checked against its digest, so only it revokes; an older one is inactive already.
 func (p *Provider) revokeRefresh(ctx context.Context, org *orgInfo, clientID int, value string) (other bool, err error) {
-	key := secret.LookupKey(secret.RefreshTokenPrefix, value)
-	if key == nil {
+	key, gen, ok := secret.ParseRefresh(value)
+	if !ok {
 		return false, nil
 	}
 	ctx = sys(ctx, org.ID)
@@ -273,7 +286,7 @@ func (p *Provider) revokeRefresh(ctx context.Context, org *orgInfo, clientID int
 	if ent.IsNotFound(err) {
 		return false, nil
 	}
-	if err != nil || !secret.Matches(value, rt.TokenHash) {
+	if err != nil || int64(gen) != int64(rt.Generation) || !secret.Matches(value, rt.TokenHash) {
 		return false, err
 	}
 	if rt.ClientID != clientID {

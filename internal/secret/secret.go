@@ -94,6 +94,48 @@ func LookupKey(prefix, value string) []byte {
 	return b[:lookupKeyLen:lookupKeyLen]
 }
 
+// Refresh tokens are rotated thousands of times a second, each rotation updating the row of its
+// family in place: the value carries the row's lookup key (as a split credential does), the
+// generation (how many times the family was rotated when it was issued) and 256 random bits.
+const refreshLen = lookupKeyLen + 4 + 32
+
+// RefreshValue returns a fresh value of generation gen of the refresh-token family with lookup key
+// key (from NewKey), and its digest.
+func RefreshValue(key []byte, gen uint32) (value string, digest []byte) {
+	var b [refreshLen]byte
+	copy(b[:lookupKeyLen], key)
+	binary.BigEndian.PutUint32(b[lookupKeyLen:], gen)
+	if _, err := rand.Read(b[lookupKeyLen+4:]); err != nil {
+		panic(err)
+	}
+	value = RefreshTokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return value, Digest(value)
+}
+
+// ParseRefresh returns the lookup key and generation of refresh token value; a value issued before
+// generations were counted (a split credential, NewSplit) is generation 0. ok is false when value
+// is neither.
+func ParseRefresh(value string) (key []byte, gen uint32, ok bool) {
+	rest, found := strings.CutPrefix(value, RefreshTokenPrefix)
+	if !found {
+		return nil, 0, false
+	}
+	if len(rest) != base64.RawURLEncoding.EncodedLen(splitLen) && len(rest) != base64.RawURLEncoding.EncodedLen(refreshLen) {
+		return nil, 0, false
+	}
+	// The decoder skips line breaks: the length decoded, not the length sent, tells the form.
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	switch {
+	case err != nil:
+		return nil, 0, false
+	case len(b) == splitLen:
+		return b[:lookupKeyLen:lookupKeyLen], 0, true
+	case len(b) == refreshLen:
+		return b[:lookupKeyLen:lookupKeyLen], binary.BigEndian.Uint32(b[lookupKeyLen:]), true
+	}
+	return nil, 0, false
+}
+
 // Digest is what is stored for a credential.
 func Digest(value string) []byte {
 	d := sha256.Sum256([]byte(value))
