@@ -109,12 +109,12 @@ var bigTables = map[string]bool{
 }
 
 var (
-	sqliteScan  = regexp.MustCompile(`^SCAN (\w+)`)
+	sqliteScan = regexp.MustCompile(`^SCAN (\w+)`)
 	// An organisation's clients or keys tested one by one against a subquery's list, where the
 	// list should drive: an organisation can have 100,000 clients.
 	sqliteWholeOrg = regexp.MustCompile(`^SEARCH (clients|api_keys) USING (?:COVERING )?INDEX \w+ \(organisation_id=\?\)$`)
-	pgSeqScan   = regexp.MustCompile(`Seq Scan on (\w+)`)
-	pgIndexScan = regexp.MustCompile(`Index (?:Only )?Scan (?:Backward )?using \w+ on (\w+)`)
+	pgSeqScan      = regexp.MustCompile(`Seq Scan on (\w+)`)
+	pgIndexScan    = regexp.MustCompile(`Index (?:Only )?Scan (?:Backward )?using \w+ on (\w+)`)
 )
 
 // pgRows is PostgreSQL's estimate of a table's rows. Tables the generated data leaves nearly empty
