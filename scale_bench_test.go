@@ -49,10 +49,12 @@ func BenchmarkScale(b *testing.B) {
 	discoveryURL := srv.url + "/o/large/.well-known/openid-configuration"
 	discovery := [][]byte{loadgen.Request(http.MethodGet, discoveryURL, nil, nil)}
 
-	// The bare handler answers with the discovery document's own bytes: the ceiling for serving it.
+	// The bare handler answers with the discovery document's own bytes, and their length: the
+	// ceiling for serving it.
 	doc := benchGet(b, discoveryURL)
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(doc)
 	}))

@@ -169,6 +169,8 @@ func writeCacheable(w http.ResponseWriter, r *http.Request, body []byte, etag, c
 		return
 	}
 	h.Set("Content-Type", "application/json")
+	// Known length: net/http then writes the answer whole, not as chunks and a last empty one.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
 }
 
