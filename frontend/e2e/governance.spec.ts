@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { test, expect, shot, uniq } from './fixtures';
+import { test, expect, expectAccessible, PHONE, shot, uniq } from './fixtures';
 import { gql } from './env';
 import { seedApi, seedScope } from './pages';
 
@@ -49,30 +49,40 @@ test('owner exports the configuration, previews an import and applies it', async
   await shot(page, 'configuration-03-refused');
 });
 
-test('a large plan is summed up and listed in pages; a document over the body limit says how to import it', async ({ page }) => {
-  const apiName = uniq('big');
-  await page.goto('/settings');
-  const doc = JSON.parse(await exportFile(page, 'Export JSON'));
-  doc.apis.push({ name: apiName, basePath: `/${apiName}`, scopes: Array.from({ length: 250 }, (_, i) => ({ name: `${apiName}_s${i}` })) });
-  await section(page).getByLabel('Document', { exact: true }).fill(JSON.stringify(doc));
-  await section(page).getByRole('button', { name: 'Preview changes' }).click();
-  await expect(section(page).getByText('Add 1 API, 250 scopes.')).toBeVisible();
-  const plan = section(page).getByRole('table', { name: 'Import plan' });
-  await expect(plan.getByRole('row')).toHaveCount(1 + 200);
-  await expect(section(page).getByText('Showing 200 of 251 changes.')).toBeVisible();
-  await shot(page, 'configuration-04-large-plan');
-  await section(page).getByRole('button', { name: 'Show 51 more' }).click();
-  await expect(plan.getByRole('row')).toHaveCount(1 + 251);
-  await expect(section(page).getByRole('button', { name: /Show \d+ more/ })).toHaveCount(0);
+for (const [size, viewport] of [
+  ['desktop', { width: 1366, height: 900 }],
+  ['phone', PHONE],
+] as const) {
+  test.describe(`large imports at ${size} size`, () => {
+    test.use({ viewport });
+    test('a large plan is summed up and listed in pages; a document over the body limit says how to import it', async ({ page }) => {
+      const apiName = uniq('big');
+      await page.goto('/settings');
+      const doc = JSON.parse(await exportFile(page, 'Export JSON'));
+      doc.apis.push({ name: apiName, basePath: `/${apiName}`, scopes: Array.from({ length: 250 }, (_, i) => ({ name: `${apiName}_s${i}` })) });
+      await section(page).getByLabel('Document', { exact: true }).fill(JSON.stringify(doc));
+      await section(page).getByRole('button', { name: 'Preview changes' }).click();
+      await expect(section(page).getByText('Add 1 API, 250 scopes.')).toBeVisible();
+      const plan = section(page).getByRole('table', { name: 'Import plan' });
+      await expect(plan.getByRole('row')).toHaveCount(1 + 200);
+      await expect(section(page).getByText('Showing 200 of 251 changes.')).toBeVisible();
+      await shot(page, `configuration-04-large-plan-${size}`);
+      await expectAccessible(page, `a large import plan (${size})`);
+      await section(page).getByRole('button', { name: 'Show 51 more' }).click();
+      await expect(plan.getByRole('row')).toHaveCount(1 + 251);
+      await expect(section(page).getByRole('button', { name: /Show \d+ more/ })).toHaveCount(0);
 
-  // Over --max-body (1 MiB here): the way round it, not a network error.
-  await section(page).getByLabel('Document', { exact: true }).fill(JSON.stringify(doc) + ' '.repeat(1_200_000));
-  await section(page).getByRole('button', { name: 'Preview changes' }).click();
-  const alert = section(page).getByRole('alert');
-  await expect(alert).toContainText('is larger than this server accepts in one request');
-  await expect(alert).toContainText('scopekeeper import --org SLUG FILE');
-  await shot(page, 'configuration-05-too-large');
-});
+      // Over --max-body (1 MiB here): the way round it, not a network error.
+      await section(page).getByLabel('Document', { exact: true }).fill(JSON.stringify(doc) + ' '.repeat(1_200_000));
+      await section(page).getByRole('button', { name: 'Preview changes' }).click();
+      const alert = section(page).getByRole('alert');
+      await expect(alert).toContainText('is larger than this server accepts in one request');
+      await expect(alert).toContainText('scopekeeper import --org SLUG FILE');
+      await shot(page, `configuration-05-too-large-${size}`);
+      await expectAccessible(page, `an import over the body limit (${size})`);
+    });
+  });
+}
 
 test.describe('viewer', () => {
   test.use({ who: 'viewer' });
