@@ -68,18 +68,17 @@ type tokenRow struct {
 	failed  error // errRotated when consume's family had moved on from the generation before, within one commit
 	done    chan error
 
-	// find asks for the refresh token with this lookup key: read by the writer's first stage with
-	// the other reads of the batch in one statement, while the batch before commits. found is the
-	// token (nil when there is none), sessionEnds when its sign-in session ends (zero when it has
-	// none left). What was read may be stale by the time the batch commits: the rotation is
-	// guarded by the generation read, so a family that moved on meanwhile fails with errRotated.
+	// find asks for the refresh token with this lookup key: read in the writer's transaction
+	// before it writes, on the connection whose page cache the writes keep warm, and with the
+	// other reads of the batch in one statement. found is the token (nil when there is none),
+	// sessionEnds when its sign-in session ends (zero when it has none left).
 	find        []byte
 	found       *ent.RefreshToken
 	sessionEnds time.Time
 	// decide, when not nil, completes the row from found (what to consume, the user, the scopes)
 	// or refuses it (its error is the row's, nothing is written): a refresh grant is then one
-	// trip through the writer. It runs once, on the writer's reading goroutine, and must not
-	// block. Without decide, a row with find is a read only.
+	// trip through the writer. It runs on the writer's goroutine, again when a batch is retried
+	// row by row, and must not block. Without decide, a row with find is a read only.
 	decide func(*tokenRow) error
 }
 
@@ -101,9 +100,6 @@ type tokenWriter struct {
 	quit    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
-
-	mu    sync.Mutex
-	ready []*tokenRow // read and decided, waiting for the next commit
 }
 
 func newTokenWriter(client *ent.Client) *tokenWriter {
@@ -146,28 +142,7 @@ func (w *tokenWriter) close() {
 	<-w.stopped
 }
 
-// loop runs the writer in two stages. The first (this goroutine) gathers the rows that have
-// queued, reads what they need (read) and puts them on the ready list; the second (commits)
-// commits everything ready in one transaction, then takes what became ready meanwhile. A commit
-// waits for its fsync with the processor idle: the next rows' reads and decisions are made during
-// it instead of adding to the following commit's time, and that commit takes them all.
 func (w *tokenWriter) loop() {
-	wake, read := make(chan struct{}, 1), make(chan struct{})
-	committed := make(chan struct{})
-	go func() { defer close(committed); w.commits(wake, read) }()
-	defer func() { close(read); <-committed }()
-	ready := func(rows []*tokenRow) {
-		if len(rows) == 0 {
-			return
-		}
-		w.mu.Lock()
-		w.ready = append(w.ready, rows...)
-		w.mu.Unlock()
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
 	batch := make([]*tokenRow, 0, maxBatch)
 	for {
 		var first *tokenRow
@@ -178,7 +153,7 @@ func (w *tokenWriter) loop() {
 			for {
 				select {
 				case r := <-w.ch:
-					ready(w.read([]*tokenRow{r}))
+					w.commit([]*tokenRow{r})
 				default:
 					return
 				}
@@ -193,40 +168,8 @@ func (w *tokenWriter) loop() {
 			runtime.Gosched()
 		}
 		w.drain(&batch)
-		ready(w.read(batch))
+		w.commit(batch)
 	}
-}
-
-// commits is the writer's second stage: when woken, it commits what is ready, up to maxBatch rows
-// at a time; once read is closed, what is left.
-func (w *tokenWriter) commits(wake, read <-chan struct{}) {
-	batch := make([]*tokenRow, 0, maxBatch)
-	for {
-		select {
-		case <-wake:
-		case <-read:
-			for w.take(&batch) {
-				w.commit(batch)
-			}
-			return
-		}
-		for range yields {
-			runtime.Gosched() // rows about to be ready join this commit
-		}
-		for w.take(&batch) {
-			w.commit(batch)
-		}
-	}
-}
-
-// take moves up to maxBatch ready rows to batch and says whether there were any.
-func (w *tokenWriter) take(batch *[]*tokenRow) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n := min(len(w.ready), maxBatch)
-	*batch = append((*batch)[:0], w.ready[:n]...)
-	w.ready = append(w.ready[:0], w.ready[n:]...)
-	return n > 0
 }
 
 // drain appends what has queued to batch, up to maxBatch rows.
@@ -241,46 +184,9 @@ func (w *tokenWriter) drain(batch *[]*tokenRow) {
 	}
 }
 
-// read is the writer's first stage: it reads the refresh-token families the batch's rows ask for
-// (outside any transaction, so it sees what is committed), runs their decisions, answers the rows
-// that need no write (read-only finds, refused grants) and returns the others.
-func (w *tokenWriter) read(batch []*tokenRow) []*tokenRow {
-	ctx := context.Background()
-	finds := map[int][]*tokenRow{}
-	for _, r := range batch {
-		if r.find != nil {
-			finds[r.org] = append(finds[r.org], r)
-		}
-	}
-	failed := map[*tokenRow]error{}
-	for org, rs := range finds {
-		if err := findRefresh(sys(ctx, org), w.client, rs); err != nil {
-			for _, r := range rs {
-				failed[r] = err
-			}
-		}
-	}
-	writes := batch[:0]
-	for _, r := range batch {
-		err, ok := failed[r]
-		if !ok && r.decide != nil {
-			err = decide(r)
-		}
-		if err != nil || r.find != nil && r.decide == nil {
-			r.done <- err // nothing stored: no use of its scopes to note
-			continue
-		}
-		writes = append(writes, r)
-	}
-	return writes
-}
-
 // commit writes batch in one transaction and answers each row; when the batch fails, each row is
 // retried alone so one bad row does not fail the others.
 func (w *tokenWriter) commit(batch []*tokenRow) {
-	if len(batch) == 0 {
-		return
-	}
 	ctx := context.Background()
 	err := w.insert(ctx, batch)
 	if err != nil && len(batch) > 1 {
@@ -322,16 +228,35 @@ func (w *tokenWriter) insert(ctx context.Context, rows []*tokenRow) error {
 	return tx.Commit()
 }
 
-// batch writes rows in tx, a constant number of statements whatever their number: the rotations
-// of refresh-token families, then the inserts; per organisation, because every statement is
-// filtered by the caller's organisation.
+// batch runs rows in tx, a constant number of statements whatever their number: the reads first
+// (so they see only what is committed), then the rotations of refresh-token families, then the
+// inserts; per organisation, because every statement is filtered by the caller's organisation.
 func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
+	finds := map[int][]*tokenRow{}
 	byOrg := map[int][]*ent.TokenCreate{}
 	refreshByOrg := map[int][]*ent.RefreshTokenCreate{}
 	rotations := map[int][]*tokenRow{}
 	consumed := map[int]bool{}
 	for _, r := range rows {
-		r.failed = nil
+		r.failed, r.found, r.sessionEnds = nil, nil, time.Time{}
+		if r.find != nil {
+			finds[r.org] = append(finds[r.org], r)
+		}
+	}
+	for org, rs := range finds {
+		if err := findRefresh(sys(ctx, org), tx, rs); err != nil {
+			return err
+		}
+	}
+	var writes []*tokenRow
+	for _, r := range rows {
+		if r.decide != nil {
+			if r.failed = decide(r); r.failed != nil {
+				continue
+			}
+		} else if r.find != nil {
+			continue
+		}
 		if r.consume != 0 {
 			if consumed[r.consume] {
 				r.failed = errRotated // the same refresh token twice in one batch: the second is a reuse
@@ -340,13 +265,14 @@ func (w *tokenWriter) batch(ctx context.Context, tx *ent.Tx, rows []*tokenRow) e
 			consumed[r.consume] = true
 			rotations[r.org] = append(rotations[r.org], r)
 		}
+		writes = append(writes, r)
 	}
 	for org, rs := range rotations {
 		if err := inPowersOfTwo(rs, func(rs []*tokenRow) error { return rotate(sys(ctx, org), tx, org, rs) }); err != nil {
 			return err
 		}
 	}
-	for _, r := range rows {
+	for _, r := range writes {
 		if r.failed != nil {
 			continue // its family was rotated or revoked meanwhile
 		}
@@ -401,14 +327,14 @@ func inPowersOfTwo[T any](xs []T, f func([]T) error) error {
 
 // findRefresh answers the finds of one organisation: their refresh tokens, then the sign-in
 // sessions of the online ones.
-func findRefresh(ctx context.Context, db *ent.Client, rows []*tokenRow) error {
+func findRefresh(ctx context.Context, tx *ent.Tx, rows []*tokenRow) error {
 	keys := make([][]byte, len(rows))
 	for i, r := range rows {
 		keys[i] = r.find
 	}
 	byKey := map[string]*ent.RefreshToken{}
 	if err := inPowersOfTwo(keys, func(k [][]byte) error {
-		found, err := db.RefreshToken.Query().Where(refreshtoken.LookupKeyIn(k...)).All(ctx)
+		found, err := tx.RefreshToken.Query().Where(refreshtoken.LookupKeyIn(k...)).All(ctx)
 		for _, rt := range found {
 			byKey[string(rt.LookupKey)] = rt
 		}
@@ -428,7 +354,7 @@ func findRefresh(ctx context.Context, db *ent.Client, rows []*tokenRow) error {
 	}
 	ends := map[int]time.Time{}
 	if err := inPowersOfTwo(sessions, func(ids []int) error {
-		found, err := db.Session.Query().Where(session.IDIn(ids...)).Select(session.FieldExpiresAt).All(ctx)
+		found, err := tx.Session.Query().Where(session.IDIn(ids...)).Select(session.FieldExpiresAt).All(ctx)
 		for _, s := range found {
 			ends[s.ID] = s.ExpiresAt
 		}

@@ -99,9 +99,8 @@ func (r *refusal) Error() string { return "oauth: refresh refused: " + r.oe.Desc
 // Connect Core §12: a new access token (and ID token with openid) for the scopes of the refresh
 // token, or fewer, never a scope the client no longer holds (rule 8); a new refresh token in
 // place of the one presented. The lookup, the decision and the rotation are one trip through the
-// token writer: it reads the refresh token with its batch, runs decide, and while the next batch
-// is read consumes the token (only if still at the generation read, unused and not revoked) and
-// stores the new tokens, all before the answer.
+// token writer: it reads the refresh token in its transaction, runs decide, consumes the token
+// (only if still unused and not revoked) and stores the new tokens, all before the answer.
 func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f *formRequest) (*tokenResponse, *oidc.Error) {
 	ctx := sys(r.Context(), org.ID)
 	req, oe := parseRefreshRequest(f)
@@ -117,7 +116,7 @@ func (p *Provider) refreshGrant(r *http.Request, org *orgInfo, ci *clientInfo, f
 	if oe != nil {
 		return nil, oe
 	}
-	// decide runs on the writer's goroutine and reads nothing more: the access-token key is
+	// decide runs in the writer's transaction and reads nothing more: the access-token key is
 	// loaded first when the token may be a JWT.
 	var k *signingKey
 	if ci.anyJWT() {

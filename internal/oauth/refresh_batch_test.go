@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	stdsql "database/sql"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
@@ -10,11 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
-	"golang.org/x/oauth2"
 
 	"scopekeeper/ent/oauthclient"
 	"scopekeeper/ent/refreshtoken"
@@ -72,7 +69,7 @@ func pausedWriter(p *Provider) *tokenWriter {
 }
 
 // take waits until n rows have queued on w and returns them.
-func take(t testing.TB, w *tokenWriter, n int) []*tokenRow {
+func take(t *testing.T, w *tokenWriter, n int) []*tokenRow {
 	t.Helper()
 	rows := make([]*tokenRow, n)
 	for i := range rows {
@@ -125,7 +122,7 @@ func testRefreshStatementsPerGrant(t *testing.T, dsn string) {
 		wg.Go(func() { results[i], errs[i] = grant(v) })
 	}
 	batch := take(t, paused, n)
-	stmts := log.during(func() { paused.commit(paused.read(batch)) })
+	stmts := log.during(func() { paused.commit(batch) })
 	wg.Wait()
 	e.P.writer = running
 	for i := range n {
@@ -187,7 +184,7 @@ func TestRefreshReuseWithinBatch(t *testing.T) {
 			answers[i] = answer{resp.StatusCode, body}
 		})
 	}
-	paused.commit(paused.read(take(t, paused, 3)))
+	paused.commit(take(t, paused, 3))
 	wg.Wait()
 	e.P.writer = running
 
@@ -207,118 +204,6 @@ func TestRefreshReuseWithinBatch(t *testing.T) {
 		t.Fatalf("another grant of the batch: %v", answers[2])
 	}
 	refreshOK(t, tn, web, answers[2].body["refresh_token"].(string), "")
-}
-
-// The writer reads a batch while the one before commits: a refresh token presented in two
-// consecutive batches is read as current by both, and the second rotation finds its family moved
-// on. That is reuse: the second grant fails and revokes the family, including what the first one
-// issued.
-func TestRefreshReusedAcrossPipelinedBatches(t *testing.T) {
-	e := newEnv(t)
-	tn := e.tenant(t, "acme")
-	read := tn.scope(t, "forums.threads.readonly")
-	web := tn.client(t, oauthclient.KindWEB, read)
-	first, _ := signIn(t, tn, web, tn.owner(t), "forums.threads.readonly")
-
-	running := e.P.writer
-	paused := pausedWriter(e.P)
-	e.P.writer = paused
-	type answer struct {
-		status int
-		body   map[string]any
-	}
-	answers := make([]answer, 2)
-	var wg sync.WaitGroup
-	var batches [2][]*tokenRow
-	for i := range answers {
-		wg.Go(func() {
-			resp, body := refresh(t, tn, web, first.RefreshToken, "")
-			answers[i] = answer{resp.StatusCode, body}
-		})
-		batches[i] = paused.read(take(t, paused, 1)) // both read before either commits
-	}
-	paused.commit(batches[0])
-	paused.commit(batches[1])
-	wg.Wait()
-	e.P.writer = running
-
-	if answers[0].status != 200 || answers[1].status != 400 || answers[1].body["error"] != "invalid_grant" {
-		t.Fatalf("one refresh token in two batches read together: %v", answers)
-	}
-	if got := introspect(t, tn, web, answers[0].body["access_token"].(string)); got["active"] != false {
-		t.Fatalf("the access token the first batch issued outlived the reuse: %v", got)
-	}
-	resp, body := refresh(t, tn, web, answers[0].body["refresh_token"].(string), "")
-	wantGrantError(t, "the refresh token the first batch issued, after the reuse", resp, body, "invalid_grant")
-}
-
-// heldCommits is a driver whose transactions' commits wait, while it holds them, until let go.
-type heldCommits struct {
-	dialect.Driver
-	hold    atomic.Bool
-	waiting chan struct{} // a commit is being held
-	release chan struct{}
-}
-
-func (d *heldCommits) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	return &heldTx{Tx: tx, d: d}, err
-}
-
-type heldTx struct {
-	dialect.Tx
-	d *heldCommits
-}
-
-func (t *heldTx) Commit() error {
-	if t.d.hold.Load() {
-		t.d.waiting <- struct{}{}
-		<-t.d.release
-	}
-	return t.Tx.Commit()
-}
-
-// QueryContext is what ent's execquery feature asks of a transaction (the writer's rotations).
-func (t *heldTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	return t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
-	}).QueryContext(ctx, query, args...)
-}
-
-// The writer reads and decides the next rows while a commit waits for the disk: a refresh token's
-// introspection (a read through the writer) is answered while the batch before it is still
-// committing.
-func TestWriterReadsWhileCommitting(t *testing.T) {
-	held := &heldCommits{waiting: make(chan struct{}), release: make(chan struct{})}
-	e := newEnvDSN(t, t.TempDir()+"/oauth.db", store.WithDriver(func(d dialect.Driver) dialect.Driver { held.Driver = d; return held }))
-	tn := e.tenant(t, "acme")
-	read := tn.scope(t, "forums.threads.readonly")
-	svc := tn.client(t, oauthclient.KindSERVICE, read)
-	web := tn.client(t, oauthclient.KindWEB, read)
-	values := mintRefresh(t, e, tn, web, []int{read.ID}, 1)
-
-	held.hold.Store(true)
-	issued := make(chan error, 1)
-	go func() {
-		_, err := ccConfig(tn, svc, oauth2.AuthStyleInHeader).Token(context.Background())
-		issued <- err
-	}()
-	<-held.waiting // the token's batch is committing
-	answered := make(chan map[string]any, 1)
-	go func() { answered <- introspect(t, tn, web, values[0]) }()
-	select {
-	case got := <-answered:
-		if got["active"] != true {
-			t.Errorf("the refresh token introspected during a commit: %v", got)
-		}
-	case <-time.After(time.Minute): // a deadlock guard, not a measure of speed
-		t.Error("a read through the writer waited for the commit of the batch before it")
-	}
-	held.hold.Store(false)
-	close(held.release)
-	if err := <-issued; err != nil {
-		t.Fatal(err)
-	}
 }
 
 // When a family was rotated or revoked since the batch read it (by another server process), that
@@ -398,8 +283,7 @@ func TestWriterSurvivesPanickingDecide(t *testing.T) {
 	bad.decide = func(*tokenRow) error { panic("boom") }
 	good, _, _ := e.P.newRow(t.Context(), org, ci, nil, nil, nil, shape{}, nil)
 	bad.done, good.done = make(chan error, 1), make(chan error, 1)
-	w := pausedWriter(e.P)
-	w.commit(w.read([]*tokenRow{bad, good}))
+	pausedWriter(e.P).commit([]*tokenRow{bad, good})
 	if err := <-bad.done; err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("the panicking row: %v", err)
 	}
