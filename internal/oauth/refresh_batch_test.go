@@ -69,7 +69,7 @@ func pausedWriter(p *Provider) *tokenWriter {
 }
 
 // take waits until n rows have queued on w and returns them.
-func take(t *testing.T, w *tokenWriter, n int) []*tokenRow {
+func take(t testing.TB, w *tokenWriter, n int) []*tokenRow {
 	t.Helper()
 	rows := make([]*tokenRow, n)
 	for i := range rows {
