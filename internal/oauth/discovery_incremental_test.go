@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -311,6 +312,95 @@ func TestDiscoveryFollowsEveryKindOfChange(t *testing.T) {
 		expect("a name JSON escapes")
 		if !bytes.Contains(fetchDoc(t, acme), []byte(`"a\u0026b\u003cc\u003e"`)) {
 			t.Fatal("a&b<c> is not escaped as encoding/json escapes it")
+		}
+	})
+}
+
+// After any sequence of changes (one scope at a time, in bulk, in transactions committed or
+// rolled back, with renderings in between), the document served is the full rendering.
+func TestDiscoveryRandomChanges(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 0))
+	e := newEnv(t)
+	acme := e.tenant(t, "acme")
+	ctx := e.sys(acme.ID)
+	names := []string{"a&b"} // one name JSON escapes
+	for i := range 30 {
+		names = append(names, fmt.Sprintf("forums.r%02d.readonly", i))
+	}
+	// change makes one random change through client.
+	change := func(client *ent.Client) {
+		name := names[r.IntN(len(names))]
+		s, err := client.Scope.Query().Where(scope.Name(name)).Only(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			client.Scope.Create().SetAPI(acme.API).SetName(name).SetDisplayName(name).SetDescription(name).
+				SetShowInDiscoveryDocument(r.IntN(3) > 0).SetDeprecated(r.IntN(4) == 0).ExecX(ctx)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			switch r.IntN(4) {
+			case 0:
+				client.Scope.UpdateOne(s).SetShowInDiscoveryDocument(!s.ShowInDiscoveryDocument).ExecX(ctx)
+			case 1:
+				client.Scope.UpdateOne(s).SetDeprecated(!s.Deprecated).ExecX(ctx)
+			case 2:
+				client.Scope.DeleteOne(s).ExecX(ctx)
+			case 3:
+				client.Scope.Update().Where(scope.NameHasPrefix(name[:min(len(name), len("forums.r0"))])).SetShowInDiscoveryDocument(r.IntN(2) == 0).ExecX(ctx)
+			}
+		}
+	}
+	check := func(step int) {
+		t.Helper()
+		if got, full := fetchDoc(t, acme), fullRender(t, acme); !bytes.Equal(got, full) {
+			t.Fatalf("step %d (seed %d): served\n%s\nbut a full rendering is\n%s", step, seed, got, full)
+		}
+	}
+	for step := range 300 {
+		switch r.IntN(10) {
+		case 0: // several changes in a transaction, a rendering in the middle
+			tx, err := e.DB.Client.Tx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 1 + r.IntN(4) {
+				change(tx.Client())
+			}
+			check(step)
+			change(tx.Client())
+			if r.IntN(2) == 0 {
+				err = tx.Commit()
+			} else {
+				err = tx.Rollback()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			e.P.ForgetCached()
+		default:
+			change(e.DB.Client)
+		}
+		check(step)
+	}
+}
+
+// appendName writes any string as encoding/json does, and plain ones as they are.
+func FuzzAppendName(f *testing.F) {
+	for _, s := range []string{"forums.threads.readonly", "a&b", "<x>", `"\`, "é", "\x00\x7f", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendName(nil, s, false, true); !bytes.Equal(got, want) {
+			t.Fatalf("appendName(%q) = %s, want %s", s, got, want)
+		}
+		if plain(s) {
+			if got := appendName([]byte("x"), s, true, false); !bytes.Equal(got, append([]byte("x,"), want...)) {
+				t.Fatalf("appendName(%q) unchecked = %s", s, got)
+			}
 		}
 	})
 }
