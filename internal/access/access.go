@@ -64,7 +64,8 @@ type Engine struct {
 
 	configEpoch, grantsEpoch atomic.Uint64
 	syncMu                   sync.Mutex
-	seen                     map[int]seenRevision // by organisation ID, as Sync last read them
+	seen                     map[int]seenRevision      // by organisation ID, as Sync last read them
+	own                      map[int]map[ownValue]bool // by organisation ID: values this process's commits gave its counters (by syncMu)
 	mu                       sync.RWMutex
 	orgs                     map[int]*orgState
 	slugs                    sync.Map // slug → organisation ID (slugs never change)
@@ -77,7 +78,7 @@ func New(client *ent.Client, opts Options) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}, seen: map[int]seenRevision{}}
+	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}, seen: map[int]seenRevision{}, own: map[int]map[ownValue]bool{}}
 }
 
 // Decide answers whether credential may call METHOD PATH in organisation orgID.

@@ -116,7 +116,24 @@ func (e *Engine) Hook() ent.Hook {
 					if err := record(ctx, tx.Client(), org.id, missing); err != nil {
 						return v, err
 					}
-					change.counted(org, missing)
+					// The row stays locked until the commit: what it holds now is what this
+					// transaction's commit makes of it, which Sync will then know for this
+					// process's own change.
+					now, err := tx.Client().Revision.Query().Where(revision.OrganisationID(org.id)).Only(viewer.SystemContext(ctx, org.id))
+					if err != nil {
+						return v, err
+					}
+					if change.counted(org, missing, now) {
+						tx.OnCommit(func(next gen.Committer) gen.Committer {
+							return gen.CommitFunc(func(ctx context.Context, tx *gen.Tx) error {
+								err := next.Commit(ctx, tx)
+								if err == nil {
+									e.committed(change)
+								}
+								return err
+							})
+						})
+					}
 				}
 				return v, nil
 			}
@@ -141,10 +158,17 @@ type orgRef struct {
 type txChange struct {
 	mu              sync.Mutex
 	noted, recorded map[orgRef]int
+	made            map[int][]ownValue // by organisation ID: the counter values its commit makes
+}
+
+// ownValue is a value a counter (affectsConfig, affectsGrants or affectsKeys) takes.
+type ownValue struct {
+	counter int
+	value   int64
 }
 
 func newTxChange() *txChange {
-	return &txChange{noted: map[orgRef]int{}, recorded: map[orgRef]int{}}
+	return &txChange{noted: map[orgRef]int{}, recorded: map[orgRef]int{}, made: map[int][]ownValue{}}
 }
 
 func (c *txChange) note(org orgRef, what int) {
@@ -159,10 +183,40 @@ func (c *txChange) uncounted(org orgRef, what int) int {
 	return what &^ c.recorded[org]
 }
 
-func (c *txChange) counted(org orgRef, what int) {
+// counted notes that what was counted in the database, making its counters now's; it reports
+// whether it is the transaction's first count.
+func (c *txChange) counted(org orgRef, what int, now *gen.Revision) (first bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	first = len(c.recorded) == 0
 	c.recorded[org] |= what
-	c.mu.Unlock()
+	for counter, v := range map[int]int64{affectsConfig: now.Config, affectsGrants: now.Grants, affectsKeys: now.Keys} {
+		if what&counter != 0 {
+			c.made[org.id] = append(c.made[org.id], ownValue{counter, v})
+		}
+	}
+	return first
+}
+
+// committed remembers the counter values c's commit made, so that Sync does not take them for
+// another process's changes.
+func (e *Engine) committed(c *txChange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	for orgID, values := range c.made {
+		seen := e.seen[orgID]
+		for _, v := range values {
+			if v.value <= seen.get(v.counter) {
+				continue // Sync read it before this: it took it for another process's change
+			}
+			if e.own[orgID] == nil {
+				e.own[orgID] = map[ownValue]bool{}
+			}
+			e.own[orgID][v] = true
+		}
+	}
 }
 
 func (e *Engine) bumpChange(c *txChange) {
@@ -222,10 +276,25 @@ func RecordChange(ctx context.Context, client *gen.Client, orgID int) error {
 // seenRevision is what Sync last read of one organisation's counters.
 type seenRevision struct{ config, grants, keys int64 }
 
+func (s seenRevision) get(counter int) int64 {
+	switch counter {
+	case affectsConfig:
+		return s.config
+	case affectsGrants:
+		return s.grants
+	}
+	return s.keys
+}
+
 // Sync applies the changes that other server processes committed to the database since the last
 // Sync (changes made through this process were applied when they committed). It reports whether
-// any counter moved. Run it often (Watch): until it runs, this process may decide with what it
-// read before another process's change.
+// there were any. Run it often (Watch): until it runs, this process may decide with what it read
+// before another process's change.
+//
+// Each transaction adds at most one to each counter, so a counter's every step is one commit's:
+// the steps this process's transactions made (Hook notes the values they committed) are not
+// another process's change. A change made outside a transaction is not told apart, and counts as
+// another process's.
 func (e *Engine) Sync(ctx context.Context) (bool, error) {
 	rows, err := e.client.Revision.Query().All(viewer.SystemContext(ctx, 0))
 	if err != nil {
@@ -235,20 +304,28 @@ func (e *Engine) Sync(ctx context.Context) (bool, error) {
 	defer e.syncMu.Unlock()
 	changed := false
 	for _, r := range rows {
-		last := e.seen[r.OrganisationID]
+		last, now := e.seen[r.OrganisationID], seenRevision{r.Config, r.Grants, r.Keys}
+		if now == last {
+			continue
+		}
+		own := e.own[r.OrganisationID]
 		what := 0
-		if r.Config > last.config {
-			what |= affectsConfig
+		for _, counter := range []int{affectsConfig, affectsGrants, affectsKeys} {
+			for v := last.get(counter) + 1; v <= now.get(counter); v++ {
+				if !own[ownValue{counter, v}] {
+					what |= counter
+					break
+				}
+			}
 		}
-		if r.Grants > last.grants {
-			what |= affectsGrants
+		for v := range own {
+			if v.value <= now.get(v.counter) {
+				delete(own, v)
+			}
 		}
-		if r.Keys > last.keys {
-			what |= affectsKeys
-		}
+		e.seen[r.OrganisationID] = now
 		if what != 0 {
 			e.bump(r.OrganisationID, r.OrganisationID != 0, what)
-			e.seen[r.OrganisationID] = seenRevision{r.Config, r.Grants, r.Keys}
 			changed = true
 		}
 	}
