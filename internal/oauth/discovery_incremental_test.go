@@ -319,10 +319,13 @@ func TestDiscoveryFollowsEveryKindOfChange(t *testing.T) {
 // After any sequence of changes (one scope at a time, in bulk, in transactions committed or
 // rolled back, with renderings in between), the document served is the full rendering.
 func TestDiscoveryRandomChanges(t *testing.T) {
-	seed := rand.Uint64()
+	eachDatabase(t, func(t *testing.T, dsn string) { randomChanges(t, dsn, rand.Uint64()) })
+}
+
+func randomChanges(t *testing.T, dsn string, seed uint64) {
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 0))
-	e := newEnv(t)
+	e := newEnvDSN(t, dsn)
 	acme := e.tenant(t, "acme")
 	ctx := e.sys(acme.ID)
 	names := []string{"a&b"} // one name JSON escapes
