@@ -163,6 +163,11 @@ func TestDiscoveryReadsOnlyTheChangedScope(t *testing.T) {
 			t.Fatalf("after deleting one scope, discovery read %d rows, want none (it is gone)", n)
 		}
 		expectDoc(t, acme, "deprecated and deleted", slices.Delete(slices.Delete(slices.Clone(want), 11, 12), 9, 10)...)
+		owner.must(`mutation($in: CreateScopeInput!) { createScope(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"apiID": id(acme.API.ID), "name": "forums.members.readonly", "displayName": "x", "description": "x"}})
+		if n := served(); n != 1 {
+			t.Fatalf("after creating one scope, discovery read %d rows, want 1", n)
+		}
 		// Nothing changed: nothing is read.
 		if n := served(); n != 0 {
 			t.Fatalf("unchanged, discovery read %d rows", n)
