@@ -92,7 +92,7 @@ func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo, docs *orgD
 	if err != nil {
 		return nil, err
 	}
-	body := l.appendDocument(make([]byte, 0, len(head)+l.size()+len(tail)+64), head, tail)
+	body := l.appendDocument(make([]byte, 0, len(head)+l.size+len(tail)+64), head, tail)
 	d := &discoveryDoc{body: body, etag: etagOf(body), rev: rev}
 	d.doc = sync.OnceValues(func() (map[string]any, error) {
 		var doc map[string]any

@@ -13,23 +13,33 @@ import (
 // between renderings and changed by the scopes that changed. Names never change after creation,
 // so a scope's ID and name are all it needs.
 type listing struct {
-	epoch   uint64 // cache.docEpoch when it was read whole
-	scopes  []listed
-	escaped int // how many names JSON escapes (see appendName): usually none
+	epoch  uint64 // cache.docEpoch when it was read whole
+	scopes []listed
+	// Kept as scopes change, so that a rendering need not look at every name for them:
+	size     int            // bytes the names take in the document
+	escaped  int            // names JSON escapes (see appendName): usually none
+	identity map[string]int // names that are an identity scope's ignoring case, by that scope
 }
 
 func newListing(epoch uint64, scopes []listed) *listing {
 	slices.SortFunc(scopes, byName)
-	l := &listing{epoch: epoch, scopes: scopes}
+	l := &listing{epoch: epoch, scopes: scopes, identity: map[string]int{}}
 	for _, s := range scopes {
 		l.count(s.Name, 1)
 	}
 	return l
 }
 
+// count counts name in (n = 1) or out (n = -1).
 func (l *listing) count(name string, n int) {
+	l.size += n * (len(name) + 3)
 	if !plain(name) {
 		l.escaped += n
+	}
+	for _, is := range oidcscope.All {
+		if len(name) == len(is.Name) && strings.EqualFold(name, is.Name) {
+			l.identity[is.Name] += n
+		}
 	}
 }
 
@@ -91,22 +101,13 @@ func (l *listing) apply(ids []int, rows []*ent.Scope) {
 	}
 }
 
-// size is about how many bytes the names take in the document.
-func (l *listing) size() int {
-	n := 0
-	for _, s := range l.scopes {
-		n += len(s.Name) + 3
-	}
-	return n
-}
-
 // appendDocument appends the document: head, the names of l and the identity scopes, sorted, as
 // a JSON array's elements, then tail. An identity scope is listed once even when a scope row of
 // the same name (created before identity scopes existed) is listed too.
 func (l *listing) appendDocument(b, head, tail []byte) []byte {
 	var identity []string
 	for _, is := range oidcscope.All {
-		if !slices.ContainsFunc(l.scopes, func(s listed) bool { return len(s.Name) == len(is.Name) && strings.EqualFold(s.Name, is.Name) }) {
+		if l.identity[is.Name] == 0 {
 			identity = append(identity, is.Name)
 		}
 	}
