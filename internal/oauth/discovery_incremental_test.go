@@ -412,3 +412,33 @@ func FuzzAppendName(f *testing.F) {
 		}
 	})
 }
+
+// A scope row named like an identity scope (made before identity scopes existed) is listed in its
+// place, and the identity scope comes back when the row leaves.
+func TestListingIdentityScopeRows(t *testing.T) {
+	names := func(l *listing) []string {
+		var doc struct {
+			Scopes []string `json:"scopes_supported"`
+		}
+		head, tail, err := discoveryFrame("https://example.test/o/acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(l.appendDocument(nil, head, tail), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Scopes
+	}
+	l := newListing(0, []listed{{ID: 3, Name: "forums.threads.readonly"}, {ID: 2, Name: "Email"}, {ID: 1, Name: "a"}})
+	if got, want := names(l), []string{"Email", "a", "forums.threads.readonly", "offline_access", "openid", "profile"}; !slices.Equal(got, want) {
+		t.Fatalf("scopes_supported = %v, want %v", got, want)
+	}
+	l.apply([]int{2, 4}, []*ent.Scope{{ID: 2, Name: "Email", ShowInDiscoveryDocument: false}, {ID: 4, Name: "b", ShowInDiscoveryDocument: true}})
+	if got, want := names(l), []string{"a", "b", "email", "forums.threads.readonly", "offline_access", "openid", "profile"}; !slices.Equal(got, want) {
+		t.Fatalf("after Email left: %v, want %v", got, want)
+	}
+	l.apply([]int{1}, nil) // deleted
+	if got, want := names(l), []string{"b", "email", "forums.threads.readonly", "offline_access", "openid", "profile"}; !slices.Equal(got, want) {
+		t.Fatalf("after a was deleted: %v, want %v", got, want)
+	}
+}
