@@ -52,9 +52,10 @@ type Options struct {
 	// Usage, when set, notes which scope allowed each decided request (the access review);
 	// explanations are not use.
 	Usage *usage.Recorder
-	// Changed is called when Sync finds changes made by another server process, so other caches
-	// of this process can drop what they read before; nil calls nothing.
-	Changed func()
+	// Changed is called when Sync finds changes made by another server process, with the
+	// organisations they were in (0: outside any), so other caches of this process can drop what
+	// they read of them before; nil calls nothing.
+	Changed func(orgIDs []int)
 }
 
 // Engine decides access for every organisation of one database.

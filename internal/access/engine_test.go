@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -445,7 +446,12 @@ func TestSyncTellsOwnChangesFromOthers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
 		w := newWorld(t)
 		changed := 0
-		w.engine.opts.Changed = func() { changed++ }
+		w.engine.opts.Changed = func(orgIDs []int) {
+			if !slices.Equal(orgIDs, []int{w.orgID}) {
+				t.Errorf("Changed(%v), want the organisation changed", orgIDs)
+			}
+			changed++
+		}
 		sync := func() bool {
 			t.Helper()
 			moved, err := w.engine.Sync(context.Background())

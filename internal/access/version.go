@@ -336,7 +336,7 @@ func (e *Engine) Sync(ctx context.Context) (bool, error) {
 	}
 	e.syncMu.Lock()
 	defer e.syncMu.Unlock()
-	changed := false
+	var changed []int
 	for _, r := range rows {
 		last, now := e.seen[r.OrganisationID], seenRevision{r.Config, r.Grants, r.Keys}
 		if now == last {
@@ -360,13 +360,13 @@ func (e *Engine) Sync(ctx context.Context) (bool, error) {
 		e.seen[r.OrganisationID] = now
 		if what != 0 {
 			e.bump(r.OrganisationID, r.OrganisationID != 0, what)
-			changed = true
+			changed = append(changed, r.OrganisationID)
 		}
 	}
-	if changed && e.opts.Changed != nil {
-		e.opts.Changed()
+	if len(changed) > 0 && e.opts.Changed != nil {
+		e.opts.Changed(changed)
 	}
-	return changed, nil
+	return len(changed) > 0, nil
 }
 
 // Watch runs Sync every interval until ctx ends.

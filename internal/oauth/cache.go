@@ -307,8 +307,16 @@ func (c *cache) applyAtCommit(t *txDocs) {
 	}
 }
 
-// ForgetCached drops everything cached: another server process changed the configuration.
-func (p *Provider) ForgetCached() {
+// ForgetCached drops what is cached: another server process changed the configuration of the
+// organisations orgIDs (0: outside any organisation, which may affect them all). Discovery
+// documents of other organisations are kept.
+func (p *Provider) ForgetCached(orgIDs []int) {
 	p.cache.bump()
-	p.cache.docEpoch.Add(1)
+	for _, id := range orgIDs {
+		if id == 0 {
+			p.cache.docEpoch.Add(1)
+			continue
+		}
+		p.cache.apply(docChange{org: p.cache.orgDocs(id), full: true})
+	}
 }

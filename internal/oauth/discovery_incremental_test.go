@@ -124,7 +124,7 @@ func TestDiscoveryReadsOnlyTheChangedScope(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, dsn string) {
 		var rows scopeRows
 		e := newEnvDSN(t, dsn, rows.option())
-		acme := e.tenant(t, "acme")
+		acme, globex := e.tenant(t, "acme"), e.tenant(t, "globex")
 		var creates []*ent.ScopeCreate
 		var want []string
 		for i := range 300 {
@@ -171,6 +171,15 @@ func TestDiscoveryReadsOnlyTheChangedScope(t *testing.T) {
 		// Nothing changed: nothing is read.
 		if n := served(); n != 0 {
 			t.Fatalf("unchanged, discovery read %d rows", n)
+		}
+		// Another server process changed another organisation, then this one.
+		e.P.ForgetCached([]int{globex.ID})
+		if n := served(); n != 0 {
+			t.Fatalf("after another process changed another organisation, discovery read %d rows", n)
+		}
+		e.P.ForgetCached([]int{acme.ID})
+		if n := served(); n != 299 {
+			t.Fatalf("after another process changed this organisation, discovery read %d rows, want all 299", n)
 		}
 	})
 }
@@ -308,7 +317,7 @@ func TestDiscoveryFollowsEveryKindOfChange(t *testing.T) {
 		defer other.Close()
 		other.Client.Scope.UpdateOne(item(3)).SetShowInDiscoveryDocument(false).ExecX(ctx)
 		drop("forums.item003.readonly")
-		e.P.ForgetCached()
+		e.P.ForgetCached([]int{acme.ID})
 		expect("changed by another process")
 
 		// An organisation whose naming policy allows names that JSON escapes.
@@ -387,7 +396,7 @@ func randomChanges(t *testing.T, dsn string, seed uint64) {
 				t.Fatal(err)
 			}
 		case 1:
-			e.P.ForgetCached()
+			e.P.ForgetCached([]int{[]int{0, acme.ID}[r.IntN(2)]})
 		default:
 			change(e.DB.Client)
 		}
