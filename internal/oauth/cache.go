@@ -46,7 +46,7 @@ type cache struct {
 	// What discovery documents are rendered from changes far less often than the rest, and per
 	// organisation: each has its own revision, so a change elsewhere leaves its document alone.
 	docRevs  sync.Map      // organisation ID → *orgDocs
-	docEpoch atomic.Uint64 // bumped by changes outside any organisation and by ForgetCached
+	docEpoch atomic.Uint64 // bumped by changes outside any organisation, here or (ForgetCached) elsewhere
 
 	txs txstate.Map[*txDocs] // what open transactions changed, bumped again when they commit
 }
