@@ -207,7 +207,8 @@ func (c *cache) invalidationHook() entgo.Hook {
 				return next.Mutate(ctx, m)
 			}
 			var ch docChange
-			if docAffecting[m.Type()] {
+			// A new organisation changes no document there is.
+			if docAffecting[m.Type()] && !(m.Type() == ent.TypeOrganisation && m.Op().Is(entgo.OpCreate)) {
 				if v := viewer.FromContext(ctx); v != nil && v.OrgID != 0 {
 					ch.org = c.orgDocs(v.OrgID)
 				} else {

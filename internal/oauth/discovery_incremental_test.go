@@ -172,6 +172,11 @@ func TestDiscoveryReadsOnlyTheChangedScope(t *testing.T) {
 		if n := served(); n != 0 {
 			t.Fatalf("unchanged, discovery read %d rows", n)
 		}
+		// Another organisation is made.
+		e.tenant(t, "initech")
+		if n := served(); n != 0 {
+			t.Fatalf("after another organisation was made, discovery read %d rows", n)
+		}
 		// Another server process changed another organisation, then this one.
 		e.P.ForgetCached([]int{globex.ID})
 		if n := served(); n != 0 {
