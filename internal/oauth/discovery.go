@@ -112,7 +112,8 @@ var shown = predicate.Scope(func(s *sql.Selector) {
 	s.Where(sql.And(is(scope.FieldShowInDiscoveryDocument, true), is(scope.FieldDeprecated, false)))
 })
 
-// readListing reads all of an organisation's listed scopes.
+// readListing reads all of an organisation's listed scopes: from the covering index alone on
+// SQLite, whose index entries carry the row's ID.
 func (p *Provider) readListing(ctx context.Context, orgID int, epoch uint64) (*listing, error) {
 	var rows []listed
 	err := p.client.Scope.Query().Where(shown).Select(scope.FieldID, scope.FieldName).Scan(sys(ctx, orgID), &rows)
