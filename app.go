@@ -45,7 +45,7 @@ func newApp(db *store.DB, cfg Config) *app {
 	}
 	a := &app{cfg: cfg, db: db, auth: auth.New(db.Client, cfg.PublicURL), usage: usage.New(usageBatch)}
 	// Another server process's change reaches this one's caches through the access engine's Sync.
-	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Usage: a.usage, Changed: func() { a.oauth.ForgetCached() }, Now: cfg.Now})
+	a.access = access.New(db.Client, access.Options{Touch: a.auth.Touch, Usage: a.usage, Changed: func(orgIDs []int) { a.oauth.ForgetCached(orgIDs) }, Now: cfg.Now})
 	db.Client.Use(a.access.Hook()) // bumps the engine's versions on every committed change
 	a.oauth = oauth.New(db.Client, cfg.PublicURL, a.auth, cfg.Keys)
 	if cfg.Now != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +77,30 @@ func TestChangesReachOtherServers(t *testing.T) {
 		sync()
 		if after := idTokenKey(t, web, ownerOnB); after != rotated || after == before {
 			t.Fatalf("after the rotation through A, B signs with %s, want the new key %s (was %s)", after, rotated, before)
+		}
+
+		// Discovery: B's document (kept up to date scope by scope for B's own changes) drops a
+		// scope hidden through A once B syncs.
+		listed := func() []any {
+			t.Helper()
+			resp, err := http.Get(b.URL + "/o/acme/.well-known/openid-configuration")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var doc map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+				t.Fatal(err)
+			}
+			return doc["scopes_supported"].([]any)
+		}
+		if got := listed(); !slices.Contains(got, any("forums.threads.readonly")) {
+			t.Fatalf("B's discovery before the change: %v", got)
+		}
+		f.owner.must(`mutation($id: ID!) { updateScope(id: $id, input: {showInDiscoveryDocument: false}) { id } }`, map[string]any{"id": f.read})
+		sync()
+		if got := listed(); slices.Contains(got, any("forums.threads.readonly")) {
+			t.Fatalf("B's discovery after A hid the scope and B synced: %v", got)
 		}
 	})
 }

@@ -52,9 +52,10 @@ type Options struct {
 	// Usage, when set, notes which scope allowed each decided request (the access review);
 	// explanations are not use.
 	Usage *usage.Recorder
-	// Changed is called when Sync finds changes made by another server process, so other caches
-	// of this process can drop what they read before; nil calls nothing.
-	Changed func()
+	// Changed is called when Sync finds changes made by another server process, with the
+	// organisations they were in (0: outside any), so other caches of this process can drop what
+	// they read of them before; nil calls nothing.
+	Changed func(orgIDs []int)
 }
 
 // Engine decides access for every organisation of one database.
@@ -64,7 +65,8 @@ type Engine struct {
 
 	configEpoch, grantsEpoch atomic.Uint64
 	syncMu                   sync.Mutex
-	seen                     map[int]seenRevision // by organisation ID, as Sync last read them
+	seen                     map[int]seenRevision      // by organisation ID, as Sync last read them
+	own                      map[int]map[ownValue]bool // by organisation ID: values this process's commits gave its counters (by syncMu)
 	mu                       sync.RWMutex
 	orgs                     map[int]*orgState
 	slugs                    sync.Map // slug → organisation ID (slugs never change)
@@ -77,7 +79,7 @@ func New(client *ent.Client, opts Options) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}, seen: map[int]seenRevision{}}
+	return &Engine{client: client, opts: opts, orgs: map[int]*orgState{}, seen: map[int]seenRevision{}, own: map[int]map[ownValue]bool{}}
 }
 
 // Decide answers whether credential may call METHOD PATH in organisation orgID.

@@ -3,13 +3,17 @@ package access
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/endpoint"
@@ -431,6 +435,79 @@ func TestCheckHandler(t *testing.T) {
 			if status != 400 || out["error"] != "invalid_request" || !strings.Contains(desc, field) || !strings.Contains(desc, "e.g.") {
 				t.Errorf("%s: %d %v", body, status, out)
 			}
+		}
+	})
+}
+
+// Sync tells this process's own committed changes from another process's: only the latter make
+// it report a change (and call Changed, which drops the OAuth caches, discovery documents and
+// all). A step of a counter that this process committed is never taken for another's.
+func TestSyncTellsOwnChangesFromOthers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
+		w := newWorld(t)
+		changed := 0
+		w.engine.opts.Changed = func(orgIDs []int) {
+			if !slices.Equal(orgIDs, []int{w.orgID}) {
+				t.Errorf("Changed(%v), want the organisation changed", orgIDs)
+			}
+			changed++
+		}
+		sync := func() bool {
+			t.Helper()
+			moved, err := w.engine.Sync(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return moved
+		}
+		sync() // what happened before: the organisation's creation
+		changed = 0
+		inTx := func(client *ent.Client, f func(*ent.Client)) {
+			t.Helper()
+			tx, err := client.Tx(w.sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(tx.Client())
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		api := func(c *ent.Client, name string) {
+			c.API.Create().SetName(name).SetDisplayName(name).SetBasePath("/" + name).ExecX(w.sys)
+		}
+		for i := range 3 {
+			inTx(w.db.Client, func(c *ent.Client) { api(c, fmt.Sprintf("own%d", i)) })
+		}
+		api(w.db.Client, "own-outside-a-transaction")
+		if sync() || changed != 0 {
+			t.Fatalf("after four changes of its own, Sync reports a change (Changed called %d times)", changed)
+		}
+		// Another process: its own client and engine on the same database.
+		other := New(w.db.Client, Options{})
+		otherClient := ent.NewClient(ent.Driver(entsql.OpenDB(w.db.Dialect, w.db.SQL)))
+		otherClient.Use(other.Hook())
+		inTx(otherClient, func(c *ent.Client) { api(c, "theirs") })
+		if !sync() || changed != 1 {
+			t.Fatalf("after another process's change, Sync reports none (Changed called %d times)", changed)
+		}
+		// Interleaved: one of ours, one of theirs, one of ours.
+		inTx(w.db.Client, func(c *ent.Client) { api(c, "own3") })
+		inTx(otherClient, func(c *ent.Client) { api(c, "theirs2") })
+		inTx(w.db.Client, func(c *ent.Client) { api(c, "own4") })
+		if !sync() || changed != 2 {
+			t.Fatalf("a change of another process between two of ours went unseen (Changed called %d times)", changed)
+		}
+		// A transaction rolled back leaves nothing to take for its own.
+		tx, err := w.db.Client.Tx(w.sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api(tx.Client(), "rolled-back")
+		_ = tx.Rollback()
+		inTx(otherClient, func(c *ent.Client) { api(c, "theirs3") })
+		if !sync() || changed != 3 {
+			t.Fatalf("another process's change after a rollback went unseen (Changed called %d times)", changed)
 		}
 	})
 }

@@ -113,17 +113,28 @@ func (e *Engine) Hook() ent.Hook {
 				}
 				// Counted in the same transaction: other processes see the change when it commits.
 				if missing := change.uncounted(org, what); missing != 0 {
-					if err := record(ctx, tx.Client(), org.id, missing); err != nil {
+					now, err := record(ctx, tx.Client(), org.id, missing)
+					if err != nil {
 						return v, err
 					}
-					change.counted(org, missing)
+					if change.counted(org, ownValues(missing, now)) {
+						tx.OnCommit(func(next gen.Committer) gen.Committer {
+							return gen.CommitFunc(func(ctx context.Context, tx *gen.Tx) error {
+								err := next.Commit(ctx, tx)
+								if err == nil {
+									e.committed(change)
+								}
+								return err
+							})
+						})
+					}
 				}
 				return v, nil
 			}
 			v, err := next.Mutate(ctx, m)
 			e.bump(org.id, org.known, what)
 			if err == nil {
-				err = record(ctx, e.client, org.id, what)
+				err = e.recordAlone(ctx, org.id, what)
 			}
 			return v, err
 		})
@@ -141,10 +152,17 @@ type orgRef struct {
 type txChange struct {
 	mu              sync.Mutex
 	noted, recorded map[orgRef]int
+	made            map[int][]ownValue // by organisation ID: the counter values its commit makes
+}
+
+// ownValue is a value a counter (affectsConfig, affectsGrants or affectsKeys) takes.
+type ownValue struct {
+	counter int
+	value   int64
 }
 
 func newTxChange() *txChange {
-	return &txChange{noted: map[orgRef]int{}, recorded: map[orgRef]int{}}
+	return &txChange{noted: map[orgRef]int{}, recorded: map[orgRef]int{}, made: map[int][]ownValue{}}
 }
 
 func (c *txChange) note(org orgRef, what int) {
@@ -159,10 +177,73 @@ func (c *txChange) uncounted(org orgRef, what int) int {
 	return what &^ c.recorded[org]
 }
 
-func (c *txChange) counted(org orgRef, what int) {
+// counted notes that the counters of values were counted in the database, taking those values
+// when the transaction commits; it reports whether it is the transaction's first count.
+func (c *txChange) counted(org orgRef, values []ownValue) (first bool) {
 	c.mu.Lock()
-	c.recorded[org] |= what
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	first = len(c.recorded) == 0
+	for _, v := range values {
+		c.recorded[org] |= v.counter
+	}
+	c.made[org.id] = append(c.made[org.id], values...)
+	return first
+}
+
+// ownValues is the values of the counters in what that a count left in now.
+func ownValues(what int, now *gen.Revision) []ownValue {
+	var out []ownValue
+	for _, v := range []ownValue{{affectsConfig, now.Config}, {affectsGrants, now.Grants}, {affectsKeys, now.Keys}} {
+		if what&v.counter != 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// committed remembers the counter values c's commit made.
+func (e *Engine) committed(c *txChange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for orgID, values := range c.made {
+		e.noteOwn(orgID, values)
+	}
+}
+
+// noteOwn remembers counter values this process committed, so that Sync does not take them for
+// another process's changes.
+func (e *Engine) noteOwn(orgID int, values []ownValue) {
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	seen := e.seen[orgID]
+	for _, v := range values {
+		if v.value <= seen.get(v.counter) {
+			continue // Sync read it before this: it took it for another process's change
+		}
+		if e.own[orgID] == nil {
+			e.own[orgID] = map[ownValue]bool{}
+		}
+		e.own[orgID][v] = true
+	}
+}
+
+// recordAlone counts a change made outside a transaction in a transaction of its own, and
+// remembers the values it committed.
+func (e *Engine) recordAlone(ctx context.Context, orgID, what int) error {
+	tx, err := e.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	now, err := record(ctx, tx.Client(), orgID, what)
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	e.noteOwn(orgID, ownValues(what, now))
+	return nil
 }
 
 func (e *Engine) bumpChange(c *txChange) {
@@ -194,8 +275,10 @@ func (e *Engine) bump(orgID int, known bool, what int) {
 }
 
 // record counts a change in the database (organisation 0: outside any organisation), for the
-// other server processes sharing it.
-func record(ctx context.Context, client *gen.Client, orgID, what int) error {
+// other server processes sharing it, in client's transaction, and returns the counters as they
+// are then. The row stays locked until that transaction ends: if it commits, the counters it
+// counted have the returned values from the commit on.
+func record(ctx context.Context, client *gen.Client, orgID, what int) (*gen.Revision, error) {
 	var config, grants, keys int64
 	if what&affectsConfig != 0 {
 		config = 1
@@ -206,26 +289,46 @@ func record(ctx context.Context, client *gen.Client, orgID, what int) error {
 	if what&affectsKeys != 0 {
 		keys = 1
 	}
-	return client.Revision.Create().SetOrganisationID(orgID).SetConfig(config).SetGrants(grants).SetKeys(keys).
+	ctx = viewer.SystemContext(ctx, orgID)
+	err := client.Revision.Create().SetOrganisationID(orgID).SetConfig(config).SetGrants(grants).SetKeys(keys).
 		OnConflictColumns(revision.FieldOrganisationID).
 		Update(func(u *gen.RevisionUpsert) { u.AddConfig(config).AddGrants(grants).AddKeys(keys) }).
-		Exec(viewer.SystemContext(ctx, orgID))
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return client.Revision.Query().Where(revision.OrganisationID(orgID)).Only(ctx)
 }
 
 // RecordChange counts a change to all of organisation orgID's configuration and grants, for
 // writers that insert rows beside the hooks (internal/scalegen), so that every server on the
 // database reads the organisation again.
 func RecordChange(ctx context.Context, client *gen.Client, orgID int) error {
-	return record(ctx, client, orgID, affectsConfig|affectsGrants)
+	_, err := record(ctx, client, orgID, affectsConfig|affectsGrants)
+	return err
 }
 
 // seenRevision is what Sync last read of one organisation's counters.
 type seenRevision struct{ config, grants, keys int64 }
 
+func (s seenRevision) get(counter int) int64 {
+	switch counter {
+	case affectsConfig:
+		return s.config
+	case affectsGrants:
+		return s.grants
+	}
+	return s.keys
+}
+
 // Sync applies the changes that other server processes committed to the database since the last
 // Sync (changes made through this process were applied when they committed). It reports whether
-// any counter moved. Run it often (Watch): until it runs, this process may decide with what it
-// read before another process's change.
+// there were any. Run it often (Watch): until it runs, this process may decide with what it read
+// before another process's change.
+//
+// Each transaction adds at most one to each counter, so a counter's every step is one commit's:
+// the steps this process made (Hook notes the values its commits left) are not another process's
+// change.
 func (e *Engine) Sync(ctx context.Context) (bool, error) {
 	rows, err := e.client.Revision.Query().All(viewer.SystemContext(ctx, 0))
 	if err != nil {
@@ -233,29 +336,37 @@ func (e *Engine) Sync(ctx context.Context) (bool, error) {
 	}
 	e.syncMu.Lock()
 	defer e.syncMu.Unlock()
-	changed := false
+	var changed []int
 	for _, r := range rows {
-		last := e.seen[r.OrganisationID]
+		last, now := e.seen[r.OrganisationID], seenRevision{r.Config, r.Grants, r.Keys}
+		if now == last {
+			continue
+		}
+		own := e.own[r.OrganisationID]
 		what := 0
-		if r.Config > last.config {
-			what |= affectsConfig
+		for _, counter := range []int{affectsConfig, affectsGrants, affectsKeys} {
+			for v := last.get(counter) + 1; v <= now.get(counter); v++ {
+				if !own[ownValue{counter, v}] {
+					what |= counter
+					break
+				}
+			}
 		}
-		if r.Grants > last.grants {
-			what |= affectsGrants
+		for v := range own {
+			if v.value <= now.get(v.counter) {
+				delete(own, v)
+			}
 		}
-		if r.Keys > last.keys {
-			what |= affectsKeys
-		}
+		e.seen[r.OrganisationID] = now
 		if what != 0 {
 			e.bump(r.OrganisationID, r.OrganisationID != 0, what)
-			e.seen[r.OrganisationID] = seenRevision{r.Config, r.Grants, r.Keys}
-			changed = true
+			changed = append(changed, r.OrganisationID)
 		}
 	}
-	if changed && e.opts.Changed != nil {
-		e.opts.Changed()
+	if len(changed) > 0 && e.opts.Changed != nil {
+		e.opts.Changed(changed)
 	}
-	return changed, nil
+	return len(changed) > 0, nil
 }
 
 // Watch runs Sync every interval until ctx ends.

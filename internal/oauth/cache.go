@@ -40,14 +40,13 @@ type cache struct {
 	orgs    sync.Map // slug → *entry[*orgInfo]
 	clients sync.Map // clientKey → *entry[*clientInfo]
 	creds   sync.Map // string(token digest) → *entry[*resolved]
-	docs    sync.Map // organisation ID → *discoveryDoc, rendered at the revision it records
 	origins sync.Map // organisation ID → *entry[map[string]bool]
 	nCreds  atomic.Int64
 
 	// What discovery documents are rendered from changes far less often than the rest, and per
 	// organisation: each has its own revision, so a change elsewhere leaves its document alone.
-	docRevs  sync.Map      // organisation ID → *atomic.Uint64, bumped by changes to its scopes and APIs
-	docEpoch atomic.Uint64 // bumped by changes outside any organisation and by ForgetCached
+	docRevs  sync.Map      // organisation ID → *orgDocs
+	docEpoch atomic.Uint64 // bumped by changes outside any organisation, here or (ForgetCached) elsewhere
 
 	txs txstate.Map[*txDocs] // what open transactions changed, bumped again when they commit
 }
@@ -139,44 +138,91 @@ func (c *cache) forgetAll() {
 }
 
 // docRevision is the revision of what org's discovery document is rendered from. It only grows.
-func (c *cache) docRevision(org int) uint64 { return c.docEpoch.Load() + c.docRev(org).Load() }
+func (c *cache) docRevision(org int) uint64 { return c.docEpoch.Load() + c.orgDocs(org).rev.Load() }
 
-func (c *cache) docRev(org int) *atomic.Uint64 {
+func (c *cache) orgDocs(org int) *orgDocs {
 	if v, ok := c.docRevs.Load(org); ok {
-		return v.(*atomic.Uint64)
+		return v.(*orgDocs)
 	}
-	v, _ := c.docRevs.LoadOrStore(org, new(atomic.Uint64))
-	return v.(*atomic.Uint64)
+	v, _ := c.docRevs.LoadOrStore(org, new(orgDocs))
+	return v.(*orgDocs)
+}
+
+// orgDocs is what one organisation's discovery document is rendered from, and what changed since.
+type orgDocs struct {
+	rev atomic.Uint64 // bumped by changes to its scopes, its APIs and itself
+
+	mu    sync.Mutex
+	dirty map[int]struct{} // scopes changed since a rendering last took them
+	full  bool             // a change not pinned to scopes: the next rendering reads them all
+
+	doc     atomic.Pointer[discoveryDoc] // as last rendered, at the revision it records
+	render  sync.Mutex                   // one rendering at a time; it owns listing
+	listing *listing                     // the listed scopes as last rendered
+}
+
+// maxDirty bounds the changed scopes remembered one by one: past it, reading them all is cheaper.
+const maxDirty = 4096
+
+// note records changed scopes (or, with full, a change to any of them). It comes before the
+// revision is bumped, so a rendering that sees the new revision also sees what changed.
+func (d *orgDocs) note(ids []int, full bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if full || d.full || len(d.dirty)+len(ids) > maxDirty {
+		d.full, d.dirty = true, nil
+		return
+	}
+	if d.dirty == nil {
+		d.dirty = make(map[int]struct{}, len(ids))
+	}
+	for _, id := range ids {
+		d.dirty[id] = struct{}{}
+	}
+}
+
+// take returns what changed since the last take and forgets it.
+func (d *orgDocs) take() (ids []int, full bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id := range d.dirty {
+		ids = append(ids, id)
+	}
+	full, d.full, d.dirty = d.full, false, nil
+	return ids, full
 }
 
 // docAffecting lists the types whose changes can change a discovery document.
 var docAffecting = map[string]bool{ent.TypeScope: true, ent.TypeAPI: true, ent.TypeOrganisation: true}
 
 // invalidationHook bumps the generation after every change to configuration: organisations, APIs,
-// scopes, endpoints, clients, users, API keys; and the organisation's document revision after
-// changes to its scopes. Both happen when the mutation runs and again when its transaction
-// commits (once per transaction), so nothing read before the commit is used after it.
+// scopes, endpoints, clients, users, API keys; and after changes to an organisation's scopes, its
+// APIs or itself, notes what changed and bumps its document revision. Both happen when the
+// mutation runs and again when its transaction commits (once per transaction), so nothing read
+// before the commit is used after it.
 func (c *cache) invalidationHook() entgo.Hook {
 	return func(next entgo.Mutator) entgo.Mutator {
 		return entgo.MutateFunc(func(ctx context.Context, m entgo.Mutation) (entgo.Value, error) {
 			if runtimeTypes[m.Type()] {
 				return next.Mutate(ctx, m)
 			}
-			var docs *atomic.Uint64
-			if docAffecting[m.Type()] {
-				docs = &c.docEpoch
+			var ch docChange
+			// A new organisation changes no document there is.
+			if docAffecting[m.Type()] && !(m.Type() == ent.TypeOrganisation && m.Op().Is(entgo.OpCreate)) {
 				if v := viewer.FromContext(ctx); v != nil && v.OrgID != 0 {
-					docs = c.docRev(v.OrgID)
+					ch.org = c.orgDocs(v.OrgID)
+				} else {
+					ch.epoch = true
 				}
 			}
 			v, err := next.Mutate(ctx, m)
-			c.bumpDocs(docs)
+			if ch.org != nil {
+				ch.ids, ch.full = changedScopes(m, err)
+			}
+			c.apply(ch)
 			if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
 				if tx, terr := txm.Tx(); terr == nil {
-					changed := c.txs.Of(tx, newTxDocs, c.bumpAtCommit)
-					changed.mu.Lock()
-					changed.docs[docs] = true
-					changed.mu.Unlock()
+					c.txs.Of(tx, newTxDocs, c.applyAtCommit).add(ch)
 				}
 			}
 			return v, err
@@ -184,32 +230,94 @@ func (c *cache) invalidationHook() entgo.Hook {
 	}
 }
 
-// bumpDocs bumps the generation, and docs unless nil.
-func (c *cache) bumpDocs(docs *atomic.Uint64) {
+// changedScopes pins a change to the scopes it may have changed: the one scope created, updated
+// or deleted. Anything else may change any of them: bulk changes, an API (deleting one deletes its
+// scopes), the organisation.
+func changedScopes(m entgo.Mutation, err error) (ids []int, full bool) {
+	sm, ok := m.(*ent.ScopeMutation)
+	if !ok || !m.Op().Is(entgo.OpCreate|entgo.OpUpdateOne|entgo.OpDeleteOne) {
+		return nil, true
+	}
+	if id, ok := sm.ID(); ok {
+		return []int{id}, false
+	}
+	// A create that failed has no ID and created nothing.
+	return nil, err == nil || !m.Op().Is(entgo.OpCreate)
+}
+
+// docChange is what a change means for discovery documents: org's (nil: none) or, with epoch,
+// every organisation's.
+type docChange struct {
+	org   *orgDocs
+	ids   []int
+	full  bool
+	epoch bool
+}
+
+// apply bumps the generation, and notes and bumps the documents ch affects.
+func (c *cache) apply(ch docChange) {
 	c.bump()
-	if docs != nil {
-		docs.Add(1)
+	if ch.org != nil {
+		ch.org.note(ch.ids, ch.full)
+		ch.org.rev.Add(1)
+	}
+	if ch.epoch {
+		c.docEpoch.Add(1)
 	}
 }
 
-// txDocs is the document revisions a transaction's changes affect (nil: none, only the generation).
+// txDocs is what a transaction's changes mean for discovery documents, applied again at commit.
 type txDocs struct {
-	mu   sync.Mutex
-	docs map[*atomic.Uint64]bool
+	mu    sync.Mutex
+	orgs  map[*orgDocs]*scopeChanges
+	epoch bool
 }
 
-func newTxDocs() *txDocs { return &txDocs{docs: map[*atomic.Uint64]bool{}} }
+type scopeChanges struct {
+	ids  []int
+	full bool
+}
 
-func (c *cache) bumpAtCommit(t *txDocs) {
+func newTxDocs() *txDocs { return &txDocs{orgs: map[*orgDocs]*scopeChanges{}} }
+
+func (t *txDocs) add(ch docChange) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for docs := range t.docs {
-		c.bumpDocs(docs)
+	t.epoch = t.epoch || ch.epoch
+	if ch.org == nil {
+		return
+	}
+	sc := t.orgs[ch.org]
+	if sc == nil {
+		sc = &scopeChanges{}
+		t.orgs[ch.org] = sc
+	}
+	if sc.full = sc.full || ch.full || len(sc.ids)+len(ch.ids) > maxDirty; sc.full {
+		sc.ids = nil // an import of many scopes is read whole
+	} else {
+		sc.ids = append(sc.ids, ch.ids...)
 	}
 }
 
-// ForgetCached drops everything cached: another server process changed the configuration.
-func (p *Provider) ForgetCached() {
+func (c *cache) applyAtCommit(t *txDocs) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.apply(docChange{epoch: t.epoch})
+	for org, sc := range t.orgs {
+		c.apply(docChange{org: org, ids: sc.ids, full: sc.full})
+	}
+}
+
+// ForgetCached drops what is cached: another server process changed the configuration of the
+// organisations orgIDs (0: outside any organisation, which may affect them all). Discovery
+// documents of other organisations are kept.
+func (p *Provider) ForgetCached(orgIDs []int) {
 	p.cache.bump()
-	p.cache.docEpoch.Add(1)
+	for _, id := range orgIDs {
+		if id == 0 {
+			p.cache.docEpoch.Add(1)
+			continue
+		}
+		p.cache.apply(docChange{org: p.cache.orgDocs(id), full: true})
+	}
 }

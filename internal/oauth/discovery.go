@@ -1,10 +1,12 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,7 +19,6 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
-	"scopekeeper/internal/oidcscope"
 )
 
 // discoveryDoc is an organisation's discovery document, rendered at a revision (cache.docRevision).
@@ -41,17 +42,18 @@ func (p *Provider) DiscoveryDocument(ctx context.Context, org *ent.Organisation)
 
 // discovery returns org's document at its current revision. The document is rendered once per
 // revision: concurrent requests that miss wait for one rendering (single flight) rather than each
-// reading every scope of the organisation. A request that joined a rendering begun before the
-// revision it saw renders again, so a change is visible on the next request.
+// reading the organisation's scopes. A request that joined a rendering begun before the revision
+// it saw renders again, so a change is visible on the next request.
 func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, error) {
+	docs := p.cache.orgDocs(org.ID)
 	rev := p.cache.docRevision(org.ID)
 	for {
-		if v, ok := p.cache.docs.Load(org.ID); ok && v.(*discoveryDoc).rev >= rev {
-			return v.(*discoveryDoc), nil
+		if d := docs.doc.Load(); d != nil && d.rev >= rev {
+			return d, nil
 		}
 		v, err, _ := p.docFlights.Do(strconv.Itoa(org.ID), func() (any, error) {
 			// Not bound to the request that happened to start it: others wait for it too.
-			return p.renderDiscovery(context.WithoutCancel(ctx), org)
+			return p.renderDiscovery(context.WithoutCancel(ctx), org, docs)
 		})
 		if err != nil {
 			return nil, err
@@ -62,34 +64,89 @@ func (p *Provider) discovery(ctx context.Context, org *orgInfo) (*discoveryDoc, 
 	}
 }
 
-// renderDiscovery reads org's scopes and renders its document, stamped with the revision read
-// before the scopes.
-func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discoveryDoc, error) {
-	rev := p.cache.docRevision(org.ID)
-	if v, ok := p.cache.docs.Load(org.ID); ok && v.(*discoveryDoc).rev >= rev {
-		return v.(*discoveryDoc), nil // rendered by the flight just before this one
+// renderDiscovery renders org's document, stamped with the revision read before anything else.
+// Its listed scopes are kept between renderings: only the scopes noted as changed since are read
+// again, unless a change could not be pinned to scopes (or came from another server process),
+// when all are.
+func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo, docs *orgDocs) (*discoveryDoc, error) {
+	docs.render.Lock()
+	defer docs.render.Unlock()
+	epoch := p.cache.docEpoch.Load()
+	rev := epoch + docs.rev.Load()
+	if d := docs.doc.Load(); d != nil && d.rev >= rev {
+		return d, nil // rendered by the flight just before this one
 	}
-	// Equalities rather than ent's bare boolean predicates (`show AND NOT deprecated`), so the
-	// covering index (organisation_id, show_in_discovery_document, deprecated, name) is searched
-	// on all three.
-	shown := predicate.Scope(func(s *sql.Selector) {
-		is := func(column string, v bool) *sql.Predicate {
-			return sql.P(func(b *sql.Builder) { b.Ident(s.C(column)).WriteOp(sql.OpEQ).Arg(v) })
-		}
-		s.Where(sql.And(is(scope.FieldShowInDiscoveryDocument, true), is(scope.FieldDeprecated, false)))
-	})
-	names, err := p.client.Scope.Query().Where(shown).Select(scope.FieldName).Strings(sys(ctx, org.ID))
+	ids, full := docs.take()
+	l, err := docs.listing, error(nil)
+	if full || l == nil || l.epoch != epoch {
+		l, err = p.readListing(ctx, org.ID, epoch)
+	} else if len(ids) > 0 {
+		err = p.updateListing(ctx, org.ID, l, ids)
+	}
+	if err != nil {
+		docs.note(ids, full) // for the next rendering
+		return nil, err
+	}
+	docs.listing = l
+	head, tail, err := discoveryFrame(org.Issuer)
 	if err != nil {
 		return nil, err
 	}
-	for _, is := range oidcscope.All {
-		// A scope row of the same name (created before identity scopes existed) is listed once.
-		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, is.Name) }) {
-			names = append(names, is.Name)
-		}
+	body := l.appendDocument(make([]byte, 0, len(head)+l.size+len(tail)+64), head, tail)
+	d := &discoveryDoc{body: body, etag: etagOf(body), rev: rev}
+	d.doc = sync.OnceValues(func() (map[string]any, error) {
+		var doc map[string]any
+		return doc, json.Unmarshal(body, &doc)
+	})
+	docs.doc.Store(d)
+	return d, nil
+}
+
+// shown selects the scopes scopes_supported lists. Equalities rather than ent's bare boolean
+// predicates (`show AND NOT deprecated`), so the covering index (organisation_id,
+// show_in_discovery_document, deprecated, name) is searched on all three.
+var shown = predicate.Scope(func(s *sql.Selector) {
+	is := func(column string, v bool) *sql.Predicate {
+		return sql.P(func(b *sql.Builder) { b.Ident(s.C(column)).WriteOp(sql.OpEQ).Arg(v) })
 	}
-	slices.Sort(names)
-	iss := org.Issuer
+	s.Where(sql.And(is(scope.FieldShowInDiscoveryDocument, true), is(scope.FieldDeprecated, false)))
+})
+
+// readListing reads all of an organisation's listed scopes: from the covering index alone on
+// SQLite, whose index entries carry the row's ID.
+func (p *Provider) readListing(ctx context.Context, orgID int, epoch uint64) (*listing, error) {
+	var rows []listed
+	err := p.client.Scope.Query().Where(shown).Select(scope.FieldID, scope.FieldName).Scan(sys(ctx, orgID), &rows)
+	if err != nil {
+		return nil, err
+	}
+	return newListing(epoch, rows), nil
+}
+
+// reReadBatch is how many changed scopes one statement reads again.
+const reReadBatch = 500
+
+// updateListing reads the scopes ids again (those of the organisation that still exist) and
+// applies them to l.
+func (p *Provider) updateListing(ctx context.Context, orgID int, l *listing, ids []int) error {
+	var rows []*ent.Scope
+	for chunk := range slices.Chunk(ids, reReadBatch) {
+		got, err := p.client.Scope.Query().Where(scope.IDIn(chunk...)).
+			Select(scope.FieldName, scope.FieldShowInDiscoveryDocument, scope.FieldDeprecated).All(sys(ctx, orgID))
+		if err != nil {
+			return err
+		}
+		rows = append(rows, got...)
+	}
+	l.apply(ids, rows)
+	return nil
+}
+
+// discoveryFrame is an issuer's discovery document around its scopes_supported names: head ends
+// with the array's `[`, tail starts with its `]`. Encoded once per rendering, compact: with tens
+// of thousands of scopes, a detour through a map and an indented encoding cost several times the
+// document.
+func discoveryFrame(iss string) (head, tail []byte, err error) {
 	cfg := oidc.DiscoveryConfiguration{
 		Issuer:                                    iss,
 		AuthorizationEndpoint:                     iss + "/oauth/authorize",
@@ -99,7 +156,7 @@ func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discover
 		UserinfoEndpoint:                          iss + "/oauth/userinfo",
 		EndSessionEndpoint:                        iss + "/oauth/logout",
 		JwksURI:                                   iss + "/oauth/jwks",
-		ScopesSupported:                           names,
+		ScopesSupported:                           []string{"\x00"}, // where the names go
 		ResponseTypesSupported:                    []string{string(oidc.ResponseTypeCode)},
 		ResponseModesSupported:                    []string{"query"},
 		GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials},
@@ -114,20 +171,17 @@ func (p *Provider) renderDiscovery(ctx context.Context, org *orgInfo) (*discover
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Encoded once, compact: with tens of thousands of scopes, a detour through a map and an
-	// indented encoding cost several times the document.
-	body := append(raw[:len(raw)-1], `,"authorization_response_iss_parameter_supported":true`...) // RFC 9207
-	body = append(body, `,"prompt_values_supported":["none","login","consent","select_account"]`...)
-	body = append(body, "}\n"...)
-	d := &discoveryDoc{body: body, etag: etagOf(body), rev: rev}
-	d.doc = sync.OnceValues(func() (map[string]any, error) {
-		var doc map[string]any
-		return doc, json.Unmarshal(body, &doc)
-	})
-	p.cache.docs.Store(org.ID, d)
-	return d, nil
+	head, tail, ok := bytes.Cut(raw, []byte(`"scopes_supported":["\u0000"]`))
+	if !ok {
+		return nil, nil, errors.New("discovery: scopes_supported not found in the encoded document")
+	}
+	tail = append([]byte("]"), tail[:len(tail)-1]...) // copied before head's append overwrites it
+	head = append(head, `"scopes_supported":[`...)
+	tail = append(tail, `,"authorization_response_iss_parameter_supported":true`...) // RFC 9207
+	tail = append(tail, `,"prompt_values_supported":["none","login","consent","select_account"]`...)
+	return head, append(tail, "}\n"...), nil
 }
 
 // handleDiscovery serves both well-known documents (they are the same).
