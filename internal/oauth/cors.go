@@ -14,8 +14,10 @@ import (
 // BROWSER clients' redirect URIs, and never with credentials (cookies mean nothing there).
 
 func publicCORS(w http.ResponseWriter) {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header()["Access-Control-Allow-Origin"] = anyOrigin
 }
+
+var anyOrigin = []string{"*"}
 
 func (p *Provider) handlePublicPreflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()

@@ -183,5 +183,5 @@ func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request, org *orgIn
 		set.Keys = append(set.Keys, jwk)
 	}
 	publicCORS(w)
-	serveCacheable(w, r, set, "public, max-age=300")
+	serveCacheable(w, r, set, fiveMinutes)
 }

@@ -38,5 +38,5 @@ func (p *Provider) handleResourceMetadata(w http.ResponseWriter, r *http.Request
 	doc := resourceMetadata{Resource: resource.Identifier(p.publicURL, a), AuthorizationServers: []string{org.Issuer},
 		ScopesSupported: scopeNames(a.Edges.Scopes), BearerMethodsSupported: []string{"header"}, ResourceName: a.DisplayName}
 	publicCORS(w)
-	serveCacheable(w, r, doc, "no-cache")
+	serveCacheable(w, r, doc, noCache)
 }
