@@ -1,9 +1,10 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,12 +13,13 @@ import (
 )
 
 // writeResponse writes the data it is given as it is; what it writes means what encoding/json
-// would have written of the whole response.
+// would have written of the whole response, and its Content-Length is the length written.
 func TestWriteResponseMeansWhatEncodingJSONWrites(t *testing.T) {
 	yes := true
 	for name, resp := range map[string]*graphql.Response{
 		"data":              {Data: json.RawMessage(`{"scopes":{"totalCount":2,"edges":[{"node":{"name":"a.read"}}]}}`)},
 		"no data":           {},
+		"no response":       nil,
 		"errors, null data": {Errors: gqlerror.List{{Message: `a "quoted" message`, Extensions: map[string]any{"code": "FORBIDDEN", "data": nil}}}},
 		"errors and data": {
 			Errors: gqlerror.List{{Message: "partial", Path: ast.Path{ast.PathName("scopes")}}},
@@ -28,8 +30,15 @@ func TestWriteResponseMeansWhatEncodingJSONWrites(t *testing.T) {
 			Extensions: map[string]any{"cost": 12},
 		},
 	} {
-		var got bytes.Buffer
-		writeResponse(&got, resp)
+		rec := httptest.NewRecorder()
+		writeResponse(rec, resp)
+		got := rec.Body
+		if n := rec.Header().Get("Content-Length"); n != strconv.Itoa(got.Len()) {
+			t.Errorf("%s: Content-Length %s for %d bytes", name, n, got.Len())
+		}
+		if resp == nil {
+			resp = &graphql.Response{}
+		}
 		want, err := json.Marshal(resp)
 		if err != nil {
 			t.Fatal(err)
