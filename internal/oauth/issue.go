@@ -400,7 +400,11 @@ func rotate(ctx context.Context, tx *ent.Tx, org int, rows []*tokenRow) error {
 	for _, r := range rows {
 		args = append(args, int64(r.refresh.generation)-1)
 	}
-	res, err := tx.QueryContext(ctx, rotateSQL(len(rows)), args...)
+	query, ok := rotateSQLs.Load(len(rows))
+	if !ok {
+		query, _ = rotateSQLs.LoadOrStore(len(rows), rotateSQL(len(rows)))
+	}
+	res, err := tx.QueryContext(ctx, query.(string), args...)
 	if err != nil {
 		return err
 	}
@@ -423,6 +427,9 @@ func rotate(ctx context.Context, tx *ent.Tx, org int, rows []*tokenRow) error {
 	}
 	return nil
 }
+
+// rotateSQLs keeps rotateSQL's text by batch size (a few: rotations come in powers of two).
+var rotateSQLs sync.Map
 
 // rotateSQL is rotate's statement for n families: each new value, and the generation each family
 // must be at, a CASE on the primary key whose ELSE is the column itself (never taken: the IN list
