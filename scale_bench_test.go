@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -130,7 +131,7 @@ func bareHandler(doc []byte) http.Handler {
 	})
 }
 
-// startBare runs this test binary again as the bare handler's process (TestBareServer) serving
+// startBare runs this test binary again as the bare handler's process (TestMain) serving
 // doc, until the benchmark ends.
 func startBare(b *testing.B, doc []byte) *binaryServer {
 	file := b.TempDir() + "/doc.json"
@@ -138,7 +139,7 @@ func startBare(b *testing.B, doc []byte) *binaryServer {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestBareServer$")
+	cmd := exec.CommandContext(ctx, os.Args[0])
 	cmd.Env = append(os.Environ(), "SCOPEKEEPER_BENCH_BARE_DOC="+file)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -156,24 +157,23 @@ func startBare(b *testing.B, doc []byte) *binaryServer {
 	return &binaryServer{url: "http://" + strings.TrimSpace(addr), pid: cmd.Process.Pid}
 }
 
-// TestBareServer is BenchmarkScale's bare handler when it runs this binary again with
+// TestMain serves as BenchmarkScale's bare handler when it runs this binary again with
 // SCOPEKEEPER_BENCH_BARE_DOC, the document to serve: it prints its address and serves until
-// killed.
-func TestBareServer(t *testing.T) {
-	file := os.Getenv("SCOPEKEEPER_BENCH_BARE_DOC")
-	if file == "" {
-		t.Skip("BenchmarkScale runs this as the bare handler's process")
+// killed. Otherwise it runs the tests.
+func TestMain(m *testing.M) {
+	if file := os.Getenv("SCOPEKEEPER_BENCH_BARE_DOC"); file != "" {
+		doc, err := os.ReadFile(file)
+		if err != nil {
+			log.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(l.Addr())
+		log.Fatal(http.Serve(l, bareHandler(doc)))
 	}
-	doc, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println(l.Addr())
-	t.Fatal(http.Serve(l, bareHandler(doc)))
+	os.Exit(m.Run())
 }
 
 type binaryServer struct {
