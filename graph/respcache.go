@@ -67,21 +67,43 @@ func set(names ...string) map[string]bool {
 // another server process count too), the caller (user, API key and what it may do, role), the
 // query text, operation name and variables. Every read is confined to the caller's organisation
 // by the privacy rules, so an answer never holds another organisation's rows. Answers with errors
-// are not kept.
+// are not kept. An answer filed under a revision that has moved on can never be asked for again,
+// so an organisation's answers go as soon as one of a newer revision is kept: while scopes change
+// ten times a second at a million scopes, superseded Scopes-tab pages had held several MiB.
 type responseCache struct {
 	client *ent.Client
 	flight singleflight.Group
 
 	mu    sync.Mutex
-	lru   *lru.Cache[[32]byte, json.RawMessage]
+	lru   *lru.Cache[[32]byte, cached]
 	bytes int
+	orgs  map[int]*orgAnswers
+}
+
+// cached is a kept answer and the organisation it is for.
+type cached struct {
+	data json.RawMessage
+	org  int
+}
+
+// orgAnswers are the keys of an organisation's kept answers, all of revision gen.
+type orgAnswers struct {
+	gen  int64
+	keys map[[32]byte]struct{}
 }
 
 func newResponseCache(client *ent.Client) *responseCache {
-	c := &responseCache{client: client}
+	c := &responseCache{client: client, orgs: map[int]*orgAnswers{}}
 	var err error
-	c.lru, err = lru.NewWithEvict(responseCacheEntries, func(_ [32]byte, data json.RawMessage) {
-		c.bytes -= len(data) // under mu: every call that evicts holds it
+	c.lru, err = lru.NewWithEvict(responseCacheEntries, func(key [32]byte, v cached) {
+		// Under mu: every call that evicts holds it.
+		c.bytes -= len(v.data)
+		if o := c.orgs[v.org]; o != nil {
+			delete(o.keys, key)
+			if len(o.keys) == 0 {
+				delete(c.orgs, v.org)
+			}
+		}
 	})
 	if err != nil {
 		panic(err) // only for a size below 1
@@ -99,16 +121,16 @@ func (c *responseCache) InterceptResponse(ctx context.Context, next graphql.Resp
 		!selectsCacheable(oc.Operation.SelectionSet, "Query") {
 		return next(ctx)
 	}
-	key, ok := c.key(ctx, oc, caller)
+	key, gen, ok := c.key(ctx, oc, caller)
 	if !ok {
 		return next(ctx)
 	}
 	c.mu.Lock()
-	data, hit := c.lru.Get(key)
+	kept, hit := c.lru.Get(key)
 	c.mu.Unlock()
 	if hit {
 		metrics.CacheHit("graphql_response")
-		return &graphql.Response{Data: data}
+		return &graphql.Response{Data: kept.data}
 	}
 	metrics.CacheMiss("graphql_response")
 	// Concurrent misses of one key (the same caller asking again before the first answer is
@@ -118,7 +140,7 @@ func (c *responseCache) InterceptResponse(ctx context.Context, next graphql.Resp
 		led = true
 		resp := next(ctx)
 		if resp != nil && len(resp.Errors) == 0 && len(graphql.GetErrors(ctx)) == 0 && resp.Data != nil {
-			c.put(key, resp.Data)
+			c.put(caller.OrgID, gen, key, resp.Data)
 		}
 		return resp, nil
 	})
@@ -132,17 +154,34 @@ func (c *responseCache) InterceptResponse(ctx context.Context, next graphql.Resp
 	return &graphql.Response{Data: resp.Data}
 }
 
-func (c *responseCache) put(key [32]byte, data json.RawMessage) {
+// put keeps data, the answer of organisation org at revision gen, under key. An answer of a
+// revision older than the organisation's kept ones is not kept (a query that read the revision
+// before a change and finished after it); one of a newer revision drops the older ones.
+func (c *responseCache) put(org int, gen int64, key [32]byte, data json.RawMessage) {
 	if len(data) > responseCacheMaxEntry {
 		return
 	}
 	data = append(json.RawMessage(nil), data...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	o := c.orgs[org]
+	switch {
+	case o != nil && gen < o.gen:
+		return
+	case o != nil && gen > o.gen:
+		for k := range o.keys {
+			c.lru.Remove(k) // the eviction callback deletes it from o.keys
+		}
+	}
 	if c.lru.Contains(key) {
 		return
 	}
-	c.lru.Add(key, data)
+	c.lru.Add(key, cached{data: data, org: org})
+	if o = c.orgs[org]; o == nil || o.gen != gen {
+		o = &orgAnswers{gen: gen, keys: map[[32]byte]struct{}{}}
+		c.orgs[org] = o
+	}
+	o.keys[key] = struct{}{}
 	c.bytes += len(data)
 	for c.bytes > responseCacheBytes {
 		if _, _, ok := c.lru.RemoveOldest(); !ok {
@@ -153,17 +192,19 @@ func (c *responseCache) put(key [32]byte, data json.RawMessage) {
 
 // key reads the revisions of the caller's organisation and of changes outside any organisation
 // (before the query reads anything, so an answer is never filed under a revision newer than
-// what it read) and hashes them with the caller and the operation.
-func (c *responseCache) key(ctx context.Context, oc *graphql.OperationContext, caller *viewer.Caller) ([32]byte, bool) {
+// what it read) and hashes them with the caller and the operation. gen is the sum of those
+// counters: each only grows, so of two readings the later has the larger sum unless nothing
+// changed between them.
+func (c *responseCache) key(ctx context.Context, oc *graphql.OperationContext, caller *viewer.Caller) (key [32]byte, gen int64, ok bool) {
 	revs, err := c.client.Revision.Query().
 		Where(revision.OrganisationIDIn(0, caller.OrgID)).
 		All(viewer.SystemContext(ctx, caller.OrgID))
 	if err != nil {
-		return [32]byte{}, false // the query itself will report the database's trouble
+		return key, 0, false // the query itself will report the database's trouble
 	}
 	vars, err := json.Marshal(oc.Variables) // map keys sorted
 	if err != nil {
-		return [32]byte{}, false
+		return key, 0, false
 	}
 	h := sha256.New()
 	var b [8]byte
@@ -193,6 +234,7 @@ func (c *responseCache) key(ctx context.Context, oc *graphql.OperationContext, c
 		num(config)
 		num(grants)
 		num(keys)
+		gen += config + grants + keys
 	}
 	num(int64(caller.UserID))
 	num(int64(caller.APIKeyID))
@@ -202,9 +244,8 @@ func (c *responseCache) key(ctx context.Context, oc *graphql.OperationContext, c
 	str(oc.OperationName)
 	str(oc.RawQuery)
 	str(string(vars))
-	var key [32]byte
 	h.Sum(key[:0])
-	return key, true
+	return key, gen, true
 }
 
 // selectsCacheable reports whether every field the selection set reaches is listed in cacheable.
