@@ -219,7 +219,6 @@ func serveCacheable(w http.ResponseWriter, r *http.Request, v any, cacheControl 
 var (
 	noCache         = []string{"no-cache"}
 	fiveMinutes     = []string{"public, max-age=300"}
-	varyOrigin      = []string{"Origin"}
 	applicationJSON = []string{"application/json"}
 )
 
@@ -227,7 +226,6 @@ func writeCacheable(w http.ResponseWriter, r *http.Request, body []byte, etag st
 	h := w.Header()
 	h["Etag"] = []string{etag}
 	h["Cache-Control"] = cacheControl
-	h["Vary"] = varyOrigin
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -292,3 +292,34 @@ func TestDiscoveryIsSentWithItsLength(t *testing.T) {
 		}
 	}
 }
+
+// The issuer's public answers (discovery, JWKS, RFC 9728 metadata) allow every origin with "*", so
+// they do not vary by Origin: a shared cache keeps one copy for all sites rather than one per site
+// (Fetch §3.2.5: Vary: Origin is for answers that echo the origin).
+func TestPublicAnswersDoNotVaryByOrigin(t *testing.T) {
+	e := newEnv(t)
+	acme := e.tenant(t, "acme")
+	acme.scope(t, "forums.threads.readonly")
+	for _, path := range []string{"/.well-known/openid-configuration", "/oauth/jwks", "/.well-known/oauth-authorization-server"} {
+		var seen []http.Header
+		for _, origin := range []string{"", "https://a.example", "https://b.example"} {
+			req, _ := http.NewRequest(http.MethodGet, acme.Issuer+path, nil)
+			if origin != "" {
+				req.Header.Set("Origin", origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "*" || len(resp.Header.Values("Vary")) > 0 {
+				t.Errorf("%s from %q: %s, Access-Control-Allow-Origin %q, Vary %q", path, origin, resp.Status,
+					resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Values("Vary"))
+			}
+			seen = append(seen, resp.Header)
+		}
+		if seen[0].Get("Etag") != seen[1].Get("Etag") || seen[1].Get("Etag") != seen[2].Get("Etag") {
+			t.Errorf("%s: ETag differs by origin", path)
+		}
+	}
+}
