@@ -44,7 +44,10 @@ func IsPostgres(dsn string) bool {
 // mode otherwise fails at once with SQLITE_BUSY under concurrent writers), cached prepared
 // statements, and synchronous=FULL: every commit is fsynced before it is acknowledged, so it
 // survives a power loss too (NORMAL survives only a crash of the process). Group commit keeps
-// that affordable for token issuance (docs/benchmarks.md).
+// that affordable for token issuance (docs/benchmarks.md). Each connection's page cache is 512 KiB
+// rather than SQLite's 2 MiB: the pool's sixteen caches hold copies of the same hot pages, which
+// the operating system's page cache keeps anyway; at a million scopes the default caches added
+// ~20 MiB to the server's resident memory, and reads measured no slower.
 func SQLiteDSN(dsn string) (string, error) {
 	if !strings.HasPrefix(dsn, "file:") {
 		dsn = "file:" + dsn
@@ -56,7 +59,7 @@ func SQLiteDSN(dsn string) (string, error) {
 	}
 	for k, v := range map[string]string{
 		"_fk": "1", "_journal_mode": "WAL", "_busy_timeout": "10000",
-		"_txlock": "immediate", "_synchronous": "FULL", "cache": "private", "_stmt_cache_size": "64",
+		"_txlock": "immediate", "_synchronous": "FULL", "cache": "private", "_stmt_cache_size": "64", "_cache_size": "-512",
 	} {
 		if !q.Has(k) {
 			q.Set(k, v)
