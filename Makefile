@@ -5,6 +5,11 @@ DEMO_DB   ?= scopekeeper-demo.db
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 5s
 
+# go-sqlite3 compiles FTS5 (scope search's trigram index, internal/scopesearch) only with this tag. Go
+# has no per-module build tags, so every go command here gets it through GOFLAGS; run by hand, add
+# `-tags sqlite_fts5` yourself (without it the server refuses to start and says so).
+export GOFLAGS += -tags=sqlite_fts5
+
 .PHONY: run test build console generate generated go-test fuzz js-test e2e bench bench-scale bench-import clean
 
 # npm writes node_modules/.package-lock.json only when it installs; the folder itself changes on every

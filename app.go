@@ -52,7 +52,7 @@ func newApp(db *store.DB, cfg Config) *app {
 		a.oauth.SetClock(cfg.Now)
 	}
 	a.oauth.RecordGrants(a.usage)
-	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys}
+	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys, Dialect: db.Dialect}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo, MaxBody: cfg.MaxBody})
 	return a
 }

@@ -117,6 +117,20 @@ func BenchmarkScale(b *testing.B) {
 	run("ScopesTabSmallOrg", srv, gql(small, planScopesTab, tab(smallAPI)), nil)
 	run("ScopesTabLaterPage", srv, gql(large, planScopesTab, later), nil)
 	run("ScopesSearch", srv, gql(large, planScopesTab, search), nil)
+	// Searches never asked before, as typing does (the response cache answers none of them): a
+	// term naming one scope of the large API, and a term naming none.
+	total := int(get(benchGQL(b, srv.url, large, `query($api: ID!) { scopes(where: {apiID: $api}) { totalCount } }`,
+		map[string]any{"api": largeAPI}), "scopes.totalCount").(float64))
+	newSearches := func(term func(i int) string) [][]byte {
+		reqs := make([][]byte, 20_000) // more than a run makes, so none repeats
+		for i := range reqs {
+			vars := map[string]any{"first": 100 + i/total, "where": map[string]any{"apiID": largeAPI, "nameContainsFold": term(i)}, "orderBy": map[string]any{"field": "NAME", "direction": "ASC"}}
+			reqs[i] = gql(large, planScopesTab, vars)[0]
+		}
+		return reqs
+	}
+	run("ScopesSearchNew", srv, newSearches(func(i int) string { return fmt.Sprintf("item%07d", i*7919%total) }), nil)
+	run("ScopesSearchNewNone", srv, newSearches(func(i int) string { return fmt.Sprintf("absent%07d", i) }), nil)
 	run("ClientList", srv, gql(large, planClients, clients), nil)
 	run("ScopeImpact", srv, gql(large, planImpact, map[string]any{"id": largeScope}), nil)
 }

@@ -10,6 +10,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/scopesearch"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -68,7 +69,11 @@ func (r *queryResolver) Clients(ctx context.Context, after *entgql.Cursor[int], 
 
 // Scopes is the resolver for the scopes field.
 func (r *queryResolver) Scopes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) (*ent.ScopeConnection, error) {
-	return ent.FromContext(ctx).Scope.Query().Paginate(ctx, after, first, before, last, ent.WithScopeOrder(orderBy), ent.WithScopeFilter(where.Filter))
+	filter, err := scopesearch.Filter(ctx, r.Dialect, where)
+	if err != nil {
+		return nil, err
+	}
+	return ent.FromContext(ctx).Scope.Query().Paginate(ctx, after, first, before, last, ent.WithScopeOrder(orderBy), ent.WithScopeFilter(filter))
 }
 
 // SigningKeys is the resolver for the signingKeys field.

@@ -40,6 +40,7 @@ type Resolver struct {
 	OAuth     OAuth
 	Access    Access
 	Keys      *keys.Keeper // makes ID-token signing keys
+	Dialect   string       // the database's, for what scope search reads (internal/scopesearch)
 }
 
 // Issuer is the OAuth issuer URL of the organisation with the given slug.

@@ -55,8 +55,8 @@ export default async function globalSetup() {
   }
   if (!bin) {
     bin = join(dir, 'scopekeeper');
-    console.log(`[e2e] go build -o ${bin} .`);
-    execFileSync('go', ['build', '-o', bin, '.'], { cwd: repoRoot, stdio: 'inherit' });
+    console.log(`[e2e] go build -tags sqlite_fts5 -o ${bin} .`);
+    execFileSync('go', ['build', '-tags', 'sqlite_fts5', '-o', bin, '.'], { cwd: repoRoot, stdio: 'inherit' });
   }
   const db = join(dir, 'e2e.db');
   const out = execFileSync(bin, ['bootstrap', '--db', db, '--org-name', 'Acme', '--org-slug', 'acme', '--email', OWNER.email, '--password', OWNER.password], { encoding: 'utf8' });

@@ -23,6 +23,7 @@ import (
 	"scopekeeper/internal/audit"
 	"scopekeeper/internal/orgs"
 	"scopekeeper/internal/scopename"
+	"scopekeeper/internal/scopesearch"
 	"scopekeeper/internal/store"
 	"scopekeeper/internal/viewer"
 )
@@ -54,7 +55,8 @@ type Result struct {
 	SmallOrgID, SmallAPIID int
 }
 
-// Generate writes spec into db, then gathers the planner's statistics.
+// Generate writes spec into db (with the scope-name index paused, then filled once), then gathers
+// the planner's statistics.
 func Generate(ctx context.Context, db *store.DB, spec Spec) (Result, error) {
 	if spec.ClientEvery <= 0 {
 		spec.ClientEvery = 10
@@ -67,6 +69,9 @@ func Generate(ctx context.Context, db *store.DB, spec Spec) (Result, error) {
 	res.Owner = "owner@" + spec.Slug + ".test"
 	var err error
 	if res.OrgID, _, err = orgs.Bootstrap(ctx, db.Client, orgs.Owner{OrgName: spec.Slug, OrgSlug: spec.Slug, Email: res.Owner, Password: spec.Password}); err != nil {
+		return res, err
+	}
+	if err := scopesearch.Pause(ctx, db.SQL, db.Dialect); err != nil {
 		return res, err
 	}
 	if res.APIID, err = fill(ctx, db, res.OrgID, spec.Scopes, spec.ClientEvery, progress); err != nil {
@@ -98,6 +103,10 @@ func Generate(ctx context.Context, db *store.DB, spec Spec) (Result, error) {
 		if (i+1)%100 == 0 {
 			progress("%d small organisations", i+1)
 		}
+	}
+	progress("filling the scope-name index")
+	if err := scopesearch.Install(ctx, db.SQL, db.Dialect); err != nil {
+		return res, err
 	}
 	progress("gathering statistics")
 	return res, db.Analyze(ctx)

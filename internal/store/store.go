@@ -25,6 +25,7 @@ import (
 	"scopekeeper/ent/migrate"
 	_ "scopekeeper/ent/runtime" // schema hooks and privacy policies
 	"scopekeeper/internal/audit"
+	"scopekeeper/internal/scopesearch"
 )
 
 // DB is an open database: the ent client and the pool beneath it (for health checks).
@@ -114,7 +115,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	drv := scopesearch.PlannedPerPattern(entsql.OpenDB(dia, db))
 	if o.wrap != nil {
 		drv = o.wrap(drv)
 	}
@@ -130,6 +131,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if _, err := db.ExecContext(ctx, probeTable); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create the readiness probe: %w", err)
+	}
+	if err := scopesearch.Install(ctx, db, dia); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("install the scope-name index: %w", err)
 	}
 	client.Use(audit.Hook())
 	d := &DB{Client: client, SQL: db, Dialect: dia}

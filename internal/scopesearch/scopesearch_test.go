@@ -1,0 +1,115 @@
+package scopesearch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/mattn/go-sqlite3"
+
+	"scopekeeper/internal/viewer"
+)
+
+// FuzzMatch checks the FTS5 query Match writes for any term: SQLite parses it, and it finds every
+// name ent's ContainsFold finds (the index may offer more; ContainsFold decides), never a name of
+// another organisation.
+func FuzzMatch(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"thread", "forums.Threads.read"}, {`a"b`, `xa"by`}, {`""`, `a""b`}, {"a%b", "a%b"}, {"a_b", "axb"},
+		{`a\b`, `a\b`}, {"\u212Aey", "apiKey"}, {"İnv", "invoice"}, {"ÜBER", "über"}, {"AND", "and.or"},
+		{"name:", "x name: y"}, {"NEAR(a b)", "near(a b)"}, {"*", "a*b"}, {"a b", "a b"}, {"x\x00y", "x\x00yz"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	db, err := sql.Open("sqlite3", "file:fuzz?mode=memory&cache=shared")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE scopes (id INTEGER PRIMARY KEY, organisation_id INTEGER NOT NULL, name TEXT NOT NULL)`); err != nil {
+		f.Fatal(err)
+	}
+	if err := Install(ctx, db, dialect.SQLite); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, term, name string) {
+		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+			t.Skip("names are printable ASCII (scopename)")
+		}
+		if _, err := db.ExecContext(ctx, `DELETE FROM scopes`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO scopes (id, organisation_id, name) VALUES (1, 7, ?), (2, 8, ?)`, name, name); err != nil {
+			t.Fatal(err)
+		}
+		match, ok := Match(term, &viewer.Caller{OrgID: 7})
+		if !ok {
+			return
+		}
+		found := map[int]bool{}
+		rows, err := db.QueryContext(ctx, `SELECT rowid FROM `+ftsTable+` WHERE `+ftsTable+` MATCH ?`, match)
+		if err != nil {
+			t.Fatalf("term %q: FTS5 refuses %q: %v", term, match, err)
+		}
+		for rows.Next() {
+			var id int
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			found[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if found[2] {
+			t.Fatalf("term %q found the other organisation's scope", term)
+		}
+		q, args := entsql.Dialect(dialect.SQLite).Select("id").From(entsql.Table("scopes")).
+			Where(entsql.And(entsql.EQ("organisation_id", 7), entsql.ContainsFold("name", term))).Query()
+		var id int
+		switch err := db.QueryRowContext(ctx, q, args...).Scan(&id); {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			t.Fatal(err)
+		case !found[id]:
+			t.Fatalf("ContainsFold(%q) finds %q, the index (%s) does not", term, name, match)
+		}
+	})
+}
+
+func TestMatchShortTerms(t *testing.T) {
+	caller := &viewer.Caller{OrgID: 1}
+	for term, ok := range map[string]bool{"ab": false, "abc": true, "日本": false, "日本語": true, "a\x00b": false, "\xffab": true /* as ent lowers it: U+FFFD a b */} {
+		if _, got := Match(term, caller); got != ok {
+			t.Errorf("Match(%q) served: %v, want %v", term, got, ok)
+		}
+	}
+	if _, ok := Match("abc", nil); ok {
+		t.Error("a search without a caller was served by the index")
+	}
+}
+
+// TestOrgToken checks that the triggers' SQL writes the organisation's trigram as Go does.
+func TestOrgToken(t *testing.T) {
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, id := range []int{0, 1, 19_999, 20_000, 30_064_771_073, 1<<32 + 5, 7_999_999_999_999} {
+		var got string
+		if err := db.QueryRow(`SELECT `+fmt.Sprintf(orgSQL, "")+` FROM (SELECT ? AS organisation_id)`, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := orgToken(id); got != want || utf8.RuneCountInString(got) != 3 {
+			t.Errorf("organisation %d: SQL %q, Go %q", id, got, want)
+		}
+	}
+}
