@@ -40,6 +40,8 @@ type API struct {
 	AccessTokenFormat api.AccessTokenFormat `json:"access_token_format,omitempty"`
 	// JwtLifetime holds the value of the "jwt_lifetime" field.
 	JwtLifetime int `json:"jwt_lifetime,omitempty"`
+	// ScopeCount holds the value of the "scope_count" field.
+	ScopeCount int `json:"scope_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the APIQuery when eager-loading is set.
 	Edges        APIEdges `json:"edges"`
@@ -100,7 +102,7 @@ func (*API) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case api.FieldBuiltIn:
 			values[i] = new(sql.NullBool)
-		case api.FieldID, api.FieldOrganisationID, api.FieldJwtLifetime:
+		case api.FieldID, api.FieldOrganisationID, api.FieldJwtLifetime, api.FieldScopeCount:
 			values[i] = new(sql.NullInt64)
 		case api.FieldName, api.FieldDisplayName, api.FieldDescription, api.FieldBasePath, api.FieldIdentifier, api.FieldAccessTokenFormat:
 			values[i] = new(sql.NullString)
@@ -194,6 +196,12 @@ func (_m *API) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.JwtLifetime = int(value.Int64)
 			}
+		case api.FieldScopeCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_count", values[i])
+			} else if value.Valid {
+				_m.ScopeCount = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -279,6 +287,9 @@ func (_m *API) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("jwt_lifetime=")
 	builder.WriteString(fmt.Sprintf("%v", _m.JwtLifetime))
+	builder.WriteString(", ")
+	builder.WriteString("scope_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ScopeCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -163,6 +163,20 @@ func (_c *APICreate) SetNillableJwtLifetime(v *int) *APICreate {
 	return _c
 }
 
+// SetScopeCount sets the "scope_count" field.
+func (_c *APICreate) SetScopeCount(v int) *APICreate {
+	_c.mutation.SetScopeCount(v)
+	return _c
+}
+
+// SetNillableScopeCount sets the "scope_count" field if the given value is not nil.
+func (_c *APICreate) SetNillableScopeCount(v *int) *APICreate {
+	if v != nil {
+		_c.SetScopeCount(*v)
+	}
+	return _c
+}
+
 // SetOrganisation sets the "organisation" edge to the Organisation entity.
 func (_c *APICreate) SetOrganisation(v *Organisation) *APICreate {
 	return _c.SetOrganisationID(v.ID)
@@ -273,6 +287,10 @@ func (_c *APICreate) defaults() error {
 		v := api.DefaultJwtLifetime
 		_c.mutation.SetJwtLifetime(v)
 	}
+	if _, ok := _c.mutation.ScopeCount(); !ok {
+		v := api.DefaultScopeCount
+		_c.mutation.SetScopeCount(v)
+	}
 	return nil
 }
 
@@ -337,6 +355,9 @@ func (_c *APICreate) check() error {
 	}
 	if _, ok := _c.mutation.JwtLifetime(); !ok {
 		return &ValidationError{Name: "jwt_lifetime", err: errors.New(`ent: missing required field "API.jwt_lifetime"`)}
+	}
+	if _, ok := _c.mutation.ScopeCount(); !ok {
+		return &ValidationError{Name: "scope_count", err: errors.New(`ent: missing required field "API.scope_count"`)}
 	}
 	if len(_c.mutation.OrganisationIDs()) == 0 {
 		return &ValidationError{Name: "organisation", err: errors.New(`ent: missing required edge "API.organisation"`)}
@@ -407,6 +428,10 @@ func (_c *APICreate) createSpec() (*API, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.JwtLifetime(); ok {
 		_spec.SetField(api.FieldJwtLifetime, field.TypeInt, value)
 		_node.JwtLifetime = value
+	}
+	if value, ok := _c.mutation.ScopeCount(); ok {
+		_spec.SetField(api.FieldScopeCount, field.TypeInt, value)
+		_node.ScopeCount = value
 	}
 	if nodes := _c.mutation.OrganisationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -645,6 +670,9 @@ func (u *APIUpsertOne) UpdateNewValues() *APIUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(api.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.ScopeCount(); exists {
+			s.SetIgnore(api.FieldScopeCount)
 		}
 	}))
 	return u
@@ -998,6 +1026,9 @@ func (u *APIUpsertBulk) UpdateNewValues() *APIUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(api.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.ScopeCount(); exists {
+				s.SetIgnore(api.FieldScopeCount)
 			}
 		}
 	}))

@@ -56,6 +56,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			api.FieldIdentifier:        {Type: field.TypeString, Column: api.FieldIdentifier},
 			api.FieldAccessTokenFormat: {Type: field.TypeEnum, Column: api.FieldAccessTokenFormat},
 			api.FieldJwtLifetime:       {Type: field.TypeInt, Column: api.FieldJwtLifetime},
+			api.FieldScopeCount:        {Type: field.TypeInt, Column: api.FieldScopeCount},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -1427,6 +1428,11 @@ func (f *APIFilter) WhereAccessTokenFormat(p entql.StringP) {
 // WhereJwtLifetime applies the entql int predicate on the jwt_lifetime field.
 func (f *APIFilter) WhereJwtLifetime(p entql.IntP) {
 	f.Where(p.Field(api.FieldJwtLifetime))
+}
+
+// WhereScopeCount applies the entql int predicate on the scope_count field.
+func (f *APIFilter) WhereScopeCount(p entql.IntP) {
+	f.Where(p.Field(api.FieldScopeCount))
 }
 
 // WhereHasOrganisation applies a predicate to check if query has an edge organisation.

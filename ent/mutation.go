@@ -84,6 +84,8 @@ type APIMutation struct {
 	access_token_format *api.AccessTokenFormat
 	jwt_lifetime        *int
 	addjwt_lifetime     *int
+	scope_count         *int
+	addscope_count      *int
 	clearedFields       map[string]struct{}
 	organisation        *int
 	clearedorganisation bool
@@ -625,6 +627,62 @@ func (m *APIMutation) ResetJwtLifetime() {
 	m.addjwt_lifetime = nil
 }
 
+// SetScopeCount sets the "scope_count" field.
+func (m *APIMutation) SetScopeCount(i int) {
+	m.scope_count = &i
+	m.addscope_count = nil
+}
+
+// ScopeCount returns the value of the "scope_count" field in the mutation.
+func (m *APIMutation) ScopeCount() (r int, exists bool) {
+	v := m.scope_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeCount returns the old "scope_count" field's value of the API entity.
+// If the API object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIMutation) OldScopeCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeCount: %w", err)
+	}
+	return oldValue.ScopeCount, nil
+}
+
+// AddScopeCount adds i to the "scope_count" field.
+func (m *APIMutation) AddScopeCount(i int) {
+	if m.addscope_count != nil {
+		*m.addscope_count += i
+	} else {
+		m.addscope_count = &i
+	}
+}
+
+// AddedScopeCount returns the value that was added to the "scope_count" field in this mutation.
+func (m *APIMutation) AddedScopeCount() (r int, exists bool) {
+	v := m.addscope_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScopeCount resets all changes to the "scope_count" field.
+func (m *APIMutation) ResetScopeCount() {
+	m.scope_count = nil
+	m.addscope_count = nil
+}
+
 // ClearOrganisation clears the "organisation" edge to the Organisation entity.
 func (m *APIMutation) ClearOrganisation() {
 	m.clearedorganisation = true
@@ -794,7 +852,7 @@ func (m *APIMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APIMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.organisation != nil {
 		fields = append(fields, api.FieldOrganisationID)
 	}
@@ -828,6 +886,9 @@ func (m *APIMutation) Fields() []string {
 	if m.jwt_lifetime != nil {
 		fields = append(fields, api.FieldJwtLifetime)
 	}
+	if m.scope_count != nil {
+		fields = append(fields, api.FieldScopeCount)
+	}
 	return fields
 }
 
@@ -858,6 +919,8 @@ func (m *APIMutation) Field(name string) (ent.Value, bool) {
 		return m.AccessTokenFormat()
 	case api.FieldJwtLifetime:
 		return m.JwtLifetime()
+	case api.FieldScopeCount:
+		return m.ScopeCount()
 	}
 	return nil, false
 }
@@ -889,6 +952,8 @@ func (m *APIMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldAccessTokenFormat(ctx)
 	case api.FieldJwtLifetime:
 		return m.OldJwtLifetime(ctx)
+	case api.FieldScopeCount:
+		return m.OldScopeCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown API field %s", name)
 }
@@ -975,6 +1040,13 @@ func (m *APIMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetJwtLifetime(v)
 		return nil
+	case api.FieldScopeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown API field %s", name)
 }
@@ -986,6 +1058,9 @@ func (m *APIMutation) AddedFields() []string {
 	if m.addjwt_lifetime != nil {
 		fields = append(fields, api.FieldJwtLifetime)
 	}
+	if m.addscope_count != nil {
+		fields = append(fields, api.FieldScopeCount)
+	}
 	return fields
 }
 
@@ -996,6 +1071,8 @@ func (m *APIMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case api.FieldJwtLifetime:
 		return m.AddedJwtLifetime()
+	case api.FieldScopeCount:
+		return m.AddedScopeCount()
 	}
 	return nil, false
 }
@@ -1011,6 +1088,13 @@ func (m *APIMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddJwtLifetime(v)
+		return nil
+	case api.FieldScopeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScopeCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown API numeric field %s", name)
@@ -1080,6 +1164,9 @@ func (m *APIMutation) ResetField(name string) error {
 		return nil
 	case api.FieldJwtLifetime:
 		m.ResetJwtLifetime()
+		return nil
+	case api.FieldScopeCount:
+		m.ResetScopeCount()
 		return nil
 	}
 	return fmt.Errorf("unknown API field %s", name)

@@ -10,6 +10,7 @@ import (
 	"scopekeeper/ent"
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/internal/apperr"
+	"scopekeeper/internal/scopecount"
 	"scopekeeper/internal/scopesearch"
 
 	"entgo.io/contrib/entgql"
@@ -72,6 +73,9 @@ func (r *queryResolver) Scopes(ctx context.Context, after *entgql.Cursor[int], f
 	filter, err := scopesearch.Filter(ctx, r.Dialect, where)
 	if err != nil {
 		return nil, err
+	}
+	if id, ok := scopecount.OnlyAPI(where); ok {
+		ctx = scopecount.OfAPI(ctx, id)
 	}
 	return ent.FromContext(ctx).Scope.Query().Paginate(ctx, after, first, before, last, ent.WithScopeOrder(orderBy), ent.WithScopeFilter(filter))
 }

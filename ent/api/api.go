@@ -40,6 +40,8 @@ const (
 	FieldAccessTokenFormat = "access_token_format"
 	// FieldJwtLifetime holds the string denoting the jwt_lifetime field in the database.
 	FieldJwtLifetime = "jwt_lifetime"
+	// FieldScopeCount holds the string denoting the scope_count field in the database.
+	FieldScopeCount = "scope_count"
 	// EdgeOrganisation holds the string denoting the organisation edge name in mutations.
 	EdgeOrganisation = "organisation"
 	// EdgeScopes holds the string denoting the scopes edge name in mutations.
@@ -85,6 +87,7 @@ var Columns = []string{
 	FieldIdentifier,
 	FieldAccessTokenFormat,
 	FieldJwtLifetime,
+	FieldScopeCount,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -131,6 +134,8 @@ var (
 	IdentifierValidator func(string) error
 	// DefaultJwtLifetime holds the default value on creation for the "jwt_lifetime" field.
 	DefaultJwtLifetime int
+	// DefaultScopeCount holds the default value on creation for the "scope_count" field.
+	DefaultScopeCount int
 )
 
 // AccessTokenFormat defines the type for the "access_token_format" enum field.
@@ -220,6 +225,11 @@ func ByAccessTokenFormat(opts ...sql.OrderTermOption) OrderOption {
 // ByJwtLifetime orders the results by the jwt_lifetime field.
 func ByJwtLifetime(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldJwtLifetime, opts...).ToFunc()
+}
+
+// ByScopeCount orders the results by the scope_count field.
+func ByScopeCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeCount, opts...).ToFunc()
 }
 
 // ByOrganisationField orders the results by organisation field.

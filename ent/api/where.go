@@ -105,6 +105,11 @@ func JwtLifetime(v int) predicate.API {
 	return predicate.API(sql.FieldEQ(FieldJwtLifetime, v))
 }
 
+// ScopeCount applies equality check predicate on the "scope_count" field. It's identical to ScopeCountEQ.
+func ScopeCount(v int) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldScopeCount, v))
+}
+
 // OrganisationIDEQ applies the EQ predicate on the "organisation_id" field.
 func OrganisationIDEQ(v int) predicate.API {
 	return predicate.API(sql.FieldEQ(FieldOrganisationID, v))
@@ -608,6 +613,46 @@ func JwtLifetimeLT(v int) predicate.API {
 // JwtLifetimeLTE applies the LTE predicate on the "jwt_lifetime" field.
 func JwtLifetimeLTE(v int) predicate.API {
 	return predicate.API(sql.FieldLTE(FieldJwtLifetime, v))
+}
+
+// ScopeCountEQ applies the EQ predicate on the "scope_count" field.
+func ScopeCountEQ(v int) predicate.API {
+	return predicate.API(sql.FieldEQ(FieldScopeCount, v))
+}
+
+// ScopeCountNEQ applies the NEQ predicate on the "scope_count" field.
+func ScopeCountNEQ(v int) predicate.API {
+	return predicate.API(sql.FieldNEQ(FieldScopeCount, v))
+}
+
+// ScopeCountIn applies the In predicate on the "scope_count" field.
+func ScopeCountIn(vs ...int) predicate.API {
+	return predicate.API(sql.FieldIn(FieldScopeCount, vs...))
+}
+
+// ScopeCountNotIn applies the NotIn predicate on the "scope_count" field.
+func ScopeCountNotIn(vs ...int) predicate.API {
+	return predicate.API(sql.FieldNotIn(FieldScopeCount, vs...))
+}
+
+// ScopeCountGT applies the GT predicate on the "scope_count" field.
+func ScopeCountGT(v int) predicate.API {
+	return predicate.API(sql.FieldGT(FieldScopeCount, v))
+}
+
+// ScopeCountGTE applies the GTE predicate on the "scope_count" field.
+func ScopeCountGTE(v int) predicate.API {
+	return predicate.API(sql.FieldGTE(FieldScopeCount, v))
+}
+
+// ScopeCountLT applies the LT predicate on the "scope_count" field.
+func ScopeCountLT(v int) predicate.API {
+	return predicate.API(sql.FieldLT(FieldScopeCount, v))
+}
+
+// ScopeCountLTE applies the LTE predicate on the "scope_count" field.
+func ScopeCountLTE(v int) predicate.API {
+	return predicate.API(sql.FieldLTE(FieldScopeCount, v))
 }
 
 // HasOrganisation applies the HasEdge predicate on the "organisation" edge.

@@ -22,6 +22,7 @@ var (
 		{Name: "identifier", Type: field.TypeString, Nullable: true, Size: 512},
 		{Name: "access_token_format", Type: field.TypeEnum, Enums: []string{"OPAQUE", "JWT"}, Default: "OPAQUE"},
 		{Name: "jwt_lifetime", Type: field.TypeInt, Default: 300},
+		{Name: "scope_count", Type: field.TypeInt, Default: 0},
 		{Name: "organisation_id", Type: field.TypeInt},
 	}
 	// ApIsTable holds the schema information for the "ap_is" table.
@@ -32,7 +33,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "ap_is_organisations_apis",
-				Columns:    []*schema.Column{ApIsColumns[11]},
+				Columns:    []*schema.Column{ApIsColumns[12]},
 				RefColumns: []*schema.Column{OrganisationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -41,17 +42,17 @@ var (
 			{
 				Name:    "api_organisation_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{ApIsColumns[11], ApIsColumns[3]},
+				Columns: []*schema.Column{ApIsColumns[12], ApIsColumns[3]},
 			},
 			{
 				Name:    "api_organisation_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ApIsColumns[11], ApIsColumns[1], ApIsColumns[0]},
+				Columns: []*schema.Column{ApIsColumns[12], ApIsColumns[1], ApIsColumns[0]},
 			},
 			{
 				Name:    "api_organisation_id_identifier",
 				Unique:  true,
-				Columns: []*schema.Column{ApIsColumns[11], ApIsColumns[8]},
+				Columns: []*schema.Column{ApIsColumns[12], ApIsColumns[8]},
 			},
 		},
 	}

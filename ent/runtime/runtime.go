@@ -136,6 +136,10 @@ func init() {
 	apiDescJwtLifetime := apiFields[7].Descriptor()
 	// api.DefaultJwtLifetime holds the default value on creation for the jwt_lifetime field.
 	api.DefaultJwtLifetime = apiDescJwtLifetime.Default.(int)
+	// apiDescScopeCount is the schema descriptor for scope_count field.
+	apiDescScopeCount := apiFields[8].Descriptor()
+	// api.DefaultScopeCount holds the default value on creation for the scope_count field.
+	api.DefaultScopeCount = apiDescScopeCount.Default.(int)
 	apikeyMixin := schema.APIKey{}.Mixin()
 	apikey.Policy = privacy.NewPolicies(apikeyMixin[0], schema.APIKey{})
 	apikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -35,6 +35,10 @@ func (API) Fields() []ent.Field {
 		field.Enum("access_token_format").Values("OPAQUE", "JWT").Default("OPAQUE"),
 		// jwt_lifetime is how long its JWT access tokens last, in seconds.
 		field.Int("jwt_lifetime").Default(300),
+		// scope_count is how many scopes the API has, kept by database triggers in the transaction
+		// that adds or removes one (internal/scopecount): the Scopes tab's totalCount without
+		// counting a million rows.
+		field.Int("scope_count").Default(0).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

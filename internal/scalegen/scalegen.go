@@ -22,6 +22,7 @@ import (
 	"scopekeeper/internal/access"
 	"scopekeeper/internal/audit"
 	"scopekeeper/internal/orgs"
+	"scopekeeper/internal/scopecount"
 	"scopekeeper/internal/scopename"
 	"scopekeeper/internal/scopesearch"
 	"scopekeeper/internal/store"
@@ -74,6 +75,9 @@ func Generate(ctx context.Context, db *store.DB, spec Spec) (Result, error) {
 	if err := scopesearch.Pause(ctx, db.SQL, db.Dialect); err != nil {
 		return res, err
 	}
+	if err := scopecount.Pause(ctx, db.SQL, db.Dialect); err != nil {
+		return res, err
+	}
 	if res.APIID, err = fill(ctx, db, res.OrgID, spec.Scopes, spec.ClientEvery, progress); err != nil {
 		return res, err
 	}
@@ -106,6 +110,10 @@ func Generate(ctx context.Context, db *store.DB, spec Spec) (Result, error) {
 	}
 	progress("filling the scope-name index")
 	if err := scopesearch.Install(ctx, db.SQL, db.Dialect); err != nil {
+		return res, err
+	}
+	progress("counting every API's scopes")
+	if err := scopecount.Install(ctx, db.SQL, db.Dialect); err != nil {
 		return res, err
 	}
 	progress("gathering statistics")

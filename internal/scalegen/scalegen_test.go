@@ -43,6 +43,13 @@ func TestGenerate(t *testing.T) {
 	if n := db.Scope.Query().Where(scope.APIID(res.SmallAPIID)).CountX(small); n != 100 {
 		t.Errorf("small organisation's API has %d scopes, want 100", n)
 	}
+	// The counters the Scopes tab reads (internal/scopecount), counted once after the load.
+	if a := db.API.GetX(sys, res.APIID); a.ScopeCount != 12345 {
+		t.Errorf("large organisation's API counts %d scopes, want 12345", a.ScopeCount)
+	}
+	if a := db.API.GetX(small, res.SmallAPIID); a.ScopeCount != 100 {
+		t.Errorf("small organisation's API counts %d scopes, want 100", a.ScopeCount)
+	}
 	// What the hooks would have done: an audit event per scope and client, the name key that
 	// keeps names unique ignoring case, and a revision other servers notice.
 	made := db.Scope.Query().CountX(sys) + db.OAuthClient.Query().CountX(sys) // built-in scopes too

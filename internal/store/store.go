@@ -25,6 +25,7 @@ import (
 	"scopekeeper/ent/migrate"
 	_ "scopekeeper/ent/runtime" // schema hooks and privacy policies
 	"scopekeeper/internal/audit"
+	"scopekeeper/internal/scopecount"
 	"scopekeeper/internal/scopesearch"
 )
 
@@ -136,6 +137,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		client.Close()
 		return nil, fmt.Errorf("install the scope-name index: %w", err)
 	}
+	if err := scopecount.Install(ctx, db, dia); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("install the scope counters: %w", err)
+	}
+	client.Scope.Intercept(scopecount.Interceptor())
 	client.Use(audit.Hook())
 	d := &DB{Client: client, SQL: db, Dialect: dia}
 	// At open SQLite's advice is optimize=0x10002: also analyze tables never analyzed before.
