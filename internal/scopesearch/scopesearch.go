@@ -72,7 +72,8 @@ func orgToken(id int) string {
 // The PostgreSQL index serves ent's predicate itself (name ILIKE '%term%').
 const (
 	pgExtension = `CREATE EXTENSION IF NOT EXISTS pg_trgm`
-	pgIndex     = `CREATE INDEX IF NOT EXISTS scope_name_trgm ON scopes USING gin (name gin_trgm_ops)`
+	pgIndexName = `scope_name_trgm`
+	pgIndex     = `CREATE INDEX IF NOT EXISTS ` + pgIndexName + ` ON scopes USING gin (name gin_trgm_ops)`
 )
 
 // Install creates the index after ent's migration, once: on SQLite the FTS5 table and its
@@ -148,12 +149,14 @@ func Install(ctx context.Context, db *sql.DB, dia string) error {
 	return tx.Commit()
 }
 
-// Pause drops the SQLite index's triggers before a bulk load: filling the index once afterwards
-// (Install, which also runs at every start) is several times faster than a million row-by-row
-// updates. Until then searches miss the scopes loaded since.
+// Pause drops the index before a bulk load (on SQLite its triggers, on PostgreSQL the GIN index):
+// filling or building it once afterwards (Install, which also runs at every start) is several
+// times faster than a million row-by-row updates. Until then searches miss the scopes loaded
+// since (SQLite) or read every name of an API (PostgreSQL).
 func Pause(ctx context.Context, db *sql.DB, dia string) error {
-	if dia != dialect.SQLite {
-		return nil
+	if dia == dialect.Postgres {
+		_, err := db.ExecContext(ctx, "DROP INDEX IF EXISTS "+pgIndexName)
+		return err
 	}
 	for name := range triggers {
 		if _, err := db.ExecContext(ctx, "DROP TRIGGER IF EXISTS "+name); err != nil {
