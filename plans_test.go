@@ -206,24 +206,7 @@ func planProblem(t *testing.T, db *store.DB, s statement) string {
 			defer conn.ExecContext(ctx, "RESET "+set)
 		}
 	}
-	rows, err := conn.QueryContext(ctx, explain+s.query, s.args...)
-	if err != nil {
-		t.Fatalf("explain %s: %v", s.query, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var plan []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, fmt.Sprint(vals[len(vals)-1])) // detail (SQLite) or QUERY PLAN (PostgreSQL)
-	}
+	plan := queryPlan(t, conn, explain+s.query, s.args)
 	for i, line := range plan {
 		m := sqliteScan.FindStringSubmatch(line)
 		if m == nil {
@@ -247,4 +230,34 @@ func planProblem(t *testing.T, db *store.DB, s statement) string {
 		}
 	}
 	return ""
+}
+
+// queryPlan runs explain (an EXPLAIN statement) with args on q and returns the plan, a line per
+// row: its last column, SQLite's detail or PostgreSQL's QUERY PLAN.
+func queryPlan(t *testing.T, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, explain string, args []any) []string {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), explain, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", explain, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }

@@ -253,25 +253,7 @@ func explain(t *testing.T, e *testEnv, s statement) string {
 	if e.DB.Dialect == "postgres" {
 		prefix = "EXPLAIN "
 	}
-	rows, err := e.DB.SQL.QueryContext(context.Background(), prefix+s.query, s.args...)
-	if err != nil {
-		t.Fatalf("explain %s: %v", s.query, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var plan []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
-	}
-	return strings.Join(plan, "\n")
+	return strings.Join(queryPlan(t, e.DB.SQL, prefix+s.query, s.args), "\n")
 }
 
 // trigramPlannedPerPattern searches ten rare names, each new: every search's page and count must
