@@ -94,21 +94,28 @@ bench:
 
 ## bench-scale: the admin API and discovery as one organisation grows (docs/benchmarks.md): per size,
 ## `scopekeeper generate` writes a database (SCALE_ORGS small organisations of 1,000 scopes beside
-## it), then BenchmarkScale loads the real binary over it
+## it), then BenchmarkScale loads the real binary over it. SQLite files in SCALE_DIR, or with
+## SCALE_POSTGRES (a URL whose role may create databases, e.g. postgres://postgres@127.0.0.1:5432/postgres)
+## a database scopekeeper_scale_N per size on that server, dropped after
 SCALE_SIZES    ?= 1000 10000 100000
 SCALE_ORGS     ?= 100
 SCALE_DIR      ?= $(shell mktemp -d)
+SCALE_POSTGRES ?=
 SCALE_PASSWORD := scopekeeper-bench
 SCALE_TIME     ?= 2s
 bench-scale:
 	go build -o $(BIN) .
 	set -o pipefail; for n in $(SCALE_SIZES); do \
-	  db=$(SCALE_DIR)/scale-$$n.db; rm -f $$db*; \
-	  /usr/bin/time -f "generate $$n scopes: %e s, %M KiB peak" ./$(BIN) generate --db $$db --scopes $$n \
+	  if [ -n "$(SCALE_POSTGRES)" ]; then \
+	    psql -q "$(SCALE_POSTGRES)" -c "DROP DATABASE IF EXISTS scopekeeper_scale_$$n" -c "CREATE DATABASE scopekeeper_scale_$$n" || exit 1; \
+	    case "$(SCALE_POSTGRES)" in *\?*) db="$(SCALE_POSTGRES)&dbname=scopekeeper_scale_$$n";; *) db="$(SCALE_POSTGRES)?dbname=scopekeeper_scale_$$n";; esac; \
+	  else db=$(SCALE_DIR)/scale-$$n.db; rm -f $$db*; fi; \
+	  /usr/bin/time -f "generate $$n scopes: %e s, %M KiB peak" ./$(BIN) generate --db "$$db" --scopes $$n \
 	    --orgs $(SCALE_ORGS) --org-scopes 1000 --password $(SCALE_PASSWORD) >/dev/null || exit 1; \
-	  SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) SCOPEKEEPER_BENCH_SCALE_DB=$$db SCOPEKEEPER_BENCH_SCALE_PASSWORD=$(SCALE_PASSWORD) \
+	  SCOPEKEEPER_BIN=$(CURDIR)/$(BIN) SCOPEKEEPER_BENCH_SCALE_DB="$$db" SCOPEKEEPER_BENCH_SCALE_PASSWORD=$(SCALE_PASSWORD) \
 	  SCOPEKEEPER_BENCH_SCALE_LABEL=scopes=$$n go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime $(SCALE_TIME) . || exit 1; \
-	  rm -f $$db*; \
+	  if [ -n "$(SCALE_POSTGRES)" ]; then psql -q "$(SCALE_POSTGRES)" -c "DROP DATABASE scopekeeper_scale_$$n" || exit 1; \
+	  else rm -f $$db*; fi; \
 	done | go run ./cmd/benchratio
 
 ## bench-import: plan (dry run) and apply an import of 1,000 APIs × 100 scopes into an empty
