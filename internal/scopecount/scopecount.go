@@ -27,9 +27,9 @@ import (
 var (
 	apis   = api.Table
 	column = api.FieldScopeCount
-	// fill counts every API's scopes in one pass over the scopes, grouped (a count per API, one
-	// index range each, visited every heap row on a PostgreSQL table just loaded and not yet
-	// vacuumed: 25 s at a million scopes, against 2 s for this).
+	// fill counts every API's scopes in one grouped pass over the scopes. A count per API read an
+	// index range each and, on a PostgreSQL table just loaded and not yet vacuumed, visited every
+	// heap row: 25 s at a million scopes, against 0.3 s for this.
 	fill = []string{
 		fmt.Sprintf(`UPDATE %s SET %s = 0`, apis, column),
 		fmt.Sprintf(`UPDATE %[1]s SET %[2]s = c.n FROM (SELECT %[3]s, count(*) AS n FROM %[4]s GROUP BY %[3]s) AS c WHERE %[1]s.%[5]s = c.%[3]s`,
