@@ -21,6 +21,7 @@ import (
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/oauth"
 	"scopekeeper/internal/reqid"
+	"scopekeeper/internal/scopesearch"
 	"scopekeeper/internal/secheaders"
 	"scopekeeper/internal/store"
 	"scopekeeper/internal/usage"
@@ -52,7 +53,7 @@ func newApp(db *store.DB, cfg Config) *app {
 		a.oauth.SetClock(cfg.Now)
 	}
 	a.oauth.RecordGrants(a.usage)
-	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys, Dialect: db.Dialect}
+	resolver := &graph.Resolver{PublicURL: cfg.PublicURL, Access: a.access, OAuth: a.oauth, Keys: cfg.Keys, Search: scopesearch.New(db.SQL, db.Dialect)}
 	a.graph = graph.NewHandler(db.Client, resolver, graph.Options{Playground: cfg.Demo, MaxBody: cfg.MaxBody})
 	return a
 }

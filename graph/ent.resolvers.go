@@ -11,7 +11,6 @@ import (
 	"scopekeeper/ent/signingkey"
 	"scopekeeper/internal/apperr"
 	"scopekeeper/internal/scopecount"
-	"scopekeeper/internal/scopesearch"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -70,7 +69,7 @@ func (r *queryResolver) Clients(ctx context.Context, after *entgql.Cursor[int], 
 
 // Scopes is the resolver for the scopes field.
 func (r *queryResolver) Scopes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScopeOrder, where *ent.ScopeWhereInput) (*ent.ScopeConnection, error) {
-	filter, err := scopesearch.Filter(ctx, r.Dialect, where)
+	filter, err := r.Search.Filter(ctx, where)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"scopekeeper/internal/metrics"
 	"scopekeeper/internal/openapiimport"
 	"scopekeeper/internal/password"
+	"scopekeeper/internal/scopesearch"
 	"scopekeeper/internal/viewer"
 
 	"scopekeeper/ent"
@@ -39,8 +40,8 @@ type Resolver struct {
 	PublicURL string
 	OAuth     OAuth
 	Access    Access
-	Keys      *keys.Keeper // makes ID-token signing keys
-	Dialect   string       // the database's, for what scope search reads (internal/scopesearch)
+	Keys      *keys.Keeper       // makes ID-token signing keys
+	Search    *scopesearch.Index // serves scope search (nil: ent's predicate alone)
 }
 
 // Issuer is the OAuth issuer URL of the organisation with the given slug.

@@ -11,8 +11,6 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/mattn/go-sqlite3"
-
-	"scopekeeper/internal/viewer"
 )
 
 // FuzzMatch checks the FTS5 query Match writes for any term: SQLite parses it, and it finds every
@@ -49,10 +47,20 @@ func FuzzMatch(f *testing.F) {
 		if _, err := db.ExecContext(ctx, `INSERT INTO scopes (id, organisation_id, name) VALUES (1, 7, ?), (2, 8, ?)`, name, name); err != nil {
 			t.Fatal(err)
 		}
-		match, ok := Match(term, &viewer.Caller{OrgID: 7})
+		lowered, ok := Searchable(term)
 		if !ok {
 			return
 		}
+		// The part narrow may ask for: any run of the term's trigrams, here the one the name's
+		// length picks.
+		part, err := narrow(lowered, func(trigram string) (int, error) { return len(name) % 7 * len(trigram), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(lowered, part) || utf8.RuneCountInString(part) < MinRunes {
+			t.Fatalf("narrow(%q) = %q: not a part of the term of %d runes or more", lowered, part, MinRunes)
+		}
+		match := Match(part, 7)
 		found := map[int]bool{}
 		rows, err := db.QueryContext(ctx, `SELECT rowid FROM `+ftsTable+` WHERE `+ftsTable+` MATCH ?`, match)
 		if err != nil {
@@ -84,15 +92,46 @@ func FuzzMatch(f *testing.F) {
 	})
 }
 
-func TestMatchShortTerms(t *testing.T) {
-	caller := &viewer.Caller{OrgID: 1}
+func TestSearchableShortTerms(t *testing.T) {
 	for term, ok := range map[string]bool{"ab": false, "abc": true, "日本": false, "日本語": true, "a\x00b": false, "\xffab": true /* as ent lowers it: U+FFFD a b */} {
-		if _, got := Match(term, caller); got != ok {
-			t.Errorf("Match(%q) served: %v, want %v", term, got, ok)
+		if _, got := Searchable(term); got != ok {
+			t.Errorf("Searchable(%q): %v, want %v", term, got, ok)
 		}
 	}
-	if _, ok := Match("abc", nil); ok {
-		t.Error("a search without a caller was served by the index")
+}
+
+// TestNarrow checks the rule choosing what a search asks the index for: the three consecutive
+// trigrams held by the fewest names.
+func TestNarrow(t *testing.T) {
+	held := map[string]int{ // among a million generated names: "generated.itemNNNNNNN.readonly"
+		"ite": countCap, "tem": countCap, "em0": countCap, "m01": countCap, "m00": countCap, "000": countCap,
+		"012": 14_000, "123": 5_000, "234": 5_000, "345": 5_000, "456": 5_000, "45x": 3_000,
+		"yzi": 900, "zit": 30_000, // and none hold the others
+	}
+	var asked []string
+	count := func(trigram string) (int, error) { asked = append(asked, trigram); return held[trigram], nil }
+	for term, want := range map[string]string{
+		"item0123456": "12345",
+		"item01234":   "01234",
+		"item012345x": "2345x",
+		"itemxyzit":   "emxyz",
+		"item":        "item",        // three trigrams or fewer: the whole term
+		"item0000000": "item0000000", // every trigram held by countCap names or more
+		"123456":      "12345",
+		"12345":       "12345",
+		"ite":         "ite",
+	} {
+		if got, err := narrow(term, count); err != nil || got != want {
+			t.Errorf("narrow(%q) = %q, %v; want %q", term, got, err, want)
+		}
+	}
+	asked = nil
+	long := strings.Repeat("x", 5_000) + "abcde"
+	if got, _ := narrow(long, count); len(asked) != maxTrigrams || got != "xxxxx" {
+		t.Errorf("a term of 5,005 characters: %d counts, part %q; want %d, the first rare part", len(asked), got, maxTrigrams)
+	}
+	if _, err := narrow("item01", func(string) (int, error) { return 0, sql.ErrConnDone }); err != sql.ErrConnDone {
+		t.Errorf("a failed count: %v, want it reported", err)
 	}
 }
 
