@@ -3,7 +3,7 @@
 // every name of the API: SQLite's FTS5 trigram tokenizer, PostgreSQL's pg_trgm.
 //
 // The results are exactly ent's ContainsFold: the index only narrows the rows ContainsFold is then
-// evaluated on (SQLite), or serves that very predicate (PostgreSQL, whose GIN index rechecks).
+// evaluated on, or serves that very predicate (PostgreSQL, whose GIN index rechecks).
 package scopesearch
 
 import (
@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"scopekeeper/ent"
+	"scopekeeper/ent/predicate"
 	"scopekeeper/ent/scope"
 	"scopekeeper/internal/viewer"
 )
@@ -169,13 +170,15 @@ func Pause(ctx context.Context, db *sql.DB, dia string) error {
 }
 
 // Index serves the console's scope search from the trigram index. Its zero value and nil serve
-// ent's predicate alone, as does PostgreSQL, whose index serves that predicate itself.
+// ent's predicate alone.
 type Index struct {
 	db      *sql.DB
 	dialect string
-	// counts holds how many names hold each trigram lately asked for (at most countCap), so
-	// that a search asks the index for its term's rare part only (narrow).
+	// How many names hold a trigram, so that a search asks the index for its term's rare part
+	// only (narrow): on SQLite counted in the index (at most countCap) and kept, on PostgreSQL
+	// estimated from a sample of names.
 	counts *expirable.LRU[string, int]
+	sample pgSample
 }
 
 // New is the index of db, a database Install prepared.
@@ -193,14 +196,15 @@ const (
 	countsFor  = 5 * time.Minute
 )
 
-// Filter is where.Filter with its nameContainsFold served by the index on SQLite. It reads the
-// IDs of the caller's organisation's scopes the index offers for the term's rare part (narrow),
-// or for the whole term when the part offers more than maxCandidates, at most maxCandidates+1 of
+// Filter is where.Filter with its nameContainsFold served by the trigram index. It reads the IDs
+// of the caller's organisation's scopes the index offers for the term's rare part (narrow), or
+// for the whole term when the part offers more than maxCandidates, at most maxCandidates+1 of
 // them: when there are no more than maxCandidates, the page and its count read those rows alone
 // (ContainsFold still decides which of them match); otherwise the search runs as before, in name
-// order.
+// order on SQLite, through ent's own predicate on PostgreSQL (which the GIN index serves: there
+// the candidates are read only when the part is shorter than the term).
 func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*ent.ScopeQuery) (*ent.ScopeQuery, error), error) {
-	if x == nil || x.dialect != dialect.SQLite || where == nil || where.NameContainsFold == nil {
+	if x == nil || where == nil || where.NameContainsFold == nil {
 		return where.Filter, nil
 	}
 	caller := viewer.FromContext(ctx)
@@ -212,12 +216,23 @@ func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*e
 	if err != nil {
 		return nil, err
 	}
-	candidates := func(part string) ([]int, error) {
-		return ent.FromContext(ctx).Scope.Query().Where(indexed(Match(part, caller.OrgID))).IDs(ctx)
-	}
-	ids, err := candidates(part)
-	if err == nil && len(ids) > maxCandidates && part != term {
-		ids, err = candidates(term) // the rare part is not rare enough together: all of the term
+	scopes := ent.FromContext(ctx).Scope.Query
+	byID := []predicate.Scope{nil, byRowid}
+	var ids []int
+	switch x.dialect {
+	case dialect.SQLite:
+		ids, err = scopes().Where(indexed(Match(part, caller.OrgID))).IDs(ctx)
+		if err == nil && len(ids) > maxCandidates && part != term {
+			ids, err = scopes().Where(indexed(Match(term, caller.OrgID))).IDs(ctx) // the part is not rare enough: all of the term
+		}
+	case dialect.Postgres:
+		if part == term {
+			return where.Filter, nil
+		}
+		ids, err = scopes().Where(scope.NameContainsFold(part)).Limit(maxCandidates + 1).IDs(ctx)
+		byID = byID[:1]
+	default:
+		return where.Filter, nil
 	}
 	if err != nil {
 		return nil, err
@@ -225,18 +240,22 @@ func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*e
 	if len(ids) > maxCandidates {
 		return where.Filter, nil
 	}
+	byID[0] = scope.IDIn(ids...)
 	return func(q *ent.ScopeQuery) (*ent.ScopeQuery, error) {
 		q, err := where.Filter(q)
 		if err != nil {
 			return nil, err
 		}
-		return q.Where(scope.IDIn(ids...), byRowid), nil
+		return q.Where(byID...), nil
 	}, nil
 }
 
 // count is how many names of every organisation hold trigram, at most countCap. Organisations
 // share the counts: they only choose which trigrams a search reads, and no caller sees them.
 func (x *Index) count(ctx context.Context, trigram string) (int, error) {
+	if x.dialect == dialect.Postgres {
+		return x.sampled(ctx, trigram)
+	}
 	if n, ok := x.counts.Get(trigram); ok {
 		return n, nil
 	}
@@ -251,8 +270,8 @@ func (x *Index) count(ctx context.Context, trigram string) (int, error) {
 }
 
 // narrow is the part of term the index is asked for: the partTrigrams consecutive trigrams of
-// term held by the fewest names (among its first maxTrigrams), or all of term when even those are
-// common. FTS5 matches a phrase by reading every one of its trigrams' entries, so a term such as
+// term held by the fewest names (among its first maxTrigrams), or all of term when even those
+// hold a common one (held by countCap names). FTS5 matches a phrase by reading every one of its trigrams' entries, so a term such as
 // "item0123456" among a million names that all hold "item" would read a million entries for each
 // of "ite", "tem" and "em0" to find one name; its part "12345" reads a few thousand. Any name
 // holding term holds the part, so the candidates are a superset and ContainsFold still decides.
@@ -281,8 +300,8 @@ func narrow(term string, count func(trigram string) (int, error)) (string, error
 			best, bestSum = i, sum
 		}
 	}
-	if bestSum >= partTrigrams*countCap {
-		return term, nil // no trigram rare: all of them together are the rarest
+	if bestSum >= countCap {
+		return term, nil // no part without a common trigram: all of them together are the rarest
 	}
 	return string(runes[best : best+partTrigrams+2]), nil
 }

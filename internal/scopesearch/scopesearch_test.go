@@ -152,3 +152,15 @@ func TestOrgToken(t *testing.T) {
 		}
 	}
 }
+
+// TestSampledWordsOnly checks that on PostgreSQL a trigram pg_trgm does not index as it is (other
+// than ASCII letters and digits) counts as common, without a sample: a part holding it could
+// leave the GIN index nothing to search by.
+func TestSampledWordsOnly(t *testing.T) {
+	x := New(nil, dialect.Postgres)
+	for _, trigram := range []string{".re", "a_b", "ü12", "A12"} {
+		if n, err := x.sampled(context.Background(), trigram); err != nil || n != countCap {
+			t.Errorf("%q: %d, %v; want %d", trigram, n, err, countCap)
+		}
+	}
+}
