@@ -204,7 +204,7 @@ const (
 // order on SQLite, through ent's own predicate on PostgreSQL (which the GIN index serves: there
 // the candidates are read only when the part is shorter than the term).
 func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*ent.ScopeQuery) (*ent.ScopeQuery, error), error) {
-	if x == nil || where == nil || where.NameContainsFold == nil {
+	if x == nil || x.dialect != dialect.SQLite && x.dialect != dialect.Postgres || where == nil || where.NameContainsFold == nil {
 		return where.Filter, nil
 	}
 	caller := viewer.FromContext(ctx)
@@ -219,20 +219,17 @@ func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*e
 	scopes := ent.FromContext(ctx).Scope.Query
 	byID := []predicate.Scope{nil, byRowid}
 	var ids []int
-	switch x.dialect {
-	case dialect.SQLite:
-		ids, err = scopes().Where(indexed(Match(part, caller.OrgID))).IDs(ctx)
-		if err == nil && len(ids) > maxCandidates && part != term {
-			ids, err = scopes().Where(indexed(Match(term, caller.OrgID))).IDs(ctx) // the part is not rare enough: all of the term
-		}
-	case dialect.Postgres:
+	if x.dialect == dialect.Postgres {
 		if part == term {
 			return where.Filter, nil
 		}
 		ids, err = scopes().Where(scope.NameContainsFold(part)).Limit(maxCandidates + 1).IDs(ctx)
 		byID = byID[:1]
-	default:
-		return where.Filter, nil
+	} else {
+		ids, err = scopes().Where(indexed(Match(part, caller.OrgID))).IDs(ctx)
+		if err == nil && len(ids) > maxCandidates && part != term {
+			ids, err = scopes().Where(indexed(Match(term, caller.OrgID))).IDs(ctx) // the part is not rare enough: all of the term
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -271,11 +268,11 @@ func (x *Index) count(ctx context.Context, trigram string) (int, error) {
 
 // narrow is the part of term the index is asked for: the partTrigrams consecutive trigrams of
 // term held by the fewest names (among its first maxTrigrams), or all of term when even those
-// hold a common one (held by countCap names). FTS5 matches a phrase by reading every one of its trigrams' entries, so a term such as
-// "item0123456" among a million names that all hold "item" would read a million entries for each
-// of "ite", "tem" and "em0" to find one name; its part "12345" reads a few thousand. Any name
-// holding term holds the part, so the candidates are a superset and ContainsFold still decides.
-// count reports how many names hold a trigram.
+// hold a common one (held by countCap names). A trigram index reads every entry of each trigram
+// of a phrase, so a term such as "item0123456" among a million names that all hold "item" would
+// read a million entries for each of "ite", "tem" and "em0" to find one name; its part "12345"
+// reads a few thousand. Any name holding term holds the part, so the candidates are a superset
+// and ContainsFold still decides. count reports how many names hold a trigram.
 func narrow(term string, count func(trigram string) (int, error)) (string, error) {
 	runes := []rune(term)
 	n := min(len(runes)-2, maxTrigrams) // trigrams counted; term has MinRunes runes or more
