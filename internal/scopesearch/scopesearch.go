@@ -18,7 +18,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/predicate"
@@ -177,13 +177,22 @@ type Index struct {
 	// How many names hold a trigram, so that a search asks the index for its term's rare part
 	// only (narrow): on SQLite counted in the index (at most countCap) and kept, on PostgreSQL
 	// estimated from a sample of names.
-	counts *expirable.LRU[string, int]
+	counts *lru.Cache[string, counted]
 	sample pgSample
+}
+
+type counted struct {
+	n     int
+	taken time.Time
 }
 
 // New is the index of db, a database Install prepared.
 func New(db *sql.DB, dia string) *Index {
-	return &Index{db: db, dialect: dia, counts: expirable.NewLRU[string, int](countsKept, nil, countsFor)}
+	counts, err := lru.New[string, counted](countsKept)
+	if err != nil {
+		panic(err) // only for a size under one
+	}
+	return &Index{db: db, dialect: dia, counts: counts}
 }
 
 const (
@@ -253,8 +262,8 @@ func (x *Index) count(ctx context.Context, trigram string) (int, error) {
 	if x.dialect == dialect.Postgres {
 		return x.sampled(ctx, trigram)
 	}
-	if n, ok := x.counts.Get(trigram); ok {
-		return n, nil
+	if c, ok := x.counts.Get(trigram); ok && time.Since(c.taken) < countsFor {
+		return c.n, nil
 	}
 	var n int
 	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+ftsTable+` WHERE `+ftsTable+` MATCH ? LIMIT `+strconv.Itoa(countCap)+`)`,
@@ -262,7 +271,7 @@ func (x *Index) count(ctx context.Context, trigram string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	x.counts.Add(trigram, n)
+	x.counts.Add(trigram, counted{n, time.Now()})
 	return n, nil
 }
 
