@@ -19,6 +19,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
 
 	"scopekeeper/ent"
 	"scopekeeper/ent/predicate"
@@ -177,8 +178,9 @@ type Index struct {
 	// How many names hold a trigram, so that a search asks the index for its term's rare part
 	// only (narrow): on SQLite counted in the index (at most countCap) and kept, on PostgreSQL
 	// estimated from a sample of names.
-	counts *lru.Cache[string, counted]
-	sample pgSample
+	counts   *lru.Cache[string, counted]
+	counting singleflight.Group // one count of a trigram at a time, however many searches ask
+	sample   pgSample
 }
 
 type counted struct {
@@ -265,14 +267,20 @@ func (x *Index) count(ctx context.Context, trigram string) (int, error) {
 	if c, ok := x.counts.Get(trigram); ok && time.Since(c.taken) < countsFor {
 		return c.n, nil
 	}
-	var n int
-	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+ftsTable+` WHERE `+ftsTable+` MATCH ? LIMIT `+strconv.Itoa(countCap)+`)`,
-		`name : `+quote(trigram)).Scan(&n)
+	n, err, _ := x.counting.Do(trigram, func() (any, error) {
+		var n int
+		// Not cancelled with the request that happens to count for all (bounded by countCap).
+		err := x.db.QueryRowContext(context.WithoutCancel(ctx), `SELECT count(*) FROM (SELECT 1 FROM `+ftsTable+` WHERE `+ftsTable+` MATCH ? LIMIT `+strconv.Itoa(countCap)+`)`,
+			`name : `+quote(trigram)).Scan(&n)
+		if err == nil {
+			x.counts.Add(trigram, counted{n, time.Now()})
+		}
+		return n, err
+	})
 	if err != nil {
 		return 0, err
 	}
-	x.counts.Add(trigram, counted{n, time.Now()})
-	return n, nil
+	return n.(int), nil
 }
 
 // narrow is the part of term the index is asked for: the partTrigrams consecutive trigrams of
