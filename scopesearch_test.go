@@ -302,3 +302,52 @@ func trigramPlannedPerPattern(t *testing.T, e *testEnv) {
 		t.Errorf("ten searches used the trigram index %d times, want 10 or more (their candidates)", n)
 	}
 }
+
+// TestScopeSearchWholeTermWhenPartIsCommon searches a term whose rarest five characters 600 names
+// hold (over the 500 candidates a search reads by ID) while the whole term is held by one: SQLite
+// asks the index again for the whole term, PostgreSQL searches with ent's own predicate; both
+// find that one name alone.
+func TestScopeSearchWholeTermWhenPartIsCommon(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn func(t *testing.T) string) {
+		e := startServer(t, dsn(t))
+		c := e.org("acme")
+		api := str(c.must(`mutation { createAPI(input: {name: "forums", basePath: "/forums"}) { id } }`, nil), "createAPI.id")
+		seed := str(c.must(`mutation($api: ID!) { createScope(input: {apiID: $api, name: "forums:abcabd.read"}) { id } }`,
+			map[string]any{"api": api}), "createScope.id")
+		// 600 names hold "abcab" (every window of three of abcabd's trigrams), 600 more "cabd".
+		for _, prefix := range []string{"forums:abcab.", "forums:cabd."} {
+			if _, err := e.DB.SQL.ExecContext(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+				INSERT INTO scopes (organisation_id, created_at, updated_at, name, name_key, display_name, description, required, emphasize,
+					show_in_discovery_document, deprecated, built_in, api_id)
+				SELECT organisation_id, created_at, updated_at, '`+prefix+`' || n.i, '`+prefix+`' || n.i, display_name, description, required, emphasize,
+					show_in_discovery_document, deprecated, built_in, api_id FROM n, scopes WHERE scopes.id = $1`, seed); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stmts []statement
+		var names []string
+		var total float64
+		stmts = e.capture(func() {
+			names, _, total = searchAll(c, map[string]any{"apiID": api, "nameContainsFold": "ABCABD"}, 100)
+		})
+		if !slices.Equal(names, []string{"forums:abcabd.read"}) || total != 1 {
+			t.Errorf("found %q (total %v), want forums:abcabd.read alone", names, total)
+		}
+		var asked []string
+		for _, s := range stmts {
+			for _, a := range s.args {
+				if m, ok := a.(string); ok && (strings.HasPrefix(m, "name : ") || strings.HasPrefix(m, "%")) {
+					asked = append(asked, m)
+					break
+				}
+			}
+		}
+		again := `%abcabd%` // PostgreSQL: ent's predicate
+		if e.DB.Dialect == "sqlite3" {
+			again = `name : "abcabd"` // SQLite: the index, for the whole term
+		}
+		if len(asked) < 2 || !strings.Contains(asked[0], "abcab") || strings.Contains(asked[0], "abcabd") || !strings.HasPrefix(asked[1], again) {
+			t.Errorf("asked for %q: want the part abcab, then %s", asked, again)
+		}
+	})
+}
