@@ -228,25 +228,35 @@ func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*e
 		return nil, err
 	}
 	scopes := ent.FromContext(ctx).Scope.Query
+	read := func(q *ent.ScopeQuery) (found []candidate, err error) {
+		return found, q.Select(scope.FieldID, scope.FieldName).Scan(ctx, &found)
+	}
 	byID := []predicate.Scope{nil, byRowid}
-	var ids []int
+	var found []candidate
 	if x.dialect == dialect.Postgres {
 		if part == term {
 			return where.Filter, nil
 		}
-		ids, err = scopes().Where(scope.NameContainsFold(part)).Limit(maxCandidates + 1).IDs(ctx)
+		found, err = read(scopes().Where(scope.NameContainsFold(part)).Limit(maxCandidates + 1))
 		byID = byID[:1]
 	} else {
-		ids, err = scopes().Where(indexed(Match(part, caller.OrgID))).IDs(ctx)
-		if err == nil && len(ids) > maxCandidates && part != term {
-			ids, err = scopes().Where(indexed(Match(term, caller.OrgID))).IDs(ctx) // the part is not rare enough: all of the term
+		found, err = read(scopes().Where(indexed(Match(part, caller.OrgID))))
+		if err == nil && len(found) > maxCandidates && part != term {
+			found, err = read(scopes().Where(indexed(Match(term, caller.OrgID)))) // the part is not rare enough: all of the term
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(ids) > maxCandidates {
+	if len(found) > maxCandidates {
 		return where.Filter, nil
+	}
+	// The page and its count read only the candidates that may hold the whole term.
+	ids := make([]int, 0, len(found))
+	for _, c := range found {
+		if mayHold(c.Name, term) {
+			ids = append(ids, c.ID)
+		}
 	}
 	byID[0] = scope.IDIn(ids...)
 	return func(q *ent.ScopeQuery) (*ent.ScopeQuery, error) {
@@ -256,6 +266,31 @@ func (x *Index) Filter(ctx context.Context, where *ent.ScopeWhereInput) (func(*e
 		}
 		return q.Where(byID...), nil
 	}, nil
+}
+
+type candidate struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// mayHold reports whether name may hold term (Searchable's) as ContainsFold decides in SQL,
+// false only where that is certain: both in ASCII, whose case SQLite's LOWER and LIKE and
+// PostgreSQL's ILIKE fold alike (a locale may fold "I" otherwise, which only keeps more).
+func mayHold(name, term string) bool {
+	if !ascii(name) || !ascii(term) {
+		return true
+	}
+	return strings.Contains(strings.ToLower(name), term)
+}
+
+// ascii reports whether s is ASCII without NUL (which some SQL functions take as the end).
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 || s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // count is how many names of every organisation hold trigram, at most countCap. Organisations

@@ -15,7 +15,7 @@ import (
 
 // FuzzMatch checks the FTS5 query Match writes for any term: SQLite parses it, and it finds every
 // name ent's ContainsFold finds (the index may offer more; ContainsFold decides), never a name of
-// another organisation.
+// another organisation; and that mayHold keeps every name ContainsFold finds.
 func FuzzMatch(f *testing.F) {
 	for _, seed := range [][2]string{
 		{"thread", "forums.Threads.read"}, {`a"b`, `xa"by`}, {`""`, `a""b`}, {"a%b", "a%b"}, {"a_b", "axb"},
@@ -88,6 +88,8 @@ func FuzzMatch(f *testing.F) {
 			t.Fatal(err)
 		case !found[id]:
 			t.Fatalf("ContainsFold(%q) finds %q, the index (%s) does not", term, name, match)
+		case !mayHold(name, lowered):
+			t.Fatalf("ContainsFold(%q) finds %q, mayHold says it cannot", term, name)
 		}
 	})
 }
