@@ -352,3 +352,37 @@ func TestScopeSearchWholeTermWhenPartIsCommon(t *testing.T) {
 		}
 	})
 }
+
+// TestScopeSearchWithoutTrigramIndex checks that PostgreSQL without the GIN index (a role that may
+// not create pg_trgm) searches with ent's predicate alone: reading candidates for a part would
+// scan the organisation's names once more.
+func TestScopeSearchWithoutTrigramIndex(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn func(t *testing.T) string) {
+		e := startServer(t, dsn(t))
+		if e.DB.Dialect != "postgres" {
+			t.Skip("SQLite does not start without its index")
+		}
+		c := e.org("acme")
+		api := str(c.must(`mutation { createAPI(input: {name: "forums", basePath: "/forums"}) { id } }`, nil), "createAPI.id")
+		for _, n := range []string{"forums:item0123456.read", "forums:item0123457.read", "forums:other.read"} {
+			c.must(`mutation($api: ID!, $n: String!) { createScope(input: {apiID: $api, name: $n}) { id } }`, map[string]any{"api": api, "n": n})
+		}
+		if _, err := e.DB.SQL.ExecContext(context.Background(), "DROP INDEX scope_name_trgm"); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		stmts := e.capture(func() {
+			names, _, _ = searchAll(c, map[string]any{"apiID": api, "nameContainsFold": "item0123456"}, 100)
+		})
+		if !slices.Equal(names, []string{"forums:item0123456.read"}) {
+			t.Errorf("found %q", names)
+		}
+		for _, s := range stmts {
+			for _, a := range s.args {
+				if m, ok := a.(string); ok && strings.HasPrefix(m, "%") && m != "%item0123456%" {
+					t.Errorf("without the index, a search asked for %q", m)
+				}
+			}
+		}
+	})
+}

@@ -90,7 +90,7 @@ func (t perPatternTx) QueryContext(ctx context.Context, query string, args ...an
 // of a few thousand names costs a few milliseconds and tells the common trigrams from the rare.
 type pgSample struct {
 	mu     sync.Mutex
-	counts map[string]int // trigram → estimated names holding it
+	counts map[string]int // trigram → estimated names holding it; nil without the GIN index
 	taken  time.Time
 }
 
@@ -108,22 +108,30 @@ func (x *Index) sampled(ctx context.Context, trigram string) (int, error) {
 	}
 	x.sample.mu.Lock()
 	defer x.sample.mu.Unlock()
-	if x.sample.counts == nil || time.Since(x.sample.taken) > countsFor {
+	if x.sample.taken.IsZero() || time.Since(x.sample.taken) > countsFor {
 		counts, err := takeSample(ctx, x.db)
 		if err != nil {
 			return 0, err
 		}
 		x.sample.counts, x.sample.taken = counts, time.Now()
 	}
+	if x.sample.counts == nil {
+		return countCap, nil // no index to read the part through: the whole term, as ent asks
+	}
 	return min(x.sample.counts[trigram], countCap), nil
 }
 
 // takeSample reads about sampleRows names in sampled pages (TABLESAMPLE SYSTEM, which reads only
-// those pages) and estimates from them how many of all names hold each trigram.
+// those pages) and estimates from them how many of all names hold each trigram; nil when the GIN
+// index is missing (Install warned: the role may not create pg_trgm).
 func takeSample(ctx context.Context, db *sql.DB) (map[string]int, error) {
 	var total float64 // the planner's estimate of the rows, which ANALYZE keeps current
-	if err := db.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'scopes'::regclass`).Scan(&total); err != nil {
+	var indexed bool
+	if err := db.QueryRowContext(ctx, `SELECT reltuples, to_regclass('`+pgIndexName+`') IS NOT NULL FROM pg_class WHERE oid = 'scopes'::regclass`).Scan(&total, &indexed); err != nil {
 		return nil, err
+	}
+	if !indexed {
+		return nil, nil
 	}
 	percent := 100.0
 	if total > sampleRows {
